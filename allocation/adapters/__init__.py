@@ -1,0 +1,1 @@
+"""Adapters: tables in and out (CSV, Parquet, DataFrame) and, later, the database store."""

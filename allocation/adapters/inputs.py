@@ -1,0 +1,124 @@
+"""Load the entitlement tables (customers, contracts, orders) and check they fit together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from allocation.adapters.schemas import CONTRACTS, CUSTOMERS, ORDERS
+from allocation.adapters.tables import TableSource, read_table
+from allocation.domain.countries import normalize_country
+from allocation.domain.model import Contract, Customer, OrderLine
+from allocation.errors import TableError
+
+__all__ = ["EntitlementInputs", "load_entitlement_inputs", "unknown_references"]
+
+
+@dataclass(frozen=True)
+class EntitlementInputs:
+    """Validated customers, contracts and orders, as typed DataFrames.
+
+    The frames are the source of truth; the domain objects are built from them on demand.
+    """
+
+    customers: pd.DataFrame
+    contracts: pd.DataFrame
+    orders: pd.DataFrame
+
+    def customer_objects(self) -> dict[str, Customer]:
+        """Customers by id."""
+        return {
+            row.customer_id: Customer(
+                customer_id=row.customer_id,
+                name=row.name,
+                country=row.country,
+                installed_base_pcs=int(row.installed_base_pcs),
+                installed_base_printers=int(row.installed_base_printers),
+                has_it_helpdesk=bool(row.has_it_helpdesk),
+            )
+            for row in self.customers.itertuples(index=False)
+        }
+
+    def contract_objects(self) -> list[Contract]:
+        """Contracts in file order."""
+        return [
+            Contract(
+                contract_id=row.contract_id,
+                customer_id=row.customer_id,
+                sku=row.sku,
+                purchase_date=_day(row.purchase_date),
+                activation_date=None if pd.isna(row.activation_date) else _day(row.activation_date),
+            )
+            for row in self.contracts.itertuples(index=False)
+        ]
+
+    def order_objects(self) -> list[OrderLine]:
+        """Order lines in file order."""
+        return [
+            OrderLine(
+                order_id=row.order_id,
+                customer_id=row.customer_id,
+                part_number=row.part_number,
+                quantity=int(row.quantity),
+                created_at=_moment(row.created_at),
+                product_type=row.product_type,
+                warranty_valid=bool(row.warranty_valid),
+                ship_to_country=row.ship_to_country,
+            )
+            for row in self.orders.itertuples(index=False)
+        ]
+
+
+def load_entitlement_inputs(
+    customers: TableSource, contracts: TableSource, orders: TableSource
+) -> EntitlementInputs:
+    """Read and validate the three tables; all or nothing.
+
+    Raises
+    ------
+    TableError
+        Naming file, row, column and value of every problem found, including orders and
+        contracts that name an unknown customer.
+    """
+    cust = read_table(customers, CUSTOMERS, country=normalize_country)
+    cont = read_table(contracts, CONTRACTS, country=normalize_country)
+    ords = read_table(orders, ORDERS, country=normalize_country)
+    known = set(cust["customer_id"])
+    for source, table in ((contracts, cont), (orders, ords)):
+        problems = unknown_references(table, "customer_id", known, "customer", _line_offset(source))
+        if problems:
+            raise TableError(_name(source, table), problems)
+    return EntitlementInputs(customers=cust, contracts=cont, orders=ords)
+
+
+def unknown_references(
+    table: pd.DataFrame, column: str, known: set[str], what: str, line_offset: int
+) -> list[str]:
+    """One problem per row whose ``column`` names nothing in ``known``."""
+    bad = ~table[column].isin(known).to_numpy()
+    problems = []
+    for row in np.flatnonzero(bad)[:20]:
+        place = f"row {row + 1}" + (f" (line {row + line_offset})" if line_offset else "")
+        problems.append(
+            f"{place}, column {column!r}, value {table[column].iloc[row]!r}: unknown {what}"
+        )
+    return problems
+
+
+def _line_offset(source: TableSource) -> int:
+    return 2 if not isinstance(source, pd.DataFrame) and str(source).lower().endswith(".csv") else 0
+
+
+def _name(source: TableSource, table: pd.DataFrame) -> str:
+    return "table" if isinstance(source, pd.DataFrame) else str(source)
+
+
+def _day(value: object) -> date:
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _moment(value: object) -> datetime:
+    return pd.Timestamp(value).to_pydatetime()  # type: ignore[arg-type]

@@ -1,0 +1,55 @@
+"""Writing results: JSON to stdout, tables to files, atomically (never a half-written file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocation.errors import InputError
+
+__all__ = ["atomic_write", "print_json", "write_frame"]
+
+
+def print_json(document: Any) -> None:
+    """Print one JSON document to stdout."""
+    print(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` then move ``tmp`` over ``path``, so readers never see half a file."""
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise InputError(f"{target}: folder {str(target.parent)!r} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path, records: list[dict[str, Any]]) -> None:
+    """Write a table as .csv, .parquet or .json (chosen by the file's extension)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        atomic_write(path, lambda p: frame.to_csv(p, index=False))
+    elif suffix in (".parquet", ".pq"):
+        atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+    elif suffix == ".json":
+        atomic_write(
+            path,
+            lambda p: p.write_text(
+                json.dumps(records, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            ),
+        )
+    else:
+        raise InputError(f"{path}: unsupported output type {suffix!r} (use .csv, .parquet, .json)")

@@ -1,0 +1,98 @@
+"""Exceptions of the allocation package, one base and subclasses named for what went wrong.
+
+::
+
+    AllocationError                 anything this package raises on purpose
+    ├── InputError                  the user's data is wrong; the CLI exits 2, the service a 4xx
+    │   ├── TableError              a file, row, column and value that failed validation
+    │   ├── UnknownCountryError     a country name or code nobody recognises
+    │   ├── RulebookError           the rules data file is malformed
+    │   ├── PolicyError             a policy option has a bad value
+    │   └── UnknownIdError          an id that refers to nothing (order, part, depot, customer)
+    └── SolverError                 the optimizer could not produce a trustworthy answer
+        ├── InfeasibleError         the flow network admits no solution
+        └── OutOfRangeError         numbers too large for the solver's integer arithmetic
+
+Messages name the offending place and value so that a planner can fix the input without
+reading code.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AllocationError",
+    "InfeasibleError",
+    "InputError",
+    "OutOfRangeError",
+    "PolicyError",
+    "RulebookError",
+    "SolverError",
+    "TableError",
+    "UnknownCountryError",
+    "UnknownIdError",
+]
+
+
+class AllocationError(Exception):
+    """Base of every error the allocation package raises on purpose."""
+
+
+class InputError(AllocationError):
+    """The input is wrong; the message says where and how to fix it."""
+
+
+class TableError(InputError):
+    """One or more cells of a table failed validation.
+
+    Attributes
+    ----------
+    source : str
+        The file name (or ``"<table> DataFrame"``) the table came from.
+    problems : list of str
+        One line per problem, each naming row, column and value.
+    """
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        shown = self.problems[:10]
+        more = len(self.problems) - len(shown)
+        lines = [f"{source}: {p}" for p in shown]
+        if more > 0:
+            lines.append(f"{source}: ... and {more} more problem(s)")
+        super().__init__("\n".join(lines))
+
+
+class UnknownCountryError(InputError):
+    """A country value that is neither an ISO code, a known name nor an alias."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        super().__init__(
+            f"unknown country {value!r}: use an ISO 3166-1 alpha-2 or alpha-3 code, "
+            "an English name or the data sheet's Chinese name"
+        )
+
+
+class RulebookError(InputError):
+    """The rules data file is malformed; names the field at fault."""
+
+
+class PolicyError(InputError):
+    """A policy option has a bad value; names the option."""
+
+
+class UnknownIdError(InputError):
+    """An id that refers to nothing known."""
+
+
+class SolverError(AllocationError):
+    """The optimizer could not produce a trustworthy answer."""
+
+
+class InfeasibleError(SolverError):
+    """The flow network has no feasible solution."""
+
+
+class OutOfRangeError(SolverError):
+    """A quantity, cost or objective would overflow the solver's int64 arithmetic."""
