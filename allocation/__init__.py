@@ -1,0 +1,88 @@
+"""Parts Priority's allocation engine: who gets scarce spare parts, from which source, and why.
+
+The public API is what ``__all__`` lists; everything else is private and may change.
+
+Examples
+--------
+>>> from allocation import normalize_country
+>>> normalize_country("乌拉圭")
+'UY'
+"""
+
+from __future__ import annotations
+
+from allocation.adapters.inputs import EntitlementInputs, load_entitlement_inputs
+from allocation.domain.countries import normalize_country
+from allocation.domain.entitlement import (
+    EntitlementDecision,
+    EntitlementPolicy,
+    Finding,
+    decide_entitlement,
+)
+from allocation.domain.model import (
+    Contract,
+    Customer,
+    Depot,
+    InboundReceipt,
+    Lane,
+    OrderLine,
+    Part,
+    PriorityClass,
+    ProductFamily,
+    SourceKind,
+    StockLevel,
+    SupplyOption,
+    Tier,
+)
+from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
+from allocation.entitle import EntitlementReport, entitle
+from allocation.errors import (
+    AllocationError,
+    InfeasibleError,
+    InputError,
+    OutOfRangeError,
+    PolicyError,
+    RulebookError,
+    SolverError,
+    TableError,
+    UnknownCountryError,
+    UnknownIdError,
+)
+
+__all__ = [
+    "AllocationError",
+    "Contract",
+    "Customer",
+    "Depot",
+    "EntitlementDecision",
+    "EntitlementInputs",
+    "EntitlementPolicy",
+    "EntitlementReport",
+    "Finding",
+    "InboundReceipt",
+    "InfeasibleError",
+    "InputError",
+    "Lane",
+    "OrderLine",
+    "OutOfRangeError",
+    "Part",
+    "PolicyError",
+    "PriorityClass",
+    "ProductFamily",
+    "Rulebook",
+    "RulebookError",
+    "SolverError",
+    "SourceKind",
+    "StockLevel",
+    "SupplyOption",
+    "TableError",
+    "Tier",
+    "UnknownCountryError",
+    "UnknownIdError",
+    "decide_entitlement",
+    "default_rulebook",
+    "entitle",
+    "load_entitlement_inputs",
+    "load_rulebook",
+    "normalize_country",
+]

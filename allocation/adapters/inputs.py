@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,46 +31,35 @@ class EntitlementInputs:
 
     def customer_objects(self) -> dict[str, Customer]:
         """Customers by id."""
+        c = self.customers
         return {
-            row.customer_id: Customer(
-                customer_id=row.customer_id,
-                name=row.name,
-                country=row.country,
-                installed_base_pcs=int(row.installed_base_pcs),
-                installed_base_printers=int(row.installed_base_printers),
-                has_it_helpdesk=bool(row.has_it_helpdesk),
+            cid: Customer(cid, name, country, int(pcs), int(printers), bool(helpdesk))
+            for cid, name, country, pcs, printers, helpdesk in zip(
+                *_columns(c, [f.name for f in CUSTOMERS.columns]), strict=True
             )
-            for row in self.customers.itertuples(index=False)
         }
 
     def contract_objects(self) -> list[Contract]:
         """Contracts in file order."""
         return [
-            Contract(
-                contract_id=row.contract_id,
-                customer_id=row.customer_id,
-                sku=row.sku,
-                purchase_date=_day(row.purchase_date),
-                activation_date=None if pd.isna(row.activation_date) else _day(row.activation_date),
+            Contract(kid, cid, sku, _day(bought), None if pd.isna(active) else _day(active))
+            for kid, cid, sku, bought, active in zip(
+                *_columns(self.contracts, [f.name for f in CONTRACTS.columns]), strict=True
             )
-            for row in self.contracts.itertuples(index=False)
         ]
 
     def order_objects(self) -> list[OrderLine]:
         """Order lines in file order."""
         return [
-            OrderLine(
-                order_id=row.order_id,
-                customer_id=row.customer_id,
-                part_number=row.part_number,
-                quantity=int(row.quantity),
-                created_at=_moment(row.created_at),
-                product_type=row.product_type,
-                warranty_valid=bool(row.warranty_valid),
-                ship_to_country=row.ship_to_country,
+            OrderLine(oid, cid, part, int(qty), _moment(at), ptype, bool(warranty), ship_to)
+            for oid, cid, part, qty, at, ptype, warranty, ship_to in zip(
+                *_columns(self.orders, [f.name for f in ORDERS.columns]), strict=True
             )
-            for row in self.orders.itertuples(index=False)
         ]
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    return [frame[name].tolist() for name in names]
 
 
 def load_entitlement_inputs(

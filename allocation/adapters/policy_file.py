@@ -23,7 +23,7 @@ import yaml
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.errors import PolicyError
 
-__all__ = ["KNOWN_SECTIONS", "load_policy_sections", "entitlement_policy_from"]
+__all__ = ["KNOWN_SECTIONS", "entitlement_policy_from", "load_policy_sections"]
 
 KNOWN_SECTIONS = ("entitlement", "allocation")
 
@@ -44,7 +44,9 @@ def load_policy_sections(path: str | Path) -> dict[str, dict[str, Any]]:
     sections: dict[str, dict[str, Any]] = {}
     for name, body in raw.items():
         if name not in KNOWN_SECTIONS:
-            raise PolicyError(f"{path}: unknown section {name!r} (known: {', '.join(KNOWN_SECTIONS)})")
+            raise PolicyError(
+                f"{path}: unknown section {name!r} (known: {', '.join(KNOWN_SECTIONS)})"
+            )
         if body is None:
             body = {}
         if not isinstance(body, dict):

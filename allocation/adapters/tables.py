@@ -338,8 +338,7 @@ def _datetime(
     for row in np.flatnonzero(bad)[:20]:
         kind = "date (YYYY-MM-DD)" if column.kind == "date" else "date-time (ISO 8601)"
         problems.append(
-            _where(int(row), column.name, _shown(values.iloc[row]), line_offset)
-            + f": not a {kind}"
+            _where(int(row), column.name, _shown(values.iloc[row]), line_offset) + f": not a {kind}"
         )
     if column.kind == "date":
         parsed = parsed.dt.normalize()

@@ -336,8 +336,7 @@ def _check_product(product_type: str, family: ProductFamily | None, book: Rulebo
     return Finding(
         "product",
         False,
-        f"not entitled: product type {product_type!r} is not covered by Priority Services"
-        f"{detail}",
+        f"not entitled: product type {product_type!r} is not covered by Priority Services{detail}",
     )
 
 
@@ -381,9 +380,7 @@ def _check_contract(
     active = [c for c in candidates if c[2].contains(day)]
     pool = active or candidates
     # Best tier first; among equals the latest start, then the contract id for determinism.
-    contract, sku, window = max(
-        pool, key=lambda c: (c[1].tier.rank, c[2].start, c[0].contract_id)
-    )
+    contract, sku, window = max(pool, key=lambda c: (c[1].tier.rank, c[2].start, c[0].contract_id))
     label = (
         f"contract {contract.contract_id} ({sku.code}, {book.tiers[sku.tier].name} for "
         f"{family_words}, {sku.term_years} year{'s' if sku.term_years > 1 else ''})"
@@ -393,15 +390,13 @@ def _check_contract(
             Finding(
                 "contract",
                 True,
-                f"{label} is active from {window.start.isoformat()} until "
-                f"{window.end.isoformat()}",
+                f"{label} is active from {window.start.isoformat()} until {window.end.isoformat()}",
             )
         )
         return contract, sku, True
     if day < window.start:
         message = (
-            f"not entitled: {label} starts on {window.start.isoformat()}, "
-            f"after {day.isoformat()}"
+            f"not entitled: {label} starts on {window.start.isoformat()}, after {day.isoformat()}"
         )
     else:
         message = f"not entitled: {label} expired on {window.end.isoformat()}"

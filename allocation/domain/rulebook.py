@@ -99,8 +99,10 @@ def load_rulebook(path: str | Path) -> Rulebook:
 @cache
 def default_rulebook() -> Rulebook:
     """The rulebook shipped inside the package (the data sheet's rules)."""
-    text = resources.files("allocation.domain").joinpath("priority_services.yaml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("allocation.domain")
+        .joinpath("priority_services.yaml")
+        .read_text(encoding="utf-8")
     )
     return _parse(text, "priority_services.yaml")
 
@@ -194,7 +196,9 @@ def _parse_tiers(r: _Reader) -> dict[Tier, TierRule]:
     return tiers
 
 
-def _parse_skus(r: _Reader, tiers: Mapping[Tier, TierRule], terms: frozenset[int]) -> dict[str, Sku]:
+def _parse_skus(
+    r: _Reader, tiers: Mapping[Tier, TierRule], terms: frozenset[int]
+) -> dict[str, Sku]:
     skus: dict[str, Sku] = {}
     for code, spec in r.mapping("skus").items():
         field = f"skus.{code}"
@@ -203,7 +207,9 @@ def _parse_skus(r: _Reader, tiers: Mapping[Tier, TierRule], terms: frozenset[int
         try:
             tier = Tier(str(spec.get("tier")))
         except ValueError:
-            raise RulebookError(f"{r.where}: {field}.tier: unknown tier {spec.get('tier')!r}") from None
+            raise RulebookError(
+                f"{r.where}: {field}.tier: unknown tier {spec.get('tier')!r}"
+            ) from None
         if tier is Tier.STANDARD or tier not in tiers:
             raise RulebookError(f"{r.where}: {field}.tier: a SKU cannot sell tier {tier.value!r}")
         term = spec.get("term_years")

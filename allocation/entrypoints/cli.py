@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
+from typer.exceptions import Abort, Exit, TyperException
 
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.policy_file import entitlement_policy_from, load_policy_sections
@@ -73,9 +73,7 @@ def entitle(
     on: Annotated[
         str | None, typer.Option(help="decide as of this day (YYYY-MM-DD); default: order day")
     ] = None,
-    policy: Annotated[
-        Path | None, typer.Option(help="policy YAML (section 'entitlement')")
-    ] = None,
+    policy: Annotated[Path | None, typer.Option(help="policy YAML (section 'entitlement')")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
     out: Annotated[
         Path | None, typer.Option(help="write decisions to .csv, .parquet or .json")

@@ -45,11 +45,11 @@ def write_frame(frame: pd.DataFrame, path: str | Path, records: list[dict[str, A
     elif suffix in (".parquet", ".pq"):
         atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     elif suffix == ".json":
-        atomic_write(
-            path,
-            lambda p: p.write_text(
-                json.dumps(records, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            ),
-        )
+        text = json.dumps(records, ensure_ascii=False, indent=2, default=str)
+        atomic_write(path, lambda p: _write_text(p, text))
     else:
         raise InputError(f"{path}: unsupported output type {suffix!r} (use .csv, .parquet, .json)")
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
