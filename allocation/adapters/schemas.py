@@ -5,7 +5,17 @@ from __future__ import annotations
 from allocation.adapters.tables import MAX_QUANTITY, Column, TableSpec
 from allocation.domain.rulebook import default_rulebook
 
-__all__ = ["CONTRACTS", "CUSTOMERS", "ORDERS"]
+__all__ = [
+    "CONTRACTS",
+    "CUSTOMERS",
+    "DEPOTS",
+    "INBOUND",
+    "LANES",
+    "ORDERS",
+    "PARTS",
+    "STOCK",
+    "SUPPLY_OPTIONS",
+]
 
 CUSTOMERS = TableSpec(
     name="customers",
@@ -81,6 +91,108 @@ ORDERS = TableSpec(
             "country",
             optional=True,
             description="where the unit is; blank means the customer's country",
+        ),
+    ),
+)
+
+PARTS = TableSpec(
+    name="parts",
+    key=("part_number",),
+    columns=(
+        Column("part_number", description="unique part number"),
+        Column("description", optional=True, description="what the part is"),
+        Column("unit_cost", "float", minimum=0, maximum=1e9, description="book cost of one unit"),
+        Column(
+            "substitutes",
+            optional=True,
+            description="parts that may replace this one, separated by ';' or '|'",
+        ),
+    ),
+)
+
+DEPOTS = TableSpec(
+    name="depots",
+    key=("depot_id",),
+    columns=(
+        Column("depot_id", description="unique depot id"),
+        Column("country", "country", description="where the depot is"),
+    ),
+)
+
+STOCK = TableSpec(
+    name="stock",
+    key=("part_number", "depot_id"),
+    columns=(
+        Column("part_number", description="a part in the parts table"),
+        Column("depot_id", description="a depot in the depots table"),
+        Column(
+            "on_hand",
+            "int",
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            description="units on hand, free to allocate",
+        ),
+    ),
+)
+
+INBOUND = TableSpec(
+    name="inbound",
+    columns=(
+        Column("part_number", description="a part in the parts table"),
+        Column("depot_id", description="the depot where the receipt lands"),
+        Column(
+            "quantity",
+            "int",
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=MAX_QUANTITY,
+            description="units in the receipt",
+        ),
+        Column("eta", "datetime", description="when it lands (ISO 8601)"),
+    ),
+)
+
+LANES = TableSpec(
+    name="lanes",
+    key=("origin", "destination"),
+    columns=(
+        Column("origin", description="a depot id, a supplier id or a country code"),
+        Column("destination", description="a depot id, a supplier id or a country code"),
+        Column("transit_hours", "float", minimum=0, maximum=1e5, description="hours in transit"),
+        Column("cost_per_unit", "float", minimum=0, maximum=1e9, description="money per unit"),
+    ),
+)
+
+SUPPLY_OPTIONS = TableSpec(
+    name="supply_options",
+    key=("part_number", "source", "supplier_id"),
+    columns=(
+        Column("part_number", description="a part in the parts table"),
+        Column(
+            "source",
+            choices=frozenset({"expedite", "broker"}),
+            normalize=str.lower,
+            description="expedite (factory pulls a delivery forward) or broker (open market)",
+        ),
+        Column("supplier_id", description="the supplier; lanes start at it"),
+        Column(
+            "capacity",
+            "int",
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            description="units it can deliver",
+        ),
+        Column("lead_time_hours", "float", minimum=0, maximum=1e5, description="hours to release"),
+        Column(
+            "unit_cost", "float", minimum=0, maximum=1e9, description="price (or premium) per unit"
+        ),
+        Column(
+            "success_probability",
+            "float",
+            optional=True,
+            minimum=0,
+            maximum=1,
+            description="chance the delivery happens (brokers can fail); blank means 1",
         ),
     ),
 )

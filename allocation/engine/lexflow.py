@@ -1,0 +1,377 @@
+"""Lexicographic min-cost flow on one bipartite supply network, exact and int64-safe.
+
+The network of one part group::
+
+    source s ──(s→o: cap q_o, level costs c_l(s,o))──▶ order o ──(o→T: cap q_o, costs b_l(o))──▶ T
+    source s ──(bypass s→T: cap supply_s, cost 0)─────────────────────────────────────────────▶ T
+
+Sources supply their units; the sink absorbs them all, so unused units take the bypass. The
+objective is a list of levels, most important first; each level is an integer cost on the
+source→order arcs (e.g. ETA, money) or on the order→sink arcs (e.g. -1 per unit of a class,
+an order's age rank). A solution is optimal when no lower level can be improved without
+worsening a higher one.
+
+How the levels are combined, and why it is exact
+------------------------------------------------
+*Cycle bound.* Two flows differ by a sum of simple cycles of the residual graph, and a flow is
+lexicographically optimal exactly when no residual cycle is lexicographically negative (the
+lexicographically non-negative vectors form a convex cone, so sums of such cycles stay
+non-negative). A simple cycle visits every node at most once; order nodes touch only sources
+and the sink, so a cycle crosses at most ``2·S`` source→order arcs (two per source visited,
+``S`` = number of sources) and at most 2 order→sink arcs (the sink is visited once). A
+level whose costs lie in ``[-m, m]`` therefore changes by at most ``B = k·m`` around any cycle
+(``k = 2·S`` for source→order levels, ``k = 2`` for order→sink levels; a cycle has no more
+arcs of one direction than of both).
+
+*Weights.* Within a stage of levels ``l_1 … l_r`` the weight of the last is 1 and
+``w_i = 1 + Σ_{j>i} w_j·B_j``. For a cycle whose first non-zero level ``i`` is negative
+(``Δ_i ≤ -1``, costs are integers), the weighted change is at most
+``-w_i + Σ_{j>i} w_j·B_j = -1 < 0``; so a weighted optimum has no lexicographically
+negative cycle and is lexicographically optimal, and every lexicographic optimum has the same
+level values and hence the same weighted cost: the two optimal faces coincide.
+
+*Overflow guard.* OR-Tools scales costs by ``(nodes + 1)`` internally. A stage takes as many
+levels as keep ``max|cost|·(nodes+1)`` and ``Σ capacity·|cost|`` below ``2**62``; the levels
+that do not fit go to the next stage. Never does a weight wrap around.
+
+*Fixing a stage's optimum.* After a stage is solved, shortest-path distances ``d`` in its
+residual graph are optimal dual potentials; by complementary slackness every optimal flow
+has zero flow on arcs with positive reduced cost ``c + d(tail) − d(head)`` and full flow on
+arcs with negative reduced cost. Removing the former and pre-committing the latter restricts
+the next stage to exactly the optimal face of the levels solved so far. Distances are found
+on the small graph of sources and sink (orders compressed out), which keeps this linear in
+the number of arcs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
+
+from allocation.errors import InfeasibleError, OutOfRangeError, SolverError
+
+__all__ = ["FlowProblem", "Level", "solve_lexicographic"]
+
+IntArray = npt.NDArray[np.int64]
+_LIMIT = 2**62
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of the objective: integer costs on source→order arcs or on order→sink arcs.
+
+    ``on`` is ``"arc"`` (``costs`` has one entry per source→order arc) or ``"order"`` (one
+    per order, charged per unit through the order). ``name`` is for messages only.
+    """
+
+    name: str
+    on: str
+    costs: IntArray
+
+
+@dataclass(frozen=True)
+class FlowProblem:
+    """One part group's network as arrays (see the module docstring).
+
+    ``arc_source[i]`` and ``arc_order[i]`` give the ends of source→order arc ``i``; its
+    capacity is ``arc_capacity[i]`` (by default the order's quantity).
+    """
+
+    supply: IntArray
+    demand: IntArray
+    arc_source: IntArray
+    arc_order: IntArray
+    arc_capacity: IntArray
+
+
+def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
+    """Units on each source→order arc in a lexicographically optimal flow.
+
+    Parameters
+    ----------
+    problem : FlowProblem
+        The network.
+    levels : list of Level
+        Most important first.
+
+    Returns
+    -------
+    ndarray of int64
+        Flow per source→order arc.
+
+    Raises
+    ------
+    OutOfRangeError
+        A single level's costs cannot be represented safely in int64.
+    InfeasibleError, SolverError
+        When OR-Tools reports anything but an optimal solution.
+
+    Examples
+    --------
+    Two sources, one order of 1 unit. Filling the order comes first, then the first cost
+    level (which prefers source 1) and only then the second (which prefers source 0):
+
+    >>> p = FlowProblem(np.array([1, 1]), np.array([1]), np.array([0, 1]), np.array([0, 0]),
+    ...                 np.array([1, 1]))
+    >>> solve_lexicographic(p, [Level("units", "order", np.array([-1])),
+    ...                         Level("a", "arc", np.array([5, 3])),
+    ...                         Level("b", "arc", np.array([0, 9]))]).tolist()
+    [0, 1]
+    """
+    _check(problem, levels)
+    n_src = len(problem.supply)
+    n_ord = len(problem.demand)
+    # The arcs of the current face: source→order, order→sink and bypass, all in one array.
+    net = _Network.build(problem)
+    forced = np.zeros(net.size, dtype=np.int64)
+    supply = net.node_supply.copy()
+    active = np.ones(net.size, dtype=bool)
+    full_costs = [_expand(level, problem, net) for level in levels]
+    bounds = [_cycle_bound(level, n_src) for level in levels]
+    start = 0
+    flow = np.zeros(net.size, dtype=np.int64)
+    while start < len(levels):
+        stop = _stage_end(start, full_costs, bounds, net, active, n_src + n_ord + 1)
+        cost = _combine(full_costs[start:stop], bounds[start:stop], active)
+        flow = _solve(net, active, cost, supply)
+        start = stop
+        if start < len(levels):
+            _fix_face(net, active, cost, flow, supply, forced)
+    total = forced + flow
+    return total[: len(problem.arc_source)]
+
+
+def _check(problem: FlowProblem, levels: list[Level]) -> None:
+    n_arcs = len(problem.arc_source)
+    if np.any(problem.supply < 0) or np.any(problem.demand < 0) or np.any(problem.arc_capacity < 0):
+        raise SolverError("negative supply, demand or capacity in the flow network")
+    for level in levels:
+        expected = n_arcs if level.on == "arc" else len(problem.demand)
+        if level.on not in ("arc", "order") or len(level.costs) != expected:
+            raise SolverError(f"level {level.name!r} has {len(level.costs)} costs, want {expected}")
+    if (
+        problem.supply.sum(dtype=np.float64) >= _LIMIT
+        or problem.demand.sum(dtype=np.float64) >= _LIMIT
+    ):
+        raise OutOfRangeError("total supply or demand is too large for int64 flows")
+
+
+@dataclass
+class _Network:
+    tails: npt.NDArray[np.int32]
+    heads: npt.NDArray[np.int32]
+    capacity: IntArray
+    node_supply: IntArray
+    n_src: int
+    n_ord: int
+    n_arc: int
+
+    @property
+    def size(self) -> int:
+        return len(self.tails)
+
+    @property
+    def sink(self) -> int:
+        return self.n_src + self.n_ord
+
+    @classmethod
+    def build(cls, p: FlowProblem) -> _Network:
+        n_src, n_ord, n_arc = len(p.supply), len(p.demand), len(p.arc_source)
+        sink = n_src + n_ord
+        tails = np.concatenate([p.arc_source, n_src + np.arange(n_ord), np.arange(n_src)]).astype(
+            np.int32
+        )
+        heads = np.concatenate(
+            [n_src + p.arc_order, np.full(n_ord, sink), np.full(n_src, sink)]
+        ).astype(np.int32)
+        capacity = np.concatenate([p.arc_capacity, p.demand, p.supply]).astype(np.int64)
+        node_supply = np.zeros(sink + 1, dtype=np.int64)
+        node_supply[:n_src] = p.supply
+        node_supply[sink] = -int(p.supply.sum())
+        return cls(tails, heads, capacity, node_supply, n_src, n_ord, n_arc)
+
+
+def _expand(level: Level, p: FlowProblem, net: _Network) -> IntArray:
+    """A level's cost on every arc of the network (zero where the level does not apply)."""
+    cost = np.zeros(net.size, dtype=np.int64)
+    if level.on == "arc":
+        cost[: net.n_arc] = level.costs
+    else:
+        cost[net.n_arc : net.n_arc + net.n_ord] = level.costs
+    return cost
+
+
+def _cycle_bound(level: Level, n_src: int) -> int:
+    biggest = int(np.abs(level.costs).max()) if len(level.costs) else 0
+    arcs_per_cycle = 2 * n_src if level.on == "arc" else 2
+    return arcs_per_cycle * biggest
+
+
+def _weights(bounds: list[int]) -> list[int]:
+    """Python ints, so the check below sees the true magnitude before any int64 cast."""
+    weights = [0] * len(bounds)
+    below = 0  # Σ_{j>i} w_j·B_j
+    for i in range(len(bounds) - 1, -1, -1):
+        weights[i] = 1 + below
+        below += weights[i] * bounds[i]
+    return weights
+
+
+def _stage_end(
+    start: int,
+    costs: list[IntArray],
+    bounds: list[int],
+    net: _Network,
+    active: npt.NDArray[np.bool_],
+    n_nodes: int,
+) -> int:
+    """The largest ``stop`` such that levels ``start:stop`` combine without overflow."""
+    cap = net.capacity[active]
+    stop = start
+    while stop < len(costs):
+        weights = _weights(bounds[start : stop + 1])
+        max_cost = sum(
+            w * int(np.abs(c[active]).max(initial=0))
+            for w, c in zip(weights, costs[start : stop + 1], strict=True)
+        )
+        total = sum(
+            w * int((np.abs(c[active]).astype(np.float64) * cap).sum())
+            for w, c in zip(weights, costs[start : stop + 1], strict=True)
+        )
+        if max_cost * (n_nodes + 1) >= _LIMIT or total >= _LIMIT:
+            break
+        stop += 1
+    if stop == start:
+        raise OutOfRangeError(
+            f"the costs of one objective level are too large for the solver (level {start})"
+        )
+    return stop
+
+
+def _combine(costs: list[IntArray], bounds: list[int], active: npt.NDArray[np.bool_]) -> IntArray:
+    weights = _weights(bounds)
+    combined = np.zeros(len(active), dtype=np.int64)
+    for w, c in zip(weights, costs, strict=True):
+        combined += np.int64(w) * c
+    return combined
+
+
+def _solve(
+    net: _Network, active: npt.NDArray[np.bool_], cost: IntArray, supply: IntArray
+) -> IntArray:
+    """One OR-Tools min-cost flow on the active arcs; the flow on every arc of ``net``."""
+    solver = min_cost_flow.SimpleMinCostFlow()
+    idx = np.flatnonzero(active)
+    # Constraints: each arc carries at most its capacity; every node balances its supply.
+    solver.add_arcs_with_capacity_and_unit_cost(
+        net.tails[idx], net.heads[idx], net.capacity[idx], cost[idx]
+    )
+    nodes = np.arange(len(supply), dtype=np.int32)
+    solver.set_nodes_supplies(nodes, supply)
+    status = solver.solve()
+    if status == solver.INFEASIBLE or status == solver.UNBALANCED:
+        raise InfeasibleError(f"the flow network is infeasible ({status.name})")
+    if status == solver.BAD_COST_RANGE or status == solver.BAD_CAPACITY_RANGE:
+        raise OutOfRangeError(f"the solver rejected the number range ({status.name})")
+    if status != solver.OPTIMAL:
+        raise SolverError(f"the min-cost flow solver returned {status.name}")
+    flow = np.zeros(net.size, dtype=np.int64)
+    flow[idx] = solver.flows(np.arange(len(idx), dtype=np.int32))
+    return flow
+
+
+def _fix_face(
+    net: _Network,
+    active: npt.NDArray[np.bool_],
+    cost: IntArray,
+    flow: IntArray,
+    supply: IntArray,
+    forced: IntArray,
+) -> None:
+    """Restrict the network to the optimal face of the stage just solved (in place)."""
+    dist = _potentials(net, active, cost, flow)
+    reduced = cost + dist[net.tails] - dist[net.heads]
+    drop = active & (reduced > 0)
+    # Arcs with negative reduced cost carry full capacity in every optimum: commit it.
+    commit = active & (reduced < 0)
+    if np.any(commit):
+        c_idx = np.flatnonzero(commit)
+        amount = net.capacity[c_idx]
+        forced[c_idx] += amount
+        np.subtract.at(supply, net.tails[c_idx], amount)
+        np.add.at(supply, net.heads[c_idx], amount)
+    active &= ~(drop | commit)
+
+
+def _potentials(
+    net: _Network, active: npt.NDArray[np.bool_], cost: IntArray, flow: IntArray
+) -> IntArray:
+    """Shortest distances from a virtual root (0-cost arcs to every node) in the residual graph.
+
+    Orders touch only hubs (sources and the sink), so paths alternate hub, order, hub: the
+    hub-to-hub distances through one order are computed with array operations, Floyd–Warshall
+    runs on the hubs only, and each order's distance follows from its hubs.
+    """
+    n_src, n_ord = net.n_src, net.n_ord
+    n_hub = n_src + 1  # sources, then the sink as hub n_src
+    idx = np.flatnonzero(active)
+    tails, heads, c, f, u = net.tails[idx], net.heads[idx], cost[idx], flow[idx], net.capacity[idx]
+    fwd = f < u
+    bwd = f > 0
+    r_tail = np.concatenate([tails[fwd], heads[bwd]]).astype(np.int64)
+    r_head = np.concatenate([heads[fwd], tails[bwd]]).astype(np.int64)
+    r_cost = np.concatenate([c[fwd], -c[bwd]])
+
+    def hub(node: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return np.where(node == net.sink, n_src, node)
+
+    is_order_tail = (r_tail >= n_src) & (r_tail < net.sink)
+    is_order_head = (r_head >= n_src) & (r_head < net.sink)
+    inf = np.iinfo(np.int64).max // 4
+    hub_dist = np.full((n_hub, n_hub), inf, dtype=np.int64)
+    np.fill_diagonal(hub_dist, 0)
+    direct = ~is_order_tail & ~is_order_head
+    np.minimum.at(hub_dist, (hub(r_tail[direct]), hub(r_head[direct])), r_cost[direct])
+    # Into orders (hub → order) and out of orders (order → hub).
+    in_hub, in_ord, in_cost = (
+        hub(r_tail[is_order_head]),
+        r_head[is_order_head] - n_src,
+        r_cost[is_order_head],
+    )
+    out_ord, out_hub, out_cost = (
+        r_tail[is_order_tail] - n_src,
+        hub(r_head[is_order_tail]),
+        r_cost[is_order_tail],
+    )
+    start = np.zeros(n_hub, dtype=np.int64)  # root → order → hub, or root → hub
+    np.minimum.at(start, out_hub, out_cost)
+    if len(in_ord) and len(out_ord):
+        order_by = np.argsort(out_ord, kind="stable")
+        out_ord, out_hub, out_cost = out_ord[order_by], out_hub[order_by], out_cost[order_by]
+        first = np.searchsorted(out_ord, np.arange(n_ord), side="left")
+        last = np.searchsorted(out_ord, np.arange(n_ord), side="right")
+        counts = (last - first)[in_ord]
+        rep = np.repeat(np.arange(len(in_ord)), counts)
+        offsets = np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
+        pos = np.repeat(first[in_ord], counts) + offsets
+        h1, h2 = in_hub[rep], out_hub[pos]
+        w = in_cost[rep] + out_cost[pos]
+        keep = h1 != h2
+        np.minimum.at(hub_dist, (h1[keep], h2[keep]), w[keep])
+    for k in range(n_hub):  # Floyd–Warshall on the hubs
+        np.minimum(hub_dist, hub_dist[:, k : k + 1] + hub_dist[k : k + 1, :], out=hub_dist)
+    if np.any(np.diag(hub_dist) < 0):
+        raise SolverError("negative cycle in an optimal residual graph (solver inconsistency)")
+    hub_d = np.min(start[:, None] + hub_dist, axis=0)
+    hub_d = np.minimum(hub_d, 0)
+    dist = np.zeros(net.sink + 1, dtype=np.int64)
+    dist[:n_src] = hub_d[:n_src]
+    dist[net.sink] = hub_d[n_src]
+    order_d = np.zeros(n_ord, dtype=np.int64)
+    if len(in_ord):
+        np.minimum.at(order_d, in_ord, hub_d[in_hub] + in_cost)
+    dist[n_src : net.sink] = order_d
+    return dist
