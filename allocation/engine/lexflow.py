@@ -78,6 +78,12 @@ class FlowProblem:
 
     ``arc_source[i]`` and ``arc_order[i]`` give the ends of source→order arc ``i``; its
     capacity is ``arc_capacity[i]`` (by default the order's quantity).
+
+    Several independent part groups can share one solve: ``source_component`` and
+    ``order_component`` name each node's group (no arc may join two groups). Cycles never
+    cross groups (they meet only at the shared sink, which a simple cycle visits once), so
+    the cycle bound uses the largest group's source count, and potentials are computed per
+    group. Both default to a single group.
     """
 
     supply: IntArray
@@ -85,6 +91,8 @@ class FlowProblem:
     arc_source: IntArray
     arc_order: IntArray
     arc_capacity: IntArray
+    source_component: IntArray | None = None
+    order_component: IntArray | None = None
 
 
 def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
@@ -130,7 +138,8 @@ def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
     supply = net.node_supply.copy()
     active = np.ones(net.size, dtype=bool)
     full_costs = [_expand(level, problem, net) for level in levels]
-    bounds = [_cycle_bound(level, n_src) for level in levels]
+    comps = _Components.of(problem)
+    bounds = [_cycle_bound(level, comps.max_sources) for level in levels]
     start = 0
     flow = np.zeros(net.size, dtype=np.int64)
     while start < len(levels):
@@ -139,13 +148,20 @@ def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
         flow = _solve(net, active, cost, supply)
         start = stop
         if start < len(levels):
-            _fix_face(net, active, cost, flow, supply, forced)
+            _fix_face(net, comps, active, cost, flow, supply, forced)
     total = forced + flow
     return total[: len(problem.arc_source)]
 
 
 def _check(problem: FlowProblem, levels: list[Level]) -> None:
     n_arcs = len(problem.arc_source)
+    if problem.source_component is not None and problem.order_component is not None:
+        crossing = (
+            problem.source_component[problem.arc_source]
+            != problem.order_component[problem.arc_order]
+        )
+        if np.any(crossing):
+            raise SolverError("an arc joins two components of the flow network")
     if np.any(problem.supply < 0) or np.any(problem.demand < 0) or np.any(problem.arc_capacity < 0):
         raise SolverError("negative supply, demand or capacity in the flow network")
     for level in levels:
@@ -283,8 +299,43 @@ def _solve(
     return flow
 
 
+@dataclass(frozen=True)
+class _Components:
+    """Each source's and order's group, and each source's index inside its group."""
+
+    source: IntArray
+    order: IntArray
+    local: IntArray
+    count: int
+    max_sources: int
+
+    @classmethod
+    def of(cls, p: FlowProblem) -> _Components:
+        n_src = len(p.supply)
+        src = (
+            np.zeros(n_src, dtype=np.int64)
+            if p.source_component is None
+            else p.source_component.astype(np.int64)
+        )
+        ords = (
+            np.zeros(len(p.demand), dtype=np.int64)
+            if p.order_component is None
+            else p.order_component.astype(np.int64)
+        )
+        count = int(max(src.max(initial=-1), ords.max(initial=-1))) + 1
+        count = max(count, 1)
+        # Index of each source within its group, in order of appearance.
+        by = np.argsort(src, kind="stable")
+        sizes = np.bincount(src, minlength=count)
+        starts = np.cumsum(sizes) - sizes
+        local = np.empty(n_src, dtype=np.int64)
+        local[by] = np.arange(n_src) - np.repeat(starts, sizes)
+        return cls(src, ords, local, count, int(sizes.max(initial=0)))
+
+
 def _fix_face(
     net: _Network,
+    comps: _Components,
     active: npt.NDArray[np.bool_],
     cost: IntArray,
     flow: IntArray,
@@ -292,7 +343,7 @@ def _fix_face(
     forced: IntArray,
 ) -> None:
     """Restrict the network to the optimal face of the stage just solved (in place)."""
-    dist = _potentials(net, active, cost, flow)
+    dist = _potentials(net, comps, active, cost, flow)
     reduced = cost + dist[net.tails] - dist[net.heads]
     drop = active & (reduced > 0)
     # Arcs with negative reduced cost carry full capacity in every optimum: commit it.
@@ -307,16 +358,22 @@ def _fix_face(
 
 
 def _potentials(
-    net: _Network, active: npt.NDArray[np.bool_], cost: IntArray, flow: IntArray
+    net: _Network,
+    comps: _Components,
+    active: npt.NDArray[np.bool_],
+    cost: IntArray,
+    flow: IntArray,
 ) -> IntArray:
     """Shortest distances from a virtual root (0-cost arcs to every node) in the residual graph.
 
-    Orders touch only hubs (sources and the sink), so paths alternate hub, order, hub: the
-    hub-to-hub distances through one order are computed with array operations, Floyd–Warshall
-    runs on the hubs only, and each order's distance follows from its hubs.
+    Orders touch only hubs (their group's sources and the sink), so paths alternate hub,
+    order, hub. Hub-to-hub distances through one order are computed with array operations;
+    Floyd–Warshall runs on each group's hubs (a copy of the sink per group), batched over
+    groups; a path through the real sink joins groups, which the last step accounts for.
     """
-    n_src, n_ord = net.n_src, net.n_ord
-    n_hub = n_src + 1  # sources, then the sink as hub n_src
+    n_src, n_ord, sink = net.n_src, net.n_ord, net.sink
+    n_hub = comps.max_sources + 1  # local sources, then the group's copy of the sink
+    t_local = n_hub - 1
     idx = np.flatnonzero(active)
     tails, heads, c, f, u = net.tails[idx], net.heads[idx], cost[idx], flow[idx], net.capacity[idx]
     fwd = f < u
@@ -324,54 +381,74 @@ def _potentials(
     r_tail = np.concatenate([tails[fwd], heads[bwd]]).astype(np.int64)
     r_head = np.concatenate([heads[fwd], tails[bwd]]).astype(np.int64)
     r_cost = np.concatenate([c[fwd], -c[bwd]])
+    tail_is_order = (r_tail >= n_src) & (r_tail < sink)
+    head_is_order = (r_head >= n_src) & (r_head < sink)
 
-    def hub(node: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        return np.where(node == net.sink, n_src, node)
+    def group_of(node: IntArray, other: IntArray) -> IntArray:
+        """Group of a hub node; the sink takes the group of the arc's other end."""
+        own = np.where(node < n_src, comps.source[np.minimum(node, n_src - 1)], 0)
+        other_group = np.where(
+            other < n_src,
+            comps.source[np.minimum(other, max(n_src - 1, 0))] if n_src else 0,
+            comps.order[np.clip(other - n_src, 0, max(n_ord - 1, 0))] if n_ord else 0,
+        )
+        return np.where(node == sink, other_group, own)
 
-    is_order_tail = (r_tail >= n_src) & (r_tail < net.sink)
-    is_order_head = (r_head >= n_src) & (r_head < net.sink)
+    def local_of(node: IntArray) -> IntArray:
+        return np.where(node == sink, t_local, comps.local[np.minimum(node, max(n_src - 1, 0))])
+
     inf = np.iinfo(np.int64).max // 4
-    hub_dist = np.full((n_hub, n_hub), inf, dtype=np.int64)
-    np.fill_diagonal(hub_dist, 0)
-    direct = ~is_order_tail & ~is_order_head
-    np.minimum.at(hub_dist, (hub(r_tail[direct]), hub(r_head[direct])), r_cost[direct])
-    # Into orders (hub → order) and out of orders (order → hub).
+    dist_hub = np.full((comps.count, n_hub, n_hub), inf, dtype=np.int64)
+    diag = np.arange(n_hub)
+    dist_hub[:, diag, diag] = 0
+    direct = ~tail_is_order & ~head_is_order
+    if np.any(direct):
+        dt, dh = r_tail[direct], r_head[direct]
+        g = group_of(dt, dh)
+        np.minimum.at(dist_hub, (g, local_of(dt), local_of(dh)), r_cost[direct])
     in_hub, in_ord, in_cost = (
-        hub(r_tail[is_order_head]),
-        r_head[is_order_head] - n_src,
-        r_cost[is_order_head],
+        r_tail[head_is_order],
+        r_head[head_is_order] - n_src,
+        r_cost[head_is_order],
     )
     out_ord, out_hub, out_cost = (
-        r_tail[is_order_tail] - n_src,
-        hub(r_head[is_order_tail]),
-        r_cost[is_order_tail],
+        r_tail[tail_is_order] - n_src,
+        r_head[tail_is_order],
+        r_cost[tail_is_order],
     )
-    start = np.zeros(n_hub, dtype=np.int64)  # root → order → hub, or root → hub
-    np.minimum.at(start, out_hub, out_cost)
+    in_g, out_g = comps.order[in_ord], comps.order[out_ord]
+    in_loc, out_loc = local_of(in_hub), local_of(out_hub)
+    start = np.zeros((comps.count, n_hub), dtype=np.int64)  # root → order → hub
+    np.minimum.at(start, (out_g, out_loc), out_cost)
     if len(in_ord) and len(out_ord):
         order_by = np.argsort(out_ord, kind="stable")
-        out_ord, out_hub, out_cost = out_ord[order_by], out_hub[order_by], out_cost[order_by]
-        first = np.searchsorted(out_ord, np.arange(n_ord), side="left")
-        last = np.searchsorted(out_ord, np.arange(n_ord), side="right")
+        o_ord, o_loc, o_cost = out_ord[order_by], out_loc[order_by], out_cost[order_by]
+        first = np.searchsorted(o_ord, np.arange(n_ord), side="left")
+        last = np.searchsorted(o_ord, np.arange(n_ord), side="right")
         counts = (last - first)[in_ord]
         rep = np.repeat(np.arange(len(in_ord)), counts)
         offsets = np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
         pos = np.repeat(first[in_ord], counts) + offsets
-        h1, h2 = in_hub[rep], out_hub[pos]
-        w = in_cost[rep] + out_cost[pos]
+        h1, h2, g = in_loc[rep], o_loc[pos], in_g[rep]
+        w = in_cost[rep] + o_cost[pos]
         keep = h1 != h2
-        np.minimum.at(hub_dist, (h1[keep], h2[keep]), w[keep])
-    for k in range(n_hub):  # Floyd–Warshall on the hubs
-        np.minimum(hub_dist, hub_dist[:, k : k + 1] + hub_dist[k : k + 1, :], out=hub_dist)
-    if np.any(np.diag(hub_dist) < 0):
+        np.minimum.at(dist_hub, (g[keep], h1[keep], h2[keep]), w[keep])
+    for k in range(n_hub):  # Floyd–Warshall, all groups at once
+        np.minimum(dist_hub, dist_hub[:, :, k : k + 1] + dist_hub[:, k : k + 1, :], out=dist_hub)
+    if np.any(dist_hub[:, diag, diag] < 0):
         raise SolverError("negative cycle in an optimal residual graph (solver inconsistency)")
-    hub_d = np.min(start[:, None] + hub_dist, axis=0)
+    # Within each group, then through the shared sink (reached from any group).
+    local_d = np.min(start[:, :, None] + dist_hub, axis=1)
+    sink_d = min(0, int(local_d[:, t_local].min(initial=0)))
+    hub_d = np.minimum(local_d, sink_d + dist_hub[:, t_local, :])
     hub_d = np.minimum(hub_d, 0)
-    dist = np.zeros(net.sink + 1, dtype=np.int64)
-    dist[:n_src] = hub_d[:n_src]
-    dist[net.sink] = hub_d[n_src]
+    dist = np.zeros(sink + 1, dtype=np.int64)
+    if n_src:
+        dist[:n_src] = hub_d[comps.source, comps.local]
+    dist[sink] = sink_d
     order_d = np.zeros(n_ord, dtype=np.int64)
     if len(in_ord):
-        np.minimum.at(order_d, in_ord, hub_d[in_hub] + in_cost)
-    dist[n_src : net.sink] = order_d
+        via = np.where(in_hub == sink, sink_d, hub_d[in_g, in_loc]) + in_cost
+        np.minimum.at(order_d, in_ord, via)
+    dist[n_src:sink] = order_d
     return dist

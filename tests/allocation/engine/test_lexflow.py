@@ -95,3 +95,53 @@ def test_a_higher_level_is_never_traded_for_any_amount_of_a_lower_one() -> None:
         Level("money", "arc", np.array([10**12, 0])),
     ]
     assert solve_lexicographic(problem, levels).tolist() == [1, 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(problems(), min_size=2, max_size=4))
+def test_independent_groups_solved_together_match_each_solved_alone(
+    cases: list[tuple[FlowProblem, list[Level]]],
+) -> None:
+    # Batching groups into one network must not change any group's answer: the groups meet
+    # only at the sink. Low levels are inflated so that stages and face fixing are exercised.
+    big = 2**36
+    supply, demand, a_src, a_ord, cap, s_comp, o_comp = [], [], [], [], [], [], []
+    merged: dict[str, list[np.ndarray]] = {}
+    n_src = n_ord = 0
+    for g, (problem, levels) in enumerate(cases):
+        supply.append(problem.supply)
+        demand.append(problem.demand)
+        a_src.append(problem.arc_source + n_src)
+        a_ord.append(problem.arc_order + n_ord)
+        cap.append(problem.arc_capacity)
+        s_comp.append(np.full(len(problem.supply), g))
+        o_comp.append(np.full(len(problem.demand), g))
+        for level in levels:
+            costs = level.costs * big if level.name == "money" else level.costs
+            merged.setdefault(level.name, []).append(costs)
+        n_src += len(problem.supply)
+        n_ord += len(problem.demand)
+    batch = FlowProblem(
+        np.concatenate(supply),
+        np.concatenate(demand),
+        np.concatenate(a_src),
+        np.concatenate(a_ord),
+        np.concatenate(cap),
+        np.concatenate(s_comp),
+        np.concatenate(o_comp),
+    )
+    names = [level.name for level in cases[0][1]]
+    batch_levels = [
+        Level(n, cases[0][1][i].on, np.concatenate(merged[n])) for i, n in enumerate(names)
+    ]
+    flow = solve_lexicographic(batch, batch_levels)
+    _feasible(batch, flow)
+    expected = [0.0] * len(names)
+    for problem, levels in cases:
+        scaled = [
+            Level(lv.name, lv.on, lv.costs * big if lv.name == "money" else lv.costs)
+            for lv in levels
+        ]
+        for i, value in enumerate(lexicographic_optimum(problem, scaled[:-1])):
+            expected[i] += value
+    assert level_values(batch, batch_levels[:-1], flow) == expected[:-1]

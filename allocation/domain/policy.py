@@ -1,0 +1,107 @@
+"""Allocation policy: which classes may use which sources, and the other knobs of the sheet.
+
+The data sheet's default: only ``parts_priority`` orders may use the "special means" —
+transfers from other depots (internal sourcing), expedited factory deliveries and broker buys
+(RULES.md, "Parts priority"). Everything here is configurable and documented in the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from allocation.domain.model import PriorityClass, SourceKind, Tier
+from allocation.errors import PolicyError
+
+__all__ = ["AllocationPolicy", "default_allowed_sources"]
+
+
+def default_allowed_sources() -> dict[PriorityClass, frozenset[SourceKind]]:
+    """The sheet's default: special means for parts priority only."""
+    return {
+        PriorityClass.PARTS_PRIORITY: frozenset(SourceKind),
+        PriorityClass.STANDARD: frozenset({SourceKind.STOCK, SourceKind.INBOUND}),
+    }
+
+
+@dataclass(frozen=True)
+class AllocationPolicy:
+    """How the engine may allocate.
+
+    Parameters
+    ----------
+    allowed_sources : mapping of PriorityClass to set of SourceKind
+        Source kinds each class may use. Default: parts priority everything; standard only
+        stock at its home depot and receipts landing there.
+    preemption : bool
+        Units allocated but not shipped to a ``standard`` order may be taken back for a
+        ``parts_priority`` order (default on). Off: existing allocations are kept.
+    partial_fills : bool
+        An order may get fewer units than it asked for (default on). Off: all or nothing
+        (solved by re-planning without orders that could only be partly filled).
+    substitutes : bool
+        Use the parts listed in a part's ``substitutes`` column, transitively (default on).
+    rank_tiers_within_standard : bool
+        Finer ranks inside ``standard``: a PM line in an excluded country, then PA+, then PA,
+        then no tier (default off: all standard lines rank equal).
+    eta_resolution_hours : float
+        ETAs are compared in steps of this many hours (default 0.1); orders whose ETAs differ
+        by less are a tie, which goes to the older order.
+    min_success_probability : float
+        Broker offers that succeed less often than this are not used (default 0: all).
+    """
+
+    allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
+        default_factory=default_allowed_sources
+    )
+    preemption: bool = True
+    partial_fills: bool = True
+    substitutes: bool = True
+    rank_tiers_within_standard: bool = False
+    eta_resolution_hours: float = 0.1
+    min_success_probability: float = 0.0
+
+    def __post_init__(self) -> None:
+        for klass in PriorityClass:
+            if klass not in self.allowed_sources:
+                raise PolicyError(f"allocation.allowed_sources: no entry for class {klass.value!r}")
+        if not (self.eta_resolution_hours > 0 and self.eta_resolution_hours <= 24):
+            raise PolicyError(
+                "allocation.eta_resolution_hours must be > 0 and <= 24, "
+                f"got {self.eta_resolution_hours!r}"
+            )
+        if not 0 <= self.min_success_probability <= 1:
+            raise PolicyError(
+                "allocation.min_success_probability must be between 0 and 1, "
+                f"got {self.min_success_probability!r}"
+            )
+
+    def allows(self, klass: PriorityClass, kind: SourceKind) -> bool:
+        """Whether orders of ``klass`` may take units from sources of ``kind``."""
+        return kind in self.allowed_sources[klass]
+
+    def rank_group(self, klass: PriorityClass, tier: Tier) -> int:
+        """The priority group of an order line: 0 ranks first.
+
+        ``parts_priority`` is group 0. ``standard`` is group 1, or with
+        ``rank_tiers_within_standard`` groups 1–4 by tier (PM, PA+, PA, none).
+        """
+        if klass is PriorityClass.PARTS_PRIORITY:
+            return 0
+        if not self.rank_tiers_within_standard:
+            return 1
+        return {Tier.PM: 1, Tier.PA_PLUS: 2, Tier.PA: 3, Tier.STANDARD: 4}[tier]
+
+    @property
+    def group_count(self) -> int:
+        """How many priority groups :meth:`rank_group` can return."""
+        return 5 if self.rank_tiers_within_standard else 2
+
+    @staticmethod
+    def group_name(group: int, policy: AllocationPolicy) -> str:
+        """A readable name of a priority group."""
+        if group == 0:
+            return "parts_priority"
+        if not policy.rank_tiers_within_standard:
+            return "standard"
+        return {1: "standard (PM)", 2: "standard (PA+)", 3: "standard (PA)", 4: "standard"}[group]
