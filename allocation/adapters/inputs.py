@@ -77,10 +77,10 @@ def load_entitlement_inputs(
     cont = read_table(contracts, CONTRACTS, country=normalize_country)
     ords = read_table(orders, ORDERS, country=normalize_country)
     known = set(cust["customer_id"])
-    for source, table in ((contracts, cont), (orders, ords)):
+    for source, table, spec in ((contracts, cont, CONTRACTS), (orders, ords, ORDERS)):
         problems = unknown_references(table, "customer_id", known, "customer", _line_offset(source))
         if problems:
-            raise TableError(_name(source, table), problems)
+            raise TableError(_name(source, spec.name), problems)
     return EntitlementInputs(customers=cust, contracts=cont, orders=ords)
 
 
@@ -102,8 +102,8 @@ def _line_offset(source: TableSource) -> int:
     return 2 if not isinstance(source, pd.DataFrame) and str(source).lower().endswith(".csv") else 0
 
 
-def _name(source: TableSource, table: pd.DataFrame) -> str:
-    return "table" if isinstance(source, pd.DataFrame) else str(source)
+def _name(source: TableSource, table_name: str) -> str:
+    return f"{table_name} table" if isinstance(source, pd.DataFrame) else str(source)
 
 
 def _day(value: object) -> date:

@@ -9,6 +9,17 @@
       require_it_helpdesk: true
       enforce_installed_base: true
 
+    allocation:
+      allowed_sources:                 # source kinds each class may use
+        parts_priority: [stock, transfer, inbound, expedite, broker]
+        standard: [stock, inbound]
+      preemption: true
+      partial_fills: true
+      substitutes: true
+      rank_tiers_within_standard: false
+      eta_resolution_hours: 0.1
+      min_success_probability: 0.0
+
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
 
@@ -67,3 +78,59 @@ def entitlement_policy_from(section: dict[str, Any], where: str = "policy") -> E
         return EntitlementPolicy(**section)
     except PolicyError as exc:
         raise PolicyError(f"{where}: {exc}") from None
+
+
+def allocation_policy_from(section: dict[str, Any], where: str = "policy") -> AllocationPolicy:
+    """Build an :class:`AllocationPolicy` from a section, naming any bad key or value."""
+    known = {f.name for f in dataclasses.fields(AllocationPolicy)}
+    values = dict(section)
+    for key in values:
+        if key not in known:
+            raise PolicyError(
+                f"{where}: allocation.{key} is not an option (known: {', '.join(sorted(known))})"
+            )
+    if "allowed_sources" in values:
+        values["allowed_sources"] = _allowed_sources(values["allowed_sources"], where)
+    for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
+        if flag in values and not isinstance(values[flag], bool):
+            raise PolicyError(
+                f"{where}: allocation.{flag} must be true or false, got {values[flag]!r}"
+            )
+    for number in ("eta_resolution_hours", "min_success_probability"):
+        if number in values and (
+            isinstance(values[number], bool) or not isinstance(values[number], int | float)
+        ):
+            raise PolicyError(
+                f"{where}: allocation.{number} must be a number, got {values[number]!r}"
+            )
+    try:
+        return AllocationPolicy(**values)
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+
+
+def _allowed_sources(raw: object, where: str) -> dict[PriorityClass, frozenset[SourceKind]]:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: allocation.allowed_sources must map classes to lists of kinds")
+    allowed = default_allowed_sources()
+    for klass, kinds in raw.items():
+        try:
+            key = PriorityClass(str(klass))
+        except ValueError:
+            raise PolicyError(
+                f"{where}: allocation.allowed_sources.{klass}: unknown class "
+                f"(use {', '.join(c.value for c in PriorityClass)})"
+            ) from None
+        if not isinstance(kinds, list):
+            raise PolicyError(f"{where}: allocation.allowed_sources.{klass} must be a list")
+        parsed = set()
+        for kind in kinds:
+            try:
+                parsed.add(SourceKind(str(kind)))
+            except ValueError:
+                raise PolicyError(
+                    f"{where}: allocation.allowed_sources.{klass}: unknown source kind {kind!r} "
+                    f"(use {', '.join(k.value for k in SourceKind)})"
+                ) from None
+        allowed[key] = frozenset(parsed)
+    return allowed

@@ -79,6 +79,10 @@ class EntitlementPolicy:
                 "entitlement.pa_plus_installed_base_counts must be 'pcs_and_printers' or 'pcs', "
                 f"got {self.pa_plus_installed_base_counts!r}"
             )
+        for name in ("require_it_helpdesk", "enforce_installed_base"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise PolicyError(f"entitlement.{name} must be true or false, got {value!r}")
         days = self.start_days_after_purchase
         if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
             raise PolicyError(
@@ -379,8 +383,18 @@ def _check_contract(
         return None, None, False
     active = [c for c in candidates if c[2].contains(day)]
     pool = active or candidates
-    # Best tier first; among equals the latest start, then the contract id for determinism.
-    contract, sku, window = max(pool, key=lambda c: (c[1].tier.rank, c[2].start, c[0].contract_id))
+    # Best tier whose installed-base minimum the customer meets (a PM contract the customer is
+    # too small for must not hide a PA one it qualifies for), then the best tier; among equals
+    # the latest start, then the contract id for determinism.
+    contract, sku, window = max(
+        pool,
+        key=lambda c: (
+            _check_installed_base(customer, c[1].tier, policy, book).passed,
+            c[1].tier.rank,
+            c[2].start,
+            c[0].contract_id,
+        ),
+    )
     label = (
         f"contract {contract.contract_id} ({sku.code}, {book.tiers[sku.tier].name} for "
         f"{family_words}, {sku.term_years} year{'s' if sku.term_years > 1 else ''})"

@@ -213,7 +213,7 @@ def _parse_skus(
         if tier is Tier.STANDARD or tier not in tiers:
             raise RulebookError(f"{r.where}: {field}.tier: a SKU cannot sell tier {tier.value!r}")
         term = spec.get("term_years")
-        if term not in terms:
+        if isinstance(term, bool) or term not in terms:
             raise RulebookError(
                 f"{r.where}: {field}.term_years must be one of {sorted(terms)}, got {term!r}"
             )

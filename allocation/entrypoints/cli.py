@@ -15,14 +15,23 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
 from allocation.adapters.inputs import load_entitlement_inputs
-from allocation.adapters.policy_file import entitlement_policy_from, load_policy_sections
+from allocation.adapters.policy_file import (
+    allocation_policy_from,
+    entitlement_policy_from,
+    load_policy_sections,
+)
+from allocation.adapters.snapshot import load_snapshot
+from allocation.allocate import STRATEGIES
+from allocation.allocate import allocate as run_allocate
+from allocation.domain.policy import AllocationPolicy
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, write_frame
-from allocation.entrypoints.views import show_entitlement
+from allocation.entrypoints.views import show_entitlement, show_plan
 from allocation.errors import AllocationError, InputError
 
 __all__ = ["app", "main"]
@@ -96,6 +105,85 @@ def entitle(
     show_entitlement(Console(), report)
 
 
+@app.command()
+def allocate(
+    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    policy: Annotated[
+        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option(help="optimal (default), fifo or tier_greedy")
+    ] = "optimal",
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="write lines to .csv/.parquet/.json (unfilled beside it)"),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
+) -> None:
+    """Decide who gets which units from which source; show fill, cost and the unfilled."""
+    if as_json and out is not None:
+        raise typer.BadParameter("use either --json or --out, not both")
+    if strategy not in STRATEGIES:
+        raise typer.BadParameter(
+            f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})",
+            param_hint="--strategy",
+        )
+    sections = load_policy_sections(policy) if policy is not None else {}
+    where = str(policy)
+    ent = entitlement_policy_from(sections.get("entitlement", {}), where)
+    alloc = (
+        allocation_policy_from(sections["allocation"], where)
+        if "allocation" in sections
+        else AllocationPolicy()
+    )
+    snap = load_snapshot(snapshot)
+    plan = run_allocate(
+        snap, policy=alloc, strategy=strategy, entitlement_policy=ent, workers=workers, dask=dask
+    )
+    if as_json:
+        print_json(plan.to_dict())
+        return
+    if out is not None:
+        document = plan.to_dict()
+        write_frame(plan.lines, out, document["lines"])
+        unfilled_path = out.with_name(f"{out.stem}.unfilled{out.suffix}")
+        write_frame(plan.unfilled, unfilled_path, document["unfilled"])
+        Console().print(
+            f"wrote {len(plan.lines)} allocation lines to {out} and "
+            f"{len(plan.unfilled)} unfilled to {unfilled_path}"
+        )
+        return
+    show_plan(Console(), plan)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="folder to write the snapshot into")],
+    orders: Annotated[int, typer.Option(min=1, help="open order lines")] = 10_000,
+    parts: Annotated[int, typer.Option(min=1, help="parts in the catalogue")] = 1_000,
+    depots: Annotated[int, typer.Option(min=1, help="depots over the three regions")] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="random seed (same seed, same world)")] = 0,
+    coverable_share: Annotated[
+        float, typer.Option(help="share of demanded units that supply can cover")
+    ] = 0.7,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    overwrite: Annotated[bool, typer.Option(help="replace tables in a non-empty folder")] = False,
+) -> None:
+    """Write a synthetic snapshot: realistic customers, a Pareto demand, and a shortage."""
+    from allocation.adapters.synthetic import generate_world, write_world
+
+    if fmt not in ("csv", "parquet"):
+        raise typer.BadParameter(
+            f"unknown format {fmt!r} (use csv or parquet)", param_hint="--format"
+        )
+    tables = generate_world(orders, parts, depots, seed, coverable_share=coverable_share)
+    write_world(tables, out, fmt, overwrite=overwrite)  # type: ignore[arg-type]
+    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
+    Console().print(f"wrote snapshot to {out}: {sizes}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every outcome into an exit code; never a bare traceback."""
     try:
@@ -110,13 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            _err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            _err.print(
+                f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True
+            )
         return EXIT_INPUT if exc.exit_code == EXIT_INPUT else int(exc.exit_code) or EXIT_INPUT
     except InputError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        _print_error("error", str(exc))
         return EXIT_INPUT
     except AllocationError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        _print_error("error", str(exc))
         return EXIT_UNEXPECTED
     except KeyboardInterrupt:
         _err.print("interrupted")
@@ -124,14 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PARTS_PRIORITY_DEBUG"):
             traceback.print_exc()
-        _err.print(
-            f"[bold red]unexpected error:[/] {type(exc).__name__}: {exc}\n"
-            "(set PARTS_PRIORITY_DEBUG=1 to see the traceback)",
-            markup=True,
-            highlight=False,
+        _print_error(
+            "unexpected error",
+            f"{type(exc).__name__}: {exc}\n(set PARTS_PRIORITY_DEBUG=1 to see the traceback)",
         )
         return EXIT_UNEXPECTED
     return EXIT_OK
+
+
+def _print_error(label: str, message: str) -> None:
+    # The message is data, not markup ("[/x]" in a cell must not crash the report), and is
+    # never wrapped, so that a long file path stays whole for grep and for people.
+    _err.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

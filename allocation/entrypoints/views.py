@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from allocation.engine.plan import Plan
 from allocation.entitle import EntitlementReport
 
-__all__ = ["show_entitlement"]
+__all__ = ["show_entitlement", "show_plan"]
 
 _RULE_WORDS = {
     "parts_priority_excluded": "country excludes parts priority",
@@ -53,3 +54,52 @@ def show_entitlement(console: Console, report: EntitlementReport) -> None:
         console.print(f"{lost} order(s) of Priority Management contracts lost parts priority:")
         for rule, count in summary["lost_parts_priority_by_rule"].items():
             console.print(f"  {count:>6}  {_RULE_WORDS.get(rule, rule)}")
+
+
+def show_plan(console: Console, plan: Plan, max_unfilled: int = 30) -> None:
+    """Fill by class and source kind, cost, worst ETAs, and the unfilled with reasons."""
+    summary = plan.summary()
+    fill = Table(title=f"Allocation ({plan.strategy})")
+    for name in ("class", "orders", "units asked", "units allocated", "fill rate"):
+        fill.add_column(name, justify="right" if name != "class" else "left")
+    for klass, row in summary["by_class"].items():
+        fill.add_row(
+            klass,
+            f"{row['orders']:,}",
+            f"{row['units_requested']:,}",
+            f"{row['units_allocated']:,}",
+            f"{row['fill_rate']:.1%}",
+        )
+    console.print(fill)
+    sources = Table(title="By source kind")
+    sources.add_column("source")
+    sources.add_column("units", justify="right")
+    sources.add_column("cost", justify="right")
+    for kind, units in summary["units_by_source"].items():
+        sources.add_row(kind, f"{units:,}", f"{summary['cost_by_source'][kind]:,.2f}")
+    sources.add_row("[bold]total[/]", "", f"[bold]{summary['total_cost']:,.2f}[/]")
+    console.print(sources)
+    if summary["worst_eta"]:
+        worst = ", ".join(
+            f"{w['order_id']} {w['eta_hours']:.0f} h ({w['source']} {w['origin']})"
+            for w in summary["worst_eta"]
+        )
+        console.print(f"worst ETAs: {worst}")
+    unfilled = plan.unfilled
+    if len(unfilled):
+        table = Table(title=f"Unfilled ({len(unfilled):,} orders)")
+        for name in ("order", "part", "units", "class", "reason"):
+            table.add_column(name, overflow="fold")
+        for row in unfilled.head(max_unfilled).itertuples(index=False):
+            table.add_row(
+                str(row.order_id),
+                str(row.part_number),
+                str(row.quantity),
+                str(row.priority_class),
+                str(row.reason),
+            )
+        console.print(table)
+        if len(unfilled) > max_unfilled:
+            console.print(f"... and {len(unfilled) - max_unfilled:,} more (use --out or --json)")
+    else:
+        console.print("every order is filled")

@@ -1,0 +1,154 @@
+"""Explanations of one order's allocation, in a planner's words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine.problem import KINDS, build_arcs
+from allocation.errors import UnknownIdError
+
+if TYPE_CHECKING:
+    from allocation.engine.plan import Plan
+
+__all__ = ["explain_order"]
+
+
+def explain_order(plan: Plan, order_id: str) -> str:
+    """Why ``order_id`` got what it got: each source, each rival, and what policy forbids."""
+    problem = plan.problem
+    orders, sources, arcs = problem.orders, problem.sources, problem.arcs
+    matches = np.flatnonzero(orders["order_id"].to_numpy(dtype=object) == order_id)
+    if len(matches) == 0:
+        raise UnknownIdError(f"unknown order_id {order_id!r}")
+    row = int(matches[0])
+    order = orders.iloc[row]
+    policy = problem.policy
+    name = AllocationPolicy.group_name(int(order["group"]), policy)
+    lines = [
+        f"order {order_id}: {order['quantity']} × {order['part_number']} for "
+        f"{order['customer_id']} in {order['country']} ({name}, tier {order['tier']}; "
+        f"home depot {order['home_depot'] or 'none'}; created {_when(order['created_at'])})"
+    ]
+    mine = np.flatnonzero(arcs.order == row)
+    got = mine[plan.flow[mine] > 0]
+    fastest = arcs.eta_hours[mine].min() if len(mine) else None
+    for a in got:
+        s = int(arcs.source[a])
+        why = "the fastest source it may use"
+        if fastest is not None and arcs.eta_hours[a] > fastest + 1e-9:
+            why = "faster sources it may use were taken (see below)"
+        lines.append(
+            f"- gets {plan.flow[a]} from {_describe(plan, a)}, ETA {arcs.eta_hours[a]:.1f} h, "
+            f"cost {arcs.money[a] * plan.flow[a]:.2f}: {why}"
+        )
+    missing = int(order["quantity"]) - int(plan.filled[row])
+    if missing <= 0 and (
+        fastest is None or not len(got) or arcs.eta_hours[got].max() <= fastest + 1e-9
+    ):
+        return "\n".join(lines)
+    if missing > 0:
+        lines.append(f"- {missing} unit(s) unfilled")
+        if row in plan.reasons:
+            lines.append(f"  {plan.reasons[row]}")
+    rivals = _rivals(plan, row, mine)
+    lines.extend(rivals)
+    if missing > 0:
+        lines.extend(_if_policy_allowed(plan, row))
+    return "\n".join(lines)
+
+
+def _rivals(plan: Plan, row: int, mine: np.ndarray) -> list[str]:
+    """Who holds the units of each source this order may use, and the rule that put them first."""
+    problem = plan.problem
+    arcs, orders = problem.arcs, problem.orders
+    out: list[str] = []
+    my_group = int(orders["group"].iloc[row])
+    my_created = orders["created_at"].iloc[row]
+    for a in mine[np.argsort(arcs.eta_hours[mine], kind="stable")]:
+        s = int(arcs.source[a])
+        if plan.flow[a] >= int(orders["quantity"].iloc[row]):
+            continue
+        holders = np.flatnonzero((arcs.source == s) & (plan.flow > 0) & (arcs.order != row))
+        if len(holders) == 0:
+            continue
+        parts = []
+        for h in holders[:5]:
+            o = int(arcs.order[h])
+            rule = _rule(
+                plan, o, my_group, my_created, float(arcs.eta_hours[h]), float(arcs.eta_hours[a])
+            )
+            parts.append(f"{orders['order_id'].iloc[o]} ({plan.flow[h]}: {rule})")
+        more = f" and {len(holders) - 5} more" if len(holders) > 5 else ""
+        out.append(
+            f"  {_describe(plan, a)} (ETA {arcs.eta_hours[a]:.1f} h for this order) is held by "
+            + "; ".join(parts)
+            + more
+        )
+    return out
+
+
+def _rule(
+    plan: Plan, other: int, my_group: int, my_created: pd.Timestamp, their_eta: float, my_eta: float
+) -> str:
+    orders = plan.problem.orders
+    policy = plan.problem.policy
+    group = int(orders["group"].iloc[other])
+    if group < my_group:
+        return f"{AllocationPolicy.group_name(group, policy)} ranks before {AllocationPolicy.group_name(my_group, policy)}"
+    if group > my_group:
+        return "a lower class keeps units this order could not have used to better effect"
+    if their_eta < my_eta - 1e-9:
+        return f"same class, gets it sooner ({their_eta:.1f} h vs {my_eta:.1f} h)"
+    created = orders["created_at"].iloc[other]
+    if created < my_created:
+        return f"same class, older (created {_when(created)})"
+    return "same class, an equally good claim; ties are broken the same way every time"
+
+
+def _if_policy_allowed(plan: Plan, row: int) -> list[str]:
+    problem = plan.problem
+    every = build_arcs(problem, np.array([row]), only_allowed=False)
+    forbidden = np.flatnonzero(~every.allowed)
+    if len(forbidden) == 0:
+        return ["  policy already lets it use every source that can reach it"]
+    used = np.bincount(problem.arcs.source, weights=plan.flow, minlength=len(problem.sources))
+    free = problem.sources["quantity"].to_numpy() - used
+    order = forbidden[np.lexsort((every.money[forbidden], every.eta_hours[forbidden]))]
+    with_free = [i for i in order if free[every.source[i]] > 0]
+    best = with_free[0] if with_free else order[0]
+    kind = KINDS[every.kind[best]].value
+    s = int(every.source[best])
+    origin = problem.sources["origin"].iloc[s]
+    left = f"{int(free[s])} unit(s) free" if free[s] > 0 else "none free now"
+    klass = problem.orders["priority_class"].iloc[row]
+    return [
+        f"  if policy let {klass} orders use {kind}: {kind} from {origin}, ETA "
+        f"{every.eta_hours[best]:.1f} h, cost {every.money[best]:.2f} per unit ({left})"
+    ]
+
+
+def _describe(plan: Plan, arc: int) -> str:
+    problem = plan.problem
+    s = int(problem.arcs.source[arc])
+    src = problem.sources.iloc[s]
+    kind = KINDS[problem.arcs.kind[arc]].value
+    part = src["part_number"]
+    sub = (
+        ""
+        if part == problem.orders["part_number"].iloc[int(problem.arcs.order[arc])]
+        else f" (substitute {part})"
+    )
+    if kind in ("expedite", "broker"):
+        return f"{kind} from {src['origin']}{sub}"
+    if src["base"] == 1:
+        return f"{kind}: receipt landing at {src['origin']} {_when(src['release_at'])}{sub}"
+    return f"{kind} at {src['origin']}{sub}"
+
+
+def _when(value: object) -> str:
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return "?" if pd.isna(stamp) else stamp.strftime("%Y-%m-%d %H:%M")

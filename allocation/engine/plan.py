@@ -1,0 +1,273 @@
+"""The plan: who gets which units from where, what stays unfilled, and why.
+
+A :class:`Plan` wraps the problem and the units on each arc. Its tables are built from
+arrays; :meth:`Plan.explain` answers one order at a time in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from allocation.domain.model import PriorityClass, SourceKind
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine.problem import KINDS, AllocationProblem
+
+__all__ = ["LINE_COLUMNS", "UNFILLED_COLUMNS", "Plan"]
+
+LINE_COLUMNS = [
+    "order_id",
+    "part_number",
+    "requested_part_number",
+    "quantity",
+    "source",
+    "origin",
+    "eta",
+    "eta_hours",
+    "cost",
+    "priority_class",
+]
+UNFILLED_COLUMNS = ["order_id", "part_number", "quantity", "priority_class", "reason"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An allocation plan.
+
+    Attributes
+    ----------
+    problem : AllocationProblem
+        Orders, sources and arcs it was made from.
+    flow : ndarray of int64
+        Units on each arc of ``problem.arcs``.
+    strategy : str
+        ``optimal``, ``fifo`` or ``tier_greedy``.
+    reasons : dict
+        Why orders were left out before solving (e.g. partial fills off), by order row.
+    """
+
+    problem: AllocationProblem
+    flow: npt.NDArray[np.int64]
+    strategy: str
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    # -- tables ------------------------------------------------------------------------
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """Allocation lines: one per order and source that gives it units."""
+        arcs, orders, sources = self.problem.arcs, self.problem.orders, self.problem.sources
+        used = np.flatnonzero(self.flow > 0)
+        qty = self.flow[used]
+        o = arcs.order[used]
+        s = arcs.source[used]
+        eta_hours = arcs.eta_hours[used]
+        frame = pd.DataFrame(
+            {
+                "order_id": orders["order_id"].to_numpy(dtype=object)[o],
+                "part_number": sources["part_number"].to_numpy(dtype=object)[s],
+                "requested_part_number": orders["part_number"].to_numpy(dtype=object)[o],
+                "quantity": qty,
+                "source": np.array([k.value for k in KINDS], dtype=object)[arcs.kind[used]],
+                "origin": sources["origin"].to_numpy(dtype=object)[s],
+                "eta": self.problem.as_of + pd.to_timedelta(eta_hours, unit="h"),
+                "eta_hours": np.round(eta_hours, 3),
+                "cost": np.round(arcs.money[used] * qty, 2),
+                "priority_class": orders["priority_class"].to_numpy(dtype=object)[o],
+            }
+        )
+        sort = np.lexsort(
+            (frame["origin"].to_numpy(dtype=str), frame["order_id"].to_numpy(dtype=str))
+        )
+        return frame.iloc[sort].reset_index(drop=True)[LINE_COLUMNS]
+
+    @cached_property
+    def filled(self) -> npt.NDArray[np.int64]:
+        """Units allocated per order row."""
+        return np.bincount(
+            self.problem.arcs.order,
+            weights=self.flow,
+            minlength=len(self.problem.orders),
+        ).astype(np.int64)
+
+    @cached_property
+    def unfilled(self) -> pd.DataFrame:
+        """The unfilled remainder of every order, with the reason."""
+        orders = self.problem.orders
+        missing = orders["quantity"].to_numpy(dtype=np.int64) - self.filled
+        rows = np.flatnonzero(missing > 0)
+        reasons = self._short_reasons(rows)
+        frame = pd.DataFrame(
+            {
+                "order_id": orders["order_id"].to_numpy(dtype=object)[rows],
+                "part_number": orders["part_number"].to_numpy(dtype=object)[rows],
+                "quantity": missing[rows],
+                "priority_class": orders["priority_class"].to_numpy(dtype=object)[rows],
+                "reason": reasons,
+            }
+        )
+        return frame[UNFILLED_COLUMNS]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Allocation lines as a DataFrame (see :attr:`lines`; unfilled in :attr:`unfilled`)."""
+        return self.lines.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""
+        lines = self.lines.copy()
+        lines["eta"] = lines["eta"].map(lambda t: t.isoformat())
+        return {
+            "strategy": self.strategy,
+            "as_of": self.problem.as_of.isoformat(),
+            "lines": lines.to_dict(orient="records"),
+            "unfilled": self.unfilled.to_dict(orient="records"),
+            "summary": self.summary(),
+        }
+
+    # -- measures ----------------------------------------------------------------------
+    def objective(self) -> dict[str, float]:
+        """The lexicographic objective's levels, most important first.
+
+        For each priority group: units allocated and the sum of their ETAs in hours (the
+        downtime the plan commits to); then the money spent.
+        """
+        arcs, orders = self.problem.arcs, self.problem.orders
+        group = orders["group"].to_numpy(dtype=np.int64)[arcs.order]
+        result: dict[str, float] = {}
+        policy = self.problem.policy
+        for g in range(policy.group_count):
+            mask = group == g
+            name = AllocationPolicy.group_name(g, policy)
+            result[f"{name}_units"] = float(self.flow[mask].sum())
+            result[f"{name}_eta_hours"] = float(np.dot(self.flow[mask], arcs.eta_hours[mask]))
+        result["cost"] = float(np.dot(self.flow, arcs.money))
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        """Fill by class and by source kind, cost, and the worst ETAs."""
+        orders = self.problem.orders
+        lines = self.lines
+        by_class: dict[str, dict[str, float]] = {}
+        for klass in PriorityClass:
+            mask = orders["priority_class"].to_numpy(dtype=object) == klass.value
+            asked = int(orders["quantity"].to_numpy()[mask].sum())
+            got = int(self.filled[mask].sum())
+            by_class[klass.value] = {
+                "orders": int(mask.sum()),
+                "units_requested": asked,
+                "units_allocated": got,
+                "fill_rate": round(got / asked, 4) if asked else 1.0,
+            }
+        by_source = {
+            kind.value: int(lines.loc[lines["source"] == kind.value, "quantity"].sum())
+            for kind in SourceKind
+        }
+        cost_by_source = {
+            kind.value: round(float(lines.loc[lines["source"] == kind.value, "cost"].sum()), 2)
+            for kind in SourceKind
+        }
+        worst = lines.sort_values("eta_hours", ascending=False).head(5)
+        return {
+            "strategy": self.strategy,
+            "orders": len(orders),
+            "by_class": by_class,
+            "units_by_source": by_source,
+            "cost_by_source": cost_by_source,
+            "total_cost": round(float(lines["cost"].sum()), 2),
+            "worst_eta": worst[["order_id", "source", "origin", "eta_hours"]].to_dict(
+                orient="records"
+            ),
+            "objective": self.objective(),
+        }
+
+    # -- words -------------------------------------------------------------------------
+    def _short_reasons(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        if len(rows) == 0:
+            return []
+        arcs, orders = self.problem.arcs, self.problem.orders
+        n_allowed = np.bincount(arcs.order, minlength=len(orders))
+        groups = orders["group"].to_numpy(dtype=np.int64)
+        holders_group = _best_holder_group(self, rows)
+        no_route = orders["home_depot"].isna().to_numpy()
+        blocked = rows[(n_allowed[rows] == 0) & ~no_route[rows]]
+        policy_words = _no_allowed_sources(self.problem, blocked)
+        country = orders["country"].to_numpy(dtype=object)
+        reasons = []
+        for row in rows.tolist():
+            if row in self.reasons:
+                reasons.append(self.reasons[row])
+            elif no_route[row]:
+                reasons.append(f"no route from any depot to {country[row]}")
+            elif n_allowed[row] == 0:
+                reasons.append(policy_words[row])
+            else:
+                top = holders_group.get(row)
+                if top is not None and top < groups[row]:
+                    name = AllocationPolicy.group_name(int(top), self.problem.policy)
+                    reasons.append(
+                        f"the units it could use went to {name} orders, which rank first"
+                    )
+                else:
+                    reasons.append(
+                        "the units it could use went to orders of the same class that are "
+                        "older or get them sooner"
+                    )
+        return reasons
+
+    def explain(self, order_id: str) -> str:
+        """Why this order got what it got, or nothing, in words.
+
+        Names the source of each unit and why it was chosen; for what is unfilled, the
+        orders holding the units it could have used and the rule that ranked them first,
+        and the best source it could still get if policy allowed it.
+        """
+        from allocation.engine.explain import explain_order
+
+        return explain_order(self, order_id)
+
+
+def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int]:
+    """For each order row: the best priority group among orders holding its sources' units."""
+    arcs = plan.problem.arcs
+    groups = plan.problem.orders["group"].to_numpy(dtype=np.int64)
+    used = plan.flow > 0
+    if not used.any():
+        return {}
+    held = pd.DataFrame({"source": arcs.source[used], "group": groups[arcs.order[used]]})
+    best_by_source = held.groupby("source")["group"].min()
+    wanted = np.isin(arcs.order, rows)
+    frame = pd.DataFrame({"order": arcs.order[wanted], "source": arcs.source[wanted]})
+    frame["holder"] = frame["source"].map(best_by_source)
+    best = frame.dropna().groupby("order")["holder"].min()
+    return {int(k): int(v) for k, v in best.items()}
+
+
+def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
+    """Why orders with no allowed arc got nothing: no source at all, or policy forbids them."""
+    from allocation.engine.problem import build_arcs
+
+    every = build_arcs(problem, rows, only_allowed=False)
+    kinds_by_order: dict[int, set[str]] = {}
+    names = [k.value for k in KINDS]
+    for o, k in zip(every.order.tolist(), every.kind.tolist(), strict=True):
+        kinds_by_order.setdefault(o, set()).add(names[k])
+    orders = problem.orders
+    words = {}
+    for row in rows.tolist():
+        kinds = kinds_by_order.get(row)
+        if not kinds:
+            part = orders["part_number"].iloc[row]
+            words[row] = (
+                f"no stock, receipt or supply option of {part} can reach {orders['country'].iloc[row]}"
+            )
+        else:
+            klass = orders["priority_class"].iloc[row]
+            words[row] = (
+                f"policy: {klass} orders may not use {', '.join(sorted(kinds))}, "
+                "the only sources of this part"
+            )
+    return words

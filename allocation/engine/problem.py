@@ -1,0 +1,350 @@
+"""From a snapshot to arrays: orders, sources and the arcs between them, built with NumPy.
+
+An order can take units from a source when the source holds a part the order may use (its
+own part or, with substitutes on, any part its supersession chain reaches), a route leads
+from the source's origin to the order's country, and policy lets the order's class use the
+source's kind:
+
+- ``stock``: on hand at the order's home depot;
+- ``transfer``: on hand at another depot, or a receipt landing at another depot;
+- ``inbound``: a receipt landing at the order's home depot;
+- ``expedite`` / ``broker``: a supply option, after its lead time.
+
+ETA (hours from the snapshot's moment) = when the source can release the unit + transit.
+Money per unit = transit cost + the option's price (stock already owned costs only transit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from allocation.adapters.snapshot import Snapshot, split_substitutes
+from allocation.domain.model import PriorityClass, SourceKind, Tier
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine.network import Routes, build_network, routes
+
+__all__ = ["KINDS", "AllocationProblem", "Arcs", "build_arcs", "build_problem"]
+
+KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+_BASES = ("stock", "inbound", "expedite", "broker")
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """Source→order arcs as parallel arrays (positions index ``sources`` and ``orders``)."""
+
+    source: npt.NDArray[np.int64]
+    order: npt.NDArray[np.int64]
+    part: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int8]
+    eta_hours: npt.NDArray[np.float64]
+    money: npt.NDArray[np.float64]
+    allowed: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def take(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.int64]) -> Arcs:
+        """The arcs selected by a mask or an index array."""
+        return Arcs(
+            self.source[mask],
+            self.order[mask],
+            self.part[mask],
+            self.kind[mask],
+            self.eta_hours[mask],
+            self.money[mask],
+            self.allowed[mask],
+        )
+
+
+@dataclass(frozen=True)
+class AllocationProblem:
+    """Everything the strategies need, as tables and arrays.
+
+    ``orders`` has one row per open order line with its class, priority group (0 first),
+    home depot, country and part group; ``sources`` one row per stock level, receipt and
+    supply option with units to give; ``arcs`` the allowed source→order pairs.
+    """
+
+    orders: pd.DataFrame
+    sources: pd.DataFrame
+    arcs: Arcs
+    part_numbers: list[str]
+    routes: Routes
+    policy: AllocationPolicy
+    as_of: pd.Timestamp
+    usable: dict[int, npt.NDArray[np.int64]]
+
+
+def build_problem(
+    snapshot: Snapshot,
+    decisions: pd.DataFrame,
+    policy: AllocationPolicy,
+) -> AllocationProblem:
+    """Arrays for the optimizer from a snapshot and the orders' entitlement decisions.
+
+    ``decisions`` has columns ``order_id``, ``priority_class`` and ``tier`` (one row per
+    order, in the orders table's order).
+    """
+    parts = snapshot.parts["part_number"].tolist()
+    part_code = {p: i for i, p in enumerate(parts)}
+    usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
+    sources = _sources(snapshot, part_code, policy)
+    sources["part_group"] = part_group[sources["part_code"].to_numpy()]
+    origins = sorted(set(sources["origin"]) | set(snapshot.depots["depot_id"]))
+    kinds = {d: "depot" for d in snapshot.depots["depot_id"]}
+    kinds.update({s: "supplier" for s in snapshot.supply_options["supplier_id"]})
+    orders = _orders(snapshot, decisions, policy, part_code, part_group)
+    countries = sorted(set(orders["country"]) | set(snapshot.depots["country"]))
+    graph = build_network(snapshot.lanes, snapshot.depots, snapshot.supply_options["supplier_id"])
+    table = routes(graph, origins, countries, kinds)
+    homes = table.home_depots(snapshot.depots["depot_id"].tolist())
+    orders["home_depot"] = orders["country"].map(homes).astype(object)
+    orders["country_col"] = orders["country"].map(table.country_index()).astype(np.int64)
+    sources["origin_row"] = sources["origin"].map(table.origin_index()).astype(np.int64)
+    as_of = pd.Timestamp(snapshot.as_of)
+    problem = AllocationProblem(
+        orders=orders,
+        sources=sources,
+        arcs=_empty_arcs(),
+        part_numbers=parts,
+        routes=table,
+        policy=policy,
+        as_of=as_of,
+        usable=usable,
+    )
+    arcs = build_arcs(problem, np.arange(len(orders)), only_allowed=True)
+    return AllocationProblem(
+        orders=orders,
+        sources=sources,
+        arcs=arcs,
+        part_numbers=parts,
+        routes=table,
+        policy=policy,
+        as_of=as_of,
+        usable=usable,
+    )
+
+
+def build_arcs(
+    problem: AllocationProblem,
+    order_rows: npt.NDArray[np.int64],
+    only_allowed: bool,
+) -> Arcs:
+    """Arcs from every usable source to the given orders (vectorised).
+
+    With ``only_allowed`` the arcs policy forbids are left out; without it they are kept
+    with ``allowed`` false (the explanation uses them to say what policy costs an order).
+    """
+    orders, sources = problem.orders, problem.sources
+    if len(order_rows) == 0 or len(sources) == 0:
+        return _empty_arcs()
+    # Order × usable part: itself, plus its chain's parts for the few that have one.
+    o_part = orders["part_code"].to_numpy()[order_rows]
+    with_chain = (
+        np.isin(o_part, np.fromiter(problem.usable, dtype=np.int64))
+        if problem.usable
+        else np.zeros(len(o_part), dtype=bool)
+    )
+    if with_chain.any():
+        counts = np.ones(len(o_part), dtype=np.int64)
+        chain_lists = [problem.usable[int(p)] for p in o_part[with_chain]]
+        counts[with_chain] = [len(u) for u in chain_lists]
+        rep_order = np.repeat(order_rows, counts)
+        use_part = np.repeat(o_part, counts)
+        starts = np.cumsum(counts) - counts
+        for start, chain in zip(starts[with_chain], chain_lists, strict=True):
+            use_part[start : start + len(chain)] = chain
+    else:
+        rep_order = np.asarray(order_rows, dtype=np.int64)
+        use_part = o_part.astype(np.int64)
+    # × sources of that part (sources are sorted by part code).
+    src_part = sources["part_code"].to_numpy()
+    n_parts = len(problem.part_numbers)
+    first = np.searchsorted(src_part, np.arange(n_parts), side="left")
+    last = np.searchsorted(src_part, np.arange(n_parts), side="right")
+    per = (last - first)[use_part]
+    arc_order = np.repeat(rep_order, per)
+    arc_part = np.repeat(use_part, per)
+    offsets = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    arc_source = np.repeat(first[use_part], per) + offsets
+    if len(arc_source) == 0:
+        return _empty_arcs()
+    base = sources["base"].to_numpy()[arc_source]
+    src_depot = sources["depot_id"].to_numpy(dtype=object)[arc_source]
+    home = orders["home_depot"].to_numpy(dtype=object)[arc_order]
+    at_home = (src_depot == home) & (base <= 1)
+    kind = np.full(len(arc_source), _KIND_CODE[SourceKind.TRANSFER], dtype=np.int8)
+    kind[(base == 0) & at_home] = _KIND_CODE[SourceKind.STOCK]
+    kind[(base == 1) & at_home] = _KIND_CODE[SourceKind.INBOUND]
+    kind[base == 2] = _KIND_CODE[SourceKind.EXPEDITE]
+    kind[base == 3] = _KIND_CODE[SourceKind.BROKER]
+    # Routes: origin row × country column.
+    src_row = sources["origin_row"].to_numpy(dtype=np.int64)[arc_source]
+    ord_col = orders["country_col"].to_numpy(dtype=np.int64)[arc_order]
+    transit = problem.routes.hours[src_row, ord_col]
+    lane_cost = problem.routes.cost[src_row, ord_col]
+    eta = sources["release_hours"].to_numpy()[arc_source] + transit
+    money = sources["unit_price"].to_numpy()[arc_source] + lane_cost
+    reachable = np.isfinite(eta)
+    allowed_table = np.array(
+        [[problem.policy.allows(c, k) for k in KINDS] for c in PriorityClass], dtype=bool
+    )
+    class_code = orders["class_code"].to_numpy()[arc_order]
+    allowed = allowed_table[class_code, kind]
+    if problem.policy.min_success_probability > 0:
+        ok = sources["success_probability"].to_numpy()[arc_source] >= (
+            problem.policy.min_success_probability
+        )
+        allowed &= ok
+    keep = reachable & allowed if only_allowed else reachable
+    return Arcs(
+        source=arc_source[keep].astype(np.int64),
+        order=arc_order[keep].astype(np.int64),
+        part=arc_part[keep].astype(np.int64),
+        kind=kind[keep],
+        eta_hours=eta[keep],
+        money=money[keep],
+        allowed=allowed[keep],
+    )
+
+
+def _empty_arcs() -> Arcs:
+    i = np.zeros(0, dtype=np.int64)
+    return Arcs(i, i, i, np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0, bool))
+
+
+def _substitution(
+    parts: pd.DataFrame, part_code: dict[str, int], enabled: bool
+) -> tuple[dict[int, npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
+    """Usable parts per part (itself first, then what its chain reaches) and part groups.
+
+    An edge A → B means B may replace A; supersession chains are followed transitively.
+    Parts decompose into the weakly connected components of this graph.
+    """
+    n = len(part_code)
+    group = np.arange(n, dtype=np.int64)
+    usable: dict[int, npt.NDArray[np.int64]] = {}
+    if not enabled:
+        return usable, group
+    graph = nx.DiGraph()
+    for part, cell in zip(parts["part_number"], parts["substitutes"], strict=True):
+        for sub in split_substitutes(cell):
+            graph.add_edge(part_code[part], part_code[sub])
+    for component in nx.weakly_connected_components(graph):
+        root = min(component)
+        for node in component:
+            group[node] = root
+            reach = sorted(nx.descendants(graph, node))
+            if reach:
+                usable[node] = np.array([node, *reach], dtype=np.int64)
+    return usable, group
+
+
+def _sources(
+    snapshot: Snapshot, part_code: dict[str, int], policy: AllocationPolicy
+) -> pd.DataFrame:
+    """Stock levels, receipts and supply options with units, sorted by part code."""
+    as_of = pd.Timestamp(snapshot.as_of)
+    stock = snapshot.stock[snapshot.stock["on_hand"] > 0]
+    inbound = snapshot.inbound
+    options = snapshot.supply_options[snapshot.supply_options["capacity"] > 0]
+    unit_cost = dict(zip(snapshot.parts["part_number"], snapshot.parts["unit_cost"], strict=True))
+    frames = [
+        pd.DataFrame(
+            {
+                "part_number": stock["part_number"].to_numpy(dtype=object),
+                "base": 0,
+                "origin": stock["depot_id"].to_numpy(dtype=object),
+                "depot_id": stock["depot_id"].to_numpy(dtype=object),
+                "quantity": stock["on_hand"].to_numpy(dtype=np.int64),
+                "release_hours": 0.0,
+                "unit_price": 0.0,
+                "success_probability": 1.0,
+                "release_at": pd.NaT,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "part_number": inbound["part_number"].to_numpy(dtype=object),
+                "base": 1,
+                "origin": inbound["depot_id"].to_numpy(dtype=object),
+                "depot_id": inbound["depot_id"].to_numpy(dtype=object),
+                "quantity": inbound["quantity"].to_numpy(dtype=np.int64),
+                "release_hours": np.maximum(
+                    (inbound["eta"] - as_of).dt.total_seconds().to_numpy() / 3600.0, 0.0
+                ),
+                "unit_price": 0.0,
+                "success_probability": 1.0,
+                "release_at": inbound["eta"].to_numpy(),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "part_number": options["part_number"].to_numpy(dtype=object),
+                "base": np.where(options["source"].to_numpy() == "expedite", 2, 3),
+                "origin": options["supplier_id"].to_numpy(dtype=object),
+                "depot_id": None,
+                "quantity": options["capacity"].to_numpy(dtype=np.int64),
+                "release_hours": options["lead_time_hours"].to_numpy(dtype=np.float64),
+                "unit_price": options["unit_cost"].to_numpy(dtype=np.float64),
+                "success_probability": options["success_probability"]
+                .astype(float)
+                .fillna(1.0)
+                .to_numpy(),
+                "release_at": pd.NaT,
+            }
+        ),
+    ]
+    sources = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0].iloc[0:0]
+    )
+    sources["part_code"] = sources["part_number"].map(part_code).astype(np.int64)
+    sources["book_cost"] = sources["part_number"].map(unit_cost).astype(float)
+    sources["kind_name"] = np.array(_BASES, dtype=object)[sources["base"].to_numpy(dtype=np.int64)]
+    sources = sources.sort_values(["part_code", "base", "origin", "release_hours"], kind="stable")
+    return sources.reset_index(drop=True)
+
+
+def _orders(
+    snapshot: Snapshot,
+    decisions: pd.DataFrame,
+    policy: AllocationPolicy,
+    part_code: dict[str, int],
+    part_group: npt.NDArray[np.int64],
+) -> pd.DataFrame:
+    orders = snapshot.orders
+    customers = snapshot.customers.set_index("customer_id")["country"]
+    country = orders["ship_to_country"].where(
+        orders["ship_to_country"].notna(), orders["customer_id"].map(customers)
+    )
+    klass = decisions["priority_class"].to_numpy(dtype=object)
+    tier = decisions["tier"].to_numpy(dtype=object)
+    class_list = list(PriorityClass)
+    frame = pd.DataFrame(
+        {
+            "order_id": orders["order_id"].to_numpy(dtype=object),
+            "customer_id": orders["customer_id"].to_numpy(dtype=object),
+            "part_number": orders["part_number"].to_numpy(dtype=object),
+            "quantity": orders["quantity"].to_numpy(dtype=np.int64),
+            "created_at": orders["created_at"].to_numpy(),
+            "country": country.to_numpy(dtype=object),
+            "priority_class": klass,
+            "tier": tier,
+        }
+    )
+    frame["class_code"] = [class_list.index(PriorityClass(k)) for k in klass]
+    frame["group"] = [
+        policy.rank_group(PriorityClass(k), Tier(t)) for k, t in zip(klass, tier, strict=True)
+    ]
+    frame["part_code"] = frame["part_number"].map(part_code).astype(np.int64)
+    frame["part_group"] = part_group[frame["part_code"].to_numpy()]
+    return frame
