@@ -20,7 +20,7 @@ from allocation.engine.baselines import solve_fifo, solve_tier_greedy
 from allocation.engine.optimal import Runner, dask_runner, local_runner, solve_optimal
 from allocation.engine.plan import Plan
 from allocation.engine.problem import AllocationProblem, build_problem
-from allocation.entitle import entitle
+from allocation.engine.classify import classify_orders
 from allocation.errors import PolicyError
 
 __all__ = ["STRATEGIES", "allocate", "decisions_frame", "solve_problem"]
@@ -33,14 +33,7 @@ def decisions_frame(
     snapshot: Snapshot, on: date | None = None, policy: EntitlementPolicy | None = None
 ) -> pd.DataFrame:
     """Priority class and tier of every order line (the entitlement engine's answer)."""
-    report = entitle(snapshot.entitlement, on=on, policy=policy)
-    return pd.DataFrame(
-        {
-            "order_id": [d.order_id for d in report.decisions],
-            "priority_class": [d.priority_class.value for d in report.decisions],
-            "tier": [d.tier.value for d in report.decisions],
-        }
-    )
+    return classify_orders(snapshot.entitlement, on=on, policy=policy)
 
 
 def allocate(

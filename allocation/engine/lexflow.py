@@ -30,9 +30,9 @@ arcs of one direction than of both).
 negative cycle and is lexicographically optimal, and every lexicographic optimum has the same
 level values and hence the same weighted cost: the two optimal faces coincide.
 
-*Overflow guard.* OR-Tools scales costs by ``(nodes + 1)`` internally. A stage takes as many
-levels as keep ``max|cost|·(nodes+1)`` and ``Σ capacity·|cost|`` below ``2**62``; the levels
-that do not fit go to the next stage. Never does a weight wrap around.
+*Overflow guard.* OR-Tools scales costs by about ``(nodes + 1)`` internally. A stage takes as
+many levels as keep ``max|cost|·(nodes+1)`` below ``2**60`` and ``Σ capacity·|cost|`` below
+``2**62``; the levels that do not fit go to the next stage. Never does a weight wrap around.
 
 *Fixing a stage's optimum.* After a stage is solved, shortest-path distances ``d`` in its
 residual graph are optimal dual potentials; by complementary slackness every optimal flow
@@ -57,6 +57,8 @@ __all__ = ["FlowProblem", "Level", "solve_lexicographic"]
 
 IntArray = npt.NDArray[np.int64]
 _LIMIT = 2**62
+# OR-Tools refuses costs above about 2**63 / (2.4·(nodes+1)) (measured); keep a margin.
+_COST_LIMIT = 2**60
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def _stage_end(
             w * int((np.abs(c[active]).astype(np.float64) * cap).sum())
             for w, c in zip(weights, costs[start : stop + 1], strict=True)
         )
-        if max_cost * (n_nodes + 1) >= _LIMIT or total >= _LIMIT:
+        if max_cost * (n_nodes + 1) >= _COST_LIMIT or total >= _LIMIT:
             break
         stop += 1
     if stop == start:
@@ -281,12 +283,21 @@ def _solve(
     """One OR-Tools min-cost flow on the active arcs; the flow on every arc of ``net``."""
     solver = min_cost_flow.SimpleMinCostFlow()
     idx = np.flatnonzero(active)
+    # Only nodes that active arcs touch: fixing a face leaves many isolated, and the
+    # solver's work grows with nodes as well as arcs.
+    nodes, local = np.unique(np.concatenate([net.tails[idx], net.heads[idx]]), return_inverse=True)
+    stranded = supply.copy()
+    stranded[nodes] = 0
+    if np.any(stranded != 0):
+        raise InfeasibleError("units committed to a node that no remaining arc can move")
     # Constraints: each arc carries at most its capacity; every node balances its supply.
     solver.add_arcs_with_capacity_and_unit_cost(
-        net.tails[idx], net.heads[idx], net.capacity[idx], cost[idx]
+        local[: len(idx)].astype(np.int32),
+        local[len(idx) :].astype(np.int32),
+        net.capacity[idx],
+        cost[idx],
     )
-    nodes = np.arange(len(supply), dtype=np.int32)
-    solver.set_nodes_supplies(nodes, supply)
+    solver.set_nodes_supplies(np.arange(len(nodes), dtype=np.int32), supply[nodes])
     status = solver.solve()
     if status == solver.INFEASIBLE or status == solver.UNBALANCED:
         raise InfeasibleError(f"the flow network is infeasible ({status.name})")

@@ -27,7 +27,7 @@ from allocation.engine.problem import AllocationProblem
 __all__ = ["FlowTask", "LevelArrays", "level_arrays", "make_tasks", "solve_optimal"]
 
 _BATCH_ARCS = 150_000
-_TIE_RANGE = 1 << 20
+_TIE_RANGE = 1 << 12
 
 
 @dataclass(frozen=True)

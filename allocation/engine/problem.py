@@ -106,6 +106,9 @@ def build_problem(
     table = routes(graph, origins, countries, kinds)
     homes = table.home_depots(snapshot.depots["depot_id"].tolist())
     orders["home_depot"] = orders["country"].map(homes).astype(object)
+    depot_code = {d: i for i, d in enumerate(sorted(snapshot.depots["depot_id"]))}
+    orders["home_code"] = orders["home_depot"].map(depot_code).fillna(-1).astype(np.int64)
+    sources["depot_code"] = sources["depot_id"].map(depot_code).fillna(-2).astype(np.int64)
     orders["country_col"] = orders["country"].map(table.country_index()).astype(np.int64)
     sources["origin_row"] = sources["origin"].map(table.origin_index()).astype(np.int64)
     as_of = pd.Timestamp(snapshot.as_of)
@@ -177,9 +180,9 @@ def build_arcs(
     if len(arc_source) == 0:
         return _empty_arcs()
     base = sources["base"].to_numpy()[arc_source]
-    src_depot = sources["depot_id"].to_numpy(dtype=object)[arc_source]
-    home = orders["home_depot"].to_numpy(dtype=object)[arc_order]
-    at_home = (src_depot == home) & (base <= 1)
+    src_depot = sources["depot_code"].to_numpy(dtype=np.int64)[arc_source]
+    home = orders["home_code"].to_numpy(dtype=np.int64)[arc_order]
+    at_home = src_depot == home
     kind = np.full(len(arc_source), _KIND_CODE[SourceKind.TRANSFER], dtype=np.int8)
     kind[(base == 0) & at_home] = _KIND_CODE[SourceKind.STOCK]
     kind[(base == 1) & at_home] = _KIND_CODE[SourceKind.INBOUND]
@@ -341,10 +344,14 @@ def _orders(
             "tier": tier,
         }
     )
-    frame["class_code"] = [class_list.index(PriorityClass(k)) for k in klass]
-    frame["group"] = [
-        policy.rank_group(PriorityClass(k), Tier(t)) for k, t in zip(klass, tier, strict=True)
-    ]
+    class_code = {c.value: i for i, c in enumerate(class_list)}
+    frame["class_code"] = frame["priority_class"].map(class_code).to_numpy(dtype=np.int64)
+    # The priority group of each (class, tier) pair, looked up rather than asked per row.
+    pairs = frame["priority_class"].astype(str) + "|" + frame["tier"].astype(str)
+    group_of = {
+        f"{c.value}|{t.value}": policy.rank_group(c, t) for c in PriorityClass for t in Tier
+    }
+    frame["group"] = pairs.map(group_of).to_numpy(dtype=np.int64)
     frame["part_code"] = frame["part_number"].map(part_code).astype(np.int64)
     frame["part_group"] = part_group[frame["part_code"].to_numpy()]
     return frame
