@@ -32,9 +32,16 @@ from typing import Any
 import yaml
 
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.model import PriorityClass, SourceKind
+from allocation.domain.policy import AllocationPolicy, default_allowed_sources
 from allocation.errors import PolicyError
 
-__all__ = ["KNOWN_SECTIONS", "entitlement_policy_from", "load_policy_sections"]
+__all__ = [
+    "KNOWN_SECTIONS",
+    "allocation_policy_from",
+    "entitlement_policy_from",
+    "load_policy_sections",
+]
 
 KNOWN_SECTIONS = ("entitlement", "allocation")
 

@@ -60,7 +60,9 @@ def classify_orders(
         for tier in _TIERS[1:]:
             rule = book.tiers[tier]
             counting = (
-                pol.pa_plus_installed_base_counts if tier is Tier.PA_PLUS else rule.installed_base_counts
+                pol.pa_plus_installed_base_counts
+                if tier is Tier.PA_PLUS
+                else rule.installed_base_counts
             )
             base = pcs + printers if counting == "pcs_and_printers" else pcs
             at_tier = rank == tier.rank

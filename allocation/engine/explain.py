@@ -20,7 +20,7 @@ __all__ = ["explain_order"]
 def explain_order(plan: Plan, order_id: str) -> str:
     """Why ``order_id`` got what it got: each source, each rival, and what policy forbids."""
     problem = plan.problem
-    orders, sources, arcs = problem.orders, problem.sources, problem.arcs
+    orders, arcs = problem.orders, problem.arcs
     matches = np.flatnonzero(orders["order_id"].to_numpy(dtype=object) == order_id)
     if len(matches) == 0:
         raise UnknownIdError(f"unknown order_id {order_id!r}")
@@ -37,7 +37,6 @@ def explain_order(plan: Plan, order_id: str) -> str:
     got = mine[plan.flow[mine] > 0]
     fastest = arcs.eta_hours[mine].min() if len(mine) else None
     for a in got:
-        s = int(arcs.source[a])
         why = "the fastest source it may use"
         if fastest is not None and arcs.eta_hours[a] > fastest + 1e-9:
             why = "faster sources it may use were taken (see below)"

@@ -28,7 +28,18 @@ from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.network import Routes, build_network, routes
 
-__all__ = ["KINDS", "AllocationProblem", "Arcs", "build_arcs", "build_problem"]
+__all__ = [
+    "KINDS",
+    "AllocationProblem",
+    "Arcs",
+    "Context",
+    "build_arcs",
+    "build_context",
+    "build_problem",
+    "orders_table",
+    "problem_from",
+    "sources_table",
+]
 
 KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
@@ -64,6 +75,25 @@ class Arcs:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What stays put while orders arrive and stock moves: parts, routes, homes, policy.
+
+    Built once per snapshot; the incremental planner reuses it for every re-plan.
+    """
+
+    part_numbers: list[str]
+    part_code: dict[str, int]
+    usable: dict[int, npt.NDArray[np.int64]]
+    part_group: npt.NDArray[np.int64]
+    routes: Routes
+    homes: dict[str, str | None]
+    depot_code: dict[str, int]
+    policy: AllocationPolicy
+    as_of: pd.Timestamp
+    unit_cost: dict[str, float]
+
+
+@dataclass(frozen=True)
 class AllocationProblem:
     """Everything the strategies need, as tables and arrays.
 
@@ -75,64 +105,95 @@ class AllocationProblem:
     orders: pd.DataFrame
     sources: pd.DataFrame
     arcs: Arcs
-    part_numbers: list[str]
-    routes: Routes
-    policy: AllocationPolicy
-    as_of: pd.Timestamp
-    usable: dict[int, npt.NDArray[np.int64]]
+    context: Context
+
+    @property
+    def policy(self) -> AllocationPolicy:
+        """The allocation policy."""
+        return self.context.policy
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The moment ETAs count from."""
+        return self.context.as_of
+
+    @property
+    def routes(self) -> Routes:
+        """Fastest routes from origins to countries."""
+        return self.context.routes
+
+    @property
+    def part_numbers(self) -> list[str]:
+        """Parts by code."""
+        return self.context.part_numbers
+
+    @property
+    def usable(self) -> dict[int, npt.NDArray[np.int64]]:
+        """Parts each part may use, for parts with a supersession chain."""
+        return self.context.usable
+
+
+def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
+    """Routes, home depots, part codes and groups of a snapshot under a policy."""
+    parts = snapshot.parts["part_number"].tolist()
+    part_code = {p: i for i, p in enumerate(parts)}
+    usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
+    suppliers = snapshot.supply_options["supplier_id"]
+    depots = snapshot.depots["depot_id"].tolist()
+    origins = sorted(set(depots) | set(suppliers))
+    kinds = {d: "depot" for d in depots}
+    kinds.update({s: "supplier" for s in suppliers})
+    graph = build_network(snapshot.lanes, snapshot.depots, suppliers)
+    countries = sorted(
+        {name for kind, name in graph.nodes if kind == "country"}
+        | set(snapshot.customers["country"])
+        | set(snapshot.orders["ship_to_country"].dropna())
+    )
+    table = routes(graph, origins, countries, kinds)
+    return Context(
+        part_numbers=parts,
+        part_code=part_code,
+        usable=usable,
+        part_group=part_group,
+        routes=table,
+        homes=table.home_depots(depots),
+        depot_code={d: i for i, d in enumerate(sorted(depots))},
+        policy=policy,
+        as_of=pd.Timestamp(snapshot.as_of),
+        unit_cost=dict(
+            zip(
+                snapshot.parts["part_number"],
+                snapshot.parts["unit_cost"].astype(float),
+                strict=True,
+            )
+        ),
+    )
 
 
 def build_problem(
     snapshot: Snapshot,
     decisions: pd.DataFrame,
     policy: AllocationPolicy,
+    context: Context | None = None,
 ) -> AllocationProblem:
     """Arrays for the optimizer from a snapshot and the orders' entitlement decisions.
 
     ``decisions`` has columns ``order_id``, ``priority_class`` and ``tier`` (one row per
     order, in the orders table's order).
     """
-    parts = snapshot.parts["part_number"].tolist()
-    part_code = {p: i for i, p in enumerate(parts)}
-    usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
-    sources = _sources(snapshot, part_code, policy)
-    sources["part_group"] = part_group[sources["part_code"].to_numpy()]
-    origins = sorted(set(sources["origin"]) | set(snapshot.depots["depot_id"]))
-    kinds = {d: "depot" for d in snapshot.depots["depot_id"]}
-    kinds.update({s: "supplier" for s in snapshot.supply_options["supplier_id"]})
-    orders = _orders(snapshot, decisions, policy, part_code, part_group)
-    countries = sorted(set(orders["country"]) | set(snapshot.depots["country"]))
-    graph = build_network(snapshot.lanes, snapshot.depots, snapshot.supply_options["supplier_id"])
-    table = routes(graph, origins, countries, kinds)
-    homes = table.home_depots(snapshot.depots["depot_id"].tolist())
-    orders["home_depot"] = orders["country"].map(homes).astype(object)
-    depot_code = {d: i for i, d in enumerate(sorted(snapshot.depots["depot_id"]))}
-    orders["home_code"] = orders["home_depot"].map(depot_code).fillna(-1).astype(np.int64)
-    sources["depot_code"] = sources["depot_id"].map(depot_code).fillna(-2).astype(np.int64)
-    orders["country_col"] = orders["country"].map(table.country_index()).astype(np.int64)
-    sources["origin_row"] = sources["origin"].map(table.origin_index()).astype(np.int64)
-    as_of = pd.Timestamp(snapshot.as_of)
-    problem = AllocationProblem(
-        orders=orders,
-        sources=sources,
-        arcs=_empty_arcs(),
-        part_numbers=parts,
-        routes=table,
-        policy=policy,
-        as_of=as_of,
-        usable=usable,
-    )
+    context = context or build_context(snapshot, policy)
+    orders = orders_table(snapshot.orders, snapshot.customers, decisions, context)
+    sources = sources_table(snapshot.stock, snapshot.inbound, snapshot.supply_options, context)
+    return problem_from(orders, sources, context)
+
+
+def problem_from(
+    orders: pd.DataFrame, sources: pd.DataFrame, context: Context
+) -> AllocationProblem:
+    """A problem over prepared order and source tables, with its allowed arcs."""
+    problem = AllocationProblem(orders=orders, sources=sources, arcs=_empty_arcs(), context=context)
     arcs = build_arcs(problem, np.arange(len(orders)), only_allowed=True)
-    return AllocationProblem(
-        orders=orders,
-        sources=sources,
-        arcs=arcs,
-        part_numbers=parts,
-        routes=table,
-        policy=policy,
-        as_of=as_of,
-        usable=usable,
-    )
+    return AllocationProblem(orders=orders, sources=sources, arcs=arcs, context=context)
 
 
 def build_arcs(
@@ -191,8 +252,12 @@ def build_arcs(
     # Routes: origin row × country column.
     src_row = sources["origin_row"].to_numpy(dtype=np.int64)[arc_source]
     ord_col = orders["country_col"].to_numpy(dtype=np.int64)[arc_order]
-    transit = problem.routes.hours[src_row, ord_col]
-    lane_cost = problem.routes.cost[src_row, ord_col]
+    # A country no lane reaches sits in the column past the last: unreachable.
+    hours = problem.routes.hours
+    inside = ord_col < hours.shape[1]
+    safe_col = np.where(inside, ord_col, 0)
+    transit = np.where(inside, hours[src_row, safe_col], np.inf)
+    lane_cost = np.where(inside, problem.routes.cost[src_row, safe_col], np.inf)
     eta = sources["release_hours"].to_numpy()[arc_source] + transit
     money = sources["unit_price"].to_numpy()[arc_source] + lane_cost
     reachable = np.isfinite(eta)
@@ -250,15 +315,14 @@ def _substitution(
     return usable, group
 
 
-def _sources(
-    snapshot: Snapshot, part_code: dict[str, int], policy: AllocationPolicy
+def sources_table(
+    stock: pd.DataFrame, inbound: pd.DataFrame, supply_options: pd.DataFrame, context: Context
 ) -> pd.DataFrame:
     """Stock levels, receipts and supply options with units, sorted by part code."""
-    as_of = pd.Timestamp(snapshot.as_of)
-    stock = snapshot.stock[snapshot.stock["on_hand"] > 0]
-    inbound = snapshot.inbound
-    options = snapshot.supply_options[snapshot.supply_options["capacity"] > 0]
-    unit_cost = dict(zip(snapshot.parts["part_number"], snapshot.parts["unit_cost"], strict=True))
+    as_of = context.as_of
+    stock = stock[stock["on_hand"] > 0]
+    inbound = inbound[inbound["quantity"] > 0]
+    options = supply_options[supply_options["capacity"] > 0]
     frames = [
         pd.DataFrame(
             {
@@ -310,24 +374,28 @@ def _sources(
         if any(len(f) for f in frames)
         else frames[0].iloc[0:0]
     )
-    sources["part_code"] = sources["part_number"].map(part_code).astype(np.int64)
-    sources["book_cost"] = sources["part_number"].map(unit_cost).astype(float)
+    sources["part_code"] = sources["part_number"].map(context.part_code).astype(np.int64)
+    sources["book_cost"] = sources["part_number"].map(context.unit_cost).astype(float)
     sources["kind_name"] = np.array(_BASES, dtype=object)[sources["base"].to_numpy(dtype=np.int64)]
     sources = sources.sort_values(["part_code", "base", "origin", "release_hours"], kind="stable")
-    return sources.reset_index(drop=True)
+    sources = sources.reset_index(drop=True)
+    sources["part_group"] = context.part_group[sources["part_code"].to_numpy(dtype=np.int64)]
+    sources["depot_code"] = sources["depot_id"].map(context.depot_code).fillna(-2).astype(np.int64)
+    sources["origin_row"] = sources["origin"].map(context.routes.origin_index()).astype(np.int64)
+    return sources
 
 
-def _orders(
-    snapshot: Snapshot,
+def orders_table(
+    orders: pd.DataFrame,
+    customers: pd.DataFrame,
     decisions: pd.DataFrame,
-    policy: AllocationPolicy,
-    part_code: dict[str, int],
-    part_group: npt.NDArray[np.int64],
+    context: Context,
 ) -> pd.DataFrame:
-    orders = snapshot.orders
-    customers = snapshot.customers.set_index("customer_id")["country"]
+    """Open order lines with class, priority group, site country, home depot and part group."""
+    policy = context.policy
+    by_id = customers.set_index("customer_id")["country"]
     country = orders["ship_to_country"].where(
-        orders["ship_to_country"].notna(), orders["customer_id"].map(customers)
+        orders["ship_to_country"].notna(), orders["customer_id"].map(by_id)
     )
     klass = decisions["priority_class"].to_numpy(dtype=object)
     tier = decisions["tier"].to_numpy(dtype=object)
@@ -352,6 +420,10 @@ def _orders(
         f"{c.value}|{t.value}": policy.rank_group(c, t) for c in PriorityClass for t in Tier
     }
     frame["group"] = pairs.map(group_of).to_numpy(dtype=np.int64)
-    frame["part_code"] = frame["part_number"].map(part_code).astype(np.int64)
-    frame["part_group"] = part_group[frame["part_code"].to_numpy()]
+    frame["part_code"] = frame["part_number"].map(context.part_code).astype(np.int64)
+    frame["part_group"] = context.part_group[frame["part_code"].to_numpy(dtype=np.int64)]
+    frame["home_depot"] = frame["country"].map(context.homes).astype(object)
+    frame["home_code"] = frame["home_depot"].map(context.depot_code).fillna(-1).astype(np.int64)
+    columns = context.routes.country_index()
+    frame["country_col"] = frame["country"].map(columns).fillna(len(columns)).astype(np.int64)
     return frame
