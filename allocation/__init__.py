@@ -12,6 +12,9 @@ Examples
 from __future__ import annotations
 
 from allocation.adapters.inputs import EntitlementInputs, load_entitlement_inputs
+from allocation.adapters.snapshot import Snapshot, load_snapshot
+from allocation.adapters.synthetic import generate_world, write_world
+from allocation.allocate import STRATEGIES, allocate
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import (
     EntitlementDecision,
@@ -34,7 +37,12 @@ from allocation.domain.model import (
     SupplyOption,
     Tier,
 )
+from allocation.domain.policy import AllocationPolicy
 from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
+from allocation.engine.classify import classify_orders
+from allocation.engine.incremental import Planner
+from allocation.engine.marginal import marginal_values
+from allocation.engine.plan import Plan
 from allocation.entitle import EntitlementReport, entitle
 from allocation.errors import (
     AllocationError,
@@ -50,7 +58,9 @@ from allocation.errors import (
 )
 
 __all__ = [
+    "STRATEGIES",
     "AllocationError",
+    "AllocationPolicy",
     "Contract",
     "Customer",
     "Depot",
@@ -66,11 +76,14 @@ __all__ = [
     "OrderLine",
     "OutOfRangeError",
     "Part",
+    "Plan",
+    "Planner",
     "PolicyError",
     "PriorityClass",
     "ProductFamily",
     "Rulebook",
     "RulebookError",
+    "Snapshot",
     "SolverError",
     "SourceKind",
     "StockLevel",
@@ -79,10 +92,16 @@ __all__ = [
     "Tier",
     "UnknownCountryError",
     "UnknownIdError",
+    "allocate",
+    "classify_orders",
     "decide_entitlement",
     "default_rulebook",
     "entitle",
+    "generate_world",
     "load_entitlement_inputs",
     "load_rulebook",
+    "load_snapshot",
+    "marginal_values",
     "normalize_country",
+    "write_world",
 ]

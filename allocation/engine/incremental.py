@@ -146,7 +146,9 @@ class Planner:
                     new_orders, state.stock, state.inbound, state.options, fast
                 )
             else:
-                self._groups[g] = self._solve(new_orders, state.stock, state.inbound, state.options)
+                self._groups[g] = self._solve(
+                    new_orders, state.stock, state.inbound, state.options, state.plan
+                )
             self._order_group[order_id] = g
             touched.add(g)
         return touched
@@ -168,7 +170,7 @@ class Planner:
                     inbound = _take(inbound, "quantity", line)
         orders = state.orders[state.orders["order_id"] != order_id]
         del self._order_group[order_id]
-        self._groups[g] = self._solve(orders, stock, inbound, state.options)
+        self._groups[g] = self._solve(orders, stock, inbound, state.options, state.plan)
         return g
 
     def add_stock(self, part_number: str, depot_id: str, quantity: int) -> int:
@@ -189,7 +191,7 @@ class Planner:
             stock = pd.concat([stock, pd.DataFrame([row])], ignore_index=True)
         if (stock["on_hand"] < 0).any():
             raise InputError(f"stock of {part_number} at {depot_id} would become negative")
-        self._groups[g] = self._solve(state.orders, stock, state.inbound, state.options)
+        self._groups[g] = self._solve(state.orders, stock, state.inbound, state.options, state.plan)
         return g
 
     # -- internals ---------------------------------------------------------------------
@@ -232,11 +234,22 @@ class Planner:
         stock: pd.DataFrame,
         inbound: pd.DataFrame,
         options: pd.DataFrame,
+        previous: Plan | None = None,
     ) -> _Group:
         problem = self._problem(orders, stock, inbound, options)
-        flow = np.zeros(len(problem.arcs), dtype=np.int64)
-        for task in make_tasks(problem, level_arrays(problem)):
-            flow[task.arc_index] = run_task(task)
+        pinned = np.zeros(len(problem.arcs), dtype=np.int64)
+        if previous is not None and not self.policy.preemption:
+            pinned = _pinned_standard_units(previous, problem)
+        supply = problem.sources["quantity"].to_numpy(dtype=np.int64) - np.bincount(
+            problem.arcs.source, weights=pinned, minlength=len(problem.sources)
+        ).astype(np.int64)
+        demand = problem.orders["quantity"].to_numpy(dtype=np.int64) - np.bincount(
+            problem.arcs.order, weights=pinned, minlength=len(problem.orders)
+        ).astype(np.int64)
+        flow = pinned.copy()
+        levels = level_arrays(problem)
+        for task in make_tasks(problem, levels, supply=supply, demand=demand):
+            flow[task.arc_index] += run_task(task)
         plan = Plan(problem=problem, flow=flow, strategy="optimal")
         return _Group(orders.reset_index(drop=True), stock, inbound, options, plan)
 
@@ -354,3 +367,50 @@ def _take(table: pd.DataFrame, column: str, line: object) -> pd.DataFrame:
         if qty == 0:
             break
     return table
+
+
+def _source_keys(problem: AllocationProblem) -> pd.Series:
+    src = problem.sources
+    return (
+        src["part_number"].astype(str)
+        + "|"
+        + src["origin"].astype(str)
+        + "|"
+        + src["kind_name"].astype(str)
+        + "|"
+        + src["release_hours"].round(6).astype(str)
+    )
+
+
+def _pinned_standard_units(previous: Plan, problem: AllocationProblem) -> np.ndarray:
+    """Units standard orders already hold (allocated, not shipped), mapped onto new arcs.
+
+    With pre-emption off they stay where they are; each is capped by what the source and
+    the order still have, in case stock left or the order shrank.
+    """
+    old = previous.problem
+    held = np.flatnonzero(previous.flow > 0)
+    old_orders = old.orders["order_id"].to_numpy(dtype=object)[old.arcs.order[held]]
+    standard = old.orders["group"].to_numpy()[old.arcs.order[held]] > 0
+    keys_old = _source_keys(old).to_numpy(dtype=object)[old.arcs.source[held]]
+    pins = {
+        (o, k): int(q)
+        for o, k, q, std in zip(old_orders, keys_old, previous.flow[held], standard, strict=True)
+        if std
+    }
+    pinned = np.zeros(len(problem.arcs), dtype=np.int64)
+    if not pins:
+        return pinned
+    new_orders = problem.orders["order_id"].to_numpy(dtype=object)[problem.arcs.order]
+    new_keys = _source_keys(problem).to_numpy(dtype=object)[problem.arcs.source]
+    supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
+    demand = problem.orders["quantity"].to_numpy(dtype=np.int64).copy()
+    for a, (o, k) in enumerate(zip(new_orders, new_keys, strict=True)):
+        want = pins.get((o, k), 0)
+        if want:
+            s, r = int(problem.arcs.source[a]), int(problem.arcs.order[a])
+            give = min(want, int(supply[s]), int(demand[r]))
+            pinned[a] = give
+            supply[s] -= give
+            demand[r] -= give
+    return pinned
