@@ -51,22 +51,11 @@ def classify_orders(
     excluded = np.isin(country, list(book.parts_priority_excluded))
     helpdesk = orders["customer_id"].map(cust["has_it_helpdesk"]).to_numpy(dtype=bool)
     if not pol.require_it_helpdesk:
-        helpdesk[:] = True
+        helpdesk = np.ones(n, dtype=bool)
     pcs = orders["customer_id"].map(cust["installed_base_pcs"]).to_numpy(dtype=np.int64)
     printers = orders["customer_id"].map(cust["installed_base_printers"]).to_numpy(dtype=np.int64)
-    rank = _best_active_rank(orders, contracts, family, day, pol, book)
-    base_ok = np.ones(n, dtype=bool)
-    if pol.enforce_installed_base:
-        for tier in _TIERS[1:]:
-            rule = book.tiers[tier]
-            counting = (
-                pol.pa_plus_installed_base_counts
-                if tier is Tier.PA_PLUS
-                else rule.installed_base_counts
-            )
-            base = pcs + printers if counting == "pcs_and_printers" else pcs
-            at_tier = rank == tier.rank
-            base_ok[at_tier] = base[at_tier] >= rule.minimum_installed_base
+    meets = _meets_minimum(pcs, printers, pol, book)
+    rank, base_ok = _best_active_rank(orders, contracts, family, day, pol, book, meets)
     entitled = (
         (rank > 0)
         & family.notna().to_numpy()
@@ -89,6 +78,25 @@ def classify_orders(
     )
 
 
+def _meets_minimum(
+    pcs: np.ndarray, printers: np.ndarray, policy: EntitlementPolicy, book: Rulebook
+) -> np.ndarray:
+    """``meets[row, rank]``: the order's customer meets tier ``rank``'s installed-base minimum."""
+    meets = np.ones((len(pcs), len(_TIERS)), dtype=bool)
+    if not policy.enforce_installed_base:
+        return meets
+    for tier in _TIERS[1:]:
+        rule = book.tiers[tier]
+        counting = (
+            policy.pa_plus_installed_base_counts
+            if tier is Tier.PA_PLUS
+            else rule.installed_base_counts
+        )
+        base = pcs + printers if counting == "pcs_and_printers" else pcs
+        meets[:, tier.rank] = base >= rule.minimum_installed_base
+    return meets
+
+
 def _best_active_rank(
     orders: pd.DataFrame,
     contracts: pd.DataFrame,
@@ -96,12 +104,19 @@ def _best_active_rank(
     day: np.ndarray,
     policy: EntitlementPolicy,
     book: Rulebook,
-) -> np.ndarray:
-    """Tier rank of the best contract active on each order's day for its family (0: none)."""
+    meets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The contract that applies to each order, as the per-order engine picks it.
+
+    Among contracts active on the order's day for its family: those whose installed-base
+    minimum the customer meets first, then the best tier. Returns its tier rank (0: none)
+    and whether the minimum is met.
+    """
     n = len(orders)
     best = np.zeros(n, dtype=np.int64)
+    base_ok = np.ones(n, dtype=bool)
     if len(contracts) == 0:
-        return best
+        return best, base_ok
     skus = contracts["sku"].str.upper().map(book.skus)
     k = pd.DataFrame(
         {
@@ -139,6 +154,11 @@ def _best_active_rank(
     active = (joined["start"] <= joined["day"]) & (joined["day"] < joined["end"])
     hits = joined.loc[active, ["row", "rank"]]
     if len(hits):
-        top = hits.groupby("row")["rank"].max()
-        best[top.index.to_numpy(dtype=np.int64)] = top.to_numpy(dtype=np.int64)
-    return best
+        rows = hits["row"].to_numpy(dtype=np.int64)
+        ranks = hits["rank"].to_numpy(dtype=np.int64)
+        key = meets[rows, ranks].astype(np.int64) * 10 + ranks
+        top = pd.Series(key).groupby(rows).max()
+        at = top.index.to_numpy(dtype=np.int64)
+        best[at] = top.to_numpy() % 10
+        base_ok[at] = top.to_numpy() >= 10
+    return best, base_ok

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from allocation.engine.plan import Plan
@@ -33,12 +34,12 @@ def show_entitlement(console: Console, report: EntitlementReport) -> None:
         klass = record["priority_class"]
         style = "bold green" if klass == "parts_priority" else ""
         table.add_row(
-            record["order_id"],
-            record["customer_id"],
-            record["country"],
+            escape(str(record["order_id"])),
+            escape(str(record["customer_id"])),
+            escape(str(record["country"])),
             f"[{style}]{klass}[/]" if style else klass,
             record["tier"],
-            reason,
+            escape(reason),
         )
     console.print(table)
     summary = report.summary()
@@ -84,7 +85,7 @@ def show_plan(console: Console, plan: Plan, max_unfilled: int = 30) -> None:
             f"{w['order_id']} {w['eta_hours']:.0f} h ({w['source']} {w['origin']})"
             for w in summary["worst_eta"]
         )
-        console.print(f"worst ETAs: {worst}")
+        console.print(f"worst ETAs: {escape(worst)}")
     unfilled = plan.unfilled
     if len(unfilled):
         table = Table(title=f"Unfilled ({len(unfilled):,} orders)")
@@ -92,11 +93,11 @@ def show_plan(console: Console, plan: Plan, max_unfilled: int = 30) -> None:
             table.add_column(name, overflow="fold")
         for row in unfilled.head(max_unfilled).itertuples(index=False):
             table.add_row(
-                str(row.order_id),
-                str(row.part_number),
+                escape(str(row.order_id)),
+                escape(str(row.part_number)),
                 str(row.quantity),
                 str(row.priority_class),
-                str(row.reason),
+                escape(str(row.reason)),
             )
         console.print(table)
         if len(unfilled) > max_unfilled:

@@ -46,13 +46,18 @@ PA_PC_1Y = "U7C98E"
 PM_PRINT_1Y = "U1PB3E"
 PA_PRINT_1Y = "U1PB1E"
 
-# RULES.md, "Geographic coverage (63 countries)".
-AMERICAS = "AR BR CA CL CO CR DO EC GT HN MX NI PA PE PR UY US VE".split()
-EMEA = (
+
+def _codes(line: str) -> list[str]:
+    return line.split()
+
+
+# RULES.md, "Geographic coverage (63 countries)", line by line.
+AMERICAS = _codes("AR BR CA CL CO CR DO EC GT HN MX NI PA PE PR UY US VE")
+EMEA = _codes(
     "AT BE CZ DK EG FI FR DE GR HU IE IL IT LU MA NL NG NO PL PT QA "
     "RU SA SK SI ZA ES SE CH TR AE GB"
-).split()
-APJ = "AU CN HK IN ID JP MY NZ PH KR SG TW TH".split()
+)
+APJ = _codes("AU CN HK IN ID JP MY NZ PH KR SG TW TH")
 COVERED = (*AMERICAS, *EMEA, *APJ)
 
 # RULES.md, "Parts priority": not available in these countries (code, English name).

@@ -23,7 +23,7 @@ from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass
 from allocation.domain.rulebook import default_rulebook
 from allocation.errors import InputError, PolicyError, UnknownIdError
 from tests.allocation import rules_md
-from tests.allocation.factories import DAY, contract, customer, order
+from tests.allocation.factories import contract, customer, order
 from tests.allocation.rules_md import (
     PA_PC_1Y,
     PA_PLUS_PC_1Y,
@@ -633,7 +633,11 @@ def test_a_policy_error_is_an_input_error_so_the_cli_exits_2() -> None:
 
 
 def test_orders_with_the_same_facts_get_the_same_decision_under_their_own_ids() -> None:
-    orders = [order(order_id="O1"), order(order_id="O2"), order(order_id="O3", ship_to_country="UY")]
+    orders = [
+        order(order_id="O1"),
+        order(order_id="O2"),
+        order(order_id="O3", ship_to_country="UY"),
+    ]
     decisions = entitle_orders(orders, {"C1": customer()}, [contract()])
     assert [d.order_id for d in decisions] == ["O1", "O2", "O3"]
     assert [d.priority_class for d in decisions] == [PARTS_PRIORITY, PARTS_PRIORITY, STANDARD]

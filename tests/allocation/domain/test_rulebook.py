@@ -141,9 +141,7 @@ def test_parts_priority_is_excluded_in_exactly_the_six_countries_of_the_data_she
     assert default_rulebook().parts_priority_excluded == frozenset(rules_md.EXCLUDED)
 
 
-def test_every_excluded_country_is_still_covered_so_its_pm_customers_keep_other_features() -> (
-    None
-):
+def test_every_excluded_country_is_still_covered_so_its_pm_customers_keep_other_features() -> None:
     book = default_rulebook()
     assert book.parts_priority_excluded <= book.covered_countries
 

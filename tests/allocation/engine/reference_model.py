@@ -1,0 +1,296 @@
+"""An independent reference for the allocation engine: plain code and sequential HiGHS LPs.
+
+From a snapshot's tables (never the engine's problem arrays) it works out, for every
+(source, order) pair, what the issue and DESIGN.md say:
+
+- the order's **home depot**: the depot with the shortest transit to the ship-to country
+  (networkx Dijkstra on transit hours), ties by depot id; a depot reaches its own country in
+  0 h at 0 cost unless a lane says otherwise;
+- the pair's **kind**: ``stock``/``inbound`` at the home depot, ``transfer`` from any other
+  depot (stock or a receipt), ``expedite``/``broker`` from a supply option;
+- its **ETA** in hours from ``as_of``: release (stock 0, a receipt ``max(0, eta − as_of)``,
+  an option its lead time) + transit on the fastest route, the cheapest of equally fast ones;
+- its **money** per unit: that route's transit cost + the option's unit cost;
+- whether **policy** allows it (default: ``parts_priority`` every kind, ``standard`` stock
+  and inbound only).
+
+Then it solves the lexicographic objective one level at a time with
+``scipy.optimize.linprog(method="highs")``, each level's optimum held as a constraint for the
+next: ``parts_priority`` units (max), their Σ ETA (min), ``standard`` units (max), their
+Σ ETA (min), money (min). The constraint matrix is a bipartite transportation matrix (totally
+unimodular) and each later level optimises over a face of an integral polytope, so every
+level's optimum is an integer in the units used here (units, ETA ticks of 0.1 h, cents).
+
+Priority class is read off the tables with the data sheet's two facts that matter for the
+builders' customers: a Priority Management contract gives parts priority, except where the
+ship-to country is excluded (RULES.md, "Parts priority"). Every other eligibility condition
+holds for the customers in :mod:`builders`, so this is not a second entitlement engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix, vstack
+
+from allocation.adapters.snapshot import Snapshot
+from tests.allocation.rules_md import EXCLUDED, SKUS
+
+PP, STANDARD = "parts_priority", "standard"
+ALL_KINDS = frozenset({"stock", "transfer", "inbound", "expedite", "broker"})
+DEFAULT_ALLOWED: dict[str, frozenset[str]] = {
+    PP: ALL_KINDS,
+    STANDARD: frozenset({"stock", "inbound"}),
+}
+_PM_SKUS = frozenset(code for code, tier, _, _ in SKUS if tier.value == "PM")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A source that can reach an order: its kind, ETA (hours), money per unit, permission."""
+
+    source: int
+    order: int
+    part: str
+    origin: str
+    kind: str
+    eta_hours: float
+    money: float
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Orders, sources and every reachable pair of them, computed from the tables."""
+
+    order_ids: list[str]
+    order_class: list[str]
+    order_quantity: list[int]
+    home_depot: dict[str, str | None]  # country → home depot
+    supply: list[int]
+    pairs: list[Pair]
+
+
+def build_reference(
+    snapshot: Snapshot,
+    allowed: dict[str, frozenset[str]] | None = None,
+    substitutes: bool = True,
+) -> Reference:
+    """Every (source, order) pair of ``snapshot`` with kind, ETA, money and permission."""
+    allowed = DEFAULT_ALLOWED if allowed is None else allowed
+    graph = _network(snapshot)
+    depots = sorted(snapshot.depots["depot_id"])
+    orders = snapshot.orders
+    customer_country = dict(
+        zip(snapshot.customers["customer_id"], snapshot.customers["country"], strict=True)
+    )
+    countries = [
+        ship if isinstance(ship, str) else customer_country[cid]
+        for ship, cid in zip(orders["ship_to_country"], orders["customer_id"], strict=True)
+    ]
+    reach = {
+        node: _fastest_then_cheapest(graph, node)
+        for node in graph.nodes
+        if node[0] in ("depot", "supplier")
+    }
+    homes: dict[str, str | None] = {}
+    for country in set(countries):
+        times = [
+            (reach[("depot", d)].get(("country", country), (math.inf, 0))[0], d) for d in depots
+        ]
+        best = min(times)  # fastest, then the smaller depot id
+        homes[country] = best[1] if math.isfinite(best[0]) else None
+    sources = _sources(snapshot)
+    usable = _usable_parts(snapshot, substitutes)
+    pm_customers = set(
+        snapshot.contracts.loc[snapshot.contracts["sku"].isin(_PM_SKUS), "customer_id"]
+    )
+    classes = [
+        PP if cid in pm_customers and country not in EXCLUDED else STANDARD
+        for cid, country in zip(orders["customer_id"], countries, strict=True)
+    ]
+    pairs: list[Pair] = []
+    for o, (part, country) in enumerate(zip(orders["part_number"], countries, strict=True)):
+        for s, (s_part, base, origin, _, release, price) in enumerate(sources):
+            if s_part not in usable[part]:
+                continue
+            node = ("supplier" if base in ("expedite", "broker") else "depot", origin)
+            hours, cost = reach[node].get(("country", country), (math.inf, math.inf))
+            if not math.isfinite(hours):
+                continue
+            if base in ("expedite", "broker"):
+                kind = base
+            else:
+                kind = base if origin == homes[country] else "transfer"
+            pairs.append(
+                Pair(
+                    source=s,
+                    order=o,
+                    part=s_part,
+                    origin=origin,
+                    kind=kind,
+                    eta_hours=release + hours,
+                    money=price + cost,
+                    allowed=kind in allowed[classes[o]],
+                )
+            )
+    return Reference(
+        order_ids=list(orders["order_id"]),
+        order_class=classes,
+        order_quantity=[int(q) for q in orders["quantity"]],
+        home_depot=homes,
+        supply=[s[3] for s in sources],
+        pairs=pairs,
+    )
+
+
+def lexicographic_levels(reference: Reference) -> dict[str, float]:
+    """The optimal value of each level, in the keys of ``Plan.objective()``.
+
+    Levels are solved in order, each with every earlier optimum fixed: units to
+    ``parts_priority`` (max), their Σ ETA hours (min), units to ``standard`` (max), their
+    Σ ETA hours (min), money (min).
+    """
+    pairs = [p for p in reference.pairs if p.allowed]
+    n = len(pairs)
+    names = ["parts_priority_units", "parts_priority_eta_hours"]
+    names += ["standard_units", "standard_eta_hours", "cost"]
+    if n == 0:
+        return dict.fromkeys(names, 0.0)
+    cls = np.array([reference.order_class[p.order] for p in pairs])
+    # Integer objectives: units, ETA in ticks of 0.1 h, money in cents.
+    ticks = np.array([round(p.eta_hours * 10) for p in pairs], dtype=float)
+    cents = np.array([round(p.money * 100) for p in pairs], dtype=float)
+    levels = [
+        (-(cls == PP).astype(float), -1.0),
+        (np.where(cls == PP, ticks, 0.0), 0.1),
+        (-(cls == STANDARD).astype(float), -1.0),
+        (np.where(cls == STANDARD, ticks, 0.0), 0.1),
+        (cents, 0.01),
+    ]
+    cols = np.arange(n)
+    by_source = csr_matrix(
+        (np.ones(n), ([p.source for p in pairs], cols)), shape=(len(reference.supply), n)
+    )
+    by_order = csr_matrix(
+        (np.ones(n), ([p.order for p in pairs], cols)), shape=(len(reference.order_ids), n)
+    )
+    a_ub = vstack([by_source, by_order]).tocsr()
+    b_ub = np.concatenate(
+        [np.array(reference.supply, dtype=float), np.array(reference.order_quantity, float)]
+    )
+    fixed: list[np.ndarray] = []
+    optima: list[float] = []
+    values: dict[str, float] = {}
+    for name, (c, unit) in zip(names, levels, strict=True):
+        result = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.vstack(fixed) if fixed else None,
+            b_eq=np.array(optima) if fixed else None,
+            bounds=(0, None),
+            method="highs",
+        )
+        assert result.status == 0, f"{name}: {result.message}"
+        best = round(result.fun)
+        assert abs(result.fun - best) < 1e-6, f"{name}: non-integral optimum {result.fun}"
+        values[name] = best * unit
+        # Hold this level at its optimum (an equality: a slack would let lower levels trade).
+        fixed.append(c)
+        optima.append(float(best))
+    return values
+
+
+def _network(snapshot: Snapshot) -> nx.DiGraph:
+    depots = set(snapshot.depots["depot_id"])
+    suppliers = set(snapshot.supply_options["supplier_id"])
+
+    def node(name: str) -> tuple[str, str]:
+        if name in depots:
+            return ("depot", name)
+        if name in suppliers:
+            return ("supplier", name)
+        return ("country", name)
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(("depot", d) for d in depots)
+    graph.add_nodes_from(("supplier", s) for s in suppliers)
+    for row in snapshot.lanes.itertuples(index=False):
+        graph.add_edge(
+            node(row.origin),
+            node(row.destination),
+            hours=float(row.transit_hours),
+            cost=float(row.cost_per_unit),
+        )
+    for depot, country in zip(snapshot.depots["depot_id"], snapshot.depots["country"], strict=True):
+        if not graph.has_edge(("depot", depot), ("country", country)):
+            graph.add_edge(("depot", depot), ("country", country), hours=0.0, cost=0.0)
+    return graph
+
+
+def _fastest_then_cheapest(
+    graph: nx.DiGraph, source: tuple[str, str]
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(hours, cost) of the fastest path to every node, the cheapest among equally fast.
+
+    Two passes: Dijkstra on hours; then Dijkstra on cost over the edges that lie on some
+    fastest path (``hours[u] + h == hours[v]``).
+    """
+    hours = nx.single_source_dijkstra_path_length(graph, source, weight="hours")
+    tight = nx.DiGraph()
+    tight.add_nodes_from(hours)
+    for u, v, data in graph.edges(data=True):
+        if (
+            u in hours
+            and v in hours
+            and math.isclose(hours[u] + data["hours"], hours[v], rel_tol=0, abs_tol=1e-9)
+        ):
+            tight.add_edge(u, v, cost=data["cost"])
+    cost = nx.single_source_dijkstra_path_length(tight, source, weight="cost")
+    return {n: (hours[n], cost[n]) for n in hours}
+
+
+def _sources(snapshot: Snapshot) -> list[tuple[str, str, str, int, float, float]]:
+    """(part, base kind, origin, units, release hours, price) per source with units."""
+    as_of = pd.Timestamp(snapshot.as_of)
+    out: list[tuple[str, str, str, int, float, float]] = []
+    for row in snapshot.stock.itertuples(index=False):
+        if row.on_hand > 0:
+            out.append((row.part_number, "stock", row.depot_id, int(row.on_hand), 0.0, 0.0))
+    for row in snapshot.inbound.itertuples(index=False):
+        wait = max(0.0, (pd.Timestamp(row.eta) - as_of).total_seconds() / 3600)
+        out.append((row.part_number, "inbound", row.depot_id, int(row.quantity), wait, 0.0))
+    for row in snapshot.supply_options.itertuples(index=False):
+        if row.capacity > 0:
+            out.append(
+                (
+                    row.part_number,
+                    row.source,
+                    row.supplier_id,
+                    int(row.capacity),
+                    float(row.lead_time_hours),
+                    float(row.unit_cost),
+                )
+            )
+    return out
+
+
+def _usable_parts(snapshot: Snapshot, substitutes: bool) -> dict[str, set[str]]:
+    """Each part and, with substitutes, every part its supersession chain reaches."""
+    parts = list(snapshot.parts["part_number"])
+    if not substitutes:
+        return {p: {p} for p in parts}
+    chain = nx.DiGraph()
+    chain.add_nodes_from(parts)
+    for part, cell in zip(parts, snapshot.parts["substitutes"], strict=True):
+        if isinstance(cell, str):
+            for sub in cell.replace("|", ";").replace(",", ";").split(";"):
+                if sub.strip():
+                    chain.add_edge(part, sub.strip())
+    return {p: {p} | nx.descendants(chain, p) for p in parts}
