@@ -17,10 +17,10 @@ from allocation.adapters.snapshot import Snapshot
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.baselines import solve_fifo, solve_tier_greedy
+from allocation.engine.classify import classify_orders
 from allocation.engine.optimal import Runner, dask_runner, local_runner, solve_optimal
 from allocation.engine.plan import Plan
 from allocation.engine.problem import AllocationProblem, build_problem
-from allocation.engine.classify import classify_orders
 from allocation.errors import PolicyError
 
 __all__ = ["STRATEGIES", "allocate", "decisions_frame", "solve_problem"]

@@ -247,7 +247,8 @@ def _check_references(
             elif sub == part:
                 place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
                 problems.append(
-                    f"{place}, column 'substitutes', value {cell!r}: a part cannot substitute itself"
+                    f"{place}, column 'substitutes', value {cell!r}: "
+                    "a part cannot substitute itself"
                 )
     if problems:
         raise TableError(_label(tables, "parts"), problems)

@@ -169,6 +169,10 @@ def generate_world(
     )
     sites = sorted(set(cust.table["country"]) | set(order_table["ship_to_country"].dropna()))
     lanes = _lanes(rng[5], depot_table, sites, geo)
+    # A lane may only start at a depot or a supplier with an option: a snapshot's loader
+    # rejects any other id (small worlds do not use every factory and broker).
+    known = set(depot_table["depot_id"]) | set(options["supplier_id"])
+    lanes = lanes[lanes["origin"].isin(known)].reset_index(drop=True)
     return {
         "customers": cust.table,
         "contracts": contracts,

@@ -36,11 +36,12 @@ def classify_orders(
     n = len(orders)
     cust = customers.set_index("customer_id")
     cust_country = orders["customer_id"].map(cust["country"])
-    if pol.site_country == "ship_to":
-        country = orders["ship_to_country"].where(orders["ship_to_country"].notna(), cust_country)
-    else:
-        country = cust_country
-    country = country.astype(object).to_numpy()
+    site = (
+        orders["ship_to_country"].where(orders["ship_to_country"].notna(), cust_country)
+        if pol.site_country == "ship_to"
+        else cust_country
+    )
+    country = site.astype(object).to_numpy()
     day = (
         np.full(n, np.datetime64(on, "ns"))
         if on is not None

@@ -97,7 +97,8 @@ def _rule(
     policy = plan.problem.policy
     group = int(orders["group"].iloc[other])
     if group < my_group:
-        return f"{AllocationPolicy.group_name(group, policy)} ranks before {AllocationPolicy.group_name(my_group, policy)}"
+        first = AllocationPolicy.group_name(group, policy)
+        return f"{first} ranks before {AllocationPolicy.group_name(my_group, policy)}"
     if group > my_group:
         return "a lower class keeps units this order could not have used to better effect"
     if their_eta < my_eta - 1e-9:

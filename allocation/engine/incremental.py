@@ -23,6 +23,7 @@ from allocation.engine.optimal import level_arrays, make_tasks, run_task
 from allocation.engine.plan import Plan
 from allocation.engine.problem import (
     AllocationProblem,
+    Arcs,
     Context,
     build_arcs,
     build_context,
@@ -337,10 +338,7 @@ def merge_plans(plans: Iterable[Plan], context: Context) -> Plan:
     return Plan(problem=problem, flow=np.concatenate(flows), strategy="optimal", reasons=reasons)
 
 
-def _concat_arcs(a: object, b: object) -> object:
-    from allocation.engine.problem import Arcs
-
-    assert isinstance(a, Arcs) and isinstance(b, Arcs)
+def _concat_arcs(a: Arcs, b: Arcs) -> Arcs:
     return Arcs(
         *(
             np.concatenate([getattr(a, f), getattr(b, f)])
@@ -360,12 +358,14 @@ def _take(table: pd.DataFrame, column: str, line: object) -> pd.DataFrame:
     rows = np.flatnonzero(
         ((table["part_number"] == part) & (table["depot_id"] == origin)).to_numpy()
     )
+    values = table[column].to_numpy(dtype=np.int64).copy()
     for r in rows:
-        take = min(qty, int(table[column].iloc[r]))
-        table.iloc[r, table.columns.get_loc(column)] -= take
+        take = min(qty, int(values[r]))
+        values[r] -= take
         qty -= take
         if qty == 0:
             break
+    table[column] = values
     return table
 
 

@@ -16,12 +16,13 @@ How the levels are combined, and why it is exact
 *Cycle bound.* Two flows differ by a sum of simple cycles of the residual graph, and a flow is
 lexicographically optimal exactly when no residual cycle is lexicographically negative (the
 lexicographically non-negative vectors form a convex cone, so sums of such cycles stay
-non-negative). A simple cycle visits every node at most once; order nodes touch only sources
-and the sink, so a cycle crosses at most ``2·S`` source→order arcs (two per source visited,
-``S`` = number of sources) and at most 2 order→sink arcs (the sink is visited once). A
-level whose costs lie in ``[-m, m]`` therefore changes by at most ``B = k·m`` around any cycle
-(``k = 2·S`` for source→order levels, ``k = 2`` for order→sink levels; a cycle has no more
-arcs of one direction than of both).
+non-negative). A simple cycle visits every node at most once, and order nodes touch only
+sources and the sink (``S`` = the number of sources). A
+level therefore changes around any cycle by at most ``B = (S + 1)·spread`` for a level on
+source→order arcs (each visit to an order node adds one cost and takes away another, and a
+cycle visits at most ``S + 1`` order nodes, alternating them with the ``S`` sources and the
+sink) and by at most ``B = spread`` for a level on order→sink arcs (the sink is visited
+once); ``spread = max(costs, 0) − min(costs, 0)``.
 
 *Weights.* Within a stage of levels ``l_1 … l_r`` the weight of the last is 1 and
 ``w_i = 1 + Σ_{j>i} w_j·B_j``. For a cycle whose first non-zero level ``i`` is negative
@@ -86,6 +87,10 @@ class FlowProblem:
     cross groups (they meet only at the shared sink, which a simple cycle visits once), so
     the cycle bound uses the largest group's source count, and potentials are computed per
     group. Both default to a single group.
+
+    An order node may reach the sink through several arcs (``sink_order`` names the node of
+    each, ``sink_capacity`` its capacity): identical orders merged into one node keep one sink
+    arc each, with their own age. By default each order has one sink arc of its demand.
     """
 
     supply: IntArray
@@ -95,6 +100,14 @@ class FlowProblem:
     arc_capacity: IntArray
     source_component: IntArray | None = None
     order_component: IntArray | None = None
+    sink_order: IntArray | None = None
+    sink_capacity: IntArray | None = None
+
+    def sink_arcs(self) -> tuple[IntArray, IntArray]:
+        """(order node, capacity) of every order→sink arc."""
+        if self.sink_order is None or self.sink_capacity is None:
+            return np.arange(len(self.demand), dtype=np.int64), self.demand.astype(np.int64)
+        return self.sink_order.astype(np.int64), self.sink_capacity.astype(np.int64)
 
 
 def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
@@ -131,6 +144,16 @@ def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
     ...                         Level("b", "arc", np.array([0, 9]))]).tolist()
     [0, 1]
     """
+    return solve_lexicographic_flows(problem, levels)[0]
+
+
+def solve_lexicographic_flows(
+    problem: FlowProblem, levels: list[Level]
+) -> tuple[IntArray, IntArray]:
+    """Units on each source→order arc and on each order→sink arc.
+
+    See :func:`solve_lexicographic`.
+    """
     _check(problem, levels)
     n_src = len(problem.supply)
     n_ord = len(problem.demand)
@@ -152,7 +175,8 @@ def solve_lexicographic(problem: FlowProblem, levels: list[Level]) -> IntArray:
         if start < len(levels):
             _fix_face(net, comps, active, cost, flow, supply, forced)
     total = forced + flow
-    return total[: len(problem.arc_source)]
+    n_arc = len(problem.arc_source)
+    return total[:n_arc], total[n_arc : n_arc + net.n_sink]
 
 
 def _check(problem: FlowProblem, levels: list[Level]) -> None:
@@ -167,7 +191,7 @@ def _check(problem: FlowProblem, levels: list[Level]) -> None:
     if np.any(problem.supply < 0) or np.any(problem.demand < 0) or np.any(problem.arc_capacity < 0):
         raise SolverError("negative supply, demand or capacity in the flow network")
     for level in levels:
-        expected = n_arcs if level.on == "arc" else len(problem.demand)
+        expected = n_arcs if level.on == "arc" else len(problem.sink_arcs()[0])
         if level.on not in ("arc", "order") or len(level.costs) != expected:
             raise SolverError(f"level {level.name!r} has {len(level.costs)} costs, want {expected}")
     if (
@@ -186,6 +210,7 @@ class _Network:
     n_src: int
     n_ord: int
     n_arc: int
+    n_sink: int
 
     @property
     def size(self) -> int:
@@ -199,17 +224,18 @@ class _Network:
     def build(cls, p: FlowProblem) -> _Network:
         n_src, n_ord, n_arc = len(p.supply), len(p.demand), len(p.arc_source)
         sink = n_src + n_ord
-        tails = np.concatenate([p.arc_source, n_src + np.arange(n_ord), np.arange(n_src)]).astype(
+        sink_order, sink_capacity = p.sink_arcs()
+        tails = np.concatenate([p.arc_source, n_src + sink_order, np.arange(n_src)]).astype(
             np.int32
         )
         heads = np.concatenate(
-            [n_src + p.arc_order, np.full(n_ord, sink), np.full(n_src, sink)]
+            [n_src + p.arc_order, np.full(len(sink_order), sink), np.full(n_src, sink)]
         ).astype(np.int32)
-        capacity = np.concatenate([p.arc_capacity, p.demand, p.supply]).astype(np.int64)
+        capacity = np.concatenate([p.arc_capacity, sink_capacity, p.supply]).astype(np.int64)
         node_supply = np.zeros(sink + 1, dtype=np.int64)
         node_supply[:n_src] = p.supply
         node_supply[sink] = -int(p.supply.sum())
-        return cls(tails, heads, capacity, node_supply, n_src, n_ord, n_arc)
+        return cls(tails, heads, capacity, node_supply, n_src, n_ord, n_arc, len(sink_order))
 
 
 def _expand(level: Level, p: FlowProblem, net: _Network) -> IntArray:
@@ -218,14 +244,21 @@ def _expand(level: Level, p: FlowProblem, net: _Network) -> IntArray:
     if level.on == "arc":
         cost[: net.n_arc] = level.costs
     else:
-        cost[net.n_arc : net.n_arc + net.n_ord] = level.costs
+        cost[net.n_arc : net.n_arc + net.n_sink] = level.costs
     return cost
 
 
 def _cycle_bound(level: Level, n_src: int) -> int:
-    biggest = int(np.abs(level.costs).max()) if len(level.costs) else 0
-    arcs_per_cycle = 2 * n_src if level.on == "arc" else 2
-    return arcs_per_cycle * biggest
+    """How much one simple residual cycle can change this level (see the module docstring).
+
+    A cycle visits at most ``n_src + 1`` order nodes (they alternate with hubs), and at each
+    it changes a source→order level by at most the spread of its costs; it crosses the sink
+    once, so a sink level changes by at most its spread too.
+    """
+    if len(level.costs) == 0:
+        return 0
+    spread = max(int(level.costs.max()), 0) - min(int(level.costs.min()), 0)
+    return (n_src + 1) * spread if level.on == "arc" else spread
 
 
 def _weights(bounds: list[int]) -> list[int]:

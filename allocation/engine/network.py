@@ -7,6 +7,7 @@ from an origin (a depot or a supplier) to a country, and which depot is an order
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,8 +33,8 @@ def build_network(
         graph.add_node(("depot", depot), kind="depot")
     for supplier in sorted(set(suppliers)):
         graph.add_node(("supplier", supplier), kind="supplier")
-    kinds = {d: "depot" for d in depot_ids}
-    kinds.update({s: "supplier" for s in suppliers})
+    kinds = dict.fromkeys(depot_ids, "depot")
+    kinds.update(dict.fromkeys(suppliers, "supplier"))
     ordered = lanes.sort_values(["origin", "destination"], kind="stable")
     for origin, dest, hours, cost in zip(
         ordered["origin"],
@@ -110,14 +111,14 @@ def routes(
     return Routes(list(origins), list(countries), hours, cost)
 
 
-def _fastest_cheapest(graph: nx.DiGraph, source: object) -> dict[object, tuple[float, float]]:
+def _fastest_cheapest(
+    graph: nx.DiGraph, source: tuple[str, str]
+) -> dict[tuple[str, str], tuple[float, float]]:
     """Dijkstra with (hours, cost) pairs compared lexicographically."""
-    import heapq
-
-    best: dict[object, tuple[float, float]] = {source: (0.0, 0.0)}
-    heap: list[tuple[float, float, int, object]] = [(0.0, 0.0, 0, source)]
+    best: dict[tuple[str, str], tuple[float, float]] = {source: (0.0, 0.0)}
+    heap: list[tuple[float, float, int, tuple[str, str]]] = [(0.0, 0.0, 0, source)]
     counter = 1
-    done: set[object] = set()
+    done: set[tuple[str, str]] = set()
     while heap:
         h, c, _, node = heapq.heappop(heap)
         if node in done:

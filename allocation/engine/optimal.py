@@ -12,7 +12,6 @@ batches run in local worker processes or on a Dask cluster; the plan is the same
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,12 +20,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic
-from allocation.engine.problem import AllocationProblem
+from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic_flows
+from allocation.engine.problem import AllocationProblem, size_bucket
 
 __all__ = ["FlowTask", "LevelArrays", "level_arrays", "make_tasks", "solve_optimal"]
 
-_BATCH_ARCS = 150_000
+_BATCH_ARCS = 10_000
 _TIE_RANGE = 1 << 12
 
 
@@ -42,6 +41,7 @@ class LevelArrays:
     tie: npt.NDArray[np.int64]
     age_rank: npt.NDArray[np.int64]
     group: npt.NDArray[np.int64]
+    agg_key: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,18 @@ class FlowTask:
     problem: FlowProblem
     levels: list[Level]
     arc_index: npt.NDArray[np.int64]
+    split: _Split
 
 
 def stable_hash(values: Iterable[object]) -> npt.NDArray[np.int64]:
-    """CRC-32 of each value's text: the same in every process and on every machine."""
-    return np.fromiter((zlib.crc32(str(v).encode("utf-8")) for v in values), dtype=np.int64)
+    """A hash of each value's text that is the same in every process and on every machine.
+
+    pandas hashes with SipHash under a fixed key, vectorised; unlike ``hash()`` it does not
+    change between interpreter runs.
+    """
+    text = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
+    hashed = pd.util.hash_array(text.astype(str).to_numpy(dtype=object))
+    return (hashed >> np.uint64(33)).astype(np.int64)
 
 
 def level_arrays(problem: AllocationProblem) -> LevelArrays:
@@ -64,7 +71,17 @@ def level_arrays(problem: AllocationProblem) -> LevelArrays:
     resolution = problem.policy.eta_resolution_hours
     eta_ticks = np.rint(arcs.eta_hours / resolution).astype(np.int64)
     money_cents = np.rint(arcs.money * 100.0).astype(np.int64)
-    order_hash = stable_hash(orders["order_id"])
+    # Orders with the same part, country, class and priority group have the same arcs at the
+    # same ETAs and costs; they share a node in the flow network and a tie-break key.
+    agg_key = (
+        (
+            orders["part_code"].to_numpy(dtype=np.int64) * 1024
+            + orders["country_col"].to_numpy(dtype=np.int64)
+        )
+        * 16
+        + orders["group"].to_numpy(dtype=np.int64)
+    ) * 4 + orders["class_code"].to_numpy(dtype=np.int64)
+    node_hash = (agg_key % 1_000_003) * 7919 + (agg_key // 1_000_003) % 65_521
     source_key = (
         sources["part_number"].astype(str)
         + "|"
@@ -75,7 +92,7 @@ def level_arrays(problem: AllocationProblem) -> LevelArrays:
         + sources["release_hours"].astype(str)
     )
     source_hash = stable_hash(source_key)
-    mixed = (order_hash[arcs.order] * 2654435761 + source_hash[arcs.source] * 40503) % _TIE_RANGE
+    mixed = (node_hash[arcs.order] * 40503 + source_hash[arcs.source]) % _TIE_RANGE
     # Age in minutes since the earliest order: older orders cost less. A constant shift
     # changes a group's level by a constant times its (already fixed) units, so batches and
     # single groups rank alike; ranks would not (a sum of ranks depends on who else exists).
@@ -87,6 +104,7 @@ def level_arrays(problem: AllocationProblem) -> LevelArrays:
         tie=mixed.astype(np.int64),
         age_rank=age.astype(np.int64),
         group=orders["group"].to_numpy(dtype=np.int64),
+        agg_key=agg_key,
     )
 
 
@@ -115,24 +133,27 @@ def make_tasks(
     idx, part_group = idx[useful], part_group[useful]
     if len(idx) == 0:
         return []
-    groups, inverse, arc_counts = np.unique(part_group, return_inverse=True, return_counts=True)
-    src_per_group = (
-        pd.DataFrame({"g": inverse, "s": arcs.source[idx]}).drop_duplicates().groupby("g").size()
-    ).to_numpy()
-    bucket = np.ceil(np.log2(src_per_group + 1)).astype(np.int64)
-    order_of_groups = np.lexsort((groups, bucket))
-    batch_of_group = np.empty(len(groups), dtype=np.int64)
-    batch, filled, last_bucket = 0, 0, -1
-    for g in order_of_groups:
-        if filled and (filled + arc_counts[g] > batch_arcs or bucket[g] != last_bucket):
+    bucket = size_bucket(problem.sources, problem.context)[part_group]
+    # The problem's arcs come grouped by (bucket, part group); re-sort only if not.
+    key = bucket * (int(part_group.max()) + 1) + part_group
+    if np.any(key[1:] < key[:-1]):
+        resort = np.argsort(key, kind="stable")
+        idx, part_group, bucket, key = idx[resort], part_group[resort], bucket[resort], key[resort]
+    run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    run_arcs = np.diff(np.r_[run_start, len(idx)])
+    run_bucket = bucket[run_start]
+    # Batches: consecutive groups of one bucket, up to ``batch_arcs`` arcs each.
+    new_bucket = np.r_[True, run_bucket[1:] != run_bucket[:-1]]
+    batch_of_run = np.empty(len(run_start), dtype=np.int64)
+    batch, filled = -1, 0
+    for r in range(len(run_start)):
+        if new_bucket[r] or filled + run_arcs[r] > batch_arcs:
             batch += 1
             filled = 0
-        batch_of_group[g] = batch
-        filled += int(arc_counts[g])
-        last_bucket = int(bucket[g])
-    arc_batch = batch_of_group[inverse]
-    order_arcs = np.lexsort((arcs.source[idx], arcs.order[idx], inverse, arc_batch))
-    idx, arc_batch, inverse = idx[order_arcs], arc_batch[order_arcs], inverse[order_arcs]
+        batch_of_run[r] = batch
+        filled += int(run_arcs[r])
+    arc_batch = np.repeat(batch_of_run, run_arcs)
+    inverse = np.repeat(np.arange(len(run_start)), run_arcs)
     bounds = np.flatnonzero(np.diff(arc_batch)) + 1
     tasks = []
     for chunk, comp in zip(np.split(idx, bounds), np.split(inverse, bounds), strict=True):
@@ -148,47 +169,118 @@ def _task(
     supply: npt.NDArray[np.int64],
     demand: npt.NDArray[np.int64],
 ) -> FlowTask:
+    """One batch as a flow problem in which identical orders share a node.
+
+    Orders with the same part, class, priority group and country have the same sources at
+    the same ETAs and costs; one node per such set, with a source arc per source (not per
+    order and source) and a sink arc per order carrying that order's own age, is the same
+    problem with far fewer arcs — any split of a node's units among its orders is feasible
+    and scores the same on every level but age, which the sink arcs price exactly.
+    """
     arcs = problem.arcs
     src_global, src_local = np.unique(arcs.source[arc_index], return_inverse=True)
     ord_global, ord_local = np.unique(arcs.order[arc_index], return_inverse=True)
+    node_of_order, node_key = _nodes(levels.agg_key[ord_global])
+    n_nodes = len(node_key)
+    # One aggregated arc per (node, source).
+    pair = node_of_order[ord_local] * len(src_global) + src_local
+    agg_pair, agg_of_arc = np.unique(pair, return_inverse=True)
+    agg_node = agg_pair // len(src_global)
+    agg_src = agg_pair % len(src_global)
+    first_arc = np.zeros(len(agg_pair), dtype=np.int64)
+    first_arc[agg_of_arc[::-1]] = np.arange(len(arc_index))[::-1]
+    rep = arc_index[first_arc]
+    ord_demand = demand[ord_global]
+    node_demand = np.bincount(node_of_order, weights=ord_demand, minlength=n_nodes).astype(np.int64)
     _, comp_local = np.unique(component, return_inverse=True)
     src_comp = np.zeros(len(src_global), dtype=np.int64)
     src_comp[src_local] = comp_local
-    ord_comp = np.zeros(len(ord_global), dtype=np.int64)
-    ord_comp[ord_local] = comp_local
-    ord_demand = demand[ord_global]
+    node_comp = np.zeros(n_nodes, dtype=np.int64)
+    node_comp[node_of_order[ord_local]] = comp_local
     flow_problem = FlowProblem(
         supply=supply[src_global],
-        demand=ord_demand,
-        arc_source=src_local.astype(np.int64),
-        arc_order=ord_local.astype(np.int64),
-        arc_capacity=ord_demand[ord_local],
+        demand=node_demand,
+        arc_source=agg_src.astype(np.int64),
+        arc_order=agg_node.astype(np.int64),
+        arc_capacity=node_demand[agg_node],
         source_component=src_comp,
-        order_component=ord_comp,
+        order_component=node_comp,
+        sink_order=node_of_order.astype(np.int64),
+        sink_capacity=ord_demand,
     )
     group = levels.group[ord_global]
-    arc_group = group[ord_local]
+    arc_group = group[node_of_order[ord_local]][first_arc] if len(first_arc) else group[:0]
+    arc_group = levels.group[arcs.order[rep]]
     task_levels: list[Level] = []
     for g in np.unique(group):
         in_g = group == g
         task_levels.append(Level(f"units[{g}]", "order", -in_g.astype(np.int64)))
-        eta = np.where(arc_group == g, levels.eta_ticks[arc_index], 0)
+        eta = np.where(arc_group == g, levels.eta_ticks[rep], 0)
         if np.any(eta):
             task_levels.append(Level(f"eta[{g}]", "arc", eta))
         created = levels.age_rank[ord_global]
         age = np.where(in_g, created - created[in_g].min(), 0)
         if np.any(age):
             task_levels.append(Level(f"age[{g}]", "order", age))
-    money = levels.money_cents[arc_index]
+    money = levels.money_cents[rep]
     if np.any(money):
         task_levels.append(Level("money", "arc", money))
-    task_levels.append(Level("tie", "arc", levels.tie[arc_index]))
-    return FlowTask(flow_problem, task_levels, arc_index)
+    task_levels.append(Level("tie", "arc", levels.tie[rep]))
+    split = _Split(
+        agg_of_arc=agg_of_arc.astype(np.int64),
+        arc_order_local=ord_local.astype(np.int64),
+        arc_source_local=src_local.astype(np.int64),
+        n_sources=len(src_global),
+        member_rank=np.lexsort((ord_global, levels.age_rank[ord_global])).astype(np.int64),
+        agg_rank=np.lexsort(
+            (agg_src, levels.tie[rep], levels.money_cents[rep], levels.eta_ticks[rep], agg_node)
+        ).astype(np.int64),
+    )
+    return FlowTask(flow_problem, task_levels, arc_index, split)
+
+
+def _nodes(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return inverse.astype(np.int64), unique
+
+
+@dataclass(frozen=True)
+class _Split:
+    """How to hand a node's units back to its orders: older orders get the faster units."""
+
+    agg_of_arc: npt.NDArray[np.int64]
+    arc_order_local: npt.NDArray[np.int64]
+    arc_source_local: npt.NDArray[np.int64]
+    n_sources: int
+    member_rank: npt.NDArray[np.int64]
+    agg_rank: npt.NDArray[np.int64]
+
+    def per_order(
+        self,
+        problem: FlowProblem,
+        agg_flow: npt.NDArray[np.int64],
+        sink_flow: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.int64]:
+        """Units on each original order arc, from the node arcs' and sink arcs' flows."""
+        node_of_member = problem.sink_arcs()[0]
+        # Units leaving each node, oldest member first; units arriving, best arc first.
+        members = self.member_rank[np.argsort(node_of_member[self.member_rank], kind="stable")]
+        member_units = np.repeat(members, sink_flow[members])
+        arcs_in = self.agg_rank
+        arc_units = np.repeat(arcs_in, agg_flow[arcs_in])
+        source_units = problem.arc_source[arc_units]
+        # Both lists run node by node, with equal counts per node (flow conservation).
+        key = member_units * self.n_sources + source_units
+        arc_key = self.arc_order_local * self.n_sources + self.arc_source_local
+        order = np.argsort(arc_key, kind="stable")
+        at = order[np.searchsorted(arc_key[order], key)]
+        return np.bincount(at, minlength=len(arc_key)).astype(np.int64)
 
 
 def run_task(task: FlowTask) -> npt.NDArray[np.int64]:
-    """Solve one batch (a top-level function, so worker processes can run it)."""
-    return solve_lexicographic(task.problem, task.levels)
+    """Solve one batch; units per original arc (a top-level function, for worker processes)."""
+    agg_flow, sink_flow = solve_lexicographic_flows(task.problem, task.levels)
+    return task.split.per_order(task.problem, agg_flow, sink_flow)
 
 
 Runner = Callable[[list[FlowTask]], list[npt.NDArray[np.int64]]]
@@ -210,12 +302,14 @@ def dask_runner(address: str) -> Runner:
     """Run tasks on a Dask cluster (``address``) or a local one (``"local"``)."""
 
     def run(tasks: list[FlowTask]) -> list[npt.NDArray[np.int64]]:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster  # optional extra: parts-priority[dask]
 
         if address == "local":
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-                with Client(cluster) as client:
-                    return list(client.gather(client.map(run_task, tasks, pure=False)))
+            with (
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+                Client(cluster) as client,
+            ):
+                return list(client.gather(client.map(run_task, tasks, pure=False)))
         with Client(address) as client:
             return list(client.gather(client.map(run_task, tasks, pure=False)))
 

@@ -243,7 +243,13 @@ def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int
     frame = pd.DataFrame({"order": arcs.order[wanted], "source": arcs.source[wanted]})
     frame["holder"] = frame["source"].map(best_by_source)
     best = frame.dropna().groupby("order")["holder"].min()
-    return {int(k): int(v) for k, v in best.items()}
+    return dict(
+        zip(
+            best.index.to_numpy(dtype=np.int64).tolist(),
+            best.to_numpy(dtype=np.int64).tolist(),
+            strict=True,
+        )
+    )
 
 
 def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
@@ -261,9 +267,8 @@ def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64])
         kinds = kinds_by_order.get(row)
         if not kinds:
             part = orders["part_number"].iloc[row]
-            words[row] = (
-                f"no stock, receipt or supply option of {part} can reach {orders['country'].iloc[row]}"
-            )
+            where = orders["country"].iloc[row]
+            words[row] = f"no stock, receipt or supply option of {part} can reach {where}"
         else:
             klass = orders["priority_class"].iloc[row]
             words[row] = (

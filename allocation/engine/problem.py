@@ -38,6 +38,8 @@ __all__ = [
     "build_problem",
     "orders_table",
     "problem_from",
+    "size_bucket",
+    "solve_sequence",
     "sources_table",
 ]
 
@@ -141,8 +143,8 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
     suppliers = snapshot.supply_options["supplier_id"]
     depots = snapshot.depots["depot_id"].tolist()
     origins = sorted(set(depots) | set(suppliers))
-    kinds = {d: "depot" for d in depots}
-    kinds.update({s: "supplier" for s in suppliers})
+    kinds = dict.fromkeys(depots, "depot")
+    kinds.update(dict.fromkeys(suppliers, "supplier"))
     graph = build_network(snapshot.lanes, snapshot.depots, suppliers)
     countries = sorted(
         {name for kind, name in graph.nodes if kind == "country"}
@@ -192,8 +194,24 @@ def problem_from(
 ) -> AllocationProblem:
     """A problem over prepared order and source tables, with its allowed arcs."""
     problem = AllocationProblem(orders=orders, sources=sources, arcs=_empty_arcs(), context=context)
-    arcs = build_arcs(problem, np.arange(len(orders)), only_allowed=True)
+    arcs = build_arcs(problem, solve_sequence(orders, sources, context), only_allowed=True)
     return AllocationProblem(orders=orders, sources=sources, arcs=arcs, context=context)
+
+
+def size_bucket(sources: pd.DataFrame, context: Context) -> npt.NDArray[np.int64]:
+    """Per part group: ceil(log2(sources + 1)), so groups of like size share a solve."""
+    counts = np.bincount(
+        sources["part_group"].to_numpy(dtype=np.int64), minlength=len(context.part_numbers)
+    )
+    return np.ceil(np.log2(counts + 1)).astype(np.int64)
+
+
+def solve_sequence(
+    orders: pd.DataFrame, sources: pd.DataFrame, context: Context
+) -> npt.NDArray[np.int64]:
+    """Order rows by (size bucket, part group): the arcs come out ready to batch."""
+    group = orders["part_group"].to_numpy(dtype=np.int64)
+    return np.lexsort((group, size_bucket(sources, context)[group])).astype(np.int64)
 
 
 def build_arcs(
@@ -228,18 +246,37 @@ def build_arcs(
     else:
         rep_order = np.asarray(order_rows, dtype=np.int64)
         use_part = o_part.astype(np.int64)
-    # × sources of that part (sources are sorted by part code).
-    src_part = sources["part_code"].to_numpy()
-    n_parts = len(problem.part_numbers)
-    first = np.searchsorted(src_part, np.arange(n_parts), side="left")
-    last = np.searchsorted(src_part, np.arange(n_parts), side="right")
-    per = (last - first)[use_part]
-    arc_order = np.repeat(rep_order, per)
-    arc_part = np.repeat(use_part, per)
-    offsets = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
-    arc_source = np.repeat(first[use_part], per) + offsets
+    # × candidate sources of that part. Orders whose class may use any depot get every
+    # source of the part; the others only their home depot's stock and receipts (and the
+    # supply options when their class may use them), which keeps the arcs near 5 per order.
+    policy = problem.policy
+    classes = list(PriorityClass)
+    wide = np.array([policy.allows(c, SourceKind.TRANSFER) for c in classes]) | (not only_allowed)
+    with_options = np.array(
+        [
+            policy.allows(c, SourceKind.EXPEDITE) or policy.allows(c, SourceKind.BROKER)
+            for c in classes
+        ]
+    )
+    row_class = orders["class_code"].to_numpy(dtype=np.int64)[rep_order]
+    is_wide = wide[row_class]
+    index = _source_index(problem)
+    pieces = [index.expand(rep_order[is_wide], use_part[is_wide], None)]
+    narrow = ~is_wide
+    home = orders["home_code"].to_numpy(dtype=np.int64)[rep_order[narrow]]
+    pieces.append(index.expand(rep_order[narrow], use_part[narrow], home))
+    opt = narrow & with_options[row_class]
+    pieces.append(index.expand(rep_order[opt], use_part[opt], index.options_slot))
+    arc_order = np.concatenate([p[0] for p in pieces])
+    arc_part = np.concatenate([p[1] for p in pieces])
+    arc_source = np.concatenate([p[2] for p in pieces])
     if len(arc_source) == 0:
         return _empty_arcs()
+    # Keep arcs grouped by order, in the sequence the orders were asked for.
+    position = np.empty(len(orders), dtype=np.int64)
+    position[np.asarray(order_rows, dtype=np.int64)] = np.arange(len(order_rows))
+    by_order = np.argsort(position[arc_order], kind="stable")
+    arc_order, arc_part, arc_source = arc_order[by_order], arc_part[by_order], arc_source[by_order]
     base = sources["base"].to_numpy()[arc_source]
     src_depot = sources["depot_code"].to_numpy(dtype=np.int64)[arc_source]
     home = orders["home_code"].to_numpy(dtype=np.int64)[arc_order]
@@ -281,6 +318,47 @@ def build_arcs(
         money=money[keep],
         allowed=allowed[keep],
     )
+
+
+@dataclass(frozen=True)
+class _SourceIndex:
+    """Sources sorted by (part, depot slot) with range lookups; options share one slot."""
+
+    order: npt.NDArray[np.int64]
+    keys: npt.NDArray[np.int64]
+    slots: int
+    options_slot: int
+
+    def expand(
+        self,
+        rows: npt.NDArray[np.int64],
+        parts: npt.NDArray[np.int64],
+        slot: npt.NDArray[np.int64] | int | None,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(order row, part, source) for every source of each part (in a slot, if given)."""
+        if slot is None:
+            low_key = parts * self.slots
+            high_key = low_key + self.slots
+        else:
+            low_key = parts * self.slots + slot
+            high_key = low_key + 1
+        first = np.searchsorted(self.keys, low_key, side="left")
+        last = np.searchsorted(self.keys, high_key, side="left")
+        per = last - first
+        total = int(per.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        where = np.repeat(first, per) + offsets
+        return np.repeat(rows, per), np.repeat(parts, per), self.order[where]
+
+
+def _source_index(problem: AllocationProblem) -> _SourceIndex:
+    sources = problem.sources
+    slots = len(problem.context.depot_code) + 1
+    depot = sources["depot_code"].to_numpy(dtype=np.int64)
+    slot = np.where(depot < 0, slots - 1, depot)
+    keys = sources["part_code"].to_numpy(dtype=np.int64) * slots + slot
+    order = np.argsort(keys, kind="stable")
+    return _SourceIndex(order=order, keys=keys[order], slots=slots, options_slot=slots - 1)
 
 
 def _empty_arcs() -> Arcs:

@@ -27,8 +27,8 @@ from allocation.adapters.policy_file import (
 from allocation.adapters.snapshot import load_snapshot
 from allocation.allocate import STRATEGIES
 from allocation.allocate import allocate as run_allocate
-from allocation.domain.policy import AllocationPolicy
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.policy import AllocationPolicy
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, write_frame
 from allocation.entrypoints.views import show_entitlement, show_plan

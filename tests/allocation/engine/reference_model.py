@@ -71,6 +71,7 @@ class Reference:
     order_ids: list[str]
     order_class: list[str]
     order_quantity: list[int]
+    order_created_minutes: list[int]  # minutes after the earliest order
     home_depot: dict[str, str | None]  # country → home depot
     supply: list[int]
     pairs: list[Pair]
@@ -80,8 +81,13 @@ def build_reference(
     snapshot: Snapshot,
     allowed: dict[str, frozenset[str]] | None = None,
     substitutes: bool = True,
+    classes: dict[str, str] | None = None,
 ) -> Reference:
-    """Every (source, order) pair of ``snapshot`` with kind, ETA, money and permission."""
+    """Every (source, order) pair of ``snapshot`` with kind, ETA, money and permission.
+
+    ``classes`` (order id → priority class) overrides the builders-only class rule, for
+    snapshots whose customers need the full entitlement engine.
+    """
     allowed = DEFAULT_ALLOWED if allowed is None else allowed
     graph = _network(snapshot)
     depots = sorted(snapshot.depots["depot_id"])
@@ -110,10 +116,12 @@ def build_reference(
     pm_customers = set(
         snapshot.contracts.loc[snapshot.contracts["sku"].isin(_PM_SKUS), "customer_id"]
     )
-    classes = [
+    order_class = [
         PP if cid in pm_customers and country not in EXCLUDED else STANDARD
         for cid, country in zip(orders["customer_id"], countries, strict=True)
     ]
+    if classes is not None:
+        order_class = [classes[oid] for oid in orders["order_id"]]
     pairs: list[Pair] = []
     for o, (part, country) in enumerate(zip(orders["part_number"], countries, strict=True)):
         for s, (s_part, base, origin, _, release, price) in enumerate(sources):
@@ -136,25 +144,30 @@ def build_reference(
                     kind=kind,
                     eta_hours=release + hours,
                     money=price + cost,
-                    allowed=kind in allowed[classes[o]],
+                    allowed=kind in allowed[order_class[o]],
                 )
             )
     return Reference(
         order_ids=list(orders["order_id"]),
-        order_class=classes,
+        order_class=order_class,
         order_quantity=[int(q) for q in orders["quantity"]],
+        order_created_minutes=_minutes(orders["created_at"]),
         home_depot=homes,
         supply=[s[3] for s in sources],
         pairs=pairs,
     )
 
 
-def lexicographic_levels(reference: Reference) -> dict[str, float]:
+def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict[str, float]:
     """The optimal value of each level, in the keys of ``Plan.objective()``.
 
     Levels are solved in order, each with every earlier optimum fixed: units to
     ``parts_priority`` (max), their Σ ETA hours (min), units to ``standard`` (max), their
     Σ ETA hours (min), money (min).
+
+    With ``age_levels`` each class's ETA is followed by an age level (Σ units × minutes the
+    order was created after the earliest one, min: older orders first), which is where the
+    engine ranks age (``allocation.engine.optimal``); the age values are not returned.
     """
     pairs = [p for p in reference.pairs if p.allowed]
     n = len(pairs)
@@ -166,13 +179,14 @@ def lexicographic_levels(reference: Reference) -> dict[str, float]:
     # Integer objectives: units, ETA in ticks of 0.1 h, money in cents.
     ticks = np.array([round(p.eta_hours * 10) for p in pairs], dtype=float)
     cents = np.array([round(p.money * 100) for p in pairs], dtype=float)
-    levels = [
-        (-(cls == PP).astype(float), -1.0),
-        (np.where(cls == PP, ticks, 0.0), 0.1),
-        (-(cls == STANDARD).astype(float), -1.0),
-        (np.where(cls == STANDARD, ticks, 0.0), 0.1),
-        (cents, 0.01),
-    ]
+    created = np.array([reference.order_created_minutes[p.order] for p in pairs], dtype=float)
+    levels: list[tuple[str, np.ndarray, float]] = []
+    for klass in (PP, STANDARD):
+        levels.append((f"{klass}_units", -(cls == klass).astype(float), -1.0))
+        levels.append((f"{klass}_eta_hours", np.where(cls == klass, ticks, 0.0), 0.1))
+        if age_levels:
+            levels.append((f"{klass}_age", np.where(cls == klass, created, 0.0), 1.0))
+    levels.append(("cost", cents, 0.01))
     cols = np.arange(n)
     by_source = csr_matrix(
         (np.ones(n), ([p.source for p in pairs], cols)), shape=(len(reference.supply), n)
@@ -187,7 +201,7 @@ def lexicographic_levels(reference: Reference) -> dict[str, float]:
     fixed: list[np.ndarray] = []
     optima: list[float] = []
     values: dict[str, float] = {}
-    for name, (c, unit) in zip(names, levels, strict=True):
+    for name, c, unit in levels:
         result = linprog(
             c,
             A_ub=a_ub,
@@ -204,7 +218,12 @@ def lexicographic_levels(reference: Reference) -> dict[str, float]:
         # Hold this level at its optimum (an equality: a slack would let lower levels trade).
         fixed.append(c)
         optima.append(float(best))
-    return values
+    return {name: values[name] for name in names}
+
+
+def _minutes(created: pd.Series) -> list[int]:
+    minutes = created.to_numpy().astype("datetime64[m]").astype(np.int64)
+    return (minutes - minutes.min()).tolist() if len(minutes) else []
 
 
 def _network(snapshot: Snapshot) -> nx.DiGraph:
