@@ -111,7 +111,8 @@ def _all_or_nothing(
     orders = problem.orders.copy()
     current = problem
     for _ in range(len(orders) + 1):
-        filled = np.bincount(current.arcs.order, weights=flow, minlength=len(orders)).astype(
+        # ``flow`` is always indexed by the full problem's arcs (see the end of the loop).
+        filled = np.bincount(problem.arcs.order, weights=flow, minlength=len(orders)).astype(
             np.int64
         )
         partial = np.flatnonzero((filled > 0) & (filled < current.orders["quantity"].to_numpy()))

@@ -21,6 +21,7 @@ from allocation.domain.rulebook import Rulebook, default_rulebook
 __all__ = ["classify_orders"]
 
 _TIERS = [Tier.STANDARD, Tier.PA, Tier.PA_PLUS, Tier.PM]
+_FAMILIES = {"pc": 0, "print": 1}
 
 
 def classify_orders(
@@ -34,32 +35,47 @@ def classify_orders(
     pol = policy or EntitlementPolicy()
     orders, customers, contracts = inputs.orders, inputs.customers, inputs.contracts
     n = len(orders)
-    cust = customers.set_index("customer_id")
-    cust_country = orders["customer_id"].map(cust["country"])
-    site = (
-        orders["ship_to_country"].where(orders["ship_to_country"].notna(), cust_country)
+    cust = pd.Index(customers["customer_id"]).get_indexer(orders["customer_id"])
+    cust_country = customers["country"].to_numpy(dtype=object)[cust]
+    ship = orders["ship_to_country"].to_numpy(dtype=object)
+    country = (
+        np.where(pd.isna(ship), cust_country, ship)
         if pol.site_country == "ship_to"
         else cust_country
     )
-    country = site.astype(object).to_numpy()
     day = (
         np.full(n, np.datetime64(on, "ns"))
         if on is not None
         else orders["created_at"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
     )
-    family = orders["product_type"].map({k: v.value for k, v in book.product_types.items()})
-    covered = np.isin(country, list(book.covered_countries))
-    excluded = np.isin(country, list(book.parts_priority_excluded))
-    helpdesk = orders["customer_id"].map(cust["has_it_helpdesk"]).to_numpy(dtype=bool)
+    # Distinct values are few: decide per value, then spread over the rows.
+    country_code, countries = pd.factorize(country)
+    covered = np.isin(np.asarray(countries, dtype=object), list(book.covered_countries))[
+        country_code
+    ]
+    excluded = np.isin(np.asarray(countries, dtype=object), list(book.parts_priority_excluded))[
+        country_code
+    ]
+    product_code, products = pd.factorize(orders["product_type"].to_numpy(dtype=object))
+    families = np.array(
+        [
+            _FAMILIES.get(book.product_types[p].value, -1) if p in book.product_types else -1
+            for p in products
+        ]
+        + [-1],
+        dtype=np.int64,
+    )
+    family = families[product_code]
+    helpdesk = customers["has_it_helpdesk"].to_numpy(dtype=bool)[cust]
     if not pol.require_it_helpdesk:
         helpdesk = np.ones(n, dtype=bool)
-    pcs = orders["customer_id"].map(cust["installed_base_pcs"]).to_numpy(dtype=np.int64)
-    printers = orders["customer_id"].map(cust["installed_base_printers"]).to_numpy(dtype=np.int64)
+    pcs = customers["installed_base_pcs"].to_numpy(dtype=np.int64)[cust]
+    printers = customers["installed_base_printers"].to_numpy(dtype=np.int64)[cust]
     meets = _meets_minimum(pcs, printers, pol, book)
-    rank, base_ok = _best_active_rank(orders, contracts, family, day, pol, book, meets)
+    rank, base_ok = _best_active_rank(cust, customers, contracts, family, day, pol, book, meets)
     entitled = (
         (rank > 0)
-        & family.notna().to_numpy()
+        & (family >= 0)
         & covered
         & orders["warranty_valid"].to_numpy(dtype=bool)
         & helpdesk
@@ -99,9 +115,10 @@ def _meets_minimum(
 
 
 def _best_active_rank(
-    orders: pd.DataFrame,
+    cust: np.ndarray,
+    customers: pd.DataFrame,
     contracts: pd.DataFrame,
-    family: pd.Series,
+    family: np.ndarray,
     day: np.ndarray,
     policy: EntitlementPolicy,
     book: Rulebook,
@@ -113,7 +130,7 @@ def _best_active_rank(
     minimum the customer meets first, then the best tier. Returns its tier rank (0: none)
     and whether the minimum is met.
     """
-    n = len(orders)
+    n = len(cust)
     best = np.zeros(n, dtype=np.int64)
     base_ok = np.ones(n, dtype=bool)
     if len(contracts) == 0:
@@ -121,8 +138,8 @@ def _best_active_rank(
     skus = contracts["sku"].str.upper().map(book.skus)
     k = pd.DataFrame(
         {
-            "customer_id": contracts["customer_id"].to_numpy(dtype=object),
-            "family": skus.map(lambda s: s.family.value).to_numpy(dtype=object),
+            "customer": pd.Index(customers["customer_id"]).get_indexer(contracts["customer_id"]),
+            "family": skus.map(lambda s: _FAMILIES[s.family.value]).to_numpy(dtype=np.int64),
             "rank": skus.map(lambda s: s.tier.rank).to_numpy(dtype=np.int64),
             "term": skus.map(lambda s: s.term_years).to_numpy(dtype=np.int64),
         }
@@ -143,15 +160,9 @@ def _best_active_rank(
         end[mask] = start[mask] + pd.DateOffset(years=int(term))
     k["start"] = start.to_numpy(dtype="datetime64[ns]")
     k["end"] = end.to_numpy(dtype="datetime64[ns]")
-    left = pd.DataFrame(
-        {
-            "row": np.arange(n),
-            "customer_id": orders["customer_id"].to_numpy(dtype=object),
-            "family": family.to_numpy(dtype=object),
-            "day": day,
-        }
-    ).dropna(subset=["family"])
-    joined = left.merge(k, on=["customer_id", "family"], how="inner")
+    left = pd.DataFrame({"row": np.arange(n), "customer": cust, "family": family, "day": day})
+    left = left[left["family"] >= 0]
+    joined = left.merge(k, on=["customer", "family"], how="inner")
     active = (joined["start"] <= joined["day"]) & (joined["day"] < joined["end"])
     hits = joined.loc[active, ["row", "rank"]]
     if len(hits):

@@ -469,39 +469,46 @@ def orders_table(
     decisions: pd.DataFrame,
     context: Context,
 ) -> pd.DataFrame:
-    """Open order lines with class, priority group, site country, home depot and part group."""
+    """Open order lines with class, priority group, site country, home depot and part group.
+
+    Text columns are looked up once per distinct value (codes, not strings), which is what
+    keeps a million rows fast.
+    """
     policy = context.policy
-    by_id = customers.set_index("customer_id")["country"]
-    country = orders["ship_to_country"].where(
-        orders["ship_to_country"].notna(), orders["customer_id"].map(by_id)
-    )
+    cust = pd.Index(customers["customer_id"]).get_indexer(orders["customer_id"])
+    ship = orders["ship_to_country"].to_numpy(dtype=object)
+    cust_country = customers["country"].to_numpy(dtype=object)[cust]
+    country = np.where(pd.isna(ship), cust_country, ship)
+    country_code, countries = pd.factorize(country)
     klass = decisions["priority_class"].to_numpy(dtype=object)
     tier = decisions["tier"].to_numpy(dtype=object)
-    class_list = list(PriorityClass)
-    frame = pd.DataFrame(
+    class_list, tier_list = list(PriorityClass), list(Tier)
+    class_code = pd.Index([c.value for c in class_list]).get_indexer(klass)
+    tier_code = pd.Index([t.value for t in tier_list]).get_indexer(tier)
+    groups = np.array([[policy.rank_group(c, t) for t in tier_list] for c in class_list])
+    part_code = pd.Index(context.part_numbers).get_indexer(orders["part_number"])
+    homes = np.array([context.homes.get(c) for c in countries], dtype=object)
+    home_code = np.array(
+        [context.depot_code.get(h, -1) if h is not None else -1 for h in homes], dtype=np.int64
+    )
+    columns = context.routes.country_index()
+    country_col = np.array([columns.get(c, len(columns)) for c in countries], dtype=np.int64)
+    return pd.DataFrame(
         {
-            "order_id": orders["order_id"].to_numpy(dtype=object),
-            "customer_id": orders["customer_id"].to_numpy(dtype=object),
-            "part_number": orders["part_number"].to_numpy(dtype=object),
+            "order_id": pd.Series(orders["order_id"].to_numpy(dtype=object), dtype=object),
+            "customer_id": pd.Series(orders["customer_id"].to_numpy(dtype=object), dtype=object),
+            "part_number": pd.Series(orders["part_number"].to_numpy(dtype=object), dtype=object),
             "quantity": orders["quantity"].to_numpy(dtype=np.int64),
             "created_at": orders["created_at"].to_numpy(),
-            "country": country.to_numpy(dtype=object),
-            "priority_class": klass,
-            "tier": tier,
+            "country": pd.Series(country, dtype=object),
+            "priority_class": pd.Series(klass, dtype=object),
+            "tier": pd.Series(tier, dtype=object),
+            "class_code": class_code.astype(np.int64),
+            "group": groups[class_code, tier_code].astype(np.int64),
+            "part_code": part_code.astype(np.int64),
+            "part_group": context.part_group[part_code],
+            "home_depot": pd.Series(homes[country_code], dtype=object),
+            "home_code": home_code[country_code],
+            "country_col": country_col[country_code],
         }
     )
-    class_code = {c.value: i for i, c in enumerate(class_list)}
-    frame["class_code"] = frame["priority_class"].map(class_code).to_numpy(dtype=np.int64)
-    # The priority group of each (class, tier) pair, looked up rather than asked per row.
-    pairs = frame["priority_class"].astype(str) + "|" + frame["tier"].astype(str)
-    group_of = {
-        f"{c.value}|{t.value}": policy.rank_group(c, t) for c in PriorityClass for t in Tier
-    }
-    frame["group"] = pairs.map(group_of).to_numpy(dtype=np.int64)
-    frame["part_code"] = frame["part_number"].map(context.part_code).astype(np.int64)
-    frame["part_group"] = context.part_group[frame["part_code"].to_numpy(dtype=np.int64)]
-    frame["home_depot"] = frame["country"].map(context.homes).astype(object)
-    frame["home_code"] = frame["home_depot"].map(context.depot_code).fillna(-1).astype(np.int64)
-    columns = context.routes.country_index()
-    frame["country_col"] = frame["country"].map(columns).fillna(len(columns)).astype(np.int64)
-    return frame
