@@ -1,25 +1,34 @@
 """Incremental re-planning: keep an optimal plan current, re-solving only what a change touches.
 
 Part groups are independent, so an arriving order, a cancelled or shipped one, or a receipt
-touches one group: only that group is rebuilt and solved. An arriving order that can take its
-best units from free supply needs no solve at all — it is then exactly what a full re-plan
-would give it (the old plan stays optimal for the others, the new order gets its own best,
-and lexicographic optima add up) — so the common uncontended case costs microseconds.
+touches one group, and only that group's problem is updated and solved. Three changes need no
+solve at all, and are still exactly what a full re-plan would give:
+
+- an order arrives that can take its full quantity from its own best sources' free units
+  (the others keep an optimal plan, the new order gets what it would get alone, and
+  lexicographic optima add up);
+- an order that holds no units is cancelled (nobody could have used its absence);
+- an order ships (its units leave with it; a better plan for the rest, plus its units, would
+  have beaten the old optimum).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from allocation.adapters.snapshot import Snapshot
-from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
+from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.classify import classify_orders
-from allocation.engine.optimal import level_arrays, make_tasks, run_task
+from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal, tie_break
 from allocation.engine.plan import Plan
 from allocation.engine.problem import (
     AllocationProblem,
@@ -27,6 +36,7 @@ from allocation.engine.problem import (
     Context,
     build_arcs,
     build_context,
+    node_key,
     orders_table,
     problem_from,
     sources_table,
@@ -38,7 +48,8 @@ __all__ = ["Planner", "merge_plans"]
 
 @dataclass
 class _Group:
-    orders: pd.DataFrame
+    """One part group: its raw supply tables and its current plan (problem inside)."""
+
     stock: pd.DataFrame
     inbound: pd.DataFrame
     options: pd.DataFrame
@@ -72,43 +83,49 @@ class Planner:
         self.policy = policy or AllocationPolicy()
         self.entitlement_policy = entitlement_policy
         self.context: Context = build_context(snapshot, self.policy)
-        self.customers = snapshot.customers
-        self.contracts = snapshot.contracts
         self._snapshot = snapshot
+        self._customers: dict[str, Customer] = snapshot.entitlement.customer_objects()
+        self._contracts: dict[str, list[Contract]] = {}
+        for contract in snapshot.entitlement.contract_objects():
+            self._contracts.setdefault(contract.customer_id, []).append(contract)
+        group_of = dict(
+            zip(self.context.part_numbers, self.context.part_group.tolist(), strict=True)
+        )
+        self._group_of_part: dict[str, int] = group_of
         decisions = classify_orders(snapshot.entitlement, policy=entitlement_policy)
         orders = orders_table(snapshot.orders, snapshot.customers, decisions, self.context)
-        raw = snapshot.orders.assign(part_group=orders["part_group"].to_numpy())
-        self._raw_columns = list(snapshot.orders.columns)
-        group_of_part = dict(zip(self.context.part_numbers, self.context.part_group, strict=True))
-        stock = snapshot.stock.assign(part_group=snapshot.stock["part_number"].map(group_of_part))
-        inbound = snapshot.inbound.assign(
-            part_group=snapshot.inbound["part_number"].map(group_of_part)
+        sources = sources_table(
+            snapshot.stock, snapshot.inbound, snapshot.supply_options, self.context
         )
-        options = snapshot.supply_options.assign(
-            part_group=snapshot.supply_options["part_number"].map(group_of_part)
-        )
-        self._group_of_part = group_of_part
-        self._groups: dict[int, _Group] = {}
+        full = problem_from(orders, sources, self.context)
+        flow = solve_optimal(full)
         self._order_group: dict[str, int] = dict(
-            zip(orders["order_id"], orders["part_group"].astype(int), strict=True)
+            zip(orders["order_id"], orders["part_group"].tolist(), strict=True)
         )
-        touched = set(orders["part_group"].astype(int)) | set(stock["part_group"].astype(int))
-        frames = {
-            "orders": dict(tuple(raw.groupby("part_group"))),
-            "stock": dict(tuple(stock.groupby("part_group"))),
-            "inbound": dict(tuple(inbound.groupby("part_group"))),
-            "options": dict(tuple(options.groupby("part_group"))),
+        self._groups: dict[int, _Group] = {}
+        tables = {
+            "stock": snapshot.stock,
+            "inbound": snapshot.inbound,
+            "options": snapshot.supply_options,
         }
-        empty = {
-            "orders": raw.iloc[0:0],
-            "stock": stock.iloc[0:0],
-            "inbound": inbound.iloc[0:0],
-            "options": options.iloc[0:0],
+        split = {
+            name: dict(tuple(t.groupby(t["part_number"].map(group_of))))
+            for name, t in tables.items()
         }
-        for g in sorted(touched):
-            parts = {k: frames[k].get(g, empty[k]) for k in frames}
-            self._groups[g] = self._solve(
-                parts["orders"], parts["stock"], parts["inbound"], parts["options"]
+        for g, plan in _split_by_group(Plan(full, flow, "optimal")).items():
+            self._groups[g] = _Group(
+                stock=split["stock"].get(g, snapshot.stock.iloc[0:0]),
+                inbound=split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
+                options=split["options"].get(g, snapshot.supply_options.iloc[0:0]),
+                plan=plan,
+            )
+        for g in set().union(*(set(d) for d in split.values())) - set(self._groups):
+            self._groups[g] = self._resolved(
+                split["stock"].get(g, snapshot.stock.iloc[0:0]),
+                split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
+                split["options"].get(g, snapshot.supply_options.iloc[0:0]),
+                orders.iloc[0:0],
+                None,
             )
 
     # -- reading -----------------------------------------------------------------------
@@ -120,124 +137,142 @@ class Planner:
         """The current plan of the group a part belongs to."""
         return self._group(part_number).plan
 
-    # -- changes -----------------------------------------------------------------------
-    def add_orders(self, orders: pd.DataFrame) -> set[int]:
-        """Add order lines (columns as the orders table); re-plan the groups they touch.
+    def order_ids(self) -> list[str]:
+        """Open orders, in no particular order."""
+        return list(self._order_group)
 
-        Returns the part groups that changed. Raises :class:`InputError` for a duplicate
-        order id or an unknown part or customer.
+    # -- changes -----------------------------------------------------------------------
+    def add_order(self, order: Mapping[str, Any]) -> int:
+        """Add one order line (keys as the orders table's columns); re-plan its group.
+
+        Returns the part group that changed. Raises :class:`InputError` for a duplicate
+        order id, :class:`UnknownIdError` for an unknown part or customer.
         """
-        touched: set[int] = set()
-        for _, row in orders.iterrows():
-            order_id = str(row["order_id"])
-            if order_id in self._order_group:
-                raise InputError(f"order {order_id!r} already exists")
-            part = str(row["part_number"])
-            if part not in self._group_of_part:
-                raise UnknownIdError(f"order {order_id!r}: unknown part {part!r}")
-            if row["customer_id"] not in set(self.customers["customer_id"]):
-                raise UnknownIdError(f"order {order_id!r}: unknown customer {row['customer_id']!r}")
-            g = int(self._group_of_part[part])
-            one = pd.DataFrame([row[self._raw_columns].to_dict()]).assign(part_group=g)
-            state = self._groups.get(g) or self._empty_group(g)
-            new_orders = pd.concat([state.orders, one], ignore_index=True)
-            fast = self._fast_add(state, one)
-            if fast is not None:
-                self._groups[g] = _Group(
-                    new_orders, state.stock, state.inbound, state.options, fast
-                )
-            else:
-                self._groups[g] = self._solve(
-                    new_orders, state.stock, state.inbound, state.options, state.plan
-                )
-            self._order_group[order_id] = g
-            touched.add(g)
-        return touched
+        row = self._order_row(order)
+        g = int(row["part_group"].iloc[0])
+        state = self._groups.get(g) or self._empty_group()
+        old = state.plan.problem
+        orders = pd.concat([old.orders, row], ignore_index=True)
+        probe = AllocationProblem(
+            orders=row, sources=old.sources, arcs=old.arcs, context=self.context
+        )
+        new_arcs = build_arcs(probe, np.array([0]), only_allowed=True)
+        new_arcs = replace(new_arcs, order=new_arcs.order + len(old.orders))
+        problem = AllocationProblem(
+            orders=orders,
+            sources=old.sources,
+            arcs=_concat_arcs(old.arcs, new_arcs),
+            context=self.context,
+        )
+        fast = _serve_from_free_supply(state.plan, problem, len(old.arcs))
+        plan = fast if fast is not None else self._solve(problem, state.plan)
+        self._groups[g] = _Group(state.stock, state.inbound, state.options, plan)
+        self._order_group[str(row["order_id"].iloc[0])] = g
+        return g
+
+    def add_orders(self, orders: pd.DataFrame) -> set[int]:
+        """Add several order lines, one at a time; returns the groups that changed."""
+        return {
+            self.add_order({str(k): v for k, v in row.items()})
+            for row in orders.to_dict(orient="records")
+        }
 
     def remove_order(self, order_id: str, shipped: bool = False) -> int:
-        """Cancel an order, or (``shipped``) consume its allocated units; re-plan its group."""
+        """Cancel an order, or (``shipped``) consume its allocated units; re-plan if needed."""
         g = self._order_group.get(order_id)
         if g is None:
             raise UnknownIdError(f"unknown order_id {order_id!r}")
         state = self._groups[g]
+        plan = state.plan
+        problem = plan.problem
+        row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
+        held = plan.flow[problem.arcs.order == row]
         stock, inbound = state.stock, state.inbound
-        if shipped:
-            lines = state.plan.lines
-            mine = lines[lines["order_id"] == order_id]
-            for line in mine.itertuples(index=False):
-                if line.source in ("stock", "transfer") and _has(stock, line):
-                    stock = _take(stock, "on_hand", line)
-                elif line.source in ("inbound", "transfer") and _has(inbound, line):
-                    inbound = _take(inbound, "quantity", line)
-        orders = state.orders[state.orders["order_id"] != order_id]
+        sources = problem.sources
+        if shipped and held.sum() > 0:
+            used = np.bincount(
+                problem.arcs.source[problem.arcs.order == row],
+                weights=held,
+                minlength=len(sources),
+            ).astype(np.int64)
+            sources = sources.assign(quantity=sources["quantity"].to_numpy() - used)
+            stock, inbound = _consume(state.stock, state.inbound, problem.sources, used)
+        keep_orders = np.ones(len(problem.orders), dtype=bool)
+        keep_orders[row] = False
+        new_index = np.cumsum(keep_orders) - 1
+        keep_arcs = problem.arcs.order != row
+        arcs = problem.arcs.take(keep_arcs)
+        arcs = replace(arcs, order=new_index[arcs.order])
+        reduced = AllocationProblem(
+            orders=problem.orders[keep_orders].reset_index(drop=True),
+            sources=sources,
+            arcs=arcs,
+            context=self.context,
+        )
+        flow = plan.flow[keep_arcs]
+        if shipped or held.sum() == 0:
+            new_plan = Plan(reduced, flow, "optimal")
+        else:
+            new_plan = self._solve(reduced, Plan(reduced, flow, "optimal"))
+        self._groups[g] = _Group(stock, inbound, state.options, new_plan)
         del self._order_group[order_id]
-        self._groups[g] = self._solve(orders, stock, inbound, state.options, state.plan)
         return g
 
     def add_stock(self, part_number: str, depot_id: str, quantity: int) -> int:
         """Units of a part arrive at (or, negative, leave) a depot; re-plan its group."""
         state = self._group(part_number)
-        g = int(self._group_of_part[part_number])
+        g = self._group_of_part[part_number]
+        if depot_id not in self.context.depot_code:
+            raise UnknownIdError(f"unknown depot_id {depot_id!r}")
         stock = state.stock.copy()
         match = (stock["part_number"] == part_number) & (stock["depot_id"] == depot_id)
         if match.any():
             stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] + quantity
         else:
-            row = {
-                "part_number": part_number,
-                "depot_id": depot_id,
-                "on_hand": quantity,
-                "part_group": g,
-            }
+            row = {"part_number": part_number, "depot_id": depot_id, "on_hand": quantity}
             stock = pd.concat([stock, pd.DataFrame([row])], ignore_index=True)
         if (stock["on_hand"] < 0).any():
             raise InputError(f"stock of {part_number} at {depot_id} would become negative")
-        self._groups[g] = self._solve(state.orders, stock, state.inbound, state.options, state.plan)
+        self._groups[g] = self._resolved(
+            stock, state.inbound, state.options, state.plan.problem.orders, state.plan
+        )
         return g
 
     # -- internals ---------------------------------------------------------------------
     def _group(self, part_number: str) -> _Group:
         if part_number not in self._group_of_part:
             raise UnknownIdError(f"unknown part {part_number!r}")
-        g = int(self._group_of_part[part_number])
+        g = self._group_of_part[part_number]
         if g not in self._groups:
-            self._groups[g] = self._empty_group(g)
+            self._groups[g] = self._empty_group()
         return self._groups[g]
 
-    def _empty_group(self, g: int) -> _Group:
+    def _empty_group(self) -> _Group:
         snap = self._snapshot
-        empty_orders = snap.orders.iloc[0:0].assign(part_group=pd.Series(dtype=np.int64))
-        return self._solve(
-            empty_orders,
-            snap.stock.iloc[0:0].assign(part_group=pd.Series(dtype=np.int64)),
-            snap.inbound.iloc[0:0].assign(part_group=pd.Series(dtype=np.int64)),
-            snap.supply_options.iloc[0:0].assign(part_group=pd.Series(dtype=np.int64)),
+        empty = orders_table(
+            snap.orders.iloc[0:0],
+            snap.customers,
+            pd.DataFrame({"order_id": [], "priority_class": [], "tier": []}),
+            self.context,
+        )
+        return self._resolved(
+            snap.stock.iloc[0:0], snap.inbound.iloc[0:0], snap.supply_options.iloc[0:0], empty, None
         )
 
-    def _problem(
+    def _resolved(
         self,
-        orders: pd.DataFrame,
         stock: pd.DataFrame,
         inbound: pd.DataFrame,
         options: pd.DataFrame,
-    ) -> AllocationProblem:
-        inputs = replace(
-            self._snapshot.entitlement, orders=orders[self._raw_columns].reset_index(drop=True)
-        )
-        decisions = classify_orders(inputs, policy=self.entitlement_policy)
-        table = orders_table(inputs.orders, self.customers, decisions, self.context)
-        sources = sources_table(stock, inbound, options, self.context)
-        return problem_from(table, sources, self.context)
-
-    def _solve(
-        self,
         orders: pd.DataFrame,
-        stock: pd.DataFrame,
-        inbound: pd.DataFrame,
-        options: pd.DataFrame,
-        previous: Plan | None = None,
+        previous: Plan | None,
     ) -> _Group:
-        problem = self._problem(orders, stock, inbound, options)
+        """A group rebuilt from its supply tables and its orders, and solved."""
+        sources = sources_table(stock, inbound, options, self.context)
+        problem = problem_from(orders.reset_index(drop=True), sources, self.context)
+        return _Group(stock, inbound, options, self._solve(problem, previous))
+
+    def _solve(self, problem: AllocationProblem, previous: Plan | None) -> Plan:
         pinned = np.zeros(len(problem.arcs), dtype=np.int64)
         if previous is not None and not self.policy.preemption:
             pinned = _pinned_standard_units(previous, problem)
@@ -248,65 +283,158 @@ class Planner:
             problem.arcs.order, weights=pinned, minlength=len(problem.orders)
         ).astype(np.int64)
         flow = pinned.copy()
-        levels = level_arrays(problem)
-        for task in make_tasks(problem, levels, supply=supply, demand=demand):
+        for task in make_tasks(problem, level_arrays(problem), supply=supply, demand=demand):
             flow[task.arc_index] += run_task(task)
-        plan = Plan(problem=problem, flow=flow, strategy="optimal")
-        return _Group(orders.reset_index(drop=True), stock, inbound, options, plan)
+        return Plan(problem=problem, flow=flow, strategy="optimal")
 
-    def _fast_add(self, state: _Group, one: pd.DataFrame) -> Plan | None:
-        """The plan with the new order served from free supply, if that is exactly optimal.
+    def _order_row(self, order: Mapping[str, Any]) -> pd.DataFrame:
+        """The orders-table row of a new order, its class decided by the entitlement engine."""
+        order_id = str(order["order_id"])
+        if order_id in self._order_group:
+            raise InputError(f"order {order_id!r} already exists")
+        part = str(order["part_number"])
+        if part not in self._group_of_part:
+            raise UnknownIdError(f"order {order_id!r}: unknown part {part!r}")
+        customer = self._customers.get(str(order["customer_id"]))
+        if customer is None:
+            raise UnknownIdError(f"order {order_id!r}: unknown customer {order['customer_id']!r}")
+        ship_to = order.get("ship_to_country")
+        ship_to = None if ship_to is None or pd.isna(ship_to) or ship_to == "" else str(ship_to)
+        created = pd.Timestamp(order["created_at"]).to_pydatetime()
+        line = OrderLine(
+            order_id=order_id,
+            customer_id=customer.customer_id,
+            part_number=part,
+            quantity=int(order["quantity"]),
+            created_at=created
+            if isinstance(created, datetime)
+            else datetime.fromisoformat(str(created)),
+            product_type=str(order["product_type"]),
+            warranty_valid=bool(order["warranty_valid"]),
+            ship_to_country=ship_to,
+        )
+        if line.quantity <= 0:
+            raise InputError(f"order {order_id!r}: quantity must be positive, got {line.quantity}")
+        decision = decide_entitlement(
+            line,
+            customer,
+            self._contracts.get(customer.customer_id, []),
+            policy=self.entitlement_policy,
+        )
+        country = decision.country
+        klass = decision.priority_class
+        home = self.context.homes.get(country)
+        columns = self.context.routes.country_index()
+        row = pd.DataFrame(
+            {
+                "order_id": pd.Series([order_id], dtype=object),
+                "customer_id": pd.Series([customer.customer_id], dtype=object),
+                "part_number": pd.Series([part], dtype=object),
+                "quantity": np.array([line.quantity], dtype=np.int64),
+                "created_at": np.array([np.datetime64(created, "ns")]),
+                "country": pd.Series([country], dtype=object),
+                "priority_class": pd.Series([klass.value], dtype=object),
+                "tier": pd.Series([decision.tier.value], dtype=object),
+                "class_code": np.array([list(PriorityClass).index(klass)], dtype=np.int64),
+                "group": np.array(
+                    [self.policy.rank_group(klass, Tier(decision.tier))], dtype=np.int64
+                ),
+                "part_code": np.array([self.context.part_code[part]], dtype=np.int64),
+                "part_group": np.array([self._group_of_part[part]], dtype=np.int64),
+                "home_depot": pd.Series([home], dtype=object),
+                "home_code": np.array(
+                    [self.context.depot_code.get(home, -1) if home else -1], dtype=np.int64
+                ),
+                "country_col": np.array([columns.get(country, len(columns))], dtype=np.int64),
+            }
+        )
+        return row.assign(agg_key=node_key(row))
 
-        It is when the order can take its full quantity from its own best arcs, in the
-        objective's order, without touching a saturated source: then no other order loses
-        anything and the new one gets what it would get alone.
-        """
-        old = state.plan.problem
-        if len(old.sources) == 0:
+
+def _serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
+    """The new order (last row) served from free units, if that is exactly optimal, else None.
+
+    It is when the order can take its full quantity from its own best arcs, in the
+    objective's order, each with enough free units for what the order would take there if it
+    were alone: then no other order gives anything up and the new one gets its own optimum.
+    """
+    arcs = problem.arcs
+    mine = np.arange(first_new, len(arcs))
+    if len(mine) == 0:
+        return None
+    row = len(problem.orders) - 1
+    orders = problem.orders
+    resolution = problem.policy.eta_resolution_hours
+    eta = np.rint(arcs.eta_hours[mine] / resolution).astype(np.int64)
+    money = np.rint(arcs.money[mine] * 100.0).astype(np.int64)
+    keys = orders["agg_key"].to_numpy(dtype=np.int64)[arcs.order[mine]]
+    tie = tie_break(keys, problem.sources["tie_hash"].to_numpy(dtype=np.int64)[arcs.source[mine]])
+    preference = mine[np.lexsort((tie, money, eta))]
+    total = problem.sources["quantity"].to_numpy(dtype=np.int64)
+    used = np.bincount(
+        arcs.source[:first_new], weights=plan.flow, minlength=len(problem.sources)
+    ).astype(np.int64)
+    free = total - used
+    need = int(orders["quantity"].iloc[row])
+    flow = np.concatenate([plan.flow, np.zeros(len(mine), dtype=np.int64)])
+    for a in preference:
+        if need == 0:
+            break
+        s = int(arcs.source[a])
+        alone = min(need, int(total[s]))  # what it would take here with nobody else around
+        if alone == 0:
+            continue
+        if free[s] < alone:
             return None
-        inputs = replace(
-            self._snapshot.entitlement, orders=one[self._raw_columns].reset_index(drop=True)
+        flow[a] = alone
+        free[s] -= alone
+        need -= alone
+    if need > 0:
+        return None
+    return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+def _split_by_group(plan: Plan) -> dict[int, Plan]:
+    """One plan per part group, with order and source indices renumbered."""
+    problem = plan.problem
+    order_group = problem.orders["part_group"].to_numpy(dtype=np.int64)
+    source_group = problem.sources["part_group"].to_numpy(dtype=np.int64)
+    arc_group = order_group[problem.arcs.order]
+    plans: dict[int, Plan] = {}
+    order_rows = _rows_by(order_group)
+    source_rows = _rows_by(source_group)
+    arc_rows = _rows_by(arc_group)
+    for g in sorted(set(order_rows) | set(source_rows)):
+        o = order_rows.get(g, np.zeros(0, dtype=np.int64))
+        s = source_rows.get(g, np.zeros(0, dtype=np.int64))
+        a = arc_rows.get(g, np.zeros(0, dtype=np.int64))
+        o_new = np.full(len(problem.orders), -1, dtype=np.int64)
+        o_new[o] = np.arange(len(o))
+        s_new = np.full(len(problem.sources), -1, dtype=np.int64)
+        s_new[s] = np.arange(len(s))
+        arcs = problem.arcs.take(a)
+        arcs = replace(arcs, order=o_new[arcs.order], source=s_new[arcs.source])
+        sub = AllocationProblem(
+            orders=problem.orders.iloc[o].reset_index(drop=True),
+            sources=problem.sources.iloc[s].reset_index(drop=True),
+            arcs=arcs,
+            context=problem.context,
         )
-        decisions = classify_orders(inputs, policy=self.entitlement_policy)
-        row = orders_table(inputs.orders, self.customers, decisions, self.context)
-        orders = pd.concat([old.orders, row], ignore_index=True)
-        probe = AllocationProblem(
-            orders=orders, sources=old.sources, arcs=old.arcs, context=self.context
+        plans[g] = Plan(sub, plan.flow[a], plan.strategy)
+    return plans
+
+
+def _rows_by(keys: npt.NDArray[np.int64]) -> dict[int, npt.NDArray[np.int64]]:
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
+    return {
+        int(chunk_keys[0]): chunk
+        for chunk, chunk_keys in zip(
+            np.split(order, bounds), np.split(sorted_keys, bounds), strict=True
         )
-        new_row = len(orders) - 1
-        arcs = build_arcs(probe, np.array([new_row]), only_allowed=True)
-        if len(arcs) == 0:
-            return None
-        merged = AllocationProblem(
-            orders=orders,
-            sources=old.sources,
-            arcs=_concat_arcs(old.arcs, arcs),
-            context=self.context,
-        )
-        levels = level_arrays(merged)
-        mine = np.arange(len(old.arcs), len(merged.arcs))
-        order = mine[
-            np.lexsort((levels.tie[mine], levels.money_cents[mine], levels.eta_ticks[mine]))
-        ]
-        used = np.bincount(old.arcs.source, weights=state.plan.flow, minlength=len(old.sources))
-        free = old.sources["quantity"].to_numpy(dtype=np.int64) - used.astype(np.int64)
-        need = int(row["quantity"].iloc[0])
-        total = old.sources["quantity"].to_numpy(dtype=np.int64)
-        flow = np.concatenate([state.plan.flow, np.zeros(len(arcs), dtype=np.int64)])
-        for a in order:
-            if need == 0:
-                break
-            s = int(merged.arcs.source[a])
-            # What the order would take here if it were alone; free supply must cover it.
-            alone = min(need, int(total[s]))
-            if free[s] < alone:
-                return None
-            flow[a] = alone
-            free[s] -= alone
-            need -= alone
-        if need > 0:
-            return None
-        return Plan(problem=merged, flow=flow, strategy="optimal")
+        if len(chunk)
+    }
 
 
 def merge_plans(plans: Iterable[Plan], context: Context) -> Plan:
@@ -339,34 +467,41 @@ def merge_plans(plans: Iterable[Plan], context: Context) -> Plan:
 
 
 def _concat_arcs(a: Arcs, b: Arcs) -> Arcs:
-    return Arcs(
-        *(
-            np.concatenate([getattr(a, f), getattr(b, f)])
-            for f in ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
-        )
-    )
+    fields = ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
+    return Arcs(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in fields))
 
 
-def _has(table: pd.DataFrame, line: object) -> bool:
-    part, origin = line.part_number, line.origin  # type: ignore[attr-defined]
-    return bool(((table["part_number"] == part) & (table["depot_id"] == origin)).any())
-
-
-def _take(table: pd.DataFrame, column: str, line: object) -> pd.DataFrame:
-    part, origin, qty = line.part_number, line.origin, int(line.quantity)  # type: ignore[attr-defined]
-    table = table.copy()
-    rows = np.flatnonzero(
-        ((table["part_number"] == part) & (table["depot_id"] == origin)).to_numpy()
-    )
-    values = table[column].to_numpy(dtype=np.int64).copy()
-    for r in rows:
-        take = min(qty, int(values[r]))
-        values[r] -= take
-        qty -= take
-        if qty == 0:
-            break
-    table[column] = values
-    return table
+def _consume(
+    stock: pd.DataFrame,
+    inbound: pd.DataFrame,
+    sources: pd.DataFrame,
+    used: npt.NDArray[np.int64],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Take shipped units out of the stock and receipt tables they came from."""
+    stock, inbound = stock.copy(), inbound.copy()
+    for s in np.flatnonzero(used):
+        src = sources.iloc[int(s)]
+        qty = int(used[s])
+        if src["base"] == 0:
+            match = (stock["part_number"] == src["part_number"]) & (
+                stock["depot_id"] == src["origin"]
+            )
+            stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] - qty
+        elif src["base"] == 1:
+            rows = np.flatnonzero(
+                (
+                    (inbound["part_number"] == src["part_number"])
+                    & (inbound["depot_id"] == src["origin"])
+                ).to_numpy()
+            )
+            values = inbound["quantity"].to_numpy(dtype=np.int64).copy()
+            for r in rows:
+                take = min(qty, int(values[r]))
+                values[r] -= take
+                qty -= take
+            inbound["quantity"] = values
+            inbound = inbound[inbound["quantity"] > 0]
+    return stock, inbound
 
 
 def _source_keys(problem: AllocationProblem) -> pd.Series:
@@ -382,7 +517,7 @@ def _source_keys(problem: AllocationProblem) -> pd.Series:
     )
 
 
-def _pinned_standard_units(previous: Plan, problem: AllocationProblem) -> np.ndarray:
+def _pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDArray[np.int64]:
     """Units standard orders already hold (allocated, not shipped), mapped onto new arcs.
 
     With pre-emption off they stay where they are; each is capped by what the source and

@@ -34,7 +34,7 @@ def marginal_values(planner: Planner, parts: list[str] | None = None) -> pd.Data
     for part in wanted:
         state = planner._group(part)
         base = state.plan.objective()
-        waiting = orders[(orders["part_number"] == part)]
+        waiting = orders[orders["part_number"] == part]
         depots = set(waiting["home_depot"].dropna()) | set(
             state.stock.loc[state.stock["part_number"] == part, "depot_id"]
         )
@@ -45,11 +45,9 @@ def marginal_values(planner: Planner, parts: list[str] | None = None) -> pd.Data
                 stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] + 1
             else:
                 extra = {"part_number": part, "depot_id": depot, "on_hand": 1}
-                if "part_group" in stock.columns:
-                    extra["part_group"] = int(planner._group_of_part[part])
                 stock = pd.concat([stock, pd.DataFrame([extra])], ignore_index=True)
-            after = planner._solve(
-                state.orders, stock, state.inbound, state.options
+            after = planner._resolved(
+                stock, state.inbound, state.options, state.plan.problem.orders, None
             ).plan.objective()
             rows.append(
                 {"part_number": part, "depot_id": depot}

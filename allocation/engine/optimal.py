@@ -12,13 +12,12 @@ batches run in local worker processes or on a Dask cluster; the plan is the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic_flows
 from allocation.engine.problem import AllocationProblem, size_bucket
@@ -54,15 +53,17 @@ class FlowTask:
     split: _Split
 
 
-def stable_hash(values: Iterable[object]) -> npt.NDArray[np.int64]:
-    """A hash of each value's text that is the same in every process and on every machine.
+def tie_break(
+    node_keys: npt.NDArray[np.int64], source_hashes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The last level: a pseudo-random cost per (order node, source), the same everywhere.
 
-    pandas hashes with SipHash under a fixed key, vectorised; unlike ``hash()`` it does not
-    change between interpreter runs.
+    It is not a sum of a node term and a source term (the modulus mixes them), so it does
+    break ties between plans that give the same units to each order and take the same
+    units from each source.
     """
-    text = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
-    hashed = pd.util.hash_array(text.astype(str).to_numpy(dtype=object))
-    return (hashed >> np.uint64(33)).astype(np.int64)
+    node_hash = (node_keys % 1_000_003) * 7919 + (node_keys // 1_000_003) % 65_521
+    return (node_hash * 40503 + source_hashes) % _TIE_RANGE
 
 
 def level_arrays(problem: AllocationProblem) -> LevelArrays:
@@ -71,28 +72,9 @@ def level_arrays(problem: AllocationProblem) -> LevelArrays:
     resolution = problem.policy.eta_resolution_hours
     eta_ticks = np.rint(arcs.eta_hours / resolution).astype(np.int64)
     money_cents = np.rint(arcs.money * 100.0).astype(np.int64)
-    # Orders with the same part, country, class and priority group have the same arcs at the
-    # same ETAs and costs; they share a node in the flow network and a tie-break key.
-    agg_key = (
-        (
-            orders["part_code"].to_numpy(dtype=np.int64) * 1024
-            + orders["country_col"].to_numpy(dtype=np.int64)
-        )
-        * 16
-        + orders["group"].to_numpy(dtype=np.int64)
-    ) * 4 + orders["class_code"].to_numpy(dtype=np.int64)
-    node_hash = (agg_key % 1_000_003) * 7919 + (agg_key // 1_000_003) % 65_521
-    source_key = (
-        sources["part_number"].astype(str)
-        + "|"
-        + sources["origin"].astype(str)
-        + "|"
-        + sources["kind_name"].astype(str)
-        + "|"
-        + sources["release_hours"].astype(str)
-    )
-    source_hash = stable_hash(source_key)
-    mixed = (node_hash[arcs.order] * 40503 + source_hash[arcs.source]) % _TIE_RANGE
+    agg_key = orders["agg_key"].to_numpy(dtype=np.int64)
+    source_hash = sources["tie_hash"].to_numpy(dtype=np.int64)
+    mixed = tie_break(agg_key[arcs.order], source_hash[arcs.source])
     # Age in minutes since the earliest order: older orders cost less. A constant shift
     # changes a group's level by a constant times its (already fixed) units, so batches and
     # single groups rank alike; ranks would not (a sum of ranks depends on who else exists).

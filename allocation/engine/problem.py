@@ -36,10 +36,12 @@ __all__ = [
     "build_arcs",
     "build_context",
     "build_problem",
+    "node_key",
     "orders_table",
     "problem_from",
     "size_bucket",
     "solve_sequence",
+    "source_tie_hash",
     "sources_table",
 ]
 
@@ -289,12 +291,11 @@ def build_arcs(
     # Routes: origin row × country column.
     src_row = sources["origin_row"].to_numpy(dtype=np.int64)[arc_source]
     ord_col = orders["country_col"].to_numpy(dtype=np.int64)[arc_order]
-    # A country no lane reaches sits in the column past the last: unreachable.
-    hours = problem.routes.hours
-    inside = ord_col < hours.shape[1]
-    safe_col = np.where(inside, ord_col, 0)
-    transit = np.where(inside, hours[src_row, safe_col], np.inf)
-    lane_cost = np.where(inside, problem.routes.cost[src_row, safe_col], np.inf)
+    # A country no lane reaches sits in the column past the last: an extra column of inf.
+    hours, costs = _padded_routes(problem.routes)
+    flat = src_row * hours.shape[1] + ord_col
+    transit = hours.ravel()[flat]
+    lane_cost = costs.ravel()[flat]
     eta = sources["release_hours"].to_numpy()[arc_source] + transit
     money = sources["unit_price"].to_numpy()[arc_source] + lane_cost
     reachable = np.isfinite(eta)
@@ -309,15 +310,24 @@ def build_arcs(
         )
         allowed &= ok
     keep = reachable & allowed if only_allowed else reachable
+    if keep.all():
+        return Arcs(arc_source, arc_order, arc_part, kind, eta, money, allowed)
     return Arcs(
-        source=arc_source[keep].astype(np.int64),
-        order=arc_order[keep].astype(np.int64),
-        part=arc_part[keep].astype(np.int64),
+        source=arc_source[keep],
+        order=arc_order[keep],
+        part=arc_part[keep],
         kind=kind[keep],
         eta_hours=eta[keep],
         money=money[keep],
         allowed=allowed[keep],
     )
+
+
+def _padded_routes(
+    routes: Routes,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    pad = np.full((routes.hours.shape[0], 1), np.inf)
+    return np.hstack([routes.hours, pad]), np.hstack([routes.cost, pad])
 
 
 @dataclass(frozen=True)
@@ -455,6 +465,7 @@ def sources_table(
     sources["part_code"] = sources["part_number"].map(context.part_code).astype(np.int64)
     sources["book_cost"] = sources["part_number"].map(context.unit_cost).astype(float)
     sources["kind_name"] = np.array(_BASES, dtype=object)[sources["base"].to_numpy(dtype=np.int64)]
+    sources["tie_hash"] = source_tie_hash(sources)
     sources = sources.sort_values(["part_code", "base", "origin", "release_hours"], kind="stable")
     sources = sources.reset_index(drop=True)
     sources["part_group"] = context.part_group[sources["part_code"].to_numpy(dtype=np.int64)]
@@ -483,10 +494,10 @@ def orders_table(
     klass = decisions["priority_class"].to_numpy(dtype=object)
     tier = decisions["tier"].to_numpy(dtype=object)
     class_list, tier_list = list(PriorityClass), list(Tier)
-    class_code = pd.Index([c.value for c in class_list]).get_indexer(klass)
-    tier_code = pd.Index([t.value for t in tier_list]).get_indexer(tier)
+    class_code = pd.Index([c.value for c in class_list]).get_indexer(pd.Index(klass))
+    tier_code = pd.Index([t.value for t in tier_list]).get_indexer(pd.Index(tier))
     groups = np.array([[policy.rank_group(c, t) for t in tier_list] for c in class_list])
-    part_code = pd.Index(context.part_numbers).get_indexer(orders["part_number"])
+    part_code = pd.Index(context.part_numbers).get_indexer(pd.Index(orders["part_number"]))
     homes = np.array([context.homes.get(c) for c in countries], dtype=object)
     home_code = np.array(
         [context.depot_code.get(h, -1) if h is not None else -1 for h in homes], dtype=np.int64
@@ -511,4 +522,38 @@ def orders_table(
             "home_code": home_code[country_code],
             "country_col": country_col[country_code],
         }
+    ).assign(agg_key=lambda f: node_key(f))
+
+
+def node_key(orders: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Orders with the same part, country, priority group and class get the same key.
+
+    Such orders have the same sources at the same ETAs and costs; the optimizer gives them
+    one node, and the tie-break one key.
+    """
+    key: npt.NDArray[np.int64] = (
+        (
+            orders["part_code"].to_numpy(dtype=np.int64) * 1024
+            + orders["country_col"].to_numpy(dtype=np.int64)
+        )
+        * 16
+        + orders["group"].to_numpy(dtype=np.int64)
+    ) * 4 + orders["class_code"].to_numpy(dtype=np.int64)
+    return key
+
+
+def source_tie_hash(sources: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """A hash of what identifies a source, the same in every process (pandas' SipHash)."""
+    if len(sources) == 0:
+        return np.zeros(0, dtype=np.int64)
+    text = (
+        sources["part_number"].astype(str)
+        + "|"
+        + sources["origin"].astype(str)
+        + "|"
+        + sources["kind_name"].astype(str)
+        + "|"
+        + sources["release_hours"].astype(str)
     )
+    hashed = pd.util.hash_array(text.to_numpy(dtype=object))
+    return (hashed >> np.uint64(33)).astype(np.int64)

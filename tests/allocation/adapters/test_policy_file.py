@@ -98,7 +98,8 @@ def test_an_integer_counts_as_a_number(tmp_path: Path) -> None:
             id="sources-not-a-mapping",
         ),
         pytest.param(
-            "allocation:\n  partial_fills: maybe\n", "partial_fills must be true or false",
+            "allocation:\n  partial_fills: maybe\n",
+            "partial_fills must be true or false",
             id="flag-not-a-bool",
         ),
         pytest.param(

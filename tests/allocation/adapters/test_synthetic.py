@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import allocation.adapters.synthetic
 from allocation.adapters import schemas
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.synthetic import TABLE_NAMES, generate_world, write_world
@@ -324,3 +328,31 @@ def test_writing_rejects_an_unknown_format_and_a_file_as_folder(
     target.write_text("")
     with pytest.raises(InputError, match="not a folder"):
         write_world(world, target)
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=oct)
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    mask: int = request.param
+    old = os.umask(mask)
+    try:
+        yield mask
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
+def test_written_tables_get_the_mode_an_ordinary_file_gets_under_the_umask(
+    world: dict[str, pd.DataFrame], tmp_path: Path, umask: int
+) -> None:
+    write_world(world, tmp_path / "world")
+    for name in TABLE_NAMES:
+        mode = stat.S_IMODE((tmp_path / "world" / f"{name}.csv").stat().st_mode)
+        assert oct(mode) == oct(0o666 & ~umask), name
+
+
+def test_the_package_exports_exactly_its_public_api() -> None:
+    assert sorted(allocation.adapters.synthetic.__all__) == [
+        "TABLE_NAMES",
+        "generate_world",
+        "write_world",
+    ]

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
 from allocation.allocate import allocate, decisions_frame
+from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from tests.allocation.engine.builders import World, random_worlds
 from tests.allocation.engine.reference_model import build_reference, lexicographic_levels
@@ -37,10 +39,17 @@ LEVELS = (
     "standard_eta_hours",
 )
 EXACT = 1e-6
+KINDS = [k.value for k in SourceKind]
 
 
-def _assert_matches(snapshot: Snapshot, objective: dict[str, float], substitutes: bool) -> None:
-    reference = build_reference(snapshot, substitutes=substitutes)
+def _assert_matches(
+    snapshot: Snapshot,
+    policy: AllocationPolicy | None = None,
+    allowed: dict[str, frozenset[str]] | None = None,
+) -> None:
+    policy = policy or AllocationPolicy()
+    objective = allocate(snapshot, policy).objective()
+    reference = build_reference(snapshot, allowed=allowed, substitutes=policy.substitutes)
     pure = lexicographic_levels(reference)
     for name in LEVELS:
         assert objective[name] == pytest.approx(pure[name], abs=EXACT), (name, pure, objective)
@@ -48,14 +57,45 @@ def _assert_matches(snapshot: Snapshot, objective: dict[str, float], substitutes
     assert objective["cost"] == pytest.approx(aged["cost"], abs=EXACT), (aged, objective)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LP = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEWER = settings(LP, max_examples=40)
+
+
+@LP
 @given(random_worlds())
 def test_every_level_of_the_optimal_plan_matches_a_sequential_lp(world: World) -> None:
-    snapshot = world.snapshot()
-    _assert_matches(snapshot, allocate(snapshot).objective(), substitutes=True)
+    _assert_matches(world.snapshot())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(LP, max_examples=1500)
+@given(random_worlds())
+def test_every_level_matches_a_sequential_lp_on_many_more_worlds(world: World) -> None:
+    _assert_matches(world.snapshot())
+
+
+@FEWER
+@given(random_worlds(with_substitutes=True))
+def test_levels_match_the_lp_with_substitutes_switched_off_by_policy(world: World) -> None:
+    _assert_matches(world.snapshot(), AllocationPolicy(substitutes=False))
+
+
+@FEWER
+@given(random_worlds(), st.sets(st.sampled_from(KINDS)), st.sets(st.sampled_from(KINDS)))
+def test_levels_match_the_lp_whatever_kinds_policy_allows_each_class(
+    world: World, for_priority: set[str], for_standard: set[str]
+) -> None:
+    policy = AllocationPolicy(
+        allowed_sources={
+            PriorityClass.PARTS_PRIORITY: frozenset(SourceKind(k) for k in for_priority),
+            PriorityClass.STANDARD: frozenset(SourceKind(k) for k in for_standard),
+        }
+    )
+    allowed = {"parts_priority": frozenset(for_priority), "standard": frozenset(for_standard)}
+    _assert_matches(world.snapshot(), policy, allowed)
+
+
+@settings(LP, max_examples=60)
 @given(random_worlds())
 def test_every_allocation_line_is_a_pair_the_reference_allows_with_its_kind_eta_and_cost(
     world: World,
@@ -63,7 +103,7 @@ def test_every_allocation_line_is_a_pair_the_reference_allows_with_its_kind_eta_
     snapshot = world.snapshot()
     plan = allocate(snapshot)
     reference = build_reference(snapshot)
-    allowed = {}
+    allowed: dict[tuple[str, str, str, str], set[tuple[float, float]]] = {}
     for p in reference.pairs:
         if p.allowed:
             key = (reference.order_ids[p.order], p.part, p.origin, p.kind)
@@ -73,14 +113,6 @@ def test_every_allocation_line_is_a_pair_the_reference_allows_with_its_kind_eta_
         assert key in allowed, (key, sorted(allowed))
         per_unit = round(line.cost / line.quantity, 6)
         assert (round(line.eta_hours, 6), per_unit) in allowed[key], (key, allowed[key])
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_worlds(with_substitutes=True))
-def test_levels_match_the_lp_with_substitutes_switched_off_by_policy(world: World) -> None:
-    snapshot = world.snapshot()
-    plan = allocate(snapshot, AllocationPolicy(substitutes=False))
-    _assert_matches(snapshot, plan.objective(), substitutes=False)
 
 
 def test_the_example_scenario_matches_the_lp() -> None:
