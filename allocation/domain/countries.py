@@ -50,6 +50,7 @@ def normalize_country(value: object, rulebook: Rulebook | None = None) -> str:
     return code
 
 
+@lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     """The English short name of an alpha-2 code, for messages ("Uruguay")."""
     country = pycountry.countries.get(alpha_2=code)

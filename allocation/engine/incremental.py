@@ -102,6 +102,11 @@ class Planner:
         self._order_group: dict[str, int] = dict(
             zip(orders["order_id"], orders["part_group"].tolist(), strict=True)
         )
+        self._country_columns = self.context.routes.country_index()
+        self._row_template = _row_template(snapshot, self.context)
+        self._row_positions: dict[str, int] = {
+            str(name): i for i, name in enumerate(self._row_template.columns)
+        }
         self._groups: dict[int, _Group] = {}
         tables = {
             "stock": snapshot.stock,
@@ -324,31 +329,53 @@ class Planner:
         country = decision.country
         klass = decision.priority_class
         home = self.context.homes.get(country)
-        columns = self.context.routes.country_index()
-        row = pd.DataFrame(
-            {
-                "order_id": pd.Series([order_id], dtype=object),
-                "customer_id": pd.Series([customer.customer_id], dtype=object),
-                "part_number": pd.Series([part], dtype=object),
-                "quantity": np.array([line.quantity], dtype=np.int64),
-                "created_at": np.array([np.datetime64(created, "ns")]),
-                "country": pd.Series([country], dtype=object),
-                "priority_class": pd.Series([klass.value], dtype=object),
-                "tier": pd.Series([decision.tier.value], dtype=object),
-                "class_code": np.array([list(PriorityClass).index(klass)], dtype=np.int64),
-                "group": np.array(
-                    [self.policy.rank_group(klass, Tier(decision.tier))], dtype=np.int64
-                ),
-                "part_code": np.array([self.context.part_code[part]], dtype=np.int64),
-                "part_group": np.array([self._group_of_part[part]], dtype=np.int64),
-                "home_depot": pd.Series([home], dtype=object),
-                "home_code": np.array(
-                    [self.context.depot_code.get(home, -1) if home else -1], dtype=np.int64
-                ),
-                "country_col": np.array([columns.get(country, len(columns))], dtype=np.int64),
-            }
-        )
-        return row.assign(agg_key=node_key(row))
+        columns = self._country_columns
+        values: dict[str, Any] = {
+            "order_id": order_id,
+            "customer_id": customer.customer_id,
+            "part_number": part,
+            "quantity": line.quantity,
+            "created_at": np.datetime64(created, "ns"),
+            "country": country,
+            "priority_class": klass.value,
+            "tier": decision.tier.value,
+            "class_code": list(PriorityClass).index(klass),
+            "group": self.policy.rank_group(klass, Tier(decision.tier)),
+            "part_code": self.context.part_code[part],
+            "part_group": self._group_of_part[part],
+            "home_depot": home,
+            "home_code": self.context.depot_code.get(home, -1) if home else -1,
+            "country_col": columns.get(country, len(columns)),
+        }
+        # Filling a one-row template keeps the column types and costs far less than
+        # building a DataFrame from scratch on every arrival.
+        row = self._row_template.copy()
+        positions = self._row_positions
+        for name, value in values.items():
+            row.iat[0, positions[name]] = value
+        row.iat[0, positions["agg_key"]] = int(node_key(row)[0])
+        return row
+
+
+def _row_template(snapshot: Snapshot, context: Context) -> pd.DataFrame:
+    """A one-row orders table with every column typed as :func:`orders_table` makes it."""
+    customer = snapshot.customers.iloc[:1]
+    raw = pd.DataFrame(
+        {
+            "order_id": ["template"],
+            "customer_id": [customer["customer_id"].iloc[0] if len(customer) else ""],
+            "part_number": [context.part_numbers[0] if context.part_numbers else ""],
+            "quantity": np.array([1], dtype=np.int64),
+            "created_at": pd.to_datetime(["2000-01-01"]).astype("datetime64[ns]"),
+            "product_type": ["desktop"],
+            "warranty_valid": [True],
+            "ship_to_country": pd.Series([None], dtype=object),
+        }
+    )
+    decisions = pd.DataFrame(
+        {"order_id": ["template"], "priority_class": ["standard"], "tier": ["standard"]}
+    )
+    return orders_table(raw, snapshot.customers, decisions, context)
 
 
 def _serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:

@@ -51,6 +51,8 @@ _SUFFIX = {"US": "Inc.", "DE": "GmbH", "GB": "Ltd", "FR": "SA", "JP": "K.K.", "C
 
 @dataclass(frozen=True)
 class Customers:
+    """The customer table and what orders need to know of each customer."""
+
     table: pd.DataFrame
     tier: ObjArray
     print_contract: BoolArray  # the primary contract covers printers
@@ -60,6 +62,7 @@ class Customers:
 
 
 def draw_customers(rng: np.random.Generator, n: int, geo: Geography) -> Customers:
+    """Customers by tier quota, each with a country, a name and an installed base."""
     tiers = np.array(list(_TIER_MIX), dtype=object)
     tier = tiers[_quota(rng, n, np.array(list(_TIER_MIX.values())))]
     country = _customer_countries(rng, n, tier, geo)

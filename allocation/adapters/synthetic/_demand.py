@@ -42,6 +42,8 @@ _PRINT_PARTS = {
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The parts table and what orders and supply need to know of each part."""
+
     table: pd.DataFrame
     pc: IntArray  # indices of PC parts, hottest first
     printer: IntArray  # indices of printer parts, hottest first
@@ -50,6 +52,7 @@ class Catalogue:
 
 
 def draw_catalogue(rng: np.random.Generator, n: int) -> Catalogue:
+    """Parts (~15% for printers) of a category, a cost, a factory and a popularity rank."""
     n_print = round(0.15 * n) if n >= 10 else 0
     is_print = np.zeros(n, dtype=bool)
     is_print[rng.permutation(n)[:n_print]] = True

@@ -1,0 +1,190 @@
+"""The incremental planner gives what a full re-plan of the changed world gives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocation import AllocationPolicy, Planner, allocate, load_snapshot, marginal_values
+from allocation.errors import InputError, UnknownIdError
+from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
+
+
+def _filled(plan: object) -> dict[str, int]:
+    lines = plan.lines  # type: ignore[attr-defined]
+    return lines.groupby("order_id")["quantity"].sum().astype(int).to_dict()
+
+
+def _same(planner: Planner, tables: dict[str, pd.DataFrame]) -> None:
+    full = allocate(load_snapshot(tables, as_of=AS_OF))
+    mine = planner.plan()
+    assert mine.objective() == pytest.approx(full.objective())
+    assert _filled(mine) == _filled(full)
+
+
+def _order_row(order_id: str, customer: str, part: str, hours_old: float, qty: int = 1) -> dict:
+    return {
+        "order_id": order_id,
+        "customer_id": customer,
+        "part_number": part,
+        "quantity": qty,
+        "created_at": AS_OF - timedelta(hours=hours_old),
+        "product_type": "desktop",
+        "warranty_valid": True,
+        "ship_to_country": "US",
+    }
+
+
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.sampled_from([PM, STD, "PA"]), st.integers(1, 3)),
+        st.tuples(st.just("stock"), st.integers(0, 3), st.integers(1, 3)),
+        st.tuples(st.just("cancel"), st.integers(0, 20), st.just(0)),
+        st.tuples(st.just("ship"), st.integers(0, 20), st.just(0)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_worlds(), events)
+def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, changes: list) -> None:
+    tables = world.tables()
+    planner = Planner(load_snapshot(tables, as_of=AS_OF))
+    _same(planner, tables)
+    parts = sorted(tables["parts"]["part_number"])
+    depots = sorted(tables["depots"]["depot_id"])
+    for n, (kind, a, b) in enumerate(changes):
+        if kind == "add":
+            row = _order_row(f"N{n}", a, parts[n % len(parts)], hours_old=0.5 * n, qty=b)
+            planner.add_order(row)
+            tables["orders"] = pd.concat([tables["orders"], pd.DataFrame([row])], ignore_index=True)
+        elif kind == "stock":
+            part, depot = parts[a % len(parts)], depots[a % len(depots)]
+            planner.add_stock(part, depot, b)
+            stock = tables["stock"]
+            match = (stock["part_number"] == part) & (stock["depot_id"] == depot)
+            if match.any():
+                stock.loc[match, "on_hand"] += b
+            else:
+                tables["stock"] = pd.concat(
+                    [stock, pd.DataFrame([{"part_number": part, "depot_id": depot, "on_hand": b}])],
+                    ignore_index=True,
+                )
+        else:
+            open_ids = sorted(planner.order_ids())
+            if len(open_ids) <= 1:
+                continue
+            victim = open_ids[a % len(open_ids)]
+            if kind == "ship":
+                _ship_in_tables(tables, planner, victim)
+            planner.remove_order(victim, shipped=kind == "ship")
+            tables["orders"] = tables["orders"][tables["orders"]["order_id"] != victim]
+        _same(planner, tables)
+
+
+def _ship_in_tables(tables: dict[str, pd.DataFrame], planner: Planner, order_id: str) -> None:
+    """Take the order's allocated units out of the tables, as shipping does."""
+    lines = planner.plan().lines
+    for line in lines[lines["order_id"] == order_id].itertuples(index=False):
+        if line.source in ("stock", "transfer"):
+            stock = tables["stock"]
+            match = (stock["part_number"] == line.part_number) & (stock["depot_id"] == line.origin)
+            if match.any() and stock.loc[match, "on_hand"].iloc[0] >= line.quantity:
+                stock.loc[match, "on_hand"] -= line.quantity
+                continue
+        if line.source in ("inbound", "transfer"):
+            inbound = tables["inbound"]
+            rows = np.flatnonzero(
+                (
+                    (inbound["part_number"] == line.part_number)
+                    & (inbound["depot_id"] == line.origin)
+                ).to_numpy()
+            )
+            left = int(line.quantity)
+            for r in rows:
+                take = min(left, int(inbound["quantity"].iloc[r]))
+                inbound.iloc[r, inbound.columns.get_loc("quantity")] -= take
+                left -= take
+            tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
+        if line.source in ("expedite", "broker"):
+            options = tables["supply_options"]
+            match = (
+                (options["part_number"] == line.part_number)
+                & (options["supplier_id"] == line.origin)
+                & (options["source"] == line.source)
+            )
+            options.loc[match, "capacity"] -= line.quantity
+
+
+def test_an_arrival_served_from_free_stock_needs_no_solve_and_matches_a_full_replan() -> None:
+    snap = snapshot([order("O1", PM)], stock=[("A", "D1", 5)])
+    planner = Planner(snap)
+    planner.add_order(_order_row("O2", STD, "A", hours_old=0.2))
+    plan = planner.plan()
+    assert _filled(plan) == {"O1": 1, "O2": 1}
+
+
+def test_a_parts_priority_arrival_takes_the_unit_a_standard_order_held() -> None:
+    snap = snapshot([order("S1", STD, age=5)], stock=[("A", "D1", 1)])
+    planner = Planner(snap)
+    assert _filled(planner.plan()) == {"S1": 1}
+    planner.add_order(_order_row("P1", PM, "A", hours_old=0.1))
+    assert _filled(planner.plan()) == {"P1": 1}
+
+
+def test_without_preemption_a_standard_order_keeps_its_unit() -> None:
+    snap = snapshot([order("S1", STD, age=5)], stock=[("A", "D1", 1)])
+    planner = Planner(snap, policy=AllocationPolicy(preemption=False))
+    planner.add_order(_order_row("P1", PM, "A", hours_old=0.1))
+    assert _filled(planner.plan()) == {"S1": 1}
+
+
+def test_a_receipt_goes_to_the_waiting_parts_priority_order_first() -> None:
+    snap = snapshot([order("S1", STD, age=9), order("P1", PM, age=1)], stock=[("A", "D1", 0)])
+    planner = Planner(snap)
+    assert _filled(planner.plan()) == {}
+    planner.add_stock("A", "D1", 1)
+    assert _filled(planner.plan()) == {"P1": 1}
+
+
+def test_shipping_consumes_the_units_and_cancelling_frees_them() -> None:
+    snap = snapshot([order("P1", PM, age=3), order("P2", PM, age=2)], stock=[("A", "D1", 1)])
+    planner = Planner(snap)
+    assert _filled(planner.plan()) == {"P1": 1}
+    planner.remove_order("P1", shipped=True)
+    assert _filled(planner.plan()) == {}
+    snap = snapshot([order("P1", PM, age=3), order("P2", PM, age=2)], stock=[("A", "D1", 1)])
+    planner = Planner(snap)
+    planner.remove_order("P1")
+    assert _filled(planner.plan()) == {"P2": 1}
+
+
+def test_bad_changes_are_refused_by_name() -> None:
+    planner = Planner(snapshot([order("O1", PM)], stock=[("A", "D1", 1)]))
+    with pytest.raises(InputError, match="O1"):
+        planner.add_order(_order_row("O1", PM, "A", hours_old=1))
+    with pytest.raises(UnknownIdError, match="ZZZ"):
+        planner.add_order(_order_row("O9", PM, "ZZZ", hours_old=1))
+    with pytest.raises(UnknownIdError, match="nobody"):
+        planner.add_order(_order_row("O9", "nobody", "A", hours_old=1))
+    with pytest.raises(UnknownIdError, match="O404"):
+        planner.remove_order("O404")
+    with pytest.raises(InputError, match="negative"):
+        planner.add_stock("A", "D1", -5)
+
+
+def test_one_more_unit_where_a_parts_priority_order_waits_is_worth_a_unit() -> None:
+    snap = snapshot([order("P1", PM), order("S1", STD)], stock=[("A", "D1", 0)])
+    values = marginal_values(Planner(snap))
+    best = values.iloc[0]
+    assert best["part_number"] == "A"
+    assert best["depot_id"] == "D1"
+    assert best["parts_priority_units"] == 1.0
+    assert best["standard_units"] == 0.0
