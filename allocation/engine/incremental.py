@@ -192,7 +192,7 @@ class Planner:
         problem = plan.problem
         row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
         held = plan.flow[problem.arcs.order == row]
-        stock, inbound = state.stock, state.inbound
+        stock, inbound, options = state.stock, state.inbound, state.options
         sources = problem.sources
         if shipped and held.sum() > 0:
             used = np.bincount(
@@ -201,7 +201,9 @@ class Planner:
                 minlength=len(sources),
             ).astype(np.int64)
             sources = sources.assign(quantity=sources["quantity"].to_numpy() - used)
-            stock, inbound = _consume(state.stock, state.inbound, problem.sources, used)
+            stock, inbound, options = _consume(
+                state.stock, state.inbound, state.options, problem.sources, used
+            )
         keep_orders = np.ones(len(problem.orders), dtype=bool)
         keep_orders[row] = False
         new_index = np.cumsum(keep_orders) - 1
@@ -219,7 +221,7 @@ class Planner:
             new_plan = Plan(reduced, flow, "optimal")
         else:
             new_plan = self._solve(reduced, Plan(reduced, flow, "optimal"))
-        self._groups[g] = _Group(stock, inbound, state.options, new_plan)
+        self._groups[g] = _Group(stock, inbound, options, new_plan)
         del self._order_group[order_id]
         return g
 
@@ -501,11 +503,12 @@ def _concat_arcs(a: Arcs, b: Arcs) -> Arcs:
 def _consume(
     stock: pd.DataFrame,
     inbound: pd.DataFrame,
+    options: pd.DataFrame,
     sources: pd.DataFrame,
     used: npt.NDArray[np.int64],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Take shipped units out of the stock and receipt tables they came from."""
-    stock, inbound = stock.copy(), inbound.copy()
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Take shipped units out of the stock, receipt and supply-option rows they came from."""
+    stock, inbound, options = stock.copy(), inbound.copy(), options.copy()
     for s in np.flatnonzero(used):
         src = sources.iloc[int(s)]
         qty = int(used[s])
@@ -515,20 +518,27 @@ def _consume(
             )
             stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] - qty
         elif src["base"] == 1:
-            rows = np.flatnonzero(
-                (
-                    (inbound["part_number"] == src["part_number"])
-                    & (inbound["depot_id"] == src["origin"])
-                ).to_numpy()
-            )
+            # The receipt itself: same part, depot and landing time.
+            match = (
+                (inbound["part_number"] == src["part_number"])
+                & (inbound["depot_id"] == src["origin"])
+                & (inbound["eta"] == src["release_at"])
+            ).to_numpy()
             values = inbound["quantity"].to_numpy(dtype=np.int64).copy()
-            for r in rows:
+            for r in np.flatnonzero(match):
                 take = min(qty, int(values[r]))
                 values[r] -= take
                 qty -= take
             inbound["quantity"] = values
             inbound = inbound[inbound["quantity"] > 0]
-    return stock, inbound
+        else:
+            match = (
+                (options["part_number"] == src["part_number"])
+                & (options["supplier_id"] == src["origin"])
+                & (options["source"] == src["kind_name"])
+            )
+            options.loc[match, "capacity"] = options.loc[match, "capacity"] - qty
+    return stock, inbound, options
 
 
 def _source_keys(problem: AllocationProblem) -> pd.Series:

@@ -12,6 +12,7 @@ batches run in local worker processes or on a Dask cluster; the plan is the same
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -90,6 +91,25 @@ def level_arrays(problem: AllocationProblem) -> LevelArrays:
     )
 
 
+@dataclass(frozen=True)
+class Batches:
+    """The arcs split into batches of whole part groups; :meth:`task` builds one's network."""
+
+    problem: AllocationProblem
+    levels: LevelArrays
+    supply: npt.NDArray[np.int64]
+    demand: npt.NDArray[np.int64]
+    chunks: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def task(self, i: int) -> FlowTask:
+        """Batch ``i`` as a flow problem with its levels."""
+        arc_index, component = self.chunks[i]
+        return _task(self.problem, self.levels, arc_index, component, self.supply, self.demand)
+
+
 def make_tasks(
     problem: AllocationProblem,
     levels: LevelArrays,
@@ -98,23 +118,36 @@ def make_tasks(
     demand: npt.NDArray[np.int64] | None = None,
     batch_arcs: int = _BATCH_ARCS,
 ) -> list[FlowTask]:
-    """Split the arcs into batches of whole part groups, each a :class:`FlowTask`.
+    """Every batch as a :class:`FlowTask` (see :func:`make_batches`)."""
+    batches = make_batches(problem, levels, arc_mask, supply, demand, batch_arcs)
+    return [batches.task(i) for i in range(len(batches))]
+
+
+def make_batches(
+    problem: AllocationProblem,
+    levels: LevelArrays,
+    arc_mask: npt.NDArray[np.bool_] | None = None,
+    supply: npt.NDArray[np.int64] | None = None,
+    demand: npt.NDArray[np.int64] | None = None,
+    batch_arcs: int = _BATCH_ARCS,
+) -> Batches:
+    """Split the arcs into batches of whole part groups of like size.
 
     ``supply`` and ``demand`` override the sources' and orders' quantities (the incremental
     path passes what is left after pinned allocations).
     """
     arcs = problem.arcs
-    idx = np.arange(len(arcs)) if arc_mask is None else np.flatnonzero(arc_mask)
-    if len(idx) == 0:
-        return []
     supply = problem.sources["quantity"].to_numpy(dtype=np.int64) if supply is None else supply
     demand = problem.orders["quantity"].to_numpy(dtype=np.int64) if demand is None else demand
+    idx = np.arange(len(arcs)) if arc_mask is None else np.flatnonzero(arc_mask)
+    if len(idx) == 0:
+        return Batches(problem, levels, supply, demand, [])
     part_group = problem.orders["part_group"].to_numpy(dtype=np.int64)[arcs.order[idx]]
     # Useful arcs only: a source with no units or an order wanting none adds nothing.
     useful = (supply[arcs.source[idx]] > 0) & (demand[arcs.order[idx]] > 0)
     idx, part_group = idx[useful], part_group[useful]
     if len(idx) == 0:
-        return []
+        return Batches(problem, levels, supply, demand, [])
     bucket = size_bucket(problem.sources, problem.context)[part_group]
     # The problem's arcs come grouped by (bucket, part group); re-sort only if not.
     key = bucket * (int(part_group.max()) + 1) + part_group
@@ -137,10 +170,8 @@ def make_tasks(
     arc_batch = np.repeat(batch_of_run, run_arcs)
     inverse = np.repeat(np.arange(len(run_start)), run_arcs)
     bounds = np.flatnonzero(np.diff(arc_batch)) + 1
-    tasks = []
-    for chunk, comp in zip(np.split(idx, bounds), np.split(inverse, bounds), strict=True):
-        tasks.append(_task(problem, levels, chunk, comp, supply, demand))
-    return tasks
+    chunks = list(zip(np.split(idx, bounds), np.split(inverse, bounds), strict=True))
+    return Batches(problem, levels, supply, demand, chunks)
 
 
 def _task(
@@ -213,12 +244,24 @@ def _task(
         arc_order_local=ord_local.astype(np.int64),
         arc_source_local=src_local.astype(np.int64),
         n_sources=len(src_global),
-        member_rank=np.lexsort((ord_global, levels.age_rank[ord_global])).astype(np.int64),
+        # Older orders first; among equals the order id decides, never a row position.
+        member_rank=np.lexsort(
+            (
+                _text_rank(problem.orders["order_id"].to_numpy(dtype=object)[ord_global]),
+                levels.age_rank[ord_global],
+            )
+        ).astype(np.int64),
         agg_rank=np.lexsort(
             (agg_src, levels.tie[rep], levels.money_cents[rep], levels.eta_ticks[rep], agg_node)
         ).astype(np.int64),
     )
     return FlowTask(flow_problem, task_levels, arc_index, split)
+
+
+def _text_rank(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(values.astype(str), kind="stable")] = np.arange(len(values))
+    return ranks
 
 
 def _nodes(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -265,27 +308,56 @@ def run_task(task: FlowTask) -> npt.NDArray[np.int64]:
     return task.split.per_order(task.problem, agg_flow, sink_flow)
 
 
-Runner = Callable[[list[FlowTask]], list[npt.NDArray[np.int64]]]
+Runner = Callable[[Batches], list[npt.NDArray[np.int64]]]
+
+# The batches a forked worker solves: set once by the pool's initializer in each worker
+# process (fork hands the arrays over without pickling), never in the parent.
+_WORKER_BATCHES: Batches | None = None
+
+
+def _adopt(batches: Batches) -> None:
+    global _WORKER_BATCHES
+    _WORKER_BATCHES = batches
+
+
+def _solve_batch(i: int) -> tuple[int, npt.NDArray[np.int64]]:
+    assert _WORKER_BATCHES is not None
+    return i, run_task(_WORKER_BATCHES.task(i))
 
 
 def local_runner(workers: int) -> Runner:
-    """Run tasks in this process (``workers <= 1``) or in a pool of worker processes."""
+    """Solve batches in this process (``workers <= 1``) or in forked worker processes.
 
-    def run(tasks: list[FlowTask]) -> list[npt.NDArray[np.int64]]:
-        if workers <= 1 or len(tasks) <= 1:
-            return [run_task(t) for t in tasks]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(run_task, tasks, chunksize=1))
+    Workers build their batches' networks themselves from arrays inherited at fork, so only
+    batch numbers and results cross between processes; the largest batches go first.
+    """
+
+    def run(batches: Batches) -> list[npt.NDArray[np.int64]]:
+        if workers <= 1 or len(batches) <= 1 or "fork" not in mp.get_all_start_methods():
+            return [run_task(batches.task(i)) for i in range(len(batches))]
+        sizes = np.array([len(chunk[0]) for chunk in batches.chunks])
+        order = np.argsort(-sizes, kind="stable").tolist()
+        results: list[npt.NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * len(batches)
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("fork"),
+            initializer=_adopt,
+            initargs=(batches,),
+        ) as pool:
+            for i, flow in pool.map(_solve_batch, order, chunksize=1):
+                results[i] = flow
+        return results
 
     return run
 
 
 def dask_runner(address: str) -> Runner:
-    """Run tasks on a Dask cluster (``address``) or a local one (``"local"``)."""
+    """Solve batches on a Dask cluster (``address``) or a local one (``"local"``)."""
 
-    def run(tasks: list[FlowTask]) -> list[npt.NDArray[np.int64]]:
+    def run(batches: Batches) -> list[npt.NDArray[np.int64]]:
         from dask.distributed import Client, LocalCluster  # optional extra: parts-priority[dask]
 
+        tasks = [batches.task(i) for i in range(len(batches))]
         if address == "local":
             with (
                 LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
@@ -305,9 +377,9 @@ def solve_optimal(
 ) -> npt.NDArray[np.int64]:
     """Units on every arc of ``problem`` in the lexicographically optimal plan."""
     levels = level_arrays(problem) if levels is None else levels
-    tasks = make_tasks(problem, levels)
-    results = (runner or local_runner(1))(tasks)
+    batches = make_batches(problem, levels)
+    results = (runner or local_runner(1))(batches)
     flow = np.zeros(len(problem.arcs), dtype=np.int64)
-    for task, result in zip(tasks, results, strict=True):
-        flow[task.arc_index] = result
+    for (arc_index, _), result in zip(batches.chunks, results, strict=True):
+        flow[arc_index] = result
     return flow

@@ -29,7 +29,8 @@ from tests.allocation.rules_md import PA_PC_1Y, PA_PLUS_PC_1Y, PM_PC_1Y
 
 AS_OF = datetime(2025, 6, 10, 12, 0)
 
-# customer id → (tier SKU or None, country). All have an IT help desk and 1,500 PCs.
+# customer id → the SKU of its contract (None: no contract). Every customer is in the US, runs
+# an IT help desk and has 1,500 in-warranty PCs; contracts were bought on 1 January 2025.
 CUSTOMERS: dict[str, str | None] = {
     "PM": PM_PC_1Y,
     "PA+": PA_PLUS_PC_1Y,
@@ -221,7 +222,7 @@ def random_worlds(draw: st.DrawFn, with_substitutes: bool | None = None) -> Worl
     options = []
     for p in parts:
         for kind, supplier in (("expedite", "S-EXP"), ("broker", "S-BRK")):
-            if draw(st.integers(0, 2)) == 0:
+            if draw(st.booleans()):
                 options.append(
                     (p, kind, supplier, draw(st.integers(0, 3)), draw(_HOURS), draw(_MONEY))
                 )
@@ -229,6 +230,10 @@ def random_worlds(draw: st.DrawFn, with_substitutes: bool | None = None) -> Worl
     destinations = depots + list(_ORDER_COUNTRIES)
     pairs = [(o, d) for o in origins for d in destinations if o != d]
     chosen = draw(st.lists(st.sampled_from(pairs), max_size=12, unique=True))
+    # Most suppliers get a lane to the US, so expedite and broker lines are common.
+    for supplier in sorted({o[2] for o in options}):
+        if (supplier, "US") not in chosen and draw(st.integers(0, 3)) > 0:
+            chosen.append((supplier, "US"))
     lanes = [(o, d, draw(_HOURS), float(draw(st.integers(0, 30)))) for o, d in chosen]
     substitutes: dict[str, str] = {}
     use_subs = draw(st.booleans()) if with_substitutes is None else with_substitutes

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
@@ -247,7 +247,12 @@ def test_fifo_and_tier_greedy_never_beat_the_optimizer_on_parts_priority_units_t
     "out can depend on the tables' row order (reported to the engine's author)",
     strict=False,
 )
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # an expected failure: no shrinking
+)
 @given(random_worlds(), st.randoms(use_true_random=False))
 def test_the_plan_does_not_depend_on_the_row_order_of_the_tables(world: World, rng: Random) -> None:
     key = ["order_id", "part_number", "source", "origin", "eta_hours"]

@@ -91,36 +91,37 @@ def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, cha
 
 def _ship_in_tables(tables: dict[str, pd.DataFrame], planner: Planner, order_id: str) -> None:
     """Take the order's allocated units out of the tables, as shipping does."""
-    lines = planner.plan().lines
-    for line in lines[lines["order_id"] == order_id].itertuples(index=False):
-        if line.source in ("stock", "transfer"):
+    plan = planner.plan()
+    problem = plan.problem
+    row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
+    for a in np.flatnonzero((problem.arcs.order == row) & (plan.flow > 0)):
+        src = problem.sources.iloc[int(problem.arcs.source[a])]
+        qty = int(plan.flow[a])
+        if src["kind_name"] == "stock":
             stock = tables["stock"]
-            match = (stock["part_number"] == line.part_number) & (stock["depot_id"] == line.origin)
-            if match.any() and stock.loc[match, "on_hand"].iloc[0] >= line.quantity:
-                stock.loc[match, "on_hand"] -= line.quantity
-                continue
-        if line.source in ("inbound", "transfer"):
-            inbound = tables["inbound"]
-            rows = np.flatnonzero(
-                (
-                    (inbound["part_number"] == line.part_number)
-                    & (inbound["depot_id"] == line.origin)
-                ).to_numpy()
+            match = (stock["part_number"] == src["part_number"]) & (
+                stock["depot_id"] == src["origin"]
             )
-            left = int(line.quantity)
-            for r in rows:
-                take = min(left, int(inbound["quantity"].iloc[r]))
-                inbound.iloc[r, inbound.columns.get_loc("quantity")] -= take
-                left -= take
+            stock.loc[match, "on_hand"] -= qty
+        elif src["kind_name"] == "inbound":
+            inbound = tables["inbound"]
+            hit = np.flatnonzero(
+                (
+                    (inbound["part_number"] == src["part_number"])
+                    & (inbound["depot_id"] == src["origin"])
+                    & (pd.to_datetime(inbound["eta"]) == src["release_at"])
+                ).to_numpy()
+            )[0]
+            inbound.iloc[hit, inbound.columns.get_loc("quantity")] -= qty
             tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
-        if line.source in ("expedite", "broker"):
+        else:
             options = tables["supply_options"]
             match = (
-                (options["part_number"] == line.part_number)
-                & (options["supplier_id"] == line.origin)
-                & (options["source"] == line.source)
+                (options["part_number"] == src["part_number"])
+                & (options["supplier_id"] == src["origin"])
+                & (options["source"] == src["kind_name"])
             )
-            options.loc[match, "capacity"] -= line.quantity
+            options.loc[match, "capacity"] -= qty
 
 
 def test_an_arrival_served_from_free_stock_needs_no_solve_and_matches_a_full_replan() -> None:
