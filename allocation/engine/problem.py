@@ -266,7 +266,9 @@ def build_arcs(
     pieces = [index.expand(rep_order[is_wide], use_part[is_wide], None)]
     narrow = ~is_wide
     home = orders["home_code"].to_numpy(dtype=np.int64)[rep_order[narrow]]
-    pieces.append(index.expand(rep_order[narrow], use_part[narrow], home))
+    # No home depot (code -1): no home stock. Slot -1 would be the previous part's options.
+    housed = home >= 0
+    pieces.append(index.expand(rep_order[narrow][housed], use_part[narrow][housed], home[housed]))
     opt = narrow & with_options[row_class]
     pieces.append(index.expand(rep_order[opt], use_part[opt], index.options_slot))
     arc_order = np.concatenate([p[0] for p in pieces])

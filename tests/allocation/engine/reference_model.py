@@ -111,8 +111,8 @@ def build_reference(
         ]
         best = min(times)  # fastest, then the smaller depot id
         homes[country] = best[1] if math.isfinite(best[0]) else None
-    sources = _sources(snapshot)
-    usable = _usable_parts(snapshot, substitutes)
+    sources = source_rows(snapshot)
+    usable = usable_parts(snapshot, substitutes)
     pm_customers = set(
         snapshot.contracts.loc[snapshot.contracts["sku"].isin(_PM_SKUS), "customer_id"]
     )
@@ -275,7 +275,7 @@ def _fastest_then_cheapest(
     return {n: (hours[n], cost[n]) for n in hours}
 
 
-def _sources(snapshot: Snapshot) -> list[tuple[str, str, str, int, float, float]]:
+def source_rows(snapshot: Snapshot) -> list[tuple[str, str, str, int, float, float]]:
     """(part, base kind, origin, units, release hours, price) per source with units."""
     as_of = pd.Timestamp(snapshot.as_of)
     out: list[tuple[str, str, str, int, float, float]] = []
@@ -300,7 +300,7 @@ def _sources(snapshot: Snapshot) -> list[tuple[str, str, str, int, float, float]
     return out
 
 
-def _usable_parts(snapshot: Snapshot, substitutes: bool) -> dict[str, set[str]]:
+def usable_parts(snapshot: Snapshot, substitutes: bool) -> dict[str, set[str]]:
     """Each part and, with substitutes, every part its supersession chain reaches."""
     parts = list(snapshot.parts["part_number"])
     if not substitutes:

@@ -26,9 +26,9 @@ from allocation.domain.policy import AllocationPolicy
 from allocation.engine.plan import Plan
 from allocation.engine.problem import build_problem
 from tests.allocation.engine.builders import AS_OF, World, random_worlds
-from tests.allocation.engine.reference_model import build_reference
+from tests.allocation.engine.reference_model import build_reference, source_rows, usable_parts
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 STRATEGIES = ("optimal", "fifo", "tier_greedy")
 KINDS = [k.value for k in SourceKind]
 EXACT = 1e-6  # levels are sums of exactly representable numbers (see builders)
@@ -152,11 +152,9 @@ def test_no_standard_order_holds_a_unit_a_waiting_parts_priority_order_was_allow
 
 
 def _reference_sources(snapshot: Snapshot) -> list[tuple]:
-    from tests.allocation.engine.reference_model import _sources
-
     return [
         _source_signature(part, kind, origin, release, price)
-        for part, kind, origin, _, release, price in _sources(snapshot)
+        for part, kind, origin, _, release, price in source_rows(snapshot)
     ]
 
 
@@ -177,7 +175,7 @@ def test_under_the_default_policy_only_parts_priority_orders_get_transfers_exped
     st.sets(st.sampled_from(KINDS)),
     st.sets(st.sampled_from(KINDS)),
 )
-def test_every_line_uses_a_source_kind_its_class_is_allowed(
+def test_whatever_policy_allows_lines_use_allowed_kinds_and_parts_within_supply(
     world: World, for_priority: set[str], for_standard: set[str]
 ) -> None:
     policy = AllocationPolicy(
@@ -188,10 +186,15 @@ def test_every_line_uses_a_source_kind_its_class_is_allowed(
     )
     snapshot = world.snapshot()
     allowed = {"parts_priority": for_priority, "standard": for_standard}
+    usable = usable_parts(snapshot, substitutes=True)
     for strategy, plan in _plans(snapshot, policy).items():
-        lines = plan.lines
-        for klass, kind in zip(lines["priority_class"], lines["source"], strict=True):
+        for klass, kind, part, asked in _rows(
+            plan.lines, "priority_class", "source", "part_number", "requested_part_number"
+        ):
             assert kind in allowed[klass], (strategy, klass, kind)
+            assert part in usable[asked], (strategy, asked, part)
+        _assert_within_supply(snapshot, plan)
+        _assert_orders_conserved(snapshot, plan)
 
 
 @settings(PROPERTY, max_examples=40)

@@ -275,6 +275,28 @@ def test_expedite_and_broker_serve_only_parts_priority_orders_by_default(kind: s
     assert _got(allowed) == {"P": 1, "S": 1}
 
 
+def test_an_order_no_depot_reaches_never_gets_another_parts_supply_option() -> None:
+    # Regression: parts priority may use stock and expedite but not transfers. The only
+    # depot (Canada) reaches nobody; the factory reaches the US with one unit of P0. The P1
+    # order has no source at all; it once got P0's expedite, a unit promised twice.
+    policy = AllocationPolicy(
+        allowed_sources={
+            PriorityClass.PARTS_PRIORITY: frozenset({SourceKind.STOCK, SourceKind.EXPEDITE}),
+            PriorityClass.STANDARD: frozenset({SourceKind.STOCK}),
+        }
+    )
+    world = snapshot(
+        [order("WANTS-P0", part="P0"), order("WANTS-P1", part="P1")],
+        depots=[("D0", "CA")],
+        options=[("P0", "expedite", "FAB", 1, 0, 0)],
+        lanes=[("FAB", "US", 12, 0)],
+        part_costs={"P1": 10.0},
+    )
+    plan = allocate(world, policy)
+    assert _got(plan) == {"WANTS-P0": 1}
+    assert _reason(plan, "WANTS-P1") == "no route from any depot to US"
+
+
 # -- substitutes ---------------------------------------------------------------------------------
 CHAIN = {"A": "B", "B": "C"}  # B may replace A, C may replace B
 

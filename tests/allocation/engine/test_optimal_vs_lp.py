@@ -57,7 +57,7 @@ def _assert_matches(
     assert objective["cost"] == pytest.approx(aged["cost"], abs=EXACT), (aged, objective)
 
 
-LP = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LP = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEWER = settings(LP, max_examples=40)
 
 
