@@ -91,10 +91,21 @@ class Routes:
         return homes
 
 
+_SCALE = 1_000_000  # hours and money in millionths: sums of lane values stay exact
+_DENSE_LIMIT = 600  # nodes up to which all-pairs shortest paths beat one Dijkstra per origin
+
+
 def routes(
     graph: nx.DiGraph, origins: list[str], countries: list[str], kinds: dict[str, str]
 ) -> Routes:
-    """Fastest routes (Dijkstra on transit hours) from each origin to each country."""
+    """Fastest routes from each origin to each country: least hours, then least money.
+
+    Supply networks are small (depots, suppliers, countries), so all pairs are found at once
+    with a lexicographic Floyd–Warshall over the graph's adjacency matrices, in integers;
+    beyond a few hundred nodes, one Dijkstra per origin.
+    """
+    if graph.number_of_nodes() <= _DENSE_LIMIT:
+        return _routes_dense(graph, origins, countries, kinds)
     hours = np.full((len(origins), len(countries)), np.inf)
     cost = np.full((len(origins), len(countries)), np.inf)
     col = {c: j for j, c in enumerate(countries)}
@@ -106,17 +117,54 @@ def routes(
         best = _fastest_cheapest(graph, node)
         for (kind, name), (h, c) in best.items():
             if kind == "country" and name in col:
-                hours[i, col[name]] = h
-                cost[i, col[name]] = c
+                hours[i, col[name]] = h / _SCALE
+                cost[i, col[name]] = c / _SCALE
     return Routes(list(origins), list(countries), hours, cost)
+
+
+def _routes_dense(
+    graph: nx.DiGraph, origins: list[str], countries: list[str], kinds: dict[str, str]
+) -> Routes:
+    nodes = list(graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    n = len(nodes)
+    never = np.iinfo(np.int64).max // 4
+    hours = np.full((n, n), never, dtype=np.int64)
+    cost = np.full((n, n), never, dtype=np.int64)
+    np.fill_diagonal(hours, 0)
+    np.fill_diagonal(cost, 0)
+    for u, v, data in graph.edges(data=True):
+        h = round(data["hours"] * _SCALE)
+        c = round(data["cost"] * _SCALE)
+        i, j = index[u], index[v]
+        if (h, c) < (hours[i, j], cost[i, j]):
+            hours[i, j], cost[i, j] = h, c
+    for k in range(n):  # Floyd–Warshall on (hours, money) pairs, compared lexicographically
+        via_h = hours[:, k : k + 1] + hours[k : k + 1, :]
+        via_c = cost[:, k : k + 1] + cost[k : k + 1, :]
+        better = (via_h < hours) | ((via_h == hours) & (via_c < cost))
+        hours = np.where(better, via_h, hours)
+        cost = np.where(better, via_c, cost)
+    rows = [index.get((kinds[o], o), -1) for o in origins]
+    cols = [index.get(("country", c), -1) for c in countries]
+    out_h = np.full((len(origins), len(countries)), np.inf)
+    out_c = np.full((len(origins), len(countries)), np.inf)
+    for a, r in enumerate(rows):
+        if r < 0:
+            continue
+        for b, col in enumerate(cols):
+            if col >= 0 and hours[r, col] < never:
+                out_h[a, b] = hours[r, col] / _SCALE
+                out_c[a, b] = cost[r, col] / _SCALE
+    return Routes(list(origins), list(countries), out_h, out_c)
 
 
 def _fastest_cheapest(
     graph: nx.DiGraph, source: tuple[str, str]
-) -> dict[tuple[str, str], tuple[float, float]]:
-    """Dijkstra with (hours, cost) pairs compared lexicographically."""
-    best: dict[tuple[str, str], tuple[float, float]] = {source: (0.0, 0.0)}
-    heap: list[tuple[float, float, int, tuple[str, str]]] = [(0.0, 0.0, 0, source)]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Dijkstra with (hours, cost) pairs in millionths, compared lexicographically."""
+    best: dict[tuple[str, str], tuple[int, int]] = {source: (0, 0)}
+    heap: list[tuple[int, int, int, tuple[str, str]]] = [(0, 0, 0, source)]
     counter = 1
     done: set[tuple[str, str]] = set()
     while heap:
@@ -125,7 +173,7 @@ def _fastest_cheapest(
             continue
         done.add(node)
         for _, nxt, data in graph.out_edges(node, data=True):
-            cand = (h + data["hours"], c + data["cost"])
+            cand = (h + round(data["hours"] * _SCALE), c + round(data["cost"] * _SCALE))
             if nxt not in best or cand < best[nxt]:
                 best[nxt] = cand
                 heapq.heappush(heap, (cand[0], cand[1], counter, nxt))
