@@ -36,19 +36,20 @@ def build_network(
     kinds = dict.fromkeys(depot_ids, "depot")
     kinds.update(dict.fromkeys(suppliers, "supplier"))
     ordered = lanes.sort_values(["origin", "destination"], kind="stable")
-    for origin, dest, hours, cost in zip(
-        ordered["origin"],
-        ordered["destination"],
-        ordered["transit_hours"],
-        ordered["cost_per_unit"],
-        strict=True,
-    ):
-        graph.add_edge(
+    graph.add_edges_from(
+        (
             (kinds.get(origin, "country"), origin),
             (kinds.get(dest, "country"), dest),
-            hours=float(hours),
-            cost=float(cost),
+            {"hours": float(hours), "cost": float(cost)},
         )
+        for origin, dest, hours, cost in zip(
+            ordered["origin"].tolist(),
+            ordered["destination"].tolist(),
+            ordered["transit_hours"].tolist(),
+            ordered["cost_per_unit"].tolist(),
+            strict=True,
+        )
+    )
     for depot, country in sorted(zip(depots["depot_id"], depots["country"], strict=True)):
         if not graph.has_edge(("depot", depot), ("country", country)):
             graph.add_edge(("depot", depot), ("country", country), hours=0.0, cost=0.0)
