@@ -31,7 +31,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, write_frame
-from allocation.entrypoints.views import show_entitlement, show_plan
+from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
 from allocation.errors import AllocationError, InputError
 
 __all__ = ["app", "main"]
@@ -156,6 +156,35 @@ def allocate(
         )
         return
     show_plan(Console(), plan)
+
+
+@app.command()
+def marginal(
+    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    policy: Annotated[
+        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="rows to show")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+) -> None:
+    """What one more unit of each short part at each depot would buy, best first."""
+    from allocation.engine.incremental import Planner
+    from allocation.engine.marginal import marginal_values
+    from allocation.engine.plan import records
+
+    sections = load_policy_sections(policy) if policy is not None else {}
+    where = str(policy)
+    ent = entitlement_policy_from(sections.get("entitlement", {}), where)
+    alloc = (
+        allocation_policy_from(sections["allocation"], where)
+        if "allocation" in sections
+        else AllocationPolicy()
+    )
+    values = marginal_values(Planner(load_snapshot(snapshot), alloc, ent)).head(top)
+    if as_json:
+        print_json(records(values))
+        return
+    show_marginal(Console(), values)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -9,7 +10,7 @@ from rich.table import Table
 from allocation.engine.plan import Plan
 from allocation.entitle import EntitlementReport
 
-__all__ = ["show_entitlement", "show_plan"]
+__all__ = ["show_entitlement", "show_marginal", "show_plan"]
 
 _RULE_WORDS = {
     "parts_priority_excluded": "country excludes parts priority",
@@ -104,3 +105,19 @@ def show_plan(console: Console, plan: Plan, max_unfilled: int = 30) -> None:
             console.print(f"... and {len(unfilled) - max_unfilled:,} more (use --out or --json)")
     else:
         console.print("every order is filled")
+
+
+def show_marginal(console: Console, values: pd.DataFrame) -> None:
+    """Marginal values: units gained (more is better), hours and cost changed (less is better)."""
+    if values.empty:
+        console.print("no order is short of a part: one more unit anywhere buys nothing")
+        return
+    table = Table(title="One more unit would buy (best first)")
+    for column in values.columns:
+        table.add_column(
+            str(column).replace("_", " "),
+            justify="left" if column in ("part_number", "depot_id") else "right",
+        )
+    for row in values.itertuples(index=False):
+        table.add_row(*[escape(str(v)) if isinstance(v, str) else f"{v:+,.1f}" for v in row])
+    console.print(table)
