@@ -14,13 +14,12 @@ solve at all, and are still exactly what a full re-plan would give:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from allocation.adapters.snapshot import Snapshot
@@ -28,18 +27,17 @@ from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.classify import classify_orders
+from allocation.engine.frames import node_key, orders_table, sources_table
+from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
+from allocation.engine.holdings import consume, pinned_standard_units
 from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal, tie_break
 from allocation.engine.plan import Plan
 from allocation.engine.problem import (
     AllocationProblem,
-    Arcs,
     Context,
     build_arcs,
     build_context,
-    node_key,
-    orders_table,
     problem_from,
-    sources_table,
 )
 from allocation.errors import InputError, UnknownIdError
 
@@ -117,7 +115,7 @@ class Planner:
             name: dict(tuple(t.groupby(t["part_number"].map(group_of))))
             for name, t in tables.items()
         }
-        for g, plan in _split_by_group(Plan(full, flow, "optimal")).items():
+        for g, plan in split_by_group(Plan(full, flow, "optimal")).items():
             self._groups[g] = _Group(
                 stock=split["stock"].get(g, snapshot.stock.iloc[0:0]),
                 inbound=split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
@@ -166,7 +164,7 @@ class Planner:
         problem = AllocationProblem(
             orders=orders,
             sources=old.sources,
-            arcs=_concat_arcs(old.arcs, new_arcs),
+            arcs=concat_arcs(old.arcs, new_arcs),
             context=self.context,
         )
         fast = _serve_from_free_supply(state.plan, problem, len(old.arcs))
@@ -201,7 +199,7 @@ class Planner:
                 minlength=len(sources),
             ).astype(np.int64)
             sources = sources.assign(quantity=sources["quantity"].to_numpy() - used)
-            stock, inbound, options = _consume(
+            stock, inbound, options = consume(
                 state.stock, state.inbound, state.options, problem.sources, used
             )
         keep_orders = np.ones(len(problem.orders), dtype=bool)
@@ -282,7 +280,7 @@ class Planner:
     def _solve(self, problem: AllocationProblem, previous: Plan | None) -> Plan:
         pinned = np.zeros(len(problem.arcs), dtype=np.int64)
         if previous is not None and not self.policy.preemption:
-            pinned = _pinned_standard_units(previous, problem)
+            pinned = pinned_standard_units(previous, problem)
         supply = problem.sources["quantity"].to_numpy(dtype=np.int64) - np.bincount(
             problem.arcs.source, weights=pinned, minlength=len(problem.sources)
         ).astype(np.int64)
@@ -421,168 +419,3 @@ def _serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: i
     if need > 0:
         return None
     return Plan(problem=problem, flow=flow, strategy="optimal")
-
-
-def _split_by_group(plan: Plan) -> dict[int, Plan]:
-    """One plan per part group, with order and source indices renumbered."""
-    problem = plan.problem
-    order_group = problem.orders["part_group"].to_numpy(dtype=np.int64)
-    source_group = problem.sources["part_group"].to_numpy(dtype=np.int64)
-    arc_group = order_group[problem.arcs.order]
-    plans: dict[int, Plan] = {}
-    order_rows = _rows_by(order_group)
-    source_rows = _rows_by(source_group)
-    arc_rows = _rows_by(arc_group)
-    for g in sorted(set(order_rows) | set(source_rows)):
-        o = order_rows.get(g, np.zeros(0, dtype=np.int64))
-        s = source_rows.get(g, np.zeros(0, dtype=np.int64))
-        a = arc_rows.get(g, np.zeros(0, dtype=np.int64))
-        o_new = np.full(len(problem.orders), -1, dtype=np.int64)
-        o_new[o] = np.arange(len(o))
-        s_new = np.full(len(problem.sources), -1, dtype=np.int64)
-        s_new[s] = np.arange(len(s))
-        arcs = problem.arcs.take(a)
-        arcs = replace(arcs, order=o_new[arcs.order], source=s_new[arcs.source])
-        sub = AllocationProblem(
-            orders=problem.orders.iloc[o].reset_index(drop=True),
-            sources=problem.sources.iloc[s].reset_index(drop=True),
-            arcs=arcs,
-            context=problem.context,
-        )
-        plans[g] = Plan(sub, plan.flow[a], plan.strategy)
-    return plans
-
-
-def _rows_by(keys: npt.NDArray[np.int64]) -> dict[int, npt.NDArray[np.int64]]:
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
-    return {
-        int(chunk_keys[0]): chunk
-        for chunk, chunk_keys in zip(
-            np.split(order, bounds), np.split(sorted_keys, bounds), strict=True
-        )
-        if len(chunk)
-    }
-
-
-def merge_plans(plans: Iterable[Plan], context: Context) -> Plan:
-    """One plan from plans of disjoint part groups (indices shifted, arrays joined)."""
-    orders, sources, arc_parts, flows = [], [], [], []
-    n_orders = n_sources = 0
-    reasons: dict[int, str] = {}
-    for plan in plans:
-        p = plan.problem
-        orders.append(p.orders)
-        sources.append(p.sources)
-        arcs = p.arcs
-        arc_parts.append(replace(arcs, source=arcs.source + n_sources, order=arcs.order + n_orders))
-        flows.append(plan.flow)
-        reasons.update({row + n_orders: text for row, text in plan.reasons.items()})
-        n_orders += len(p.orders)
-        n_sources += len(p.sources)
-    if not orders:
-        raise InputError("no plans to merge")
-    merged_arcs = arc_parts[0]
-    for more in arc_parts[1:]:
-        merged_arcs = _concat_arcs(merged_arcs, more)
-    problem = AllocationProblem(
-        orders=pd.concat(orders, ignore_index=True),
-        sources=pd.concat(sources, ignore_index=True),
-        arcs=merged_arcs,
-        context=context,
-    )
-    return Plan(problem=problem, flow=np.concatenate(flows), strategy="optimal", reasons=reasons)
-
-
-def _concat_arcs(a: Arcs, b: Arcs) -> Arcs:
-    fields = ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
-    return Arcs(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in fields))
-
-
-def _consume(
-    stock: pd.DataFrame,
-    inbound: pd.DataFrame,
-    options: pd.DataFrame,
-    sources: pd.DataFrame,
-    used: npt.NDArray[np.int64],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Take shipped units out of the stock, receipt and supply-option rows they came from."""
-    stock, inbound, options = stock.copy(), inbound.copy(), options.copy()
-    for s in np.flatnonzero(used):
-        src = sources.iloc[int(s)]
-        qty = int(used[s])
-        if src["base"] == 0:
-            match = (stock["part_number"] == src["part_number"]) & (
-                stock["depot_id"] == src["origin"]
-            )
-            stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] - qty
-        elif src["base"] == 1:
-            # The receipt itself: same part, depot and landing time.
-            match = (
-                (inbound["part_number"] == src["part_number"])
-                & (inbound["depot_id"] == src["origin"])
-                & (inbound["eta"] == src["release_at"])
-            ).to_numpy()
-            values = inbound["quantity"].to_numpy(dtype=np.int64).copy()
-            for r in np.flatnonzero(match):
-                take = min(qty, int(values[r]))
-                values[r] -= take
-                qty -= take
-            inbound["quantity"] = values
-            inbound = inbound[inbound["quantity"] > 0]
-        else:
-            match = (
-                (options["part_number"] == src["part_number"])
-                & (options["supplier_id"] == src["origin"])
-                & (options["source"] == src["kind_name"])
-            )
-            options.loc[match, "capacity"] = options.loc[match, "capacity"] - qty
-    return stock, inbound, options
-
-
-def _source_keys(problem: AllocationProblem) -> pd.Series:
-    src = problem.sources
-    return (
-        src["part_number"].astype(str)
-        + "|"
-        + src["origin"].astype(str)
-        + "|"
-        + src["kind_name"].astype(str)
-        + "|"
-        + src["release_hours"].round(6).astype(str)
-    )
-
-
-def _pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDArray[np.int64]:
-    """Units standard orders already hold (allocated, not shipped), mapped onto new arcs.
-
-    With pre-emption off they stay where they are; each is capped by what the source and
-    the order still have, in case stock left or the order shrank.
-    """
-    old = previous.problem
-    held = np.flatnonzero(previous.flow > 0)
-    old_orders = old.orders["order_id"].to_numpy(dtype=object)[old.arcs.order[held]]
-    standard = old.orders["group"].to_numpy()[old.arcs.order[held]] > 0
-    keys_old = _source_keys(old).to_numpy(dtype=object)[old.arcs.source[held]]
-    pins = {
-        (o, k): int(q)
-        for o, k, q, std in zip(old_orders, keys_old, previous.flow[held], standard, strict=True)
-        if std
-    }
-    pinned = np.zeros(len(problem.arcs), dtype=np.int64)
-    if not pins:
-        return pinned
-    new_orders = problem.orders["order_id"].to_numpy(dtype=object)[problem.arcs.order]
-    new_keys = _source_keys(problem).to_numpy(dtype=object)[problem.arcs.source]
-    supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
-    demand = problem.orders["quantity"].to_numpy(dtype=np.int64).copy()
-    for a, (o, k) in enumerate(zip(new_orders, new_keys, strict=True)):
-        want = pins.get((o, k), 0)
-        if want:
-            s, r = int(problem.arcs.source[a]), int(problem.arcs.order[a])
-            give = min(want, int(supply[s]), int(demand[r]))
-            pinned[a] = give
-            supply[s] -= give
-            demand[r] -= give
-    return pinned

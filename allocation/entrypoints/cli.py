@@ -62,11 +62,18 @@ def parse_day(value: str | None) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def entitlement_policy(path: Path | None) -> EntitlementPolicy:
-    """The ``entitlement`` section of a policy file, or the data sheet's defaults."""
+def policies(path: Path | None) -> tuple[EntitlementPolicy, AllocationPolicy]:
+    """Both sections of a policy file, or the data sheet's defaults."""
     if path is None:
-        return EntitlementPolicy()
-    return entitlement_policy_from(load_policy_sections(path).get("entitlement", {}), str(path))
+        return EntitlementPolicy(), AllocationPolicy()
+    sections = load_policy_sections(path)
+    where = str(path)
+    alloc = (
+        allocation_policy_from(sections["allocation"], where)
+        if "allocation" in sections
+        else AllocationPolicy()
+    )
+    return entitlement_policy_from(sections.get("entitlement", {}), where), alloc
 
 
 @app.callback()
@@ -92,7 +99,7 @@ def entitle(
     if as_json and out is not None:
         raise typer.BadParameter("use either --json or --out, not both")
     day = parse_day(on)
-    pol = entitlement_policy(policy)
+    pol = policies(policy)[0]
     inputs = load_entitlement_inputs(customers, contracts, orders)
     report = run_entitle(inputs, on=day, policy=pol)
     if as_json:
@@ -130,14 +137,7 @@ def allocate(
             f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})",
             param_hint="--strategy",
         )
-    sections = load_policy_sections(policy) if policy is not None else {}
-    where = str(policy)
-    ent = entitlement_policy_from(sections.get("entitlement", {}), where)
-    alloc = (
-        allocation_policy_from(sections["allocation"], where)
-        if "allocation" in sections
-        else AllocationPolicy()
-    )
+    ent, alloc = policies(policy)
     snap = load_snapshot(snapshot)
     plan = run_allocate(
         snap, policy=alloc, strategy=strategy, entitlement_policy=ent, workers=workers, dask=dask
@@ -172,14 +172,7 @@ def marginal(
     from allocation.engine.marginal import marginal_values
     from allocation.engine.plan import records
 
-    sections = load_policy_sections(policy) if policy is not None else {}
-    where = str(policy)
-    ent = entitlement_policy_from(sections.get("entitlement", {}), where)
-    alloc = (
-        allocation_policy_from(sections["allocation"], where)
-        if "allocation" in sections
-        else AllocationPolicy()
-    )
+    ent, alloc = policies(policy)
     values = marginal_values(Planner(load_snapshot(snapshot), alloc, ent)).head(top)
     if as_json:
         print_json(records(values))

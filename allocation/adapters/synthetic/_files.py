@@ -8,28 +8,14 @@ is as readable by others as any other file its user writes.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
 import re
-import secrets
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
+from allocation.adapters.files import atomic_write
 from allocation.errors import InputError
-
-# The flags of tempfile.mkstemp: a new file only, never through a symlink, not inherited.
-_TEMP_FLAGS = (
-    os.O_RDWR
-    | os.O_CREAT
-    | os.O_EXCL
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
 
 
 def write_world(
@@ -76,31 +62,9 @@ def write_world(
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path, fmt: str) -> None:
-    fd, tmp = _create_temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if fmt == "csv":
-                frame.to_csv(handle, index=False, lineterminator="\n", encoding="utf-8")
-            else:
-                frame.to_parquet(handle, index=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _create_temp_beside(path: Path) -> tuple[int, Path]:
-    """Create a new empty file ``.<name>.<random>.tmp`` beside ``path``, open for writing.
-
-    :func:`tempfile.mkstemp` always creates mode 0600, which the rename would carry over to
-    ``path``. Asking for 0666 and letting the umask (and any default ACL) remove bits gives the
-    mode of an ordinary ``open(path, "w")``, without reading or changing the process's umask.
-    """
-    for _ in range(tempfile.TMP_MAX):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        with contextlib.suppress(FileExistsError):
-            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
-    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
+    if fmt == "csv":
+        atomic_write(
+            path, lambda p: frame.to_csv(p, index=False, lineterminator="\n", encoding="utf-8")
+        )
+    else:
+        atomic_write(path, lambda p: frame.to_parquet(p, index=False))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from allocation.adapters.snapshot import TABLES
 from allocation.adapters.synthetic._customers import draw_contracts, draw_customers
 from allocation.adapters.synthetic._demand import draw_catalogue, draw_orders
 from allocation.adapters.synthetic._geography import Geography, place_depots
@@ -19,17 +20,7 @@ from allocation.adapters.synthetic._supply import draw_lanes, draw_supply
 from allocation.domain.rulebook import default_rulebook
 from allocation.errors import InputError
 
-TABLE_NAMES = (
-    "customers",
-    "contracts",
-    "orders",
-    "parts",
-    "depots",
-    "stock",
-    "inbound",
-    "lanes",
-    "supply_options",
-)
+TABLE_NAMES = TABLES  # a world is a snapshot: the same tables
 DEFAULT_START = datetime(2026, 11, 1)
 
 
