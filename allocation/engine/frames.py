@@ -17,7 +17,7 @@ from allocation.domain.model import PriorityClass, Tier
 if TYPE_CHECKING:
     from allocation.engine.problem import Context
 
-__all__ = ["node_key", "orders_table", "source_tie_hash", "sources_table"]
+__all__ = ["node_key", "orders_table", "source_identity", "source_tie_hash", "sources_table"]
 
 _BASES = ("stock", "inbound", "expedite", "broker")
 
@@ -161,18 +161,22 @@ def node_key(orders: pd.DataFrame) -> npt.NDArray[np.int64]:
     return key
 
 
-def source_tie_hash(sources: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """A hash of what identifies a source, the same in every process (pandas' SipHash)."""
-    if len(sources) == 0:
-        return np.zeros(0, dtype=np.int64)
-    text = (
+def source_identity(sources: pd.DataFrame) -> pd.Series:
+    """What identifies a source across rebuilds: part, origin, kind and release time."""
+    return (
         sources["part_number"].astype(str)
         + "|"
         + sources["origin"].astype(str)
         + "|"
         + sources["kind_name"].astype(str)
         + "|"
-        + sources["release_hours"].astype(str)
+        + sources["release_hours"].round(6).astype(str)
     )
-    hashed = pd.util.hash_array(text.to_numpy(dtype=object))
+
+
+def source_tie_hash(sources: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """A hash of a source's identity, the same in every process (pandas' SipHash)."""
+    if len(sources) == 0:
+        return np.zeros(0, dtype=np.int64)
+    hashed = pd.util.hash_array(source_identity(sources).to_numpy(dtype=object))
     return (hashed >> np.uint64(33)).astype(np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.engine.frames import source_identity
 from allocation.engine.plan import Plan
 from allocation.engine.problem import AllocationProblem
 
@@ -53,19 +54,6 @@ def consume(
     return stock, inbound, options
 
 
-def _source_keys(problem: AllocationProblem) -> pd.Series:
-    src = problem.sources
-    return (
-        src["part_number"].astype(str)
-        + "|"
-        + src["origin"].astype(str)
-        + "|"
-        + src["kind_name"].astype(str)
-        + "|"
-        + src["release_hours"].round(6).astype(str)
-    )
-
-
 def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDArray[np.int64]:
     """Units standard orders already hold (allocated, not shipped), mapped onto new arcs.
 
@@ -76,7 +64,7 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
     held = np.flatnonzero(previous.flow > 0)
     old_orders = old.orders["order_id"].to_numpy(dtype=object)[old.arcs.order[held]]
     standard = old.orders["group"].to_numpy()[old.arcs.order[held]] > 0
-    keys_old = _source_keys(old).to_numpy(dtype=object)[old.arcs.source[held]]
+    keys_old = source_identity(old.sources).to_numpy(dtype=object)[old.arcs.source[held]]
     pins = {
         (o, k): int(q)
         for o, k, q, std in zip(old_orders, keys_old, previous.flow[held], standard, strict=True)
@@ -86,7 +74,7 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
     if not pins:
         return pinned
     new_orders = problem.orders["order_id"].to_numpy(dtype=object)[problem.arcs.order]
-    new_keys = _source_keys(problem).to_numpy(dtype=object)[problem.arcs.source]
+    new_keys = source_identity(problem.sources).to_numpy(dtype=object)[problem.arcs.source]
     supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
     demand = problem.orders["quantity"].to_numpy(dtype=np.int64).copy()
     for a, (o, k) in enumerate(zip(new_orders, new_keys, strict=True)):
