@@ -25,72 +25,118 @@ _BASES = ("stock", "inbound", "expedite", "broker")
 def sources_table(
     stock: pd.DataFrame, inbound: pd.DataFrame, supply_options: pd.DataFrame, context: Context
 ) -> pd.DataFrame:
-    """Stock levels, receipts and supply options with units, sorted by part code."""
-    as_of = context.as_of
-    stock = stock[stock["on_hand"] > 0]
-    inbound = inbound[inbound["quantity"] > 0]
-    options = supply_options[supply_options["capacity"] > 0]
-    frames = [
-        pd.DataFrame(
-            {
-                "part_number": stock["part_number"].to_numpy(dtype=object),
-                "base": 0,
-                "origin": stock["depot_id"].to_numpy(dtype=object),
-                "depot_id": stock["depot_id"].to_numpy(dtype=object),
-                "quantity": stock["on_hand"].to_numpy(dtype=np.int64),
-                "release_hours": 0.0,
-                "unit_price": 0.0,
-                "success_probability": 1.0,
-                "release_at": pd.NaT,
-            }
-        ),
-        pd.DataFrame(
-            {
-                "part_number": inbound["part_number"].to_numpy(dtype=object),
-                "base": 1,
-                "origin": inbound["depot_id"].to_numpy(dtype=object),
-                "depot_id": inbound["depot_id"].to_numpy(dtype=object),
-                "quantity": inbound["quantity"].to_numpy(dtype=np.int64),
-                "release_hours": np.maximum(
-                    (inbound["eta"] - as_of).dt.total_seconds().to_numpy() / 3600.0, 0.0
-                ),
-                "unit_price": 0.0,
-                "success_probability": 1.0,
-                "release_at": inbound["eta"].to_numpy(),
-            }
-        ),
-        pd.DataFrame(
-            {
-                "part_number": options["part_number"].to_numpy(dtype=object),
-                "base": np.where(options["source"].to_numpy() == "expedite", 2, 3),
-                "origin": options["supplier_id"].to_numpy(dtype=object),
-                "depot_id": None,
-                "quantity": options["capacity"].to_numpy(dtype=np.int64),
-                "release_hours": options["lead_time_hours"].to_numpy(dtype=np.float64),
-                "unit_price": options["unit_cost"].to_numpy(dtype=np.float64),
-                "success_probability": options["success_probability"]
-                .astype(float)
-                .fillna(1.0)
-                .to_numpy(),
-                "release_at": pd.NaT,
-            }
-        ),
-    ]
-    sources = (
-        pd.concat([f for f in frames if len(f)], ignore_index=True)
-        if any(len(f) for f in frames)
-        else frames[0].iloc[0:0]
+    """Stock levels, receipts and supply options with units, sorted by part code.
+
+    Built from NumPy arrays in one frame: the simulator calls this on every contested
+    event with a handful of rows, where per-column pandas operations would dominate.
+    """
+    on_hand = stock["on_hand"].to_numpy(dtype=np.int64)
+    s_keep = on_hand > 0
+    i_qty = inbound["quantity"].to_numpy(dtype=np.int64)
+    i_keep = i_qty > 0
+    capacity = supply_options["capacity"].to_numpy(dtype=np.int64)
+    o_keep = capacity > 0
+    s_depot = stock["depot_id"].to_numpy(dtype=object)[s_keep]
+    i_depot = inbound["depot_id"].to_numpy(dtype=object)[i_keep]
+    o_origin = supply_options["supplier_id"].to_numpy(dtype=object)[o_keep]
+    n_s, n_i, n_o = len(s_depot), len(i_depot), len(o_origin)
+    part = np.concatenate(
+        [
+            stock["part_number"].to_numpy(dtype=object)[s_keep],
+            inbound["part_number"].to_numpy(dtype=object)[i_keep],
+            supply_options["part_number"].to_numpy(dtype=object)[o_keep],
+        ]
     )
-    sources["part_code"] = sources["part_number"].map(context.part_code).astype(np.int64)
-    sources["book_cost"] = sources["part_number"].map(context.unit_cost).astype(float)
-    sources["kind_name"] = np.array(_BASES, dtype=object)[sources["base"].to_numpy(dtype=np.int64)]
-    sources["tie_hash"] = source_tie_hash(sources)
-    sources = sources.sort_values(["part_code", "base", "origin", "release_hours"], kind="stable")
-    sources = sources.reset_index(drop=True)
-    sources["part_group"] = context.part_group[sources["part_code"].to_numpy(dtype=np.int64)]
-    sources["depot_code"] = sources["depot_id"].map(context.depot_code).fillna(-2).astype(np.int64)
-    sources["origin_row"] = sources["origin"].map(context.routes.origin_index()).astype(np.int64)
-    return sources
+    eta = inbound["eta"].to_numpy(dtype="datetime64[ns]")[i_keep]
+    as_of = np.datetime64(pd.Timestamp(context.as_of).to_datetime64(), "ns")
+    success = supply_options["success_probability"].to_numpy(dtype=object)[o_keep]
+    success = np.array([1.0 if v is None or pd.isna(v) else float(v) for v in success])
+    base = np.concatenate(
+        [
+            np.zeros(n_s, dtype=np.int64),
+            np.ones(n_i, dtype=np.int64),
+            np.where(supply_options["source"].to_numpy(dtype=object)[o_keep] == "expedite", 2, 3),
+        ]
+    ).astype(np.int64)
+    origin = np.concatenate([s_depot, i_depot, o_origin])
+    depot_id = np.concatenate([s_depot, i_depot, np.full(n_o, None, dtype=object)])
+    quantity = np.concatenate([on_hand[s_keep], i_qty[i_keep], capacity[o_keep]])
+    release = np.concatenate(
+        [
+            np.zeros(n_s),
+            np.maximum((eta - as_of) / np.timedelta64(1, "s") / 3600.0, 0.0),
+            supply_options["lead_time_hours"].to_numpy(dtype=np.float64)[o_keep],
+        ]
+    )
+    price = np.concatenate(
+        [np.zeros(n_s + n_i), supply_options["unit_cost"].to_numpy(dtype=np.float64)[o_keep]]
+    )
+    release_at = np.concatenate(
+        [
+            np.full(n_s, np.datetime64("NaT"), "datetime64[ns]"),
+            eta,
+            np.full(n_o, np.datetime64("NaT"), "datetime64[ns]"),
+        ]
+    )
+    part_code = _codes(part, context.part_code)
+    kind_name = np.array(_BASES, dtype=object)[base]
+    tie_hash = _tie_hash(part, origin, kind_name, release)
+    order = (
+        np.lexsort((release, origin.astype(str), base, part_code))
+        if len(part)
+        else np.zeros(0, dtype=np.int64)
+    )
+    depot_code = np.array(
+        [context.depot_code.get(d, -2) if d is not None else -2 for d in depot_id[order]],
+        dtype=np.int64,
+    )
+    origin_index = context.routes.origin_index()
+    return pd.DataFrame(
+        {
+            "part_number": pd.Series(part[order], dtype=object),
+            "base": base[order],
+            "origin": pd.Series(origin[order], dtype=object),
+            "depot_id": pd.Series(depot_id[order], dtype=object),
+            "quantity": quantity[order],
+            "release_hours": release[order],
+            "unit_price": price[order],
+            "success_probability": np.concatenate([np.ones(n_s + n_i), success])[order],
+            "release_at": release_at[order],
+            "part_code": part_code[order],
+            "book_cost": np.array([context.unit_cost[p] for p in part[order]], dtype=np.float64),
+            "kind_name": pd.Series(kind_name[order], dtype=object),
+            "tie_hash": tie_hash[order],
+            "part_group": context.part_group[part_code[order]],
+            "depot_code": depot_code,
+            "origin_row": np.array([origin_index[o] for o in origin[order]], dtype=np.int64),
+        }
+    )
+
+
+def _codes(values: npt.NDArray[np.object_], codes: dict[str, int]) -> npt.NDArray[np.int64]:
+    """Integer codes of text values."""
+    return np.fromiter((codes[v] for v in values), dtype=np.int64, count=len(values))
+
+
+def _tie_hash(
+    part: npt.NDArray[np.object_],
+    origin: npt.NDArray[np.object_],
+    kind_name: npt.NDArray[np.object_],
+    release: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """:func:`source_tie_hash` of sources given as arrays (the same identities)."""
+    if len(part) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rounded = np.round(release, 6).tolist()
+    identity = np.array(
+        [
+            f"{p}|{o}|{k}|{r!r}"
+            for p, o, k, r in zip(part.tolist(), origin.tolist(), kind_name.tolist(), rounded)
+        ],
+        dtype=object,
+    )
+    hashed = pd.util.hash_array(identity)
+    return (hashed >> np.uint64(33)).astype(np.int64)
 
 
 def orders_table(

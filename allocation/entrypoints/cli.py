@@ -206,8 +206,73 @@ def generate(
     Console().print(f"wrote snapshot to {out}: {sizes}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn every outcome into an exit code; never a bare traceback."""
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="database URL (default: $PARTS_PRIORITY_DB, else sqlite:///parts-priority.db)",
+    ),
+]
+
+
+@app.command()
+def load(
+    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    db: DbOption = None,
+    replace: Annotated[
+        bool, typer.Option(help="replace a database that already holds a load")
+    ] = False,
+) -> None:
+    """Load master data, supply and open orders into the service's database, with a plan."""
+    from allocation.service.server import load_database
+
+    summary = load_database(snapshot, db, replace)
+    Console().print(
+        f"loaded {summary.parts:,} parts ({summary.part_groups:,} groups), "
+        f"{summary.depots:,} depots, {summary.customers:,} customers, {summary.orders:,} "
+        f"open orders: {summary.units_allocated:,} units allocated, "
+        f"{summary.units_backordered:,} backordered"
+    )
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
+    token_file: Annotated[
+        Path | None, typer.Option(help="file with the accepted bearer tokens, one per line")
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option(help="accept requests without a token (local use only)")
+    ] = False,
+    max_body: Annotated[int, typer.Option(min=1024, help="largest request body, bytes")] = (
+        1_048_576
+    ),
+    max_lines: Annotated[int, typer.Option(min=1, help="most lines in one batch")] = 1_000,
+) -> None:
+    """Run the HTTP service (OpenAPI docs at /docs); the token comes from
+    $PARTS_PRIORITY_TOKEN or --token-file."""
+    from allocation.service.server import serve_forever, settings_for_serve
+
+    settings, env = settings_for_serve(db, token_file, no_auth, max_body, max_lines)
+    if settings.no_auth:
+        _err.print("warning: --no-auth: any local process can change allocations")
+    serve_forever(settings, env, host, port, workers)
+
+
+def main(
+    argv: list[str] | None = None,
+    input_errors: tuple[type[Exception], ...] = (),
+    other_errors: tuple[type[Exception], ...] = (),
+) -> int:
+    """Run the CLI and turn every outcome into an exit code; never a bare traceback.
+
+    Packages that mount commands on :data:`app` name their own exception bases:
+    ``input_errors`` exit 2 (the user's input is wrong), ``other_errors`` exit 1, both with
+    their message and no traceback.
+    """
     try:
         app(args=argv, standalone_mode=False)
     except Exit as exc:
@@ -228,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
         _print_error("error", str(exc))
         return EXIT_INPUT
     except AllocationError as exc:
+        _print_error("error", str(exc))
+        return EXIT_UNEXPECTED
+    except input_errors as exc:
+        _print_error("error", str(exc))
+        return EXIT_INPUT
+    except other_errors as exc:
         _print_error("error", str(exc))
         return EXIT_UNEXPECTED
     except KeyboardInterrupt:

@@ -1,0 +1,169 @@
+"""Database engines and transactions: a SQLite file by default, PostgreSQL by URL.
+
+Writes must never interleave in a way that lets two requests promise the same unit, so a
+write transaction is exclusive for the part groups it touches:
+
+- SQLite: WAL journal, ``synchronous=FULL`` (a committed ledger entry survives a power cut),
+  and ``BEGIN IMMEDIATE`` for every write, which takes the database's single write lock before
+  the first read: the state a writer plans from cannot change under it.
+- PostgreSQL: ``READ COMMITTED`` with the rows of ``part_groups`` locked ``FOR UPDATE`` in
+  sorted order (see :func:`lock_groups`); every statement after the lock sees what earlier
+  writers committed. Deadlocks and serialization failures are retried by :func:`run_write`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, exc, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from allocation.adapters.store import schema
+from allocation.errors import InputError
+
+__all__ = [
+    "DEFAULT_URL",
+    "RETRYABLE_SQLSTATES",
+    "StoreBusyError",
+    "is_sqlite",
+    "lock_groups",
+    "make_engine",
+    "resolve_url",
+    "run_read",
+    "run_write",
+]
+
+DEFAULT_URL = "sqlite:///parts-priority.db"
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+T = TypeVar("T")
+
+
+class StoreBusyError(InputError):
+    """The database stayed locked or kept failing over for longer than the retry budget."""
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL given, else ``PARTS_PRIORITY_DB``, else a SQLite file in the working folder.
+
+    ``postgresql://`` URLs use the psycopg 3 driver.
+    """
+    chosen = url or os.environ.get("PARTS_PRIORITY_DB") or DEFAULT_URL
+    try:
+        parsed = make_url(chosen)
+    except exc.ArgumentError:
+        raise InputError(f"database URL {chosen!r} is not a URL (e.g. {DEFAULT_URL})") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InputError(f"database URL {chosen!r}: only sqlite and postgresql are supported")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str | None = None, pool_size: int = 8) -> Engine:
+    """An engine for the URL with the pragmas or pool settings the ledger relies on."""
+    resolved = resolve_url(url)
+    if make_url(resolved).get_backend_name() == "sqlite":
+        engine = create_engine(
+            resolved,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(resolved, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # pysqlite's own BEGIN would be deferred and come too late; we emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def lock_groups(connection: Connection, group_keys: Iterable[str]) -> dict[str, int]:
+    """Lock part groups for this transaction, in sorted order; their versions by key.
+
+    On SQLite the transaction already holds the write lock; on PostgreSQL the rows are
+    locked ``FOR UPDATE``, always in the same order, so two writers never wait on each
+    other in a cycle.
+    """
+    keys = sorted(set(group_keys))
+    if not keys:
+        return {}
+    table = schema.part_groups
+    query = (
+        select(table.c.group_key, table.c.version)
+        .where(table.c.group_key.in_(keys))
+        .order_by(table.c.group_key)
+        .with_for_update()
+    )
+    return {str(k): int(v) for k, v in connection.execute(query).all()}
+
+
+def run_write(
+    engine: Engine, work: Callable[[Connection], T], attempts: int = 8, budget_s: float = 60.0
+) -> T:
+    """Run ``work`` in one write transaction; retry deadlocks, serialization failures and
+    unique-key races (each retry sees what the winner committed).
+
+    Raises
+    ------
+    StoreBusyError
+        When every attempt failed for one of those reasons.
+    """
+    deadline = time.monotonic() + budget_s
+    last: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            with engine.connect() as connection:
+                connection.execution_options(write=True)
+                with connection.begin():
+                    return work(connection)
+        except exc.IntegrityError as error:
+            last = error
+        except exc.OperationalError as error:
+            if not _retryable(error):
+                raise
+            last = error
+        if time.monotonic() > deadline:
+            break
+        time.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise StoreBusyError(f"the database stayed busy; try again ({last})")
+
+
+def run_read(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` in one read transaction (a consistent snapshot on both databases)."""
+    with engine.connect() as connection:
+        if not is_sqlite(engine):
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            return work(connection)
+
+
+def _retryable(error: exc.OperationalError) -> bool:
+    code = getattr(error.orig, "sqlstate", None)
+    if code in RETRYABLE_SQLSTATES:
+        return True
+    text = str(error.orig).lower()
+    return "database is locked" in text or "deadlock" in text

@@ -1,0 +1,157 @@
+"""Master data in and out of the database: a snapshot's tables written whole, read back whole.
+
+Loading replaces everything: master data, supply, orders, the ledger and idempotency keys,
+in one transaction, so a failed load leaves the previous state untouched. Reading gives the
+frames the engine's context is built from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.snapshot import Snapshot
+from allocation.adapters.store import schema
+
+__all__ = ["MasterData", "master_version", "read_master", "write_master"]
+
+_CLEAR_ORDER = (
+    schema.idempotency,
+    schema.ledger,
+    schema.orders,
+    schema.supply_options,
+    schema.inbound,
+    schema.stock,
+    schema.lanes,
+    schema.suppliers,
+    schema.depots,
+    schema.parts,
+    schema.part_groups,
+    schema.contracts,
+    schema.customers,
+)
+
+
+@dataclass(frozen=True)
+class MasterData:
+    """The tables that stay put between loads, as DataFrames typed like a snapshot's."""
+
+    version: str
+    customers: pd.DataFrame
+    contracts: pd.DataFrame
+    parts: pd.DataFrame
+    depots: pd.DataFrame
+    lanes: pd.DataFrame
+    suppliers: list[str]
+    group_of: dict[str, str]
+
+
+def master_version(connection: Connection) -> str | None:
+    """The id of the last load (None: nothing loaded yet)."""
+    row = connection.execute(
+        select(schema.meta.c.value).where(schema.meta.c.key == "master_version")
+    ).first()
+    return None if row is None else str(row[0])
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    out = frame[columns].astype(object).where(frame[columns].notna(), None)
+    return [
+        {str(c): (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for c, v in row.items()}
+        for row in out.to_dict(orient="records")
+    ]
+
+
+def write_master(connection: Connection, snapshot: Snapshot, group_of: Mapping[str, str]) -> str:
+    """Replace every table with the snapshot's master data and supply; no orders yet.
+
+    ``group_of`` maps every part to its part group's key. Returns the new master version.
+    """
+    for table in _CLEAR_ORDER:
+        connection.execute(delete(table))
+    connection.execute(delete(schema.meta))
+    customers = snapshot.customers
+    if len(customers):
+        connection.execute(insert(schema.customers), _records(customers, list(customers.columns)))
+    contracts = snapshot.contracts.copy()
+    for column in ("purchase_date", "activation_date"):
+        contracts[column] = [
+            None if pd.isna(v) else pd.Timestamp(v).date() for v in contracts[column]
+        ]
+    if len(contracts):
+        connection.execute(insert(schema.contracts), _records(contracts, list(contracts.columns)))
+    groups = sorted(set(group_of.values()))
+    if groups:
+        connection.execute(insert(schema.part_groups), [{"group_key": g} for g in groups])
+    parts = snapshot.parts.assign(group_key=snapshot.parts["part_number"].map(group_of))
+    if len(parts):
+        connection.execute(insert(schema.parts), _records(parts, list(parts.columns)))
+    for table, frame in (
+        (schema.depots, snapshot.depots),
+        (schema.lanes, snapshot.lanes),
+        (schema.stock, snapshot.stock),
+        (schema.inbound, snapshot.inbound),
+    ):
+        if len(frame):
+            connection.execute(insert(table), _records(frame, list(frame.columns)))
+    suppliers = sorted(set(snapshot.supply_options["supplier_id"]))
+    if suppliers:
+        connection.execute(insert(schema.suppliers), [{"supplier_id": s} for s in suppliers])
+    options = snapshot.supply_options
+    if len(options):
+        connection.execute(insert(schema.supply_options), _records(options, list(options.columns)))
+    version = uuid.uuid4().hex
+    connection.execute(insert(schema.meta), [{"key": "master_version", "value": version}])
+    return version
+
+
+def read_master(connection: Connection) -> MasterData | None:
+    """The master data of the last load, or None when nothing was loaded."""
+    version = master_version(connection)
+    if version is None:
+        return None
+
+    def frame(table: Any, columns: list[str]) -> pd.DataFrame:
+        rows = connection.execute(select(*(table.c[c] for c in columns))).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+    customers = frame(
+        schema.customers,
+        [
+            "customer_id",
+            "name",
+            "country",
+            "installed_base_pcs",
+            "installed_base_printers",
+            "has_it_helpdesk",
+        ],
+    )
+    contracts = frame(
+        schema.contracts,
+        ["contract_id", "customer_id", "sku", "purchase_date", "activation_date"],
+    )
+    parts = frame(
+        schema.parts, ["part_number", "description", "unit_cost", "substitutes", "group_key"]
+    )
+    depots = frame(schema.depots, ["depot_id", "country"])
+    lanes = frame(schema.lanes, ["origin", "destination", "transit_hours", "cost_per_unit"])
+    suppliers = [str(s) for (s,) in connection.execute(select(schema.suppliers.c.supplier_id))]
+    group_of = dict(zip(parts["part_number"], parts["group_key"], strict=True))
+    return MasterData(
+        version=version,
+        customers=customers.astype(
+            {"installed_base_pcs": "int64", "installed_base_printers": "int64"}
+        ),
+        contracts=contracts,
+        parts=parts.drop(columns=["group_key"]).astype({"unit_cost": "float64"}),
+        depots=depots,
+        lanes=lanes.astype({"transit_hours": "float64", "cost_per_unit": "float64"}),
+        suppliers=suppliers,
+        group_of=group_of,
+    )

@@ -1,0 +1,210 @@
+"""The database tables of the service, as SQLAlchemy Core tables.
+
+Master data (customers, contracts, parts, depots, lanes, suppliers) changes only when a
+snapshot is loaded. Supply (stock, inbound receipts, supply options) and orders change with
+every request. Promises of units to orders are never stored as balances that can be
+overwritten: they live in the append-only ``ledger`` (allocate, release, consume), and a
+balance is the sum of its entries.
+
+Every write that touches supply, orders or promises of a part group first locks that group's
+row in ``part_groups``; the groups of one request are locked in sorted order. Times are naive
+UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "contracts",
+    "customers",
+    "depots",
+    "idempotency",
+    "inbound",
+    "lanes",
+    "ledger",
+    "meta",
+    "metadata",
+    "orders",
+    "part_groups",
+    "parts",
+    "stock",
+    "suppliers",
+    "supply_options",
+]
+
+metadata = MetaData()
+
+ID = 64  # longest id accepted anywhere
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(ID), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(ID), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("installed_base_pcs", Integer, nullable=False),
+    Column("installed_base_printers", Integer, nullable=False),
+    Column("has_it_helpdesk", Boolean, nullable=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("contract_id", String(ID), primary_key=True),
+    Column("customer_id", String(ID), ForeignKey("customers.customer_id"), nullable=False),
+    Column("sku", String(16), nullable=False),
+    Column("purchase_date", Date, nullable=False),
+    Column("activation_date", Date, nullable=True),
+)
+
+part_groups = Table(
+    "part_groups",
+    metadata,
+    Column("group_key", String(ID), primary_key=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+
+parts = Table(
+    "parts",
+    metadata,
+    Column("part_number", String(ID), primary_key=True),
+    Column("description", Text, nullable=True),
+    Column("unit_cost", Float, nullable=False),
+    Column("substitutes", Text, nullable=True),
+    Column("group_key", String(ID), ForeignKey("part_groups.group_key"), nullable=False),
+    Index("ix_parts_group", "group_key"),
+)
+
+depots = Table(
+    "depots",
+    metadata,
+    Column("depot_id", String(ID), primary_key=True),
+    Column("country", String(2), nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("supplier_id", String(ID), primary_key=True),
+)
+
+lanes = Table(
+    "lanes",
+    metadata,
+    Column("origin", String(ID), primary_key=True),
+    Column("destination", String(ID), primary_key=True),
+    Column("transit_hours", Float, nullable=False),
+    Column("cost_per_unit", Float, nullable=False),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("part_number", String(ID), ForeignKey("parts.part_number"), primary_key=True),
+    Column("depot_id", String(ID), ForeignKey("depots.depot_id"), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    CheckConstraint("on_hand >= 0", name="ck_stock_on_hand"),
+)
+
+inbound = Table(
+    "inbound",
+    metadata,
+    Column("inbound_id", Integer, primary_key=True, autoincrement=True),
+    Column("part_number", String(ID), ForeignKey("parts.part_number"), nullable=False),
+    Column("depot_id", String(ID), ForeignKey("depots.depot_id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("eta", DateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_inbound_quantity"),
+    Index("ix_inbound_part", "part_number"),
+)
+
+supply_options = Table(
+    "supply_options",
+    metadata,
+    Column("part_number", String(ID), ForeignKey("parts.part_number"), primary_key=True),
+    Column("source", String(16), primary_key=True),
+    Column("supplier_id", String(ID), ForeignKey("suppliers.supplier_id"), primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    Column("lead_time_hours", Float, nullable=False),
+    Column("unit_cost", Float, nullable=False),
+    Column("success_probability", Float, nullable=True),
+    CheckConstraint("capacity >= 0", name="ck_options_capacity"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(ID), primary_key=True),
+    Column("customer_id", String(ID), ForeignKey("customers.customer_id"), nullable=False),
+    Column("part_number", String(ID), ForeignKey("parts.part_number"), nullable=False),
+    Column("group_key", String(ID), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("product_type", String(ID), nullable=False),
+    Column("warranty_valid", Boolean, nullable=False),
+    Column("ship_to_country", String(2), nullable=True),
+    Column("country", String(2), nullable=False),
+    Column("priority_class", String(32), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("backorder_quantity", Integer, nullable=False, server_default="0"),
+    Column("backorder_reason", Text, nullable=True),
+    Column("client_id", String(ID), nullable=True),
+    CheckConstraint("quantity > 0", name="ck_orders_quantity"),
+    Index("ix_orders_group_status", "group_key", "status"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("group_key", String(ID), nullable=False),
+    Column("order_id", String(ID), ForeignKey("orders.order_id"), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("part_number", String(ID), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("origin", String(ID), nullable=False),
+    Column("supply_key", String(160), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("eta", DateTime, nullable=True),
+    Column("cost", Float, nullable=False, server_default="0"),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_ledger_quantity"),
+    CheckConstraint("event IN ('allocate', 'release', 'consume')", name="ck_ledger_event"),
+    Index("ix_ledger_group", "group_key"),
+    Index("ix_ledger_order", "order_id"),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("client_id", String(ID), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)

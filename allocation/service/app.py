@@ -1,0 +1,143 @@
+"""The FastAPI application factory (nothing is built at import time).
+
+``create_app(settings)`` wires the routes, the body limit, the problem+json error handlers
+and one database engine; ``app_from_env()`` is what ``uvicorn`` workers call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
+
+from allocation.adapters.store.database import StoreBusyError, make_engine
+from allocation.service.idempotency import InFlight
+from allocation.service.limits import BodyLimit
+from allocation.service.planning import WorldCache
+from allocation.service.problems import (
+    FieldError,
+    ServiceError,
+    UnavailableError,
+    install_handlers,
+    problem_response,
+)
+from allocation.service.routes import Runtime, router
+from allocation.service.settings import ServiceSettings
+
+__all__ = ["app_from_env", "create_app"]
+
+_log = logging.getLogger("parts_priority.service")
+
+DESCRIPTION = """\
+Order systems post repair orders and stock movements and read back allocations with ETAs
+and reasons. Priority Management customers are served first, except where their contract
+excludes parts priority.
+
+Every route but `/health` needs `Authorization: Bearer <token>`. Every write needs an
+`Idempotency-Key` header: the same key and body replay the first answer, the same key with
+another body is a 422, a retry while the first runs is a 409. Errors are
+`application/problem+json` and name the field at fault in `errors[].field`.
+"""
+
+
+class ProblemField(BaseModel):
+    """One field at fault."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemField] = Field(default_factory=list)
+
+
+def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
+    """A service instance over a migrated and loaded database."""
+    app = FastAPI(
+        title="Parts Priority",
+        version="0.1.0",
+        description=DESCRIPTION,
+    )
+    app.state.settings = settings
+    app.state.runtime = Runtime(
+        engine=engine or make_engine(settings.database_url),
+        worlds=WorldCache(),
+        inflight=InFlight(),
+    )
+    install_handlers(app)
+    app.add_exception_handler(StoreBusyError, _busy)
+    app.add_exception_handler(sa_exc.OperationalError, _busy)
+    app.add_exception_handler(sa_exc.InterfaceError, _busy)
+    app.add_exception_handler(Exception, _unexpected)
+    app.include_router(router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _document_problems(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app configured from ``PARTS_PRIORITY_*`` environment variables."""
+    return create_app(ServiceSettings.from_env())
+
+
+def _busy(request: Request, error: Exception) -> JSONResponse:
+    problem = UnavailableError(
+        "the database is busy or unreachable; retry",
+        [FieldError("database", type(error).__name__)],
+        headers={"Retry-After": "1"},
+    )
+    return problem_response(problem, request.url.path)
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    _log.exception("unexpected error on %s %s", request.method, request.url.path)
+    problem = ServiceError(f"unexpected {type(error).__name__}")
+    problem.status, problem.title, problem.slug = 500, "Internal error", "internal"
+    return problem_response(problem, request.url.path)
+
+
+def _document_problems(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        nested = defs.pop("$defs", {})
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(nested)
+        components["Problem"] = defs
+        # FastAPI documents its own 422 as application/json; ours is problem+json.
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if "422" in responses:
+                    responses["422"] = {
+                        "description": "a field is wrong (named in errors[].field)",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}
+                            }
+                        },
+                    }
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

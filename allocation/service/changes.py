@@ -1,0 +1,192 @@
+"""Use cases that change orders and supply: cancel, ship, receipts, adjustments, inbound,
+supply options. Each locks the part groups it touches, changes the rows, and re-plans those
+groups so that waiting ``parts_priority`` orders get freed or new units first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.store import ledger, schema
+from allocation.adapters.store.database import lock_groups
+from allocation.adapters.store.supply import (
+    NegativeStockError,
+    add_inbound,
+    change_stock,
+    consume_supply,
+    replace_options,
+)
+from allocation.service.answers import order_answers, supply_states
+from allocation.service.models import (
+    AdjustmentLine,
+    InboundLine,
+    OrderAnswer,
+    ReceiptLine,
+    StockAnswer,
+    SupplyOptionIn,
+)
+from allocation.service.planning import World, replan_groups
+from allocation.service.problems import ConflictError, FieldError, NotFoundError, UnprocessableError
+
+__all__ = [
+    "add_receipts",
+    "adjust_stock",
+    "cancel_order",
+    "schedule_inbound",
+    "set_supply_options",
+    "ship_order",
+]
+
+
+def _locked_open_order(connection: Connection, order_id: str) -> str:
+    o = schema.orders
+    row = connection.execute(select(o.c.group_key).where(o.c.order_id == order_id)).first()
+    if row is None:
+        raise NotFoundError(
+            f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
+        )
+    group_key = str(row[0])
+    lock_groups(connection, [group_key])
+    status = connection.execute(select(o.c.status).where(o.c.order_id == order_id)).scalar_one()
+    if status != "open":
+        raise ConflictError(
+            f"order {order_id!r} is already {status}",
+            [FieldError("path.order_id", f"order is {status}")],
+            order_id=order_id,
+        )
+    return group_key
+
+
+def _close(connection: Connection, order_id: str, status: str) -> None:
+    o = schema.orders
+    connection.execute(
+        update(o)
+        .where(o.c.order_id == order_id)
+        .values(status=status, backorder_quantity=0, backorder_reason=None)
+    )
+
+
+def cancel_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
+    """Cancel an open order; its units go back to the plan (to the orders that rank first)."""
+    group_key = _locked_open_order(connection, order_id)
+    _close(connection, order_id, "cancelled")
+    replan_groups(connection, world, [group_key], now)
+    return order_answers(connection, [order_id])[order_id]
+
+
+def ship_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
+    """Ship what an open order holds: its promises are consumed and the units leave supply."""
+    group_key = _locked_open_order(connection, order_id)
+    holdings = ledger.held_by_orders(connection, [order_id])
+    if not holdings:
+        raise ConflictError(
+            f"order {order_id!r} holds no units to ship",
+            [FieldError("path.order_id", "no units allocated")],
+            order_id=order_id,
+        )
+    ledger.record(connection, group_key, [("consume", h) for h in holdings], now)
+    for h in holdings:
+        consume_supply(connection, h.part_number, h.supply_key, h.quantity)
+    _close(connection, order_id, "shipped")
+    replan_groups(connection, world, [group_key], now)
+    return order_answers(connection, [order_id])[order_id]
+
+
+def _check_ids(world: World, lines: Iterable[tuple[int, str, str | None]], what: str) -> None:
+    problems = []
+    for i, part, depot in lines:
+        if part not in world.group_of:
+            problems.append(FieldError(f"body.{what}[{i}].part_number", f"unknown part {part!r}"))
+        if depot is not None and depot not in world.depots:
+            problems.append(FieldError(f"body.{what}[{i}].depot_id", f"unknown depot {depot!r}"))
+    if problems:
+        raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
+
+
+def _replanned(connection: Connection, world: World, now: datetime, parts: set[str]) -> StockAnswer:
+    groups = {world.group_of[p] for p in parts}
+    changed = replan_groups(connection, world, groups, now)
+    answers = order_answers(connection, sorted(changed))
+    group_parts = [p for g in sorted(groups) for p in world.parts_of.get(g, [])]
+    return StockAnswer(
+        supply=supply_states(connection, group_parts),
+        replanned_orders=[answers[i] for i in sorted(answers)],
+    )
+
+
+def add_receipts(
+    connection: Connection, world: World, now: datetime, lines: list[ReceiptLine]
+) -> StockAnswer:
+    """Units arrived at depots."""
+    _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
+    parts = {x.part_number for x in lines}
+    lock_groups(connection, {world.group_of[p] for p in parts})
+    for x in lines:
+        change_stock(connection, x.part_number, x.depot_id, x.quantity)
+    return _replanned(connection, world, now, parts)
+
+
+def adjust_stock(
+    connection: Connection, world: World, now: datetime, lines: list[AdjustmentLine]
+) -> StockAnswer:
+    """Corrections of units on hand; none may leave a negative count."""
+    _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
+    parts = {x.part_number for x in lines}
+    lock_groups(connection, {world.group_of[p] for p in parts})
+    for i, x in enumerate(lines):
+        try:
+            change_stock(connection, x.part_number, x.depot_id, x.delta)
+        except NegativeStockError as error:
+            raise ConflictError(
+                str(error), [FieldError(f"body.lines[{i}].delta", str(error))]
+            ) from None
+    return _replanned(connection, world, now, parts)
+
+
+def schedule_inbound(
+    connection: Connection, world: World, now: datetime, lines: list[InboundLine]
+) -> StockAnswer:
+    """Scheduled receipts: usable (by ETA) from now on."""
+    _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
+    parts = {x.part_number for x in lines}
+    lock_groups(connection, {world.group_of[p] for p in parts})
+    for x in lines:
+        add_inbound(connection, x.part_number, x.depot_id, x.quantity, x.eta)
+    return _replanned(connection, world, now, parts)
+
+
+def set_supply_options(
+    connection: Connection, world: World, now: datetime, options: list[SupplyOptionIn]
+) -> StockAnswer:
+    """Every part named gets exactly the options listed for it."""
+    _check_ids(world, ((i, x.part_number, None) for i, x in enumerate(options)), "options")
+    problems = []
+    seen: set[tuple[str, str, str]] = set()
+    for i, x in enumerate(options):
+        if x.supplier_id not in world.suppliers:
+            problems.append(
+                FieldError(
+                    f"body.options[{i}].supplier_id",
+                    f"unknown supplier {x.supplier_id!r} "
+                    f"(known: {', '.join(sorted(world.suppliers))})",
+                )
+            )
+        key = (x.part_number, x.source, x.supplier_id)
+        if key in seen:
+            problems.append(FieldError(f"body.options[{i}]", f"{key} is listed twice"))
+        seen.add(key)
+    if problems:
+        raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
+    parts = {x.part_number for x in options}
+    lock_groups(connection, {world.group_of[p] for p in parts})
+    for part in sorted(parts):
+        replace_options(
+            connection,
+            part,
+            [x.model_dump() for x in options if x.part_number == part],
+        )
+    return _replanned(connection, world, now, parts)

@@ -1,0 +1,133 @@
+"""The order intake use case: validate, decide entitlement, store, re-plan, answer.
+
+All order lines of a request are accepted together or not at all. Each line's priority
+class comes from the entitlement engine (:func:`allocation.domain.entitlement.decide_entitlement`)
+and its allocation from re-planning its part group with the allocation engine.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.store import schema
+from allocation.adapters.store.database import lock_groups
+from allocation.domain.entitlement import decide_entitlement
+from allocation.domain.model import OrderLine
+from allocation.service.answers import order_answers
+from allocation.service.models import OrderAnswer, OrderIn
+from allocation.service.planning import World, replan_groups
+from allocation.service.problems import ConflictError, FieldError, UnprocessableError
+
+__all__ = ["create_orders"]
+
+
+def _check(world: World, orders: list[OrderIn], batch: bool) -> None:
+    problems: list[FieldError] = []
+    seen: dict[str, int] = {}
+    for i, order in enumerate(orders):
+        where = f"body.orders[{i}]" if batch else "body"
+        if order.order_id in seen:
+            problems.append(
+                FieldError(
+                    f"{where}.order_id",
+                    f"order {order.order_id!r} appears twice "
+                    f"(also at orders[{seen[order.order_id]}])",
+                )
+            )
+        seen.setdefault(order.order_id, i)
+        if order.customer_id not in world.customers:
+            problems.append(
+                FieldError(f"{where}.customer_id", f"unknown customer {order.customer_id!r}")
+            )
+        if order.part_number not in world.group_of:
+            problems.append(
+                FieldError(f"{where}.part_number", f"unknown part {order.part_number!r}")
+            )
+    if problems:
+        raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
+
+
+def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, Any]:
+    created = order.created_at or now
+    line = OrderLine(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        part_number=order.part_number,
+        quantity=order.quantity,
+        created_at=created,
+        product_type=order.product_type.strip().lower().replace(" ", "_").replace("-", "_"),
+        warranty_valid=order.warranty_valid,
+        ship_to_country=order.ship_to_country,
+    )
+    customer = world.customers[order.customer_id]
+    decision = decide_entitlement(
+        line,
+        customer,
+        world.contracts.get(customer.customer_id, []),
+        policy=world.entitlement_policy,
+    )
+    return {
+        "order_id": line.order_id,
+        "customer_id": line.customer_id,
+        "part_number": line.part_number,
+        "group_key": world.group_of[line.part_number],
+        "quantity": line.quantity,
+        "created_at": created,
+        "product_type": line.product_type,
+        "warranty_valid": line.warranty_valid,
+        "ship_to_country": line.ship_to_country,
+        "country": decision.country,
+        "priority_class": decision.priority_class.value,
+        "tier": decision.tier.value,
+        "reasons": json.dumps(decision.reasons),
+        "status": "open",
+        "backorder_quantity": 0,
+        "backorder_reason": None,
+        "client_id": client,
+    }
+
+
+def create_orders(
+    connection: Connection,
+    world: World,
+    now: datetime,
+    orders: list[OrderIn],
+    client: str,
+    batch: bool = False,
+) -> list[OrderAnswer]:
+    """Store new order lines and re-plan their part groups; the answers, in posted order.
+
+    Raises
+    ------
+    UnprocessableError
+        Unknown customers or parts, or an order id twice in the batch (every problem named).
+    ConflictError
+        An order id that already exists (the first one is named).
+    """
+    _check(world, orders, batch)
+    groups = {world.group_of[o.part_number] for o in orders}
+    lock_groups(connection, groups)
+    ids = [o.order_id for o in orders]
+    o = schema.orders
+    existing = sorted(
+        str(i) for (i,) in connection.execute(select(o.c.order_id).where(o.c.order_id.in_(ids)))
+    )
+    if existing:
+        first = existing[0]
+        index = ids.index(first)
+        field = f"body.orders[{index}].order_id" if batch else "body.order_id"
+        raise ConflictError(
+            f"order {first!r} already exists",
+            [FieldError(field, f"order {first!r} already exists")],
+            order_id=first,
+            location=f"/orders/{first}",
+        )
+    connection.execute(insert(o), [_row(world, order, now, client) for order in orders])
+    replan_groups(connection, world, groups, now)
+    answers = order_answers(connection, ids)
+    return [answers[i] for i in ids]

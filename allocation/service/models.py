@@ -1,0 +1,266 @@
+"""Request and response bodies of the HTTP API (pydantic, at the boundary only).
+
+Quantities are strict integers (``3``, not ``"3"`` or ``3.5``) between 1 and a billion;
+floats must be finite; countries may be ISO codes, English or the data sheet's Chinese names
+and come out as ISO alpha-2; times with a zone are converted to UTC, times without one are
+taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from allocation.adapters.tables import MAX_QUANTITY
+from allocation.domain.countries import normalize_country
+from allocation.errors import UnknownCountryError
+from allocation.service.clock import to_utc_naive
+
+__all__ = [
+    "AdjustmentBatch",
+    "AdjustmentLine",
+    "AllocationLine",
+    "Backorder",
+    "Explanation",
+    "Health",
+    "InboundBatch",
+    "InboundLine",
+    "OrderAnswer",
+    "OrderBatch",
+    "OrderBatchAnswer",
+    "OrderIn",
+    "PartAllocations",
+    "PlanPage",
+    "ReceiptBatch",
+    "ReceiptLine",
+    "StockAnswer",
+    "SupplyAnswer",
+    "SupplyOptionIn",
+    "SupplyOptions",
+    "SupplyState",
+]
+
+_EARLIEST = datetime(1970, 1, 1)
+_LATEST = datetime(2200, 1, 1)
+
+
+def _moment(value: datetime) -> datetime:
+    moment = to_utc_naive(value)
+    if not _EARLIEST <= moment < _LATEST:
+        raise ValueError("must be between 1970-01-01 and 2200-01-01")
+    return moment
+
+
+def _country(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalize_country(value)
+    except UnknownCountryError as error:
+        raise ValueError(str(error)) from None
+
+
+OrderId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$"),
+]
+Ident = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f/]+$")
+]
+Quantity = Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+Moment = Annotated[datetime, AfterValidator(_moment)]
+Country = Annotated[str | None, AfterValidator(_country)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderIn(_Body):
+    """A repair order line: a customer needs units of a part for a failed unit."""
+
+    order_id: OrderId = Field(description="unique id of the order line")
+    customer_id: Ident = Field(description="a loaded customer")
+    part_number: Ident = Field(description="a loaded part")
+    quantity: Quantity = Field(description="units needed")
+    created_at: Moment | None = Field(
+        default=None, description="when the unit went down; now when omitted"
+    )
+    product_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="desktop, notebook, workstation, retail_pos, thin_client, tablet, "
+        "business_printer (anything else is not covered)"
+    )
+    warranty_valid: bool = Field(strict=True, description="the unit has a valid warranty")
+    ship_to_country: Country = Field(
+        default=None, description="where the unit is; the customer's country when omitted"
+    )
+
+
+class OrderBatch(_Body):
+    """Several order lines, accepted or refused together."""
+
+    orders: list[OrderIn] = Field(min_length=1)
+
+
+class ReceiptLine(_Body):
+    """Units arrived at a depot."""
+
+    part_number: Ident
+    depot_id: Ident
+    quantity: Quantity
+
+
+class ReceiptBatch(_Body):
+    """Stock receipts."""
+
+    lines: list[ReceiptLine] = Field(min_length=1)
+
+
+class AdjustmentLine(_Body):
+    """A correction of the units on hand (a count, a loss, a find)."""
+
+    part_number: Ident
+    depot_id: Ident
+    delta: Annotated[int, Field(strict=True, ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class AdjustmentBatch(_Body):
+    """Stock adjustments."""
+
+    lines: list[AdjustmentLine] = Field(min_length=1)
+
+
+class InboundLine(_Body):
+    """A scheduled receipt: units landing at a depot at ``eta``."""
+
+    part_number: Ident
+    depot_id: Ident
+    quantity: Quantity
+    eta: Moment
+
+
+class InboundBatch(_Body):
+    """Scheduled receipts."""
+
+    lines: list[InboundLine] = Field(min_length=1)
+
+
+class SupplyOptionIn(_Body):
+    """An expedite or broker source of a part."""
+
+    part_number: Ident
+    source: Literal["expedite", "broker"]
+    supplier_id: Ident
+    capacity: Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)]
+    lead_time_hours: Annotated[Finite, Field(ge=0, le=1e5)]
+    unit_cost: Annotated[Finite, Field(ge=0, le=1e9)]
+    success_probability: Annotated[Finite, Field(ge=0, le=1)] | None = None
+
+
+class SupplyOptions(_Body):
+    """Supply options; every part named here gets exactly the options listed for it."""
+
+    options: list[SupplyOptionIn] = Field(min_length=1)
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+class AllocationLine(BaseModel):
+    """Units promised to (or shipped for) an order from one source."""
+
+    part_number: str
+    quantity: int
+    source: str = Field(description="stock, transfer, inbound, expedite or broker")
+    origin: str = Field(description="the depot, or the supplier for expedite and broker")
+    eta: datetime | None
+    cost: float
+
+
+class Backorder(BaseModel):
+    """What an order is still waiting for, and why."""
+
+    quantity: int
+    reason: str
+
+
+class OrderAnswer(BaseModel):
+    """An order with its priority class and what it holds or waits for."""
+
+    order_id: str
+    customer_id: str
+    part_number: str
+    quantity: int
+    status: Literal["open", "cancelled", "shipped"]
+    priority_class: str
+    tier: str
+    country: str
+    entitlement_reasons: list[str]
+    created_at: datetime
+    allocated_quantity: int
+    allocations: list[AllocationLine]
+    backorder: Backorder | None
+
+
+class OrderBatchAnswer(BaseModel):
+    """The orders of a batch, in the order they were posted."""
+
+    orders: list[OrderAnswer]
+
+
+class SupplyState(BaseModel):
+    """One supply of a part: units it has, units promised."""
+
+    part_number: str
+    supply: str
+    units: int
+    promised: int
+
+
+class StockAnswer(BaseModel):
+    """The supply a stock change touched and the orders whose promises changed."""
+
+    supply: list[SupplyState]
+    replanned_orders: list[OrderAnswer]
+
+
+class SupplyAnswer(StockAnswer):
+    """The same for supply options."""
+
+
+class Explanation(BaseModel):
+    """Why an order got what it got, in words."""
+
+    order_id: str
+    explanation: str
+
+
+class PartAllocations(BaseModel):
+    """Who holds which units of a part (its group), and what each supply has."""
+
+    part_number: str
+    part_group: str
+    supply: list[SupplyState]
+    orders: list[OrderAnswer] = Field(description="open orders of the part's group")
+
+
+class PlanPage(BaseModel):
+    """A page of open orders with what each holds or waits for."""
+
+    total: int
+    offset: int
+    limit: int
+    orders: list[OrderAnswer]
+
+
+class Health(BaseModel):
+    """Liveness and database reachability."""
+
+    status: Literal["ok", "unavailable"]
+    database: str
+    schema_revision: str | None
+    loaded: bool

@@ -1,0 +1,364 @@
+"""Re-planning one part group from the database with the engine, and writing the difference.
+
+The database is the truth: a write locks its part groups, reads each group's open orders and
+supply, asks the engine for the group's optimal plan (:func:`allocation.allocate.solve_problem`
+over the problem the engine builds), and appends to the ledger the releases and allocations
+that turn what orders hold into what the plan gives them. Part groups are independent, so a
+plan of one group is exactly the full plan restricted to it.
+
+What stays put between loads (parts, depots, lanes, customers, contracts) is turned into the
+engine's :class:`~allocation.engine.problem.Context` once per process and load
+(:class:`World`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.inputs import EntitlementInputs
+from allocation.adapters.snapshot import Snapshot
+from allocation.adapters.store import ledger, schema
+from allocation.adapters.store.master import MasterData, master_version, read_master
+from allocation.allocate import solve_problem
+from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.model import Contract, Customer
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine.frames import orders_table, sources_table
+from allocation.engine.plan import Plan
+from allocation.engine.problem import KINDS, Context, build_context, problem_from
+from allocation.errors import InputError
+
+__all__ = [
+    "NotLoadedError",
+    "World",
+    "WorldCache",
+    "build_world",
+    "holdings_of",
+    "plan_group",
+    "replan_groups",
+]
+
+_BASES = ("stock", "inbound", "expedite", "broker")
+
+
+class NotLoadedError(InputError):
+    """The database holds no master data yet: run ``parts-priority load`` first."""
+
+
+@dataclass(frozen=True)
+class World:
+    """Master data and the engine's context built from it (one per load and process)."""
+
+    version: str
+    context: Context
+    customers: dict[str, Customer]
+    contracts: dict[str, list[Contract]]
+    customers_frame: pd.DataFrame
+    group_of: dict[str, str]
+    parts_of: dict[str, list[str]]
+    depots: frozenset[str]
+    suppliers: frozenset[str]
+    entitlement_policy: EntitlementPolicy | None
+
+
+def _empty_orders() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": pd.Series([], dtype=object),
+            "customer_id": pd.Series([], dtype=object),
+            "part_number": pd.Series([], dtype=object),
+            "quantity": pd.Series([], dtype=np.int64),
+            "created_at": pd.Series([], dtype="datetime64[ns]"),
+            "product_type": pd.Series([], dtype=object),
+            "warranty_valid": pd.Series([], dtype=bool),
+            "ship_to_country": pd.Series([], dtype=object),
+        }
+    )
+
+
+def _supplier_frame(suppliers: Iterable[str]) -> pd.DataFrame:
+    names = sorted(suppliers)
+    return pd.DataFrame(
+        {
+            "part_number": pd.Series([""] * len(names), dtype=object),
+            "source": pd.Series(["expedite"] * len(names), dtype=object),
+            "supplier_id": pd.Series(names, dtype=object),
+            "capacity": np.zeros(len(names), dtype=np.int64),
+            "lead_time_hours": np.zeros(len(names)),
+            "unit_cost": np.zeros(len(names)),
+            "success_probability": np.ones(len(names)),
+        }
+    )
+
+
+def build_world(
+    master: MasterData,
+    policy: AllocationPolicy | None = None,
+    entitlement_policy: EntitlementPolicy | None = None,
+) -> World:
+    """The engine's context and the entitlement inputs of a load."""
+    inputs = EntitlementInputs(master.customers, master.contracts, _empty_orders())
+    snapshot = Snapshot(
+        entitlement=inputs,
+        parts=master.parts,
+        depots=master.depots,
+        stock=pd.DataFrame(),
+        inbound=pd.DataFrame(),
+        lanes=master.lanes,
+        supply_options=_supplier_frame(master.suppliers),
+        as_of=datetime(2000, 1, 1),
+    )
+    context = build_context(snapshot, policy or AllocationPolicy())
+    contracts: dict[str, list[Contract]] = defaultdict(list)
+    for contract in inputs.contract_objects():
+        contracts[contract.customer_id].append(contract)
+    return World(
+        version=master.version,
+        context=context,
+        customers=inputs.customer_objects(),
+        contracts=dict(contracts),
+        customers_frame=master.customers[["customer_id", "country"]].copy(),
+        group_of=dict(master.group_of),
+        parts_of=_parts_of(master.group_of),
+        depots=frozenset(master.depots["depot_id"]),
+        suppliers=frozenset(master.suppliers),
+        entitlement_policy=entitlement_policy,
+    )
+
+
+def _parts_of(group_of: dict[str, str]) -> dict[str, list[str]]:
+    parts_of: dict[str, list[str]] = defaultdict(list)
+    for part, group in sorted(group_of.items()):
+        parts_of[group].append(part)
+    return dict(parts_of)
+
+
+class WorldCache:
+    """One :class:`World` per process, rebuilt when another load happened."""
+
+    def __init__(
+        self,
+        policy: AllocationPolicy | None = None,
+        entitlement_policy: EntitlementPolicy | None = None,
+    ) -> None:
+        self._policy = policy
+        self._entitlement_policy = entitlement_policy
+        self._world: World | None = None
+        self._lock = threading.Lock()
+
+    def get(self, connection: Connection) -> World:
+        """The world of the database's current load."""
+        version = master_version(connection)
+        if version is None:
+            raise NotLoadedError(
+                "no master data loaded: run 'parts-priority load --snapshot DIR' first"
+            )
+        world = self._world
+        if world is not None and world.version == version:
+            return world
+        with self._lock:
+            if self._world is None or self._world.version != version:
+                master = read_master(connection)
+                assert master is not None
+                self._world = build_world(master, self._policy, self._entitlement_policy)
+            return self._world
+
+
+def _group_tables(
+    connection: Connection, parts: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    s, i, o = schema.stock, schema.inbound, schema.supply_options
+    stock_rows = connection.execute(
+        select(s.c.part_number, s.c.depot_id, s.c.on_hand).where(s.c.part_number.in_(parts))
+    ).all()
+    inbound_rows = connection.execute(
+        select(i.c.part_number, i.c.depot_id, i.c.quantity, i.c.eta)
+        .where(i.c.part_number.in_(parts))
+        .order_by(i.c.inbound_id)
+    ).all()
+    option_rows = connection.execute(
+        select(
+            o.c.part_number,
+            o.c.source,
+            o.c.supplier_id,
+            o.c.capacity,
+            o.c.lead_time_hours,
+            o.c.unit_cost,
+            o.c.success_probability,
+        ).where(o.c.part_number.in_(parts))
+    ).all()
+    stock = pd.DataFrame(
+        {
+            "part_number": pd.Series([r[0] for r in stock_rows], dtype=object),
+            "depot_id": pd.Series([r[1] for r in stock_rows], dtype=object),
+            "on_hand": np.array([r[2] for r in stock_rows], dtype=np.int64),
+        }
+    )
+    inbound = pd.DataFrame(
+        {
+            "part_number": pd.Series([r[0] for r in inbound_rows], dtype=object),
+            "depot_id": pd.Series([r[1] for r in inbound_rows], dtype=object),
+            "quantity": np.array([r[2] for r in inbound_rows], dtype=np.int64),
+            "eta": pd.Series([r[3] for r in inbound_rows], dtype="datetime64[ns]"),
+        }
+    )
+    options = pd.DataFrame(
+        {
+            "part_number": pd.Series([r[0] for r in option_rows], dtype=object),
+            "source": pd.Series([r[1] for r in option_rows], dtype=object),
+            "supplier_id": pd.Series([r[2] for r in option_rows], dtype=object),
+            "capacity": np.array([r[3] for r in option_rows], dtype=np.int64),
+            "lead_time_hours": np.array([r[4] for r in option_rows], dtype=np.float64),
+            "unit_cost": np.array([r[5] for r in option_rows], dtype=np.float64),
+            "success_probability": np.array(
+                [1.0 if r[6] is None else r[6] for r in option_rows], dtype=np.float64
+            ),
+        }
+    )
+    return stock, inbound, options
+
+
+def _open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    o = schema.orders
+    rows = connection.execute(
+        select(
+            o.c.order_id,
+            o.c.customer_id,
+            o.c.part_number,
+            o.c.quantity,
+            o.c.created_at,
+            o.c.ship_to_country,
+            o.c.priority_class,
+            o.c.tier,
+        )
+        .where(o.c.group_key == group_key, o.c.status == "open")
+        .order_by(o.c.order_id)
+    ).all()
+    orders = pd.DataFrame(
+        {
+            "order_id": pd.Series([r[0] for r in rows], dtype=object),
+            "customer_id": pd.Series([r[1] for r in rows], dtype=object),
+            "part_number": pd.Series([r[2] for r in rows], dtype=object),
+            "quantity": np.array([r[3] for r in rows], dtype=np.int64),
+            "created_at": pd.Series([r[4] for r in rows], dtype="datetime64[ns]"),
+            "ship_to_country": pd.Series([r[5] for r in rows], dtype=object),
+        }
+    )
+    decisions = pd.DataFrame(
+        {
+            "order_id": orders["order_id"],
+            "priority_class": pd.Series([r[6] for r in rows], dtype=object),
+            "tier": pd.Series([r[7] for r in rows], dtype=object),
+        }
+    )
+    return orders, decisions
+
+
+def plan_group(connection: Connection, world: World, group_key: str, now: datetime) -> Plan:
+    """The engine's optimal plan of one part group, from what the database holds now."""
+    return _plan(connection, world, group_key, world.parts_of.get(group_key, []), now)
+
+
+def _plan(
+    connection: Connection, world: World, group_key: str, parts: list[str], now: datetime
+) -> Plan:
+    context = replace(world.context, as_of=pd.Timestamp(now))
+    orders, decisions = _open_orders(connection, group_key)
+    stock, inbound, options = _group_tables(connection, parts)
+    table = orders_table(orders, world.customers_frame, decisions, context)
+    sources = sources_table(stock, inbound, options, context)
+    return solve_problem(problem_from(table, sources, context), "optimal")
+
+
+def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
+    """What each order holds in a plan, per supply, in the ledger's terms."""
+    problem = plan.problem
+    arcs, sources = problem.arcs, problem.sources
+    used = np.flatnonzero(plan.flow > 0)
+    order_ids = problem.orders["order_id"].to_numpy(dtype=object)
+    bases = sources["base"].to_numpy(dtype=np.int64)
+    origins = sources["origin"].to_numpy(dtype=object)
+    parts = sources["part_number"].to_numpy(dtype=object)
+    release = sources["release_at"].to_numpy()
+    as_of = problem.as_of
+    result: dict[ledger.HoldingKey, ledger.Holding] = {}
+    for a in used.tolist():
+        s = int(arcs.source[a])
+        base = _BASES[bases[s]]
+        released = pd.Timestamp(release[s]).to_pydatetime() if base == "inbound" else None
+        key = ledger.supply_key(base, str(origins[s]), released)
+        eta = (as_of + pd.Timedelta(hours=float(arcs.eta_hours[a]))).floor("s").to_pydatetime()
+        holding = ledger.Holding(
+            order_id=str(order_ids[arcs.order[a]]),
+            part_number=str(parts[s]),
+            source=KINDS[int(arcs.kind[a])].value,
+            origin=str(origins[s]),
+            supply_key=key,
+            quantity=int(plan.flow[a]),
+            eta=eta,
+            unit_cost=round(float(arcs.money[a]), 6),
+        )
+        if holding.key in result:
+            earlier = result[holding.key]
+            holding = replace(holding, quantity=holding.quantity + earlier.quantity)
+        result[holding.key] = holding
+    return result
+
+
+def replan_groups(
+    connection: Connection, world: World, group_keys: Iterable[str], now: datetime
+) -> set[str]:
+    """Re-plan locked part groups and write the ledger's difference; returns the orders whose
+    holdings changed.
+
+    The caller holds the groups' locks (:func:`allocation.adapters.store.database.lock_groups`).
+    Backorder quantities and reasons of every open order of the groups are brought up to date.
+    """
+    changed: set[str] = set()
+    for group_key in sorted(set(group_keys)):
+        plan = plan_group(connection, world, group_key, now)
+        target = holdings_of(plan)
+        current = ledger.balances(connection, group_key)
+        entries = ledger.delta_entries(current, target)
+        ledger.record(connection, group_key, entries, now)
+        changed.update(h.order_id for _, h in entries)
+        _write_backorders(connection, group_key, plan)
+        table = schema.part_groups
+        connection.execute(
+            update(table).where(table.c.group_key == group_key).values(version=table.c.version + 1)
+        )
+    return changed
+
+
+def _write_backorders(connection: Connection, group_key: str, plan: Plan) -> None:
+    unfilled = plan.unfilled
+    short = dict(
+        zip(
+            unfilled["order_id"].tolist(),
+            zip(unfilled["quantity"].tolist(), unfilled["reason"].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    o = schema.orders
+    rows = connection.execute(
+        select(o.c.order_id, o.c.backorder_quantity, o.c.backorder_reason).where(
+            o.c.group_key == group_key, o.c.status == "open"
+        )
+    ).all()
+    for order_id, quantity, reason in rows:
+        want_q, want_reason = short.get(order_id, (0, None))
+        if int(quantity) != int(want_q) or reason != want_reason:
+            connection.execute(
+                update(o)
+                .where(o.c.order_id == order_id)
+                .values(backorder_quantity=int(want_q), backorder_reason=want_reason)
+            )

@@ -1,0 +1,349 @@
+"""The HTTP routes: parse, call a use case, answer. Nothing here decides an allocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Security
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import Discriminator, Tag
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.store import schema
+from allocation.adapters.store.database import run_read
+from allocation.adapters.store.master import master_version
+from allocation.adapters.store.migrate import current_revision
+from allocation.service import changes
+from allocation.service.answers import order_answers, plan_page, supply_states
+from allocation.service.auth import bearer, client_of, settings_of
+from allocation.service.idempotency import InFlight, Work, keyed_write
+from allocation.service.intake import create_orders
+from allocation.service.models import (
+    AdjustmentBatch,
+    Explanation,
+    Health,
+    InboundBatch,
+    OrderAnswer,
+    OrderBatch,
+    OrderBatchAnswer,
+    OrderIn,
+    PartAllocations,
+    PlanPage,
+    ReceiptBatch,
+    StockAnswer,
+    SupplyOptions,
+)
+from allocation.service.planning import NotLoadedError, World, WorldCache, plan_group
+from allocation.service.problems import (
+    PROBLEM_JSON,
+    FieldError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnavailableError,
+)
+
+__all__ = ["Runtime", "router"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the routes share: the database engine, the engine's world, running keys."""
+
+    engine: Engine
+    worlds: WorldCache
+    inflight: InFlight
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+def _client(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> str:
+    return client_of(settings_of(request), credentials)
+
+
+_PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": text_, **_PROBLEM}
+    for status, text_ in (
+        (400, "malformed JSON or a missing Idempotency-Key"),
+        (401, "no or a wrong bearer token"),
+        (404, "no such order or part"),
+        (409, "the order exists, is closed, or the key is in flight"),
+        (413, "body or batch too large"),
+        (422, "a field is wrong (named in errors[].field)"),
+        (503, "database busy or not loaded; retry"),
+    )
+}
+
+router = APIRouter(responses=_ERRORS)
+Client = Annotated[str, Security(_client)]
+Key = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="required on every write: the same key replays the first answer",
+    ),
+]
+OrderPath = Annotated[str, Path(max_length=64, description="an order id")]
+OrderBody = Annotated[
+    Annotated[OrderIn, Tag("OrderIn")] | Annotated[OrderBatch, Tag("OrderBatch")],
+    Discriminator(
+        lambda v: "OrderBatch" if isinstance(v, dict | OrderBatch) and _has_orders(v) else "OrderIn"
+    ),
+    Body(),
+]
+
+
+def _has_orders(value: object) -> bool:
+    return isinstance(value, OrderBatch) or (isinstance(value, dict) and "orders" in value)
+
+
+def _write(
+    request: Request, client: str, key: str | None, payload: Any, work: Work
+) -> JSONResponse:
+    runtime = _runtime(request)
+    return keyed_write(
+        runtime.engine,
+        runtime.worlds,
+        runtime.inflight,
+        client,
+        key,
+        (request.method, request.url.path, payload),
+        work,
+    )
+
+
+def _lines_limit(request: Request, count: int, what: str) -> None:
+    limit = settings_of(request).max_batch_lines
+    if count > limit:
+        raise PayloadTooLargeError(
+            f"{count:,} {what}; at most {limit:,} per request",
+            [FieldError(f"body.{what}", f"more than {limit} lines")],
+        )
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderAnswer | OrderBatchAnswer,
+    summary="Post one order line, or a batch under 'orders'",
+)
+def post_orders(request: Request, body: OrderBody, client: Client, key: Key = None) -> JSONResponse:
+    """Each line gets its priority class and either units (source, origin, ETA) or a
+    backorder with the reason. A batch is accepted or refused whole."""
+    batch = isinstance(body, OrderBatch)
+    orders = body.orders if isinstance(body, OrderBatch) else [body]
+    _lines_limit(request, len(orders), "orders")
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        answers = create_orders(connection, world, now, orders, client, batch=batch)
+        if batch:
+            return 201, OrderBatchAnswer(orders=answers).model_dump(mode="json")
+        return 201, answers[0].model_dump(mode="json")
+
+    return _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+def _order_write(
+    request: Request, client: str, key: str | None, order_id: str, what: str
+) -> JSONResponse:
+    use = changes.cancel_order if what == "cancel" else changes.ship_order
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        return 200, use(connection, world, now, order_id).model_dump(mode="json")
+
+    return _write(request, client, key, None, work)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderAnswer)
+def cancel(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> JSONResponse:
+    """Cancel an open order; its units are re-planned to the orders that rank first."""
+    return _order_write(request, client, key, order_id, "cancel")
+
+
+@router.post("/orders/{order_id}/ship", response_model=OrderAnswer)
+def ship(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> JSONResponse:
+    """Ship what the order holds: its allocation is consumed and the units leave supply."""
+    return _order_write(request, client, key, order_id, "ship")
+
+
+@router.post("/stock/receipts", response_model=StockAnswer)
+def receipts(request: Request, body: ReceiptBatch, client: Client, key: Key = None) -> JSONResponse:
+    """Units arrived on hand; waiting orders are re-planned, parts priority first."""
+    _lines_limit(request, len(body.lines), "lines")
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        return 200, changes.add_receipts(connection, world, now, body.lines).model_dump(mode="json")
+
+    return _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+@router.post("/stock/adjustments", response_model=StockAnswer)
+def adjustments(request: Request, body: AdjustmentBatch, client: Client, key: Key = None) -> JSONResponse:
+    """Corrections of units on hand; promises beyond what is left are released."""
+    _lines_limit(request, len(body.lines), "lines")
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        answer = changes.adjust_stock(connection, world, now, body.lines)
+        return 200, answer.model_dump(mode="json")
+
+    return _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+@router.post("/inbound", status_code=201, response_model=StockAnswer)
+def inbound(request: Request, body: InboundBatch, client: Client, key: Key = None) -> JSONResponse:
+    """Scheduled receipts; orders that can wait for them are re-planned."""
+    _lines_limit(request, len(body.lines), "lines")
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        answer = changes.schedule_inbound(connection, world, now, body.lines)
+        return 201, answer.model_dump(mode="json")
+
+    return _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+@router.put("/supply-options", response_model=StockAnswer)
+def supply_options(request: Request, body: SupplyOptions, client: Client, key: Key = None) -> JSONResponse:
+    """Replace the expedite and broker options of every part named in the body."""
+    _lines_limit(request, len(body.options), "options")
+
+    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
+        answer = changes.set_supply_options(connection, world, now, body.options)
+        return 200, answer.model_dump(mode="json")
+
+    return _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+def _read(request: Request, work: Any) -> Any:
+    return run_read(_runtime(request).engine, work)
+
+
+def _world(request: Request, connection: Connection) -> World:
+    try:
+        return _runtime(request).worlds.get(connection)
+    except NotLoadedError as error:
+        raise UnavailableError(str(error)) from None
+
+
+@router.get("/orders/{order_id}", response_model=OrderAnswer)
+def get_order(request: Request, order_id: OrderPath, client: Client) -> OrderAnswer:
+    """The order, its priority class, and what it holds or waits for."""
+    answer = _read(request, lambda c: order_answers(c, [order_id])).get(order_id)
+    if answer is None:
+        raise NotFoundError(
+            f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
+        )
+    assert isinstance(answer, OrderAnswer)
+    return answer
+
+
+@router.get("/orders/{order_id}/explanation", response_model=Explanation)
+def explain(request: Request, order_id: OrderPath, client: Client) -> Explanation:
+    """Why this order got this source, or why it got nothing (who holds the units)."""
+
+    def work(connection: Connection) -> Explanation:
+        o = schema.orders
+        row = connection.execute(
+            select(o.c.group_key, o.c.status).where(o.c.order_id == order_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
+            )
+        if row.status != "open":
+            return Explanation(order_id=order_id, explanation=f"{order_id} is {row.status}.")
+        from allocation.service.clock import utc_now
+
+        plan = plan_group(connection, _world(request, connection), row.group_key, utc_now())
+        return Explanation(order_id=order_id, explanation=plan.explain(order_id))
+
+    result = _read(request, work)
+    assert isinstance(result, Explanation)
+    return result
+
+
+@router.get("/parts/{part_number}/allocations", response_model=PartAllocations)
+def part_allocations(
+    request: Request,
+    part_number: Annotated[str, Path(max_length=64)],
+    client: Client,
+) -> PartAllocations:
+    """Every supply of the part's group, what each has and has promised, and its orders."""
+
+    def work(connection: Connection) -> PartAllocations:
+        world = _world(request, connection)
+        group = world.group_of.get(part_number)
+        if group is None:
+            raise NotFoundError(
+                f"no part {part_number!r}", [FieldError("path.part_number", "unknown part")]
+            )
+        o = schema.orders
+        ids = [
+            str(i)
+            for (i,) in connection.execute(
+                select(o.c.order_id)
+                .where(o.c.group_key == group, o.c.status == "open")
+                .order_by(o.c.order_id)
+            )
+        ]
+        answers = order_answers(connection, ids)
+        return PartAllocations(
+            part_number=part_number,
+            part_group=group,
+            supply=supply_states(connection, world.parts_of.get(group, [])),
+            orders=[answers[i] for i in ids],
+        )
+
+    result = _read(request, work)
+    assert isinstance(result, PartAllocations)
+    return result
+
+
+@router.get("/plan", response_model=PlanPage)
+def plan(
+    request: Request,
+    client: Client,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> PlanPage:
+    """Open orders by id, a page at a time, with what each holds or waits for."""
+    result = _read(request, lambda c: plan_page(c, offset, limit))
+    assert isinstance(result, PlanPage)
+    return result
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(request: Request) -> JSONResponse:
+    """Liveness and database reachability; needs no token."""
+    engine = _runtime(request).engine
+    try:
+
+        def probe(connection: Connection) -> bool:
+            connection.execute(text("SELECT 1"))
+            try:
+                return master_version(connection) is not None
+            except Exception:  # an unmigrated database has no tables yet
+                return False
+
+        loaded = run_read(engine, probe)
+        revision = current_revision(engine)
+        answer = Health(status="ok", database="ok", schema_revision=revision, loaded=loaded)
+        return JSONResponse(answer.model_dump(mode="json"))
+    except Exception as error:  # any database failure is "unavailable"
+        answer = Health(
+            status="unavailable",
+            database=type(error).__name__,
+            schema_revision=None,
+            loaded=False,
+        )
+        return JSONResponse(answer.model_dump(mode="json"), status_code=503)

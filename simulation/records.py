@@ -1,0 +1,157 @@
+"""Flat event records: the only thing the simulated world tells the outside.
+
+Every metric is computed afterwards from these rows by pure functions
+(:mod:`simulation.metrics`), the way Ciw's data records work: the world never keeps running
+totals of what a planner might want to know.
+
+One row per event, with these columns (empty where they do not apply):
+
+=================  ==========================================================================
+column             meaning
+=================  ==========================================================================
+replication        replication number (0-based)
+time               hours since the scenario's start (negative for a backlog order's creation)
+event              one of :data:`EVENTS`
+order_id           the repair order
+part_number        the part
+depot_id           ``order_created``: the order's home depot; ``receipt``, ``replenishment_
+                   ordered``, ``depot_offline``, ``depot_online``: that depot
+source_kind        ``allocated``/``delivered``/``purchase_failed``: stock, transfer, inbound,
+                   expedite or broker; ``receipt``: initial, scheduled or replenishment
+origin             where the units come from: a depot or supplier id
+quantity           units
+money              ``allocated``: what the units cost (source price + lane), in total
+customer_id        ``order_created`` only
+country            ``order_created`` only: the order's country (ISO alpha-2)
+priority_class     ``order_created`` only: parts_priority or standard
+tier               ``order_created`` only: the customer's tier
+detail             free text: the disruption's name, a failure's reason
+=================  ==========================================================================
+
+Events:
+
+- ``order_created``: a repair order arrives (``quantity`` units wanted).
+- ``allocated``: units are committed to an order — shipped from a depot's stock (``stock``,
+  ``transfer``) or bought (``expedite``, ``broker``); ``time`` is when the commitment is made.
+- ``delivered``: units of an order arrive at the customer.
+- ``purchase_failed``: a broker buy did not arrive; the units go back to the order's need.
+- ``restored``: the order's last unit arrived and its repair is done: downtime ends.
+- ``receipt``: units land at a depot's shelf.
+- ``replenishment_ordered``: a depot reorders units from the factory.
+- ``disruption_started`` / ``disruption_ended``: a disruption window opens or closes.
+- ``depot_offline`` / ``depot_online``: a depot's stock becomes unreachable or comes back.
+- ``end``: the run stops (``time`` is the end of the simulated period).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COLUMNS", "EVENTS", "Recorder"]
+
+EVENTS = (
+    "order_created",
+    "allocated",
+    "delivered",
+    "purchase_failed",
+    "restored",
+    "receipt",
+    "replenishment_ordered",
+    "disruption_started",
+    "disruption_ended",
+    "depot_offline",
+    "depot_online",
+    "end",
+)
+
+COLUMNS = (
+    "replication",
+    "time",
+    "event",
+    "order_id",
+    "part_number",
+    "depot_id",
+    "source_kind",
+    "origin",
+    "quantity",
+    "money",
+    "customer_id",
+    "country",
+    "priority_class",
+    "tier",
+    "detail",
+)
+_TEXT = (
+    "event",
+    "order_id",
+    "part_number",
+    "depot_id",
+    "source_kind",
+    "origin",
+    "customer_id",
+    "country",
+    "priority_class",
+    "tier",
+    "detail",
+)
+
+
+class Recorder:
+    """Collects event rows column by column (cheap to append, quick to turn into a frame)."""
+
+    def __init__(self, replication: int = 0) -> None:
+        self.replication = replication
+        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS if name != "replication"}
+
+    def __len__(self) -> int:
+        return len(self._columns["time"])
+
+    def emit(
+        self,
+        time: float,
+        event: str,
+        *,
+        order_id: str | None = None,
+        part_number: str | None = None,
+        depot_id: str | None = None,
+        source_kind: str | None = None,
+        origin: str | None = None,
+        quantity: int = 0,
+        money: float = 0.0,
+        customer_id: str | None = None,
+        country: str | None = None,
+        priority_class: str | None = None,
+        tier: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Append one event row."""
+        c = self._columns
+        c["time"].append(time)
+        c["event"].append(event)
+        c["order_id"].append(order_id)
+        c["part_number"].append(part_number)
+        c["depot_id"].append(depot_id)
+        c["source_kind"].append(source_kind)
+        c["origin"].append(origin)
+        c["quantity"].append(quantity)
+        c["money"].append(money)
+        c["customer_id"].append(customer_id)
+        c["country"].append(country)
+        c["priority_class"].append(priority_class)
+        c["tier"].append(tier)
+        c["detail"].append(detail)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows so far, with :data:`COLUMNS`, text columns as categories."""
+        data: dict[str, Any] = {
+            "replication": np.full(len(self), self.replication, dtype=np.int64),
+            "time": np.asarray(self._columns["time"], dtype=np.float64),
+            "quantity": np.asarray(self._columns["quantity"], dtype=np.int64),
+            "money": np.asarray(self._columns["money"], dtype=np.float64),
+        }
+        for name in _TEXT:
+            data[name] = pd.Categorical(self._columns[name])
+        return pd.DataFrame(data, columns=list(COLUMNS))

@@ -1,0 +1,290 @@
+"""Results of simulation runs: records in, tables, documents and plots out.
+
+Every table here is computed from the event records by the pure functions of
+:mod:`simulation.metrics` and :mod:`simulation.stats`; the result objects only remember
+what was run and cache what was computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from allocation.adapters.files import atomic_write
+from simulation.metrics import backorders_over_time, cost_by_source, kpis, order_outcomes
+from simulation.plots import (
+    backorders_chart,
+    comparison_chart,
+    cost_chart,
+    downtime_ecdf,
+    write_plots,
+)
+from simulation.replicate import ReplicationOutput
+from simulation.scenario.model import Scenario
+from simulation.stats import paired_difference, summarize, summary_document
+
+__all__ = ["HEADLINE_KPIS", "Comparison", "SimulationResult", "SweepResult"]
+
+HEADLINE_KPIS = (
+    "orders",
+    "mean_downtime_hours",
+    "p90_downtime_hours",
+    "within_target",
+    "fill_rate",
+)
+
+
+@dataclass
+class SimulationResult:
+    """The replications of one scenario under one policy.
+
+    ``records`` holds every event of every replication (see :mod:`simulation.records`);
+    orders count when created between the warm-up and the horizon.
+    """
+
+    scenario: Scenario
+    strategy: str
+    seed: int
+    records: pd.DataFrame
+    run_stats: pd.DataFrame
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_outputs(
+        cls, scenario: Scenario, strategy: str, seed: int, outputs: Sequence[ReplicationOutput]
+    ) -> SimulationResult:
+        """Collect replication outputs (in replication order) into one result."""
+        records = pd.concat([o.records for o in outputs], ignore_index=True)
+        for column in records.columns:
+            if records[column].dtype == object:
+                records[column] = records[column].astype("category")
+        stats = pd.DataFrame(
+            {
+                "replication": [o.task.replication for o in outputs],
+                "seconds": [o.seconds for o in outputs],
+                "solves": [o.solves for o in outputs],
+                "shortcuts": [o.shortcuts for o in outputs],
+                "events": [len(o.records) for o in outputs],
+            }
+        )
+        return cls(scenario, strategy, seed, records, stats)
+
+    @property
+    def replications(self) -> int:
+        """How many replications ran."""
+        return len(self.run_stats)
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per order and replication: downtime, fill, cost (orders in the window)."""
+        window = (self.scenario.warmup_days * 24.0, self.scenario.horizon_days * 24.0)
+        return order_outcomes(self.records, created_between=window)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The per-order outcomes (see :attr:`outcomes`)."""
+        return self.outcomes
+
+    def kpis(self, by: str | Sequence[str] | None = "priority_class") -> pd.DataFrame:
+        """KPIs per replication and group."""
+        return kpis(self.outcomes, by=by, target_hours=self.scenario.target_hours)
+
+    def summary(
+        self, by: str | Sequence[str] | None = "priority_class", level: float = 0.95
+    ) -> pd.DataFrame:
+        """KPIs averaged over replications with confidence intervals (long format)."""
+        key = f"summary:{by}:{level}"
+        if key not in self._cache:
+            table = self.kpis(by)
+            columns = [by] if isinstance(by, str) else list(by) if by is not None else ["group"]
+            self._cache[key] = summarize(table, by=columns, level=level)
+        return self._cache[key]
+
+    def backorders(self, step_hours: float = 24.0) -> pd.DataFrame:
+        """Orders waiting for units over time, per replication and class."""
+        return backorders_over_time(self.records, step_hours=step_hours)
+
+    def costs(self) -> pd.DataFrame:
+        """Units and money by source kind, per replication."""
+        return cost_by_source(self.records)
+
+    def document(self, level: float = 0.95) -> dict[str, Any]:
+        """The JSON document ``simulate --json`` prints."""
+        return {
+            "scenario": self.scenario.name,
+            "policy": self.strategy,
+            "replications": self.replications,
+            "seed": self.seed,
+            "confidence_level": level,
+            "target_hours": self.scenario.target_hours,
+            "by_class": summary_document(self.summary("priority_class", level)),
+            "overall": summary_document(self.summary(None, level)).get("all", {}),
+            "cost_by_source": _costs_document(self.costs()),
+            "run": {
+                "seconds": [round(s, 3) for s in self.run_stats["seconds"]],
+                "solves": [int(s) for s in self.run_stats["solves"]],
+                "shortcuts": [int(s) for s in self.run_stats["shortcuts"]],
+            },
+        }
+
+    def plots(self) -> dict[str, Figure]:
+        """Downtime ECDF per class, backorders over time and cost by source kind."""
+        return {
+            "downtime_ecdf": downtime_ecdf(
+                self.outcomes, log_x=True, target_hours=self.scenario.target_hours
+            ),
+            "backorders": backorders_chart(self.backorders()),
+            "cost_by_source": cost_chart(self.costs()),
+        }
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Records, outcomes, KPIs and the summary as Parquet and CSV in ``folder``."""
+        tables = {
+            "records": self.records,
+            "outcomes": self.outcomes,
+            "kpis": self.kpis("priority_class"),
+            "summary": self.summary("priority_class"),
+            "backorders": self.backorders(),
+            "cost_by_source": self.costs(),
+        }
+        return _write_tables(tables, Path(folder))
+
+    def _repr_html_(self) -> str:
+        table = self.summary("priority_class")
+        wide = table[table["kpi"].isin(HEADLINE_KPIS)].pivot(
+            index="priority_class", columns="kpi", values="mean"
+        )
+        return (
+            f"<p><b>{self.scenario.name}</b> — policy {self.strategy}, "
+            f"{self.replications} replications</p>" + wide.to_html(float_format="%.2f")
+        )
+
+
+@dataclass
+class Comparison:
+    """Several policies on the same random numbers; the first is the baseline."""
+
+    results: Mapping[str, SimulationResult]
+
+    @property
+    def baseline(self) -> str:
+        """The policy the others are compared with."""
+        return next(iter(self.results))
+
+    def differences(
+        self, by: str | Sequence[str] = "priority_class", level: float = 0.95
+    ) -> pd.DataFrame:
+        """Per policy: (policy − baseline) per KPI, paired by replication, with CIs."""
+        columns = [by] if isinstance(by, str) else list(by)
+        base = self.results[self.baseline].kpis(by)
+        frames = []
+        for name, result in self.results.items():
+            if name == self.baseline:
+                continue
+            diff = paired_difference(base, result.kpis(by), by=columns, level=level)
+            frames.append(diff.assign(policy=name, baseline=self.baseline))
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Each policy's per-class summary, stacked with a ``policy`` column."""
+        return pd.concat(
+            [r.summary("priority_class", level).assign(policy=n) for n, r in self.results.items()],
+            ignore_index=True,
+        )
+
+    def document(self, level: float = 0.95) -> dict[str, Any]:
+        """The JSON document ``compare --json`` prints."""
+        diffs = self.differences(level=level)
+        return {
+            "baseline": self.baseline,
+            "policies": {n: r.document(level) for n, r in self.results.items()},
+            "differences": {
+                name: summary_document(frame.drop(columns=["policy", "baseline"]))
+                for name, frame in diffs.groupby("policy", sort=False)
+            },
+        }
+
+    def plots(self) -> dict[str, Figure]:
+        """The policy comparison, plus each policy's own plots."""
+        figures = {
+            "comparison": comparison_chart(
+                {n: r.summary("priority_class") for n, r in self.results.items()}
+            )
+        }
+        for name, result in self.results.items():
+            figures.update({f"{name}_{k}": v for k, v in result.plots().items()})
+        return figures
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Every policy's tables in a subfolder, plus the differences."""
+        folder = Path(folder)
+        written = []
+        for name, result in self.results.items():
+            written += result.write(folder / name)
+        written += _write_tables({"differences": self.differences()}, folder)
+        return written
+
+
+@dataclass
+class SweepResult:
+    """A grid of scenario variants: each point's overrides and result."""
+
+    points: list[tuple[dict[str, Any], SimulationResult]]
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Per point and class: the KPI summary, with the point's field values as columns."""
+        frames = []
+        for overrides, result in self.points:
+            frame = result.summary("priority_class", level)
+            for field_name, value in overrides.items():
+                frame = frame.assign(**{field_name: str(value)})
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def document(self, level: float = 0.95) -> dict[str, Any]:
+        """The JSON document ``sweep --json`` prints."""
+        return {
+            "points": [
+                {"set": overrides, "by_class": result.document(level)["by_class"]}
+                for overrides, result in self.points
+            ]
+        }
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """The sweep's summary table."""
+        return _write_tables({"sweep": self.summary()}, Path(folder))
+
+
+def _costs_document(costs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    if len(costs) == 0:
+        return {}
+    mean = costs.groupby("source_kind", observed=True, sort=False)[["units", "money"]].mean()
+    return {
+        str(kind): {"units": float(row["units"]), "money": round(float(row["money"]), 2)}
+        for kind, row in mean.iterrows()
+    }
+
+
+def _write_tables(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        plain = table.copy()
+        for column in plain.columns:
+            if isinstance(plain[column].dtype, pd.CategoricalDtype):
+                plain[column] = plain[column].astype(object)
+        parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+        atomic_write(parquet, lambda p, t=plain: t.to_parquet(p, index=False))
+        atomic_write(csv, lambda p, t=plain: t.to_csv(p, index=False))
+        written += [parquet, csv]
+    return written
+
+
+def save_plots(figures: Mapping[str, Figure], folder: str | Path) -> list[Path]:
+    """Write figures as PNG files (see :func:`simulation.plots.write_plots`)."""
+    return write_plots(figures, folder)
