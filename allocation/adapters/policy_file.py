@@ -19,6 +19,9 @@
       rank_tiers_within_standard: false
       eta_resolution_hours: 0.1
       min_success_probability: 0.0
+      protection:                      # units held back for parts-priority orders
+        default: 0
+        levels: protection.csv         # depot_id, part_number, level; or a list of rows
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -31,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from allocation.adapters.protection_file import protection_from
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources
@@ -87,8 +91,14 @@ def entitlement_policy_from(section: dict[str, Any], where: str = "policy") -> E
         raise PolicyError(f"{where}: {exc}") from None
 
 
-def allocation_policy_from(section: dict[str, Any], where: str = "policy") -> AllocationPolicy:
-    """Build an :class:`AllocationPolicy` from a section, naming any bad key or value."""
+def allocation_policy_from(
+    section: dict[str, Any], where: str = "policy", base_dir: Path | None = None
+) -> AllocationPolicy:
+    """Build an :class:`AllocationPolicy` from a section, naming any bad key or value.
+
+    ``base_dir`` is where a table named by ``protection.levels`` is looked for (the policy
+    file's folder); the working directory when omitted.
+    """
     known = {f.name for f in dataclasses.fields(AllocationPolicy)}
     values = dict(section)
     for key in values:
@@ -98,6 +108,8 @@ def allocation_policy_from(section: dict[str, Any], where: str = "policy") -> Al
             )
     if "allowed_sources" in values:
         values["allowed_sources"] = _allowed_sources(values["allowed_sources"], where)
+    if "protection" in values:
+        values["protection"] = protection_from(values["protection"], where, base_dir)
     for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
         if flag in values and not isinstance(values[flag], bool):
             raise PolicyError(

@@ -13,6 +13,7 @@ __all__ = [
     "LANES",
     "ORDERS",
     "PARTS",
+    "PROTECTION",
     "STOCK",
     "SUPPLY_OPTIONS",
 ]
@@ -193,6 +194,22 @@ SUPPLY_OPTIONS = TableSpec(
             minimum=0,
             maximum=1,
             description="chance the delivery happens (brokers can fail); blank means 1",
+        ),
+    ),
+)
+
+PROTECTION = TableSpec(
+    name="protection",
+    key=("depot_id", "part_number"),
+    columns=(
+        Column("depot_id", description="a depot in the depots table"),
+        Column("part_number", description="a part in the parts table"),
+        Column(
+            "level",
+            "int",
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            description="units on hand held back for parts-priority orders",
         ),
     ),
 )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from allocation.domain.model import PriorityClass, SourceKind, Tier
+from allocation.domain.protection import ProtectionLevels
 from allocation.errors import PolicyError
 
 __all__ = ["AllocationPolicy", "default_allowed_sources"]
@@ -49,6 +50,9 @@ class AllocationPolicy:
         by less are a tie, which goes to the older order.
     min_success_probability : float
         Broker offers that succeed less often than this are not used (default 0: all).
+    protection : ProtectionLevels
+        Units of a part held back at a depot for ``parts_priority`` orders: ``standard``
+        orders may take only the units on hand above the level (default: none held back).
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -60,8 +64,13 @@ class AllocationPolicy:
     rank_tiers_within_standard: bool = False
     eta_resolution_hours: float = 0.1
     min_success_probability: float = 0.0
+    protection: ProtectionLevels = field(default_factory=ProtectionLevels)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.protection, ProtectionLevels):
+            raise PolicyError(
+                f"allocation.protection must be ProtectionLevels, got {type(self.protection)!r}"
+            )
         for klass in PriorityClass:
             if klass not in self.allowed_sources:
                 raise PolicyError(f"allocation.allowed_sources: no entry for class {klass.value!r}")

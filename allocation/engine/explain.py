@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from allocation.domain.model import PriorityClass
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine.held_back import held_back
 from allocation.engine.problem import KINDS, build_arcs
 from allocation.errors import UnknownIdError
 
@@ -56,7 +58,9 @@ def explain_order(plan: Plan, order_id: str) -> str:
     rivals = _rivals(plan, row, mine)
     lines.extend(rivals)
     if missing > 0:
-        lines.extend(_if_policy_allowed(plan, row))
+        held = _held_back_lines(plan, row)
+        lines.extend(held)
+        lines.extend(_if_policy_allowed(plan, row, quiet=bool(held)))
     return "\n".join(lines)
 
 
@@ -109,12 +113,38 @@ def _rule(
     return "same class, an equally good claim; ties are broken the same way every time"
 
 
-def _if_policy_allowed(plan: Plan, row: int) -> list[str]:
+def _held_back_lines(plan: Plan, row: int) -> list[str]:
+    """The protected units this order could have used: how many are still free, and where."""
+    held = held_back(plan, np.array([row]))
+    if row not in held:
+        return []
+    h = held[row]
+    problem = plan.problem
+    level = problem.policy.protection.level(h.depot, h.part)
+    if h.free > 0:
+        return [
+            f"  {h.free} unit(s) of {h.part} at {h.depot} (ETA {h.eta_hours:.1f} h for this "
+            f"order) are held back for parts-priority orders by the protection level at "
+            f"{h.depot} (level {level})"
+        ]
+    return [
+        f"  the protected units of {h.part} at {h.depot} (level {level}) went to "
+        "parts_priority orders, which rank first"
+    ]
+
+
+def _if_policy_allowed(plan: Plan, row: int, quiet: bool = False) -> list[str]:
     problem = plan.problem
     every = build_arcs(problem, np.array([row]), only_allowed=False)
+    # Units kept by a protection level are explained above, not as a source-kind rule.
+    if "protected" in problem.sources:
+        klass = PriorityClass(problem.orders["priority_class"].iloc[row])
+        kind_ok = np.array([problem.policy.allows(klass, k) for k in KINDS])
+        protected = problem.sources["protected"].to_numpy(dtype=bool)[every.source]
+        every = every.take(~(protected & kind_ok[every.kind]))
     forbidden = np.flatnonzero(~every.allowed)
     if len(forbidden) == 0:
-        return ["  policy already lets it use every source that can reach it"]
+        return [] if quiet else ["  policy already lets it use every source that can reach it"]
     used = np.bincount(problem.arcs.source, weights=plan.flow, minlength=len(problem.sources))
     free = problem.sources["quantity"].to_numpy() - used
     order = forbidden[np.lexsort((every.money[forbidden], every.eta_hours[forbidden]))]

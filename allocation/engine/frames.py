@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["node_key", "orders_table", "source_identity", "source_tie_hash", "sources_table"]
 
 _BASES = ("stock", "inbound", "expedite", "broker")
+_HELD = "|held"
 
 
 def sources_table(
@@ -29,26 +30,28 @@ def sources_table(
 
     Built from NumPy arrays in one frame: the simulator calls this on every contested
     event with a handful of rows, where per-column pandas operations would dominate.
+
+    With protection levels in the policy, the stock of a (depot, part) with a level is two
+    sources: the units above the level, and the ``protected`` units up to it, which only
+    ``parts_priority`` orders may take (see :mod:`allocation.domain.protection`).
     """
-    on_hand = stock["on_hand"].to_numpy(dtype=np.int64)
-    s_keep = on_hand > 0
+    s_part, s_depot, s_qty, s_protected = _stock_tranches(stock, context)
     i_qty = inbound["quantity"].to_numpy(dtype=np.int64)
     i_keep = i_qty > 0
     capacity = supply_options["capacity"].to_numpy(dtype=np.int64)
     o_keep = capacity > 0
-    s_depot = stock["depot_id"].to_numpy(dtype=object)[s_keep]
     i_depot = inbound["depot_id"].to_numpy(dtype=object)[i_keep]
     o_origin = supply_options["supplier_id"].to_numpy(dtype=object)[o_keep]
     n_s, n_i, n_o = len(s_depot), len(i_depot), len(o_origin)
     part = np.concatenate(
         [
-            stock["part_number"].to_numpy(dtype=object)[s_keep],
+            s_part,
             inbound["part_number"].to_numpy(dtype=object)[i_keep],
             supply_options["part_number"].to_numpy(dtype=object)[o_keep],
         ]
     )
     eta = inbound["eta"].to_numpy(dtype="datetime64[ns]")[i_keep]
-    as_of = np.datetime64(pd.Timestamp(context.as_of).to_datetime64(), "ns")
+    as_of = np.datetime64(pd.Timestamp(context.as_of).value, "ns")
     success = supply_options["success_probability"].to_numpy(dtype=object)[o_keep]
     success = np.array([1.0 if v is None or pd.isna(v) else float(v) for v in success])
     base = np.concatenate(
@@ -60,7 +63,7 @@ def sources_table(
     ).astype(np.int64)
     origin = np.concatenate([s_depot, i_depot, o_origin])
     depot_id = np.concatenate([s_depot, i_depot, np.full(n_o, None, dtype=object)])
-    quantity = np.concatenate([on_hand[s_keep], i_qty[i_keep], capacity[o_keep]])
+    quantity = np.concatenate([s_qty, i_qty[i_keep], capacity[o_keep]])
     release = np.concatenate(
         [
             np.zeros(n_s),
@@ -80,7 +83,8 @@ def sources_table(
     )
     part_code = _codes(part, context.part_code)
     kind_name = np.array(_BASES, dtype=object)[base]
-    tie_hash = _tie_hash(part, origin, kind_name, release)
+    protected = np.concatenate([s_protected, np.zeros(n_i + n_o, dtype=bool)])
+    tie_hash = _tie_hash(part, origin, kind_name, release, protected)
     order = (
         np.lexsort((release, origin.astype(str), base, part_code))
         if len(part)
@@ -109,8 +113,42 @@ def sources_table(
             "part_group": context.part_group[part_code[order]],
             "depot_code": depot_code,
             "origin_row": np.array([origin_index[o] for o in origin[order]], dtype=np.int64),
+            "protected": protected[order],
         }
     )
+
+
+def _stock_tranches(
+    stock: pd.DataFrame, context: Context
+) -> tuple[
+    npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.int64], npt.NDArray[np.bool_]
+]:
+    """Part, depot, units and ``protected`` flag of every stock source with units.
+
+    Without protection levels: one source per stock row. With them: the units above the
+    level first, then the protected units (``min(level, on_hand)``) as a second source.
+    """
+    on_hand = stock["on_hand"].to_numpy(dtype=np.int64)
+    part = stock["part_number"].to_numpy(dtype=object)
+    depot = stock["depot_id"].to_numpy(dtype=object)
+    levels = context.policy.protection
+    if not levels:
+        keep = on_hand > 0
+        return part[keep], depot[keep], on_hand[keep], np.zeros(int(keep.sum()), dtype=bool)
+    level = np.fromiter(
+        (levels.level(d, p) for d, p in zip(depot.tolist(), part.tolist(), strict=True)),
+        dtype=np.int64,
+        count=len(on_hand),
+    )
+    held = np.minimum(level, on_hand)
+    free = on_hand - held
+    both_part = np.concatenate([part[free > 0], part[held > 0]])
+    both_depot = np.concatenate([depot[free > 0], depot[held > 0]])
+    both_qty = np.concatenate([free[free > 0], held[held > 0]])
+    flag = np.concatenate(
+        [np.zeros(int((free > 0).sum()), bool), np.ones(int((held > 0).sum()), bool)]
+    )
+    return both_part, both_depot, both_qty, flag
 
 
 def _codes(values: npt.NDArray[np.object_], codes: dict[str, int]) -> npt.NDArray[np.int64]:
@@ -123,6 +161,7 @@ def _tie_hash(
     origin: npt.NDArray[np.object_],
     kind_name: npt.NDArray[np.object_],
     release: npt.NDArray[np.float64],
+    protected: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int64]:
     """:func:`source_tie_hash` of sources given as arrays (the same identities)."""
     if len(part) == 0:
@@ -131,10 +170,14 @@ def _tie_hash(
     identity = np.array(
         [
             f"{p}|{o}|{k}|{r!r}"
-            for p, o, k, r in zip(part.tolist(), origin.tolist(), kind_name.tolist(), rounded)
+            for p, o, k, r in zip(
+                part.tolist(), origin.tolist(), kind_name.tolist(), rounded, strict=True
+            )
         ],
         dtype=object,
     )
+    if protected.any():
+        identity[protected] = identity[protected] + _HELD
     hashed = pd.util.hash_array(identity)
     return (hashed >> np.uint64(33)).astype(np.int64)
 
@@ -208,8 +251,12 @@ def node_key(orders: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 
 def source_identity(sources: pd.DataFrame) -> pd.Series:
-    """What identifies a source across rebuilds: part, origin, kind and release time."""
-    return (
+    """What identifies a source across rebuilds: part, origin, kind, release time, tranche.
+
+    The protected units of a stock level (see :func:`sources_table`) are a source of their
+    own, marked ``|held``.
+    """
+    identity = (
         sources["part_number"].astype(str)
         + "|"
         + sources["origin"].astype(str)
@@ -218,6 +265,9 @@ def source_identity(sources: pd.DataFrame) -> pd.Series:
         + "|"
         + sources["release_hours"].round(6).astype(str)
     )
+    if "protected" in sources and sources["protected"].any():
+        identity = identity.where(~sources["protected"].astype(bool), identity + _HELD)
+    return identity
 
 
 def source_tie_hash(sources: pd.DataFrame) -> npt.NDArray[np.int64]:

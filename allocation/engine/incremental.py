@@ -9,7 +9,8 @@ solve at all, and are still exactly what a full re-plan would give:
   lexicographic optima add up);
 - an order that holds no units is cancelled (nobody could have used its absence);
 - an order ships (its units leave with it; a better plan for the rest, plus its units, would
-  have beaten the old optimum).
+  have beaten the old optimum) — unless it took protected units: then the protection level
+  refills from the units above it, and the group is split and solved again.
 """
 
 from __future__ import annotations
@@ -215,6 +216,13 @@ class Planner:
             context=self.context,
         )
         flow = plan.flow[keep_arcs]
+        if shipped and _took_protected(problem, row, plan):
+            # The protection level refills from the units above it: split the stock again.
+            self._groups[g] = self._resolved(
+                stock, inbound, options, reduced.orders, Plan(reduced, flow, "optimal")
+            )
+            del self._order_group[order_id]
+            return g
         if shipped or held.sum() == 0:
             new_plan = Plan(reduced, flow, "optimal")
         else:
@@ -355,6 +363,14 @@ class Planner:
             row.iat[0, positions[name]] = value
         row.iat[0, positions["agg_key"]] = int(node_key(row)[0])
         return row
+
+
+def _took_protected(problem: AllocationProblem, row: int, plan: Plan) -> bool:
+    """Whether the order holds protected units (see :mod:`allocation.domain.protection`)."""
+    if "protected" not in problem.sources:
+        return False
+    mine = (problem.arcs.order == row) & (plan.flow > 0)
+    return bool(problem.sources["protected"].to_numpy(dtype=bool)[problem.arcs.source[mine]].any())
 
 
 def _row_template(snapshot: Snapshot, context: Context) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine.held_back import held_back, held_back_words
 from allocation.engine.problem import KINDS, AllocationProblem
 
 __all__ = ["LINE_COLUMNS", "UNFILLED_COLUMNS", "Plan", "records"]
@@ -80,6 +81,8 @@ class Plan:
                 "priority_class": orders["priority_class"].to_numpy(dtype=object)[o],
             }
         )
+        if "protected" in sources and sources["protected"].to_numpy(dtype=bool)[s].any():
+            frame = _join_tranches(frame)
         sort = np.lexsort(
             (frame["origin"].to_numpy(dtype=str), frame["order_id"].to_numpy(dtype=str))
         )
@@ -196,16 +199,21 @@ class Plan:
         blocked = rows[(n_allowed[rows] == 0) & ~no_route[rows]]
         policy_words = _no_allowed_sources(self.problem, blocked)
         country = orders["country"].to_numpy(dtype=object)
+        protected = held_back(self, rows)
         reasons = []
         for row in rows.tolist():
             if row in self.reasons:
                 reasons.append(self.reasons[row])
             elif no_route[row]:
                 reasons.append(f"no route from any depot to {country[row]}")
+            elif row in protected and (protected[row].free > 0 or n_allowed[row] == 0):
+                reasons.append(held_back_words(protected[row]))
             elif n_allowed[row] == 0:
                 reasons.append(policy_words[row])
             else:
                 top = holders_group.get(row)
+                if row in protected:
+                    top = 0  # protected units go to parts_priority orders only
                 if top is not None and top < groups[row]:
                     name = AllocationPolicy.group_name(int(top), self.problem.policy)
                     reasons.append(
@@ -228,6 +236,19 @@ class Plan:
         from allocation.engine.explain import explain_order
 
         return explain_order(self, order_id)
+
+
+def _join_tranches(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line where an order takes units above and below a protection level of one stock.
+
+    Both tranches are the same shelf (same origin, kind and ETA); a planner sees one line.
+    """
+    keys = [c for c in LINE_COLUMNS if c not in ("quantity", "cost")]
+    joined = frame.groupby(keys, sort=False, dropna=False, as_index=False)[
+        ["quantity", "cost"]
+    ].sum()
+    joined["cost"] = joined["cost"].round(2)
+    return joined
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

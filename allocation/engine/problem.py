@@ -27,6 +27,7 @@ from allocation.adapters.snapshot import Snapshot, split_substitutes
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.network import Routes, build_network, routes
+from allocation.errors import UnknownIdError
 
 __all__ = [
     "KINDS",
@@ -43,6 +44,7 @@ __all__ = [
 
 KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+_PARTS_PRIORITY = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
         | set(snapshot.orders["ship_to_country"].dropna())
     )
     table = routes(graph, origins, countries, kinds)
+    _check_protection(policy, depots, part_code)
     return Context(
         part_numbers=parts,
         part_code=part_code,
@@ -303,6 +306,11 @@ def build_arcs(
     )
     class_code = orders["class_code"].to_numpy()[arc_order]
     allowed = allowed_table[class_code, kind]
+    if problem.policy.protection:
+        # Protected units (RULES.md, "Parts priority": Priority Management orders first)
+        # go to parts_priority orders only.
+        held = sources["protected"].to_numpy(dtype=bool)[arc_source]
+        allowed &= ~held | (class_code == _PARTS_PRIORITY)
     if problem.policy.min_success_probability > 0:
         ok = sources["success_probability"].to_numpy()[arc_source] >= (
             problem.policy.min_success_probability
@@ -320,6 +328,21 @@ def build_arcs(
         money=money[keep],
         allowed=allowed[keep],
     )
+
+
+def _check_protection(
+    policy: AllocationPolicy, depots: list[str], part_code: dict[str, int]
+) -> None:
+    """A protection level that names an unknown depot or part is a typo: refuse it."""
+    unknown_depots = sorted(policy.protection.depots() - set(depots))
+    if unknown_depots:
+        raise UnknownIdError(
+            f"allocation.protection: unknown depot {unknown_depots[0]!r} "
+            f"(known: {', '.join(sorted(depots))})"
+        )
+    unknown_parts = sorted(policy.protection.parts() - set(part_code))
+    if unknown_parts:
+        raise UnknownIdError(f"allocation.protection: unknown part {unknown_parts[0]!r}")
 
 
 def _padded_routes(

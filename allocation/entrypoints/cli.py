@@ -69,7 +69,7 @@ def policies(path: Path | None) -> tuple[EntitlementPolicy, AllocationPolicy]:
     sections = load_policy_sections(path)
     where = str(path)
     alloc = (
-        allocation_policy_from(sections["allocation"], where)
+        allocation_policy_from(sections["allocation"], where, base_dir=path.parent)
         if "allocation" in sections
         else AllocationPolicy()
     )

@@ -30,7 +30,7 @@ holds for the customers in :mod:`builders`, so this is not a second entitlement 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -75,6 +75,9 @@ class Reference:
     home_depot: dict[str, str | None]  # country → home depot
     supply: list[int]
     pairs: list[Pair]
+    # Per source: the most units standard orders may take (stock above its protection
+    # level), or None when no level applies.
+    standard_cap: list[int | None] = field(default_factory=list)
 
 
 def build_reference(
@@ -82,11 +85,14 @@ def build_reference(
     allowed: dict[str, frozenset[str]] | None = None,
     substitutes: bool = True,
     classes: dict[str, str] | None = None,
+    protection: dict[tuple[str, str], int] | None = None,
 ) -> Reference:
     """Every (source, order) pair of ``snapshot`` with kind, ETA, money and permission.
 
     ``classes`` (order id → priority class) overrides the builders-only class rule, for
-    snapshots whose customers need the full entitlement engine.
+    snapshots whose customers need the full entitlement engine. ``protection`` ((depot,
+    part) → level) caps what standard orders may take from a stock level at the units above
+    the level: a constraint of the LP, not a split of the source as in the engine.
     """
     allowed = DEFAULT_ALLOWED if allowed is None else allowed
     graph = _network(snapshot)
@@ -155,6 +161,12 @@ def build_reference(
         home_depot=homes,
         supply=[s[3] for s in sources],
         pairs=pairs,
+        standard_cap=[
+            max(0, units - protection[(origin, part)])
+            if protection and base == "stock" and (origin, part) in protection
+            else None
+            for part, base, origin, units, _, _ in sources
+        ],
     )
 
 
@@ -194,9 +206,24 @@ def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict
     by_order = csr_matrix(
         (np.ones(n), ([p.order for p in pairs], cols)), shape=(len(reference.order_ids), n)
     )
-    a_ub = vstack([by_source, by_order]).tocsr()
+    capped = [(s, cap) for s, cap in enumerate(reference.standard_cap) if cap is not None]
+    # Σ standard units from a protected stock level ≤ its units above the level.
+    std_cols = [
+        (i, next(k for k, (s, _) in enumerate(capped) if s == p.source))
+        for i, p in enumerate(pairs)
+        if cls[i] != PP and any(s == p.source for s, _ in capped)
+    ]
+    by_cap = csr_matrix(
+        (np.ones(len(std_cols)), ([k for _, k in std_cols], [i for i, _ in std_cols])),
+        shape=(len(capped), n),
+    )
+    a_ub = vstack([by_source, by_order, by_cap]).tocsr()
     b_ub = np.concatenate(
-        [np.array(reference.supply, dtype=float), np.array(reference.order_quantity, float)]
+        [
+            np.array(reference.supply, dtype=float),
+            np.array(reference.order_quantity, float),
+            np.array([cap for _, cap in capped], dtype=float),
+        ]
     )
     fixed: list[np.ndarray] = []
     optima: list[float] = []
