@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from allocation.adapters.inputs import EntitlementInputs, load_entitlement_inputs
+from allocation.adapters.protection_file import load_protection_levels
 from allocation.adapters.snapshot import Snapshot, load_snapshot
 from allocation.adapters.synthetic import generate_world, write_world
 from allocation.allocate import STRATEGIES, allocate
@@ -38,6 +39,7 @@ from allocation.domain.model import (
     Tier,
 )
 from allocation.domain.policy import AllocationPolicy
+from allocation.domain.protection import ProtectionLevels
 from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
 from allocation.engine.classify import classify_orders
 from allocation.engine.incremental import Planner
@@ -55,6 +57,20 @@ from allocation.errors import (
     TableError,
     UnknownCountryError,
     UnknownIdError,
+)
+from allocation.whatif import (
+    PlanDiff,
+    ProtectionReport,
+    WhatIf,
+    add_broker_capacity,
+    compare_protection,
+    diff,
+    move_customer,
+    plan_outcomes,
+    read_outcomes,
+    scale_demand,
+    set_tier,
+    take_depot_offline,
 )
 
 __all__ = [
@@ -77,10 +93,13 @@ __all__ = [
     "OutOfRangeError",
     "Part",
     "Plan",
+    "PlanDiff",
     "Planner",
     "PolicyError",
     "PriorityClass",
     "ProductFamily",
+    "ProtectionLevels",
+    "ProtectionReport",
     "Rulebook",
     "RulebookError",
     "Snapshot",
@@ -92,16 +111,27 @@ __all__ = [
     "Tier",
     "UnknownCountryError",
     "UnknownIdError",
+    "WhatIf",
+    "add_broker_capacity",
     "allocate",
     "classify_orders",
+    "compare_protection",
     "decide_entitlement",
     "default_rulebook",
+    "diff",
     "entitle",
     "generate_world",
     "load_entitlement_inputs",
+    "load_protection_levels",
     "load_rulebook",
     "load_snapshot",
     "marginal_values",
+    "move_customer",
     "normalize_country",
+    "plan_outcomes",
+    "read_outcomes",
+    "scale_demand",
+    "set_tier",
+    "take_depot_offline",
     "write_world",
 ]

@@ -16,13 +16,31 @@ from allocation.adapters.inputs import EntitlementInputs
 from allocation.domain.entitlement import EntitlementDecision, EntitlementPolicy, entitle_orders
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook
+from allocation.engine.html import html_block, html_table
 
 __all__ = ["EntitlementReport", "entitle"]
+
+_SHOWN = 10
 
 
 @dataclass(frozen=True)
 class EntitlementReport:
-    """The decisions for a set of order lines, in input order."""
+    """The decisions for a set of order lines, in input order.
+
+    Examples
+    --------
+    >>> from allocation import entitle, load_entitlement_inputs
+    >>> report = entitle(load_entitlement_inputs(
+    ...     "scenarios/example/customers.csv", "scenarios/example/contracts.csv",
+    ...     "scenarios/example/orders.csv"))
+    >>> report.summary()["by_class"]
+    {'parts_priority': 4, 'standard': 12}
+    >>> report.to_pandas().loc[0, ["order_id", "priority_class", "tier"]].tolist()
+    ['O-1001', 'parts_priority', 'PM']
+
+    In a notebook the report shows itself as tables (counts by class and tier, why orders
+    lost parts priority, the first decisions).
+    """
 
     decisions: tuple[EntitlementDecision, ...]
     customer_ids: tuple[str, ...]
@@ -77,6 +95,36 @@ class EntitlementReport:
             "lost_parts_priority": len(lost),
             "lost_parts_priority_by_rule": dict(lost_why.most_common()),
         }
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        counts = pd.DataFrame(
+            [{"class": k, "orders": v} for k, v in summary["by_class"].items()]
+            + [{"class": f"tier {k}", "orders": v} for k, v in summary["by_tier"].items()]
+        )
+        lost = pd.DataFrame(
+            list(summary["lost_parts_priority_by_rule"].items()), columns=["failed rule", "orders"]
+        )
+        shown = [
+            {
+                "order": r["order_id"],
+                "customer": r["customer_id"],
+                "country": r["country"],
+                "class": r["priority_class"],
+                "tier": r["tier"],
+                "reasons": "; ".join(r["reasons"]),
+            }
+            for r in self.to_records()[:_SHOWN]
+        ]
+        return html_block(
+            "Entitlement decisions",
+            [
+                html_table(counts, "orders by class and tier"),
+                html_table(lost, "why Priority Management orders lost parts priority"),
+                html_table(pd.DataFrame(shown), "decisions", max_rows=_SHOWN),
+            ],
+            [f"{summary['orders']:,} orders; all of them in .to_pandas()"],
+        )
 
 
 def entitle(

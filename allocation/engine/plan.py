@@ -17,6 +17,7 @@ import pandas as pd
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.held_back import held_back, held_back_words
+from allocation.engine.html import html_block, html_table
 from allocation.engine.problem import KINDS, AllocationProblem
 
 __all__ = ["LINE_COLUMNS", "UNFILLED_COLUMNS", "Plan", "records"]
@@ -50,6 +51,20 @@ class Plan:
         ``optimal``, ``fifo`` or ``tier_greedy``.
     reasons : dict
         Why orders were left out before solving (e.g. partial fills off), by order row.
+
+    Examples
+    --------
+    >>> from allocation import allocate, load_snapshot
+    >>> plan = allocate(load_snapshot("scenarios/example"))
+    >>> plan.summary()["by_class"]["parts_priority"]
+    {'orders': 4, 'units_requested': 5, 'units_allocated': 5, 'fill_rate': 1.0}
+    >>> plan.to_pandas()[["order_id", "quantity", "source", "origin"]].head(2)
+      order_id  quantity source origin
+    0   O-1001         1  stock   D-US
+    1   O-1004         2  stock   D-US
+
+    In a notebook the plan shows itself as tables (fill and ETA by class, units and cost by
+    source kind).
     """
 
     problem: AllocationProblem
@@ -186,6 +201,48 @@ class Plan:
             ),
             "objective": self.objective(),
         }
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        by_class = pd.DataFrame(
+            [
+                {
+                    "class": name,
+                    "orders": row["orders"],
+                    "units asked": row["units_requested"],
+                    "units allocated": row["units_allocated"],
+                    "fill rate": f"{row['fill_rate']:.1%}",
+                    "mean ETA h": self._mean_eta(name),
+                }
+                for name, row in summary["by_class"].items()
+            ]
+        )
+        by_source = pd.DataFrame(
+            {
+                "source": list(summary["units_by_source"]),
+                "units": list(summary["units_by_source"].values()),
+                "cost": list(summary["cost_by_source"].values()),
+            }
+        )
+        return html_block(
+            f"Plan ({self.strategy}, as of {self.problem.as_of:%Y-%m-%d %H:%M})",
+            [html_table(by_class, "by priority class"), html_table(by_source, "by source kind")],
+            [
+                f"total cost {summary['total_cost']:,.2f}; "
+                f"{len(self.unfilled):,} order(s) not fully filled (see .unfilled)"
+            ],
+        )
+
+    def _mean_eta(self, klass: str) -> float:
+        """Mean ETA hours of the units allocated to a class (NaN with none)."""
+        arcs, orders = self.problem.arcs, self.problem.orders
+        mine = orders["priority_class"].to_numpy(dtype=object)[arcs.order] == klass
+        units = self.flow[mine].sum()
+        return (
+            round(float(np.dot(self.flow[mine], arcs.eta_hours[mine]) / units), 1)
+            if units
+            else float("nan")
+        )
 
     # -- words -------------------------------------------------------------------------
     def _short_reasons(self, rows: npt.NDArray[np.int64]) -> list[str]:

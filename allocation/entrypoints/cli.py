@@ -6,13 +6,16 @@ Set ``PARTS_PRIORITY_DEBUG=1`` to see the traceback of an unexpected error.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -24,15 +27,18 @@ from allocation.adapters.policy_file import (
     entitlement_policy_from,
     load_policy_sections,
 )
-from allocation.adapters.snapshot import load_snapshot
+from allocation.adapters.snapshot import Snapshot, load_snapshot
 from allocation.allocate import STRATEGIES
 from allocation.allocate import allocate as run_allocate
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine.plan import records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, write_frame
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
+from allocation.entrypoints.whatif_views import show_diff, show_protection
 from allocation.errors import AllocationError, InputError
+from allocation.whatif.outcomes import read_outcomes
 
 __all__ = ["app", "main"]
 
@@ -204,6 +210,100 @@ def generate(
     write_world(tables, out, fmt, overwrite=overwrite)  # type: ignore[arg-type]
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
     Console().print(f"wrote snapshot to {out}: {sizes}")
+
+
+OutcomeReader = Callable[[Path, Snapshot | None], pd.DataFrame]
+
+
+@app.command("diff")
+def diff_plans(
+    plan_a: Annotated[Path, typer.Argument(help="plan A: a file written by `allocate --out`")],
+    plan_b: Annotated[Path, typer.Argument(help="plan B: a file written by `allocate --out`")],
+    by: Annotated[
+        str, typer.Option(help="customer, country, priority_class (default) or order")
+    ] = "priority_class",
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(help="snapshot folder the orders come from (names customers, countries)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Who gains and who loses from plan A to plan B: units and ETA hours."""
+    show_plan_diff(plan_a, plan_b, by, snapshot, as_json)
+
+
+def show_plan_diff(
+    plan_a: Path,
+    plan_b: Path,
+    by: str,
+    snapshot: Path | None,
+    as_json: bool,
+    reader: OutcomeReader = read_outcomes,
+) -> None:
+    """The body of ``diff``; ``reader`` turns a path into per-order outcomes.
+
+    A command that compares other results (a simulation's output folders, say) passes a
+    reader that understands them and falls back to :func:`read_outcomes` for plan files.
+    """
+    from allocation.whatif.diff import LEVELS, diff
+
+    if by not in LEVELS:
+        raise typer.BadParameter(
+            f"unknown level {by!r} (use one of {', '.join(LEVELS)})", param_hint="--by"
+        )
+    if by in ("customer", "country") and snapshot is None:
+        raise InputError(
+            f"plan files do not say which {by} each order belongs to: "
+            "give --snapshot DIR, the snapshot the plans were made from"
+        )
+    snap = load_snapshot(snapshot) if snapshot is not None else None
+    change = diff(reader(plan_a, snap), reader(plan_b, snap))
+    if as_json:
+        rows = [{k: _json_value(v) for k, v in r.items()} for r in records(change.by(by))]
+        print_json({"summary": change.summary(), "by": by, "rows": rows})
+        return
+    show_diff(Console(), change, by)
+
+
+@app.command()
+def protect(
+    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    levels: Annotated[
+        Path, typer.Option(help="protection levels: depot_id, part_number, level (.csv/.parquet)")
+    ],
+    default: Annotated[
+        int, typer.Option(min=0, help="level of every depot and part the file does not list")
+    ] = 0,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option(help="optimal (default), fifo or tier_greedy")
+    ] = "optimal",
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Allocate with and without protection levels: what they buy each class, what they cost."""
+    from allocation.adapters.protection_file import load_protection_levels
+    from allocation.whatif.protection import compare_protection
+
+    if strategy not in STRATEGIES:
+        raise typer.BadParameter(
+            f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})",
+            param_hint="--strategy",
+        )
+    ent, alloc = policies(policy)
+    chosen = load_protection_levels(levels, default)
+    report = compare_protection(load_snapshot(snapshot), chosen, alloc, strategy, ent)
+    if as_json:
+        print_json(report.summary())
+        return
+    show_protection(Console(), report)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 DbOption = Annotated[

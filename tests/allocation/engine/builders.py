@@ -254,3 +254,14 @@ def random_worlds(draw: st.DrawFn, with_substitutes: bool | None = None) -> Worl
         substitutes=substitutes,
         part_costs=costs,
     )
+
+
+@st.composite
+def protected_worlds(draw: st.DrawFn) -> tuple[World, dict[tuple[str, str], int]]:
+    """A random world and levels for some of its stock levels (and some empty shelves)."""
+    world = draw(random_worlds())
+    depots = [d for d, _ in world.depots]
+    parts = world.part_numbers()
+    pairs = sorted({(d, p) for p, d, _ in world.stock} | {(depots[0], parts[0])})
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=1))
+    return world, {pair: draw(st.integers(0, 3)) for pair in chosen}

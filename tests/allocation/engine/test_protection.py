@@ -25,7 +25,15 @@ from allocation.domain.protection import ProtectionLevels
 from allocation.engine.plan import Plan
 from allocation.engine.problem import build_problem
 from allocation.errors import PolicyError, UnknownIdError
-from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
+from tests.allocation.engine.builders import (
+    AS_OF,
+    PM,
+    STD,
+    World,
+    order,
+    protected_worlds,
+    snapshot,
+)
 from tests.allocation.engine.reference_model import build_reference, lexicographic_levels
 
 
@@ -200,17 +208,6 @@ def test_when_a_parts_priority_order_ships_protected_units_the_level_refills_fir
 
 
 # -- properties on random worlds -----------------------------------------------------------
-@st.composite
-def protected_worlds(draw: st.DrawFn) -> tuple[World, dict[tuple[str, str], int]]:
-    """A random world and levels for some of its stock levels (and some empty shelves)."""
-    world = draw(random_worlds())
-    depots = [d for d, _ in world.depots]
-    parts = world.part_numbers()
-    pairs = sorted({(d, p) for p, d, _ in world.stock} | {(depots[0], parts[0])})
-    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=1))
-    return world, {pair: draw(st.integers(0, 3)) for pair in chosen}
-
-
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
