@@ -49,6 +49,17 @@ class PlanDiff:
     ----------
     orders : DataFrame
         One row per order id in either plan (see :meth:`to_pandas`).
+
+    Examples
+    --------
+    >>> from allocation import allocate, load_snapshot, set_tier
+    >>> before = load_snapshot("scenarios/example")
+    >>> change = diff(allocate(before), allocate(set_tier(before, "C-NORD", "PM")))
+    >>> change
+    PlanDiff(16 orders: 1 gain, 0 lose, 0 only in A, 0 only in B; units 11 → 13)
+    >>> change.to_pandas().query("change != 'same'")[["order_id", "units_a", "units_b"]]
+      order_id  units_a  units_b
+    6   O-1007        1        3
     """
 
     orders: pd.DataFrame

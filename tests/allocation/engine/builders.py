@@ -19,13 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
 from tests.allocation.rules_md import PA_PC_1Y, PA_PLUS_PC_1Y, PM_PC_1Y
+
+if TYPE_CHECKING:
+    from allocation.engine.plan import Plan
 
 AS_OF = datetime(2025, 6, 10, 12, 0)
 
@@ -265,3 +269,37 @@ def protected_worlds(draw: st.DrawFn) -> tuple[World, dict[tuple[str, str], int]
     pairs = sorted({(d, p) for p, d, _ in world.stock} | {(depots[0], parts[0])})
     chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=1))
     return world, {pair: draw(st.integers(0, 3)) for pair in chosen}
+
+
+def ship_in_tables(tables: dict[str, pd.DataFrame], plan: Plan, order_id: str) -> None:
+    """Take the order's allocated units out of the tables (in place), as shipping does."""
+    problem = plan.problem
+    row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
+    for a in np.flatnonzero((problem.arcs.order == row) & (plan.flow > 0)):
+        src = problem.sources.iloc[int(problem.arcs.source[a])]
+        qty = int(plan.flow[a])
+        if src["kind_name"] == "stock":
+            stock = tables["stock"]
+            match = (stock["part_number"] == src["part_number"]) & (
+                stock["depot_id"] == src["origin"]
+            )
+            stock.loc[match, "on_hand"] -= qty
+        elif src["kind_name"] == "inbound":
+            inbound = tables["inbound"]
+            hit = np.flatnonzero(
+                (
+                    (inbound["part_number"] == src["part_number"])
+                    & (inbound["depot_id"] == src["origin"])
+                    & (pd.to_datetime(inbound["eta"]) == src["release_at"])
+                ).to_numpy()
+            )[0]
+            inbound.iloc[hit, inbound.columns.get_loc("quantity")] -= qty
+            tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
+        else:
+            options = tables["supply_options"]
+            match = (
+                (options["part_number"] == src["part_number"])
+                & (options["supplier_id"] == src["origin"])
+                & (options["source"] == src["kind_name"])
+            )
+            options.loc[match, "capacity"] -= qty

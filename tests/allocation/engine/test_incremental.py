@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -12,7 +11,16 @@ from hypothesis import strategies as st
 
 from allocation import AllocationPolicy, Planner, allocate, load_snapshot, marginal_values
 from allocation.errors import InputError, UnknownIdError
-from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
+from tests.allocation.engine.builders import (
+    AS_OF,
+    PM,
+    STD,
+    World,
+    order,
+    random_worlds,
+    ship_in_tables,
+    snapshot,
+)
 
 
 def _filled(plan: object) -> dict[str, int]:
@@ -83,45 +91,10 @@ def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, cha
                 continue
             victim = open_ids[a % len(open_ids)]
             if kind == "ship":
-                _ship_in_tables(tables, planner, victim)
+                ship_in_tables(tables, planner.plan(), victim)
             planner.remove_order(victim, shipped=kind == "ship")
             tables["orders"] = tables["orders"][tables["orders"]["order_id"] != victim]
         _same(planner, tables)
-
-
-def _ship_in_tables(tables: dict[str, pd.DataFrame], planner: Planner, order_id: str) -> None:
-    """Take the order's allocated units out of the tables, as shipping does."""
-    plan = planner.plan()
-    problem = plan.problem
-    row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
-    for a in np.flatnonzero((problem.arcs.order == row) & (plan.flow > 0)):
-        src = problem.sources.iloc[int(problem.arcs.source[a])]
-        qty = int(plan.flow[a])
-        if src["kind_name"] == "stock":
-            stock = tables["stock"]
-            match = (stock["part_number"] == src["part_number"]) & (
-                stock["depot_id"] == src["origin"]
-            )
-            stock.loc[match, "on_hand"] -= qty
-        elif src["kind_name"] == "inbound":
-            inbound = tables["inbound"]
-            hit = np.flatnonzero(
-                (
-                    (inbound["part_number"] == src["part_number"])
-                    & (inbound["depot_id"] == src["origin"])
-                    & (pd.to_datetime(inbound["eta"]) == src["release_at"])
-                ).to_numpy()
-            )[0]
-            inbound.iloc[hit, inbound.columns.get_loc("quantity")] -= qty
-            tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
-        else:
-            options = tables["supply_options"]
-            match = (
-                (options["part_number"] == src["part_number"])
-                & (options["supplier_id"] == src["origin"])
-                & (options["source"] == src["kind_name"])
-            )
-            options.loc[match, "capacity"] -= qty
 
 
 def test_an_arrival_served_from_free_stock_needs_no_solve_and_matches_a_full_replan() -> None:

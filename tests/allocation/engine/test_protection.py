@@ -32,6 +32,7 @@ from tests.allocation.engine.builders import (
     World,
     order,
     protected_worlds,
+    ship_in_tables,
     snapshot,
 )
 from tests.allocation.engine.reference_model import build_reference, lexicographic_levels
@@ -306,7 +307,7 @@ def test_with_protection_every_change_leaves_the_plan_a_full_replan_would_make(
                 continue
             victim = open_ids[a % len(open_ids)]
             if kind == "ship":
-                tables = _shipped(tables, planner.plan(), victim)
+                ship_in_tables(tables, planner.plan(), victim)
             planner.remove_order(victim, shipped=kind == "ship")
             tables["orders"] = tables["orders"][tables["orders"]["order_id"] != victim]
         full = allocate(load_snapshot(tables, as_of=AS_OF), policy)
@@ -322,41 +323,3 @@ def _add_unit(stock: pd.DataFrame, part: str, depot: str) -> pd.DataFrame:
         return stock
     row = pd.DataFrame([{"part_number": part, "depot_id": depot, "on_hand": 1}])
     return pd.concat([stock, row], ignore_index=True)
-
-
-def _shipped(tables: dict[str, pd.DataFrame], plan: Plan, order_id: str) -> dict[str, pd.DataFrame]:
-    """The tables after the order's allocated units leave (stock, receipts, options)."""
-    tables = {name: frame.copy() for name, frame in tables.items()}
-    problem = plan.problem
-    sources = problem.sources
-    for a in range(len(problem.arcs)):
-        qty = int(plan.flow[a])
-        o = int(problem.arcs.order[a])
-        if qty == 0 or problem.orders["order_id"].iloc[o] != order_id:
-            continue
-        src = sources.iloc[int(problem.arcs.source[a])]
-        if src["kind_name"] == "stock":
-            stock = tables["stock"]
-            match = (stock["part_number"] == src["part_number"]) & (
-                stock["depot_id"] == src["origin"]
-            )
-            stock.loc[match, "on_hand"] -= qty
-        elif src["kind_name"] == "inbound":
-            inbound = tables["inbound"]
-            hit = (
-                (inbound["part_number"] == src["part_number"])
-                & (inbound["depot_id"] == src["origin"])
-                & (pd.to_datetime(inbound["eta"]) == src["release_at"])
-            ).to_numpy()
-            first = int(hit.nonzero()[0][0])
-            inbound.iloc[first, inbound.columns.get_loc("quantity")] -= qty
-            tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
-        else:
-            options = tables["supply_options"]
-            match = (
-                (options["part_number"] == src["part_number"])
-                & (options["supplier_id"] == src["origin"])
-                & (options["source"] == src["kind_name"])
-            )
-            options.loc[match, "capacity"] -= qty
-    return tables
