@@ -8,14 +8,15 @@ parts-priority orders took them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from allocation.domain.model import PriorityClass
-from allocation.engine.problem import KINDS, build_arcs
+from allocation.domain.protection import ProtectionLevels
+from allocation.engine.problem import AllocationProblem, Arcs, build_arcs
 
 if TYPE_CHECKING:
     from allocation.engine.plan import Plan
@@ -63,19 +64,15 @@ def held_back(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, HeldBack]:
     ]
     if len(rows) == 0:
         return {}
-    every = build_arcs(problem, rows, only_allowed=False)
-    policy = problem.policy
-    kind_ok = np.array([[policy.allows(c, k) for k in KINDS] for c in PriorityClass], dtype=bool)
-    hit = np.flatnonzero(protected[every.source] & kind_ok[class_code[every.order], every.kind])
-    if len(hit) == 0:
+    every = _arcs_to_protected(problem, rows, np.flatnonzero(protected))
+    if len(every) == 0:
         return {}
     used = np.bincount(problem.arcs.source, weights=plan.flow, minlength=len(sources)).astype(
         np.int64
     )
     free = sources["quantity"].to_numpy(dtype=np.int64) - used
-    src = every.source[hit]
     # Per order: free units first, then the fastest.
-    best = hit[np.lexsort((every.eta_hours[hit], free[src] <= 0, every.order[hit]))]
+    best = np.lexsort((every.eta_hours, free[every.source] <= 0, every.order))
     first = np.r_[True, every.order[best][1:] != every.order[best][:-1]]
     origin = sources["origin"].to_numpy(dtype=object)
     part = sources["part_number"].to_numpy(dtype=object)
@@ -91,6 +88,24 @@ def held_back(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, HeldBack]:
             taken=int(used[s]),
         )
     return result
+
+
+def _arcs_to_protected(
+    problem: AllocationProblem, rows: npt.NDArray[np.int64], index: npt.NDArray[np.int64]
+) -> Arcs:
+    """Arcs the rows' classes could use if nothing were protected, to protected sources only.
+
+    A problem over just those sources, under the same policy without levels, gives them.
+    """
+    plain = replace(problem.policy, protection=ProtectionLevels())
+    only_protected = AllocationProblem(
+        orders=problem.orders,
+        sources=problem.sources.iloc[index].reset_index(drop=True),
+        arcs=problem.arcs.take(np.zeros(0, dtype=np.int64)),
+        context=replace(problem.context, policy=plain),
+    )
+    every = build_arcs(only_protected, rows, only_allowed=True)
+    return replace(every, source=index[every.source])
 
 
 def held_back_words(held: HeldBack) -> str:
