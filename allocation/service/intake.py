@@ -110,8 +110,7 @@ def create_orders(
         An order id that already exists (the first one is named).
     """
     _check(world, orders, batch)
-    groups = {world.group_of[o.part_number] for o in orders}
-    lock_groups(connection, groups)
+    stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
     o = schema.orders
     existing = sorted(
@@ -128,6 +127,6 @@ def create_orders(
             location=f"/orders/{first}",
         )
     connection.execute(insert(o), [_row(world, order, now, client) for order in orders])
-    replan_groups(connection, world, groups, now)
+    replan_groups(connection, world, stamps)
     answers = order_answers(connection, ids)
     return [answers[i] for i in ids]

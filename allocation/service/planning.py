@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.inputs import EntitlementInputs
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import ledger, schema
+from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.master import MasterData, master_version, read_master
 from allocation.allocate import solve_problem
 from allocation.domain.entitlement import EntitlementPolicy
@@ -314,28 +315,22 @@ def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
     return result
 
 
-def replan_groups(
-    connection: Connection, world: World, group_keys: Iterable[str], now: datetime
-) -> set[str]:
+def replan_groups(connection: Connection, world: World, stamps: Mapping[str, Stamp]) -> set[str]:
     """Re-plan locked part groups and write the ledger's difference; returns the orders whose
     holdings changed.
 
-    The caller holds the groups' locks (:func:`allocation.adapters.store.database.lock_groups`).
-    Backorder quantities and reasons of every open order of the groups are brought up to date.
+    ``stamps`` come from :func:`allocation.adapters.store.database.lock_groups`: the caller
+    holds those groups' locks. Backorder quantities and reasons of every open order of the
+    groups are brought up to date.
     """
     changed: set[str] = set()
-    for group_key in sorted(set(group_keys)):
-        plan = plan_group(connection, world, group_key, now)
-        target = holdings_of(plan)
+    for group_key, stamp in sorted(stamps.items()):
+        plan = plan_group(connection, world, group_key, stamp.at)
         current = ledger.balances(connection, group_key)
-        entries = ledger.delta_entries(current, target)
-        ledger.record(connection, group_key, entries, now)
+        entries = ledger.delta_entries(current, holdings_of(plan))
+        ledger.record(connection, stamp, entries, current)
         changed.update(h.order_id for _, h in entries)
         _write_backorders(connection, group_key, plan)
-        table = schema.part_groups
-        connection.execute(
-            update(table).where(table.c.group_key == group_key).values(version=table.c.version + 1)
-        )
     return changed
 
 

@@ -189,7 +189,9 @@ def receipts(request: Request, body: ReceiptBatch, client: Client, key: Key = No
 
 
 @router.post("/stock/adjustments", response_model=StockAnswer)
-def adjustments(request: Request, body: AdjustmentBatch, client: Client, key: Key = None) -> JSONResponse:
+def adjustments(
+    request: Request, body: AdjustmentBatch, client: Client, key: Key = None
+) -> JSONResponse:
     """Corrections of units on hand; promises beyond what is left are released."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -213,7 +215,9 @@ def inbound(request: Request, body: InboundBatch, client: Client, key: Key = Non
 
 
 @router.put("/supply-options", response_model=StockAnswer)
-def supply_options(request: Request, body: SupplyOptions, client: Client, key: Key = None) -> JSONResponse:
+def supply_options(
+    request: Request, body: SupplyOptions, client: Client, key: Key = None
+) -> JSONResponse:
     """Replace the expedite and broker options of every part named in the body."""
     _lines_limit(request, len(body.options), "options")
 
