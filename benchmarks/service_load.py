@@ -240,9 +240,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     runs = [
-        run_once(store, args, run)
-        for store in args.stores.split(",")
-        for run in range(args.repeat)
+        run_once(store, args, run) for store in args.stores.split(",") for run in range(args.repeat)
     ]
     medians = {}
     for store in args.stores.split(","):

@@ -55,7 +55,8 @@ def _fuzz(operation: Any, mode: GenerationMode, examples: int) -> None:
     except Unsatisfiable:
         # Only an operation with nothing to get wrong (``GET /health``) has no malformed input.
         assert mode is GenerationMode.NEGATIVE, operation.label
-        assert not operation.path_parameters and not operation.body, operation.label
+        assert not operation.path_parameters, operation.label
+        assert not operation.body, operation.label
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
