@@ -74,8 +74,11 @@ def _close(connection: Connection, order_id: str, status: str) -> None:
 def cancel_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
     """Cancel an open order; its units go back to the plan (to the orders that rank first)."""
     stamp = _locked_open_order(connection, order_id, now)
+    stamps = {stamp.group_key: stamp}
+    planner = world.plans.prepare(connection, world, stamps, now)
     _close(connection, order_id, "cancelled")
-    replan_groups(connection, world, {stamp.group_key: stamp})
+    planner.remove_order(order_id)
+    replan_groups(connection, world, stamps, reload=False)
     return order_answers(connection, [order_id])[order_id]
 
 
@@ -93,7 +96,7 @@ def ship_order(connection: Connection, world: World, now: datetime, order_id: st
     for h in holdings:
         consume_supply(connection, stamp, h.part_number, h.supply_key, h.quantity)
     _close(connection, order_id, "shipped")
-    replan_groups(connection, world, {stamp.group_key: stamp})
+    replan_groups(connection, world, {stamp.group_key: stamp}, reload=True)
     return order_answers(connection, [order_id])[order_id]
 
 
@@ -110,7 +113,7 @@ def _check_ids(world: World, lines: Iterable[tuple[int, str, str | None]], what:
 
 def _replanned(connection: Connection, world: World, stamps: Mapping[str, Stamp]) -> StockAnswer:
     groups = set(stamps)
-    changed = replan_groups(connection, world, stamps)
+    changed = replan_groups(connection, world, stamps, reload=True)
     answers = order_answers(connection, sorted(changed))
     group_parts = [p for g in sorted(groups) for p in world.parts_of.get(g, [])]
     return StockAnswer(

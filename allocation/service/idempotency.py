@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,11 +51,15 @@ _KEY_FIELD = "header.Idempotency-Key"
 
 
 class InFlight:
-    """Keys whose first request is still running in this process."""
+    """Keys whose first request is still running in this process, and the process's write
+    turn: one write transaction at a time per process, first come first served (SQLite has
+    one writer anyway, and its busy-wait would serve waiters in no order; the per-process
+    planner is changed by one write at a time). Processes still write concurrently."""
 
     def __init__(self) -> None:
         self._running: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self.writer = FifoLock()
 
     @contextmanager
     def claim(self, client: str, key: str) -> Iterator[None]:
@@ -70,12 +75,39 @@ class InFlight:
                 self._running.discard((client, key))
 
 
+def _abort(used: list[World]) -> None:
+    for world in used:
+        world.plans.abort()
+
+
 def _in_flight() -> ConflictError:
     return ConflictError(
         "a request with this Idempotency-Key is still being processed; retry later",
         [FieldError(_KEY_FIELD, "in flight")],
         headers={"Retry-After": "1"},
     )
+
+
+class FifoLock:
+    """A lock granted in the order it was asked for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        turn = threading.Event()
+        with self._lock:
+            self._queue.append(turn)
+            if len(self._queue) == 1:
+                turn.set()
+        turn.wait()
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._queue.popleft()
+            if self._queue:
+                self._queue[0].set()
 
 
 def _check_key(key: str | None) -> str:
@@ -150,6 +182,8 @@ def keyed_write(
             world = worlds.get(connection)
         except NotLoadedError as error:
             raise UnavailableError(str(error)) from None
+        used.append(world)
+        world.plans.abort()  # what an earlier attempt of this write did to the planner
         now = utc_now()
         savepoint = connection.begin_nested()
         try:
@@ -157,9 +191,11 @@ def keyed_write(
             savepoint.commit()
         except ServiceError as refused:
             savepoint.rollback()
+            world.plans.abort()
             status, body = refused.status, refused.document(path)
         except InputError as error:
             savepoint.rollback()
+            world.plans.abort()
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
         connection.execute(
@@ -174,11 +210,18 @@ def keyed_write(
         )
         return _Outcome(status, body, False)
 
-    with inflight.claim(client, key):
+    used: list[World] = []
+    with inflight.claim(client, key), inflight.writer:
         try:
             outcome = run_write(engine, transaction)
         except StoreBusyError as error:
+            _abort(used)
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
+        except BaseException:
+            _abort(used)
+            raise
+        for world in used[-1:]:
+            world.plans.commit()
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(
         outcome.body,

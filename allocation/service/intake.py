@@ -126,7 +126,11 @@ def create_orders(
             order_id=first,
             location=f"/orders/{first}",
         )
-    connection.execute(insert(o), [_row(world, order, now, client) for order in orders])
-    replan_groups(connection, world, stamps)
+    planner = world.plans.prepare(connection, world, stamps, now)
+    rows = [_row(world, order, now, client) for order in orders]
+    connection.execute(insert(o), rows)
+    for row in rows:
+        planner.add_order(row)
+    replan_groups(connection, world, stamps, reload=False)
     answers = order_answers(connection, ids)
     return [answers[i] for i in ids]

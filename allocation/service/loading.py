@@ -74,7 +74,7 @@ def load_into_store(
         for part, code in context.part_code.items()
     }
     plan = allocate(seen_now, policy=policy, entitlement_policy=entitlement_policy)
-    holdings = holdings_of(plan)
+    holdings = holdings_of(plan, moment)
     unfilled = {
         str(o): (int(q), str(r))
         for o, q, r in zip(

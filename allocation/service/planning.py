@@ -29,6 +29,7 @@ from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.master import MasterData, master_version, read_master
+from allocation.adapters.store.reconcile import supply_totals
 from allocation.allocate import solve_problem
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import Contract, Customer
@@ -37,13 +38,16 @@ from allocation.engine.frames import orders_table, sources_table
 from allocation.engine.plan import Plan
 from allocation.engine.problem import KINDS, Context, build_context, problem_from
 from allocation.errors import InputError
+from allocation.service.plans import PlanCache
 
 __all__ = [
     "NotLoadedError",
     "World",
     "WorldCache",
     "build_world",
+    "group_tables",
     "holdings_of",
+    "open_orders",
     "plan_group",
     "replan_groups",
 ]
@@ -69,6 +73,8 @@ class World:
     depots: frozenset[str]
     suppliers: frozenset[str]
     entitlement_policy: EntitlementPolicy | None
+    snapshot: Snapshot
+    plans: PlanCache
 
 
 def _empty_orders() -> pd.DataFrame:
@@ -133,6 +139,8 @@ def build_world(
         depots=frozenset(master.depots["depot_id"]),
         suppliers=frozenset(master.suppliers),
         entitlement_policy=entitlement_policy,
+        snapshot=snapshot,
+        plans=PlanCache(),
     )
 
 
@@ -174,29 +182,31 @@ class WorldCache:
             return self._world
 
 
-def _group_tables(
-    connection: Connection, parts: list[str]
+def group_tables(
+    connection: Connection, parts: list[str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stock, receipts and supply options of some parts (None: of every part)."""
     s, i, o = schema.stock, schema.inbound, schema.supply_options
-    stock_rows = connection.execute(
-        select(s.c.part_number, s.c.depot_id, s.c.on_hand).where(s.c.part_number.in_(parts))
-    ).all()
-    inbound_rows = connection.execute(
-        select(i.c.part_number, i.c.depot_id, i.c.quantity, i.c.eta)
-        .where(i.c.part_number.in_(parts))
-        .order_by(i.c.inbound_id)
-    ).all()
-    option_rows = connection.execute(
-        select(
-            o.c.part_number,
-            o.c.source,
-            o.c.supplier_id,
-            o.c.capacity,
-            o.c.lead_time_hours,
-            o.c.unit_cost,
-            o.c.success_probability,
-        ).where(o.c.part_number.in_(parts))
-    ).all()
+    q_stock = select(s.c.part_number, s.c.depot_id, s.c.on_hand)
+    q_inbound = select(i.c.part_number, i.c.depot_id, i.c.quantity, i.c.eta).order_by(
+        i.c.inbound_id
+    )
+    q_options = select(
+        o.c.part_number,
+        o.c.source,
+        o.c.supplier_id,
+        o.c.capacity,
+        o.c.lead_time_hours,
+        o.c.unit_cost,
+        o.c.success_probability,
+    )
+    if parts is not None:
+        q_stock = q_stock.where(s.c.part_number.in_(parts))
+        q_inbound = q_inbound.where(i.c.part_number.in_(parts))
+        q_options = q_options.where(o.c.part_number.in_(parts))
+    stock_rows = connection.execute(q_stock).all()
+    inbound_rows = connection.execute(q_inbound).all()
+    option_rows = connection.execute(q_options).all()
     stock = pd.DataFrame(
         {
             "part_number": pd.Series([r[0] for r in stock_rows], dtype=object),
@@ -228,7 +238,8 @@ def _group_tables(
     return stock, inbound, options
 
 
-def _open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Open orders of a part group and their entitlement decisions, by order id."""
     o = schema.orders
     rows = connection.execute(
         select(
@@ -273,15 +284,20 @@ def _plan(
     connection: Connection, world: World, group_key: str, parts: list[str], now: datetime
 ) -> Plan:
     context = replace(world.context, as_of=pd.Timestamp(now))
-    orders, decisions = _open_orders(connection, group_key)
-    stock, inbound, options = _group_tables(connection, parts)
+    orders, decisions = open_orders(connection, group_key)
+    stock, inbound, options = group_tables(connection, parts)
     table = orders_table(orders, world.customers_frame, decisions, context)
     sources = sources_table(stock, inbound, options, context)
     return solve_problem(problem_from(table, sources, context), "optimal")
 
 
-def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
-    """What each order holds in a plan, per supply, in the ledger's terms."""
+def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Holding]:
+    """What each order holds in a plan, per supply, in the ledger's terms.
+
+    ETAs count from ``now``, whatever moment the plan was made at: a unit leaves stock now,
+    a receipt when it lands (or now, if it has), a supply option after its lead time; the
+    route's transit follows.
+    """
     problem = plan.problem
     arcs, sources = problem.arcs, problem.sources
     used = np.flatnonzero(plan.flow > 0)
@@ -290,22 +306,28 @@ def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
     origins = sources["origin"].to_numpy(dtype=object)
     parts = sources["part_number"].to_numpy(dtype=object)
     release = sources["release_at"].to_numpy()
-    as_of = problem.as_of
+    release_hours = sources["release_hours"].to_numpy(dtype=np.float64)
+    moment = pd.Timestamp(now)
     result: dict[ledger.HoldingKey, ledger.Holding] = {}
     for a in used.tolist():
         s = int(arcs.source[a])
         base = _BASES[bases[s]]
-        released = pd.Timestamp(release[s]).to_pydatetime() if base == "inbound" else None
-        key = ledger.supply_key(base, str(origins[s]), released)
-        eta = (as_of + pd.Timedelta(hours=float(arcs.eta_hours[a]))).floor("s").to_pydatetime()
+        transit = pd.Timedelta(hours=float(arcs.eta_hours[a] - release_hours[s]))
+        if base == "inbound":
+            lands = pd.Timestamp(release[s])
+            released: datetime | None = lands.to_pydatetime()
+            start = max(lands, moment)
+        else:
+            released = None
+            start = moment + pd.Timedelta(hours=float(release_hours[s]))
         holding = ledger.Holding(
             order_id=str(order_ids[arcs.order[a]]),
             part_number=str(parts[s]),
             source=KINDS[int(arcs.kind[a])].value,
             origin=str(origins[s]),
-            supply_key=key,
+            supply_key=ledger.supply_key(base, str(origins[s]), released),
             quantity=int(plan.flow[a]),
-            eta=eta,
+            eta=(start + transit).floor("s").to_pydatetime(),
             unit_cost=round(float(arcs.money[a]), 6),
         )
         if holding.key in result:
@@ -315,45 +337,96 @@ def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
     return result
 
 
-def replan_groups(connection: Connection, world: World, stamps: Mapping[str, Stamp]) -> set[str]:
-    """Re-plan locked part groups and write the ledger's difference; returns the orders whose
+def replan_groups(
+    connection: Connection, world: World, stamps: Mapping[str, Stamp], reload: bool
+) -> set[str]:
+    """Bring the ledger of locked part groups to the planner's plan; returns the orders whose
     holdings changed.
 
     ``stamps`` come from :func:`allocation.adapters.store.database.lock_groups`: the caller
-    holds those groups' locks. Backorder quantities and reasons of every open order of the
-    groups are brought up to date.
+    holds those groups' locks. With ``reload`` each group is first rebuilt from the rows the
+    transaction sees (after a change the planner was not told of); without, the caller has
+    applied its change to the planner (:meth:`PlanCache.prepare`). A plan that would promise
+    more than a supply has in the database is never written: the group is rebuilt from the
+    rows and planned again. Backorders of the groups' open orders are brought up to date.
     """
     changed: set[str] = set()
     for group_key, stamp in sorted(stamps.items()):
-        plan = plan_group(connection, world, group_key, stamp.at)
+        parts = world.parts_of.get(group_key, [group_key])
+        if reload:
+            world.plans.reload(connection, world, stamp)
+        planner = world.plans.planner()
+        plan = planner.group_plan(parts[0])
+        target = holdings_of(plan, stamp.at)
+        if not _within_supply(connection, parts, target):
+            planner = world.plans.reload(connection, world, stamp)
+            plan = planner.group_plan(parts[0])
+            target = holdings_of(plan, stamp.at)
+            assert _within_supply(connection, parts, target), group_key
         current = ledger.balances(connection, group_key)
-        entries = ledger.delta_entries(current, holdings_of(plan))
+        entries = ledger.delta_entries(current, target)
         ledger.record(connection, stamp, entries, current)
         changed.update(h.order_id for _, h in entries)
-        _write_backorders(connection, group_key, plan)
+        _write_backorders(connection, group_key, plan, changed)
     return changed
 
 
-def _write_backorders(connection: Connection, group_key: str, plan: Plan) -> None:
-    unfilled = plan.unfilled
-    short = dict(
-        zip(
-            unfilled["order_id"].tolist(),
-            zip(unfilled["quantity"].tolist(), unfilled["reason"].tolist(), strict=True),
-            strict=True,
-        )
-    )
+def _within_supply(
+    connection: Connection, parts: list[str], target: Mapping[ledger.HoldingKey, ledger.Holding]
+) -> bool:
+    promised: dict[tuple[str, str], int] = defaultdict(int)
+    for h in target.values():
+        promised[(h.part_number, h.supply_key)] += h.quantity
+    if not promised:
+        return True
+    units = supply_totals(connection, parts)
+    return all(q <= units.get(k, 0) for k, q in promised.items())
+
+
+def _write_backorders(
+    connection: Connection, group_key: str, plan: Plan, changed: set[str]
+) -> None:
+    """Backorder quantity and reason of the group's open orders, where they changed.
+
+    Reasons (the costly part) are worked out only when some order waits and holdings moved:
+    a reason names the class holding the units an order could use, which only a change of
+    holdings can change.
+    """
+    orders = plan.problem.orders
+    missing = orders["quantity"].to_numpy(dtype=np.int64) - plan.filled
+    short_ids = orders["order_id"].to_numpy(dtype=object)[missing > 0].tolist()
     o = schema.orders
     rows = connection.execute(
         select(o.c.order_id, o.c.backorder_quantity, o.c.backorder_reason).where(
             o.c.group_key == group_key, o.c.status == "open"
         )
     ).all()
+    reasons: dict[str, tuple[int, str | None]] = {}
+    if short_ids and changed:
+        reasons = _all_reasons(plan)
+    else:
+        by_id = dict(zip(orders["order_id"].tolist(), missing.tolist(), strict=True))
+        stored = {str(r[0]): r[2] for r in rows}
+        reasons = {i: (int(by_id[i]), stored.get(i)) for i in short_ids}
     for order_id, quantity, reason in rows:
-        want_q, want_reason = short.get(order_id, (0, None))
+        want_q, want_reason = reasons.get(order_id, (0, None))
+        if want_q and want_reason is None:  # waits, and was never told why: say it now
+            reasons = _all_reasons(plan)
+            want_q, want_reason = reasons.get(order_id, (0, None))
         if int(quantity) != int(want_q) or reason != want_reason:
             connection.execute(
                 update(o)
                 .where(o.c.order_id == order_id)
                 .values(backorder_quantity=int(want_q), backorder_reason=want_reason)
             )
+
+
+def _all_reasons(plan: Plan) -> dict[str, tuple[int, str | None]]:
+    unfilled = plan.unfilled
+    return dict(
+        zip(
+            unfilled["order_id"].tolist(),
+            zip(unfilled["quantity"].tolist(), unfilled["reason"].tolist(), strict=True),
+            strict=True,
+        )
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Security
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Discriminator, Tag
@@ -44,6 +44,7 @@ from allocation.service.problems import (
     NotFoundError,
     PayloadTooLargeError,
     UnavailableError,
+    UnprocessableError,
 )
 
 __all__ = ["Runtime", "router"]
@@ -85,7 +86,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 
-router = APIRouter(responses=_ERRORS)
+
+def _known_query(request: Request) -> None:
+    """A query parameter the route does not take is an error (422), not silently ignored."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {p.alias for p in getattr(dependant, "query_params", [])}
+    for name in request.query_params:
+        if name not in known:
+            raise UnprocessableError(
+                f"unknown query parameter {name!r}", [FieldError(f"query.{name}", "unknown")]
+            )
+
+
+router = APIRouter(responses=_ERRORS, dependencies=[Depends(_known_query)])
 Client = Annotated[str, Security(_client)]
 Key = Annotated[
     str | None,
