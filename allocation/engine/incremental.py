@@ -262,10 +262,8 @@ class Planner:
         state = self._group(part_number)
         g = self._group_of_part[part_number]
         table = orders_table(orders, self._snapshot.customers, decisions, self.context)
-        parts = pd.concat(
-            [table["part_number"], stock["part_number"], inbound["part_number"]]
-            + [options["part_number"]]
-        )
+        columns = (table, stock, inbound, options)
+        parts = pd.concat([frame["part_number"] for frame in columns])
         strangers = sorted({str(p) for p in parts if self._group_of_part.get(str(p)) != g})
         if strangers:
             raise InputError(f"part {strangers[0]!r} is not in the group of {part_number!r}")

@@ -6,6 +6,7 @@ arrays; :meth:`Plan.explain` answers one order at a time in words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -111,6 +112,16 @@ class Plan:
             }
         )
         return frame[UNFILLED_COLUMNS]
+
+    def short_reasons(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Why each of these orders is not filled (only the unfilled ones are answered).
+
+        The reasons of :attr:`unfilled`, for a few orders, without working out every one.
+        """
+        ids = self.problem.orders["order_id"].to_numpy(dtype=object)
+        missing = self.problem.orders["quantity"].to_numpy(dtype=np.int64) - self.filled
+        wanted = np.flatnonzero(np.isin(ids, list(order_ids)) & (missing > 0))
+        return dict(zip(ids[wanted].tolist(), self._short_reasons(wanted), strict=True))
 
     def to_pandas(self) -> pd.DataFrame:
         """Allocation lines as a DataFrame (see :attr:`lines`; unfilled in :attr:`unfilled`)."""

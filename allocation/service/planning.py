@@ -367,7 +367,7 @@ def replan_groups(
         entries = ledger.delta_entries(current, target)
         ledger.record(connection, stamp, entries, current)
         changed.update(h.order_id for _, h in entries)
-        _write_backorders(connection, group_key, plan, changed)
+        _write_backorders(connection, group_key, plan)
     return changed
 
 
@@ -383,50 +383,41 @@ def _within_supply(
     return all(q <= units.get(k, 0) for k, q in promised.items())
 
 
-def _write_backorders(
-    connection: Connection, group_key: str, plan: Plan, changed: set[str]
-) -> None:
-    """Backorder quantity and reason of the group's open orders, where they changed.
+def _write_backorders(connection: Connection, group_key: str, plan: Plan) -> None:
+    """Backorder quantity and reason of the group's open orders, where the quantity changed.
 
-    Reasons (the costly part) are worked out only when some order waits and holdings moved:
-    a reason names the class holding the units an order could use, which only a change of
-    holdings can change.
+    A waiting order's reason is the one given when its backorder last changed (working out
+    every waiting order's reason on every write would cost more than the write); the
+    explanation route always answers from the current plan.
     """
     orders = plan.problem.orders
-    missing = orders["quantity"].to_numpy(dtype=np.int64) - plan.filled
-    short_ids = orders["order_id"].to_numpy(dtype=object)[missing > 0].tolist()
+    missing = dict(
+        zip(
+            orders["order_id"].tolist(),
+            (orders["quantity"].to_numpy(dtype=np.int64) - plan.filled).tolist(),
+            strict=True,
+        )
+    )
     o = schema.orders
     rows = connection.execute(
         select(o.c.order_id, o.c.backorder_quantity, o.c.backorder_reason).where(
             o.c.group_key == group_key, o.c.status == "open"
         )
     ).all()
-    reasons: dict[str, tuple[int, str | None]] = {}
-    if short_ids and changed:
-        reasons = _all_reasons(plan)
-    else:
-        by_id = dict(zip(orders["order_id"].tolist(), missing.tolist(), strict=True))
-        stored = {str(r[0]): r[2] for r in rows}
-        reasons = {i: (int(by_id[i]), stored.get(i)) for i in short_ids}
-    for order_id, quantity, reason in rows:
-        want_q, want_reason = reasons.get(order_id, (0, None))
-        if want_q and want_reason is None:  # waits, and was never told why: say it now
-            reasons = _all_reasons(plan)
-            want_q, want_reason = reasons.get(order_id, (0, None))
-        if int(quantity) != int(want_q) or reason != want_reason:
-            connection.execute(
-                update(o)
-                .where(o.c.order_id == order_id)
-                .values(backorder_quantity=int(want_q), backorder_reason=want_reason)
+    stale = [
+        str(i)
+        for i, quantity, reason in rows
+        if missing.get(i, 0) != int(quantity) or (missing.get(i, 0) and reason is None)
+    ]
+    if not stale:
+        return
+    reasons = plan.short_reasons(stale)
+    for order_id in stale:
+        connection.execute(
+            update(o)
+            .where(o.c.order_id == order_id)
+            .values(
+                backorder_quantity=int(missing.get(order_id, 0)),
+                backorder_reason=reasons.get(order_id),
             )
-
-
-def _all_reasons(plan: Plan) -> dict[str, tuple[int, str | None]]:
-    unfilled = plan.unfilled
-    return dict(
-        zip(
-            unfilled["order_id"].tolist(),
-            zip(unfilled["quantity"].tolist(), unfilled["reason"].tolist(), strict=True),
-            strict=True,
         )
-    )
