@@ -41,6 +41,7 @@ from allocation.errors import InputError
 from allocation.service.plans import PlanCache
 
 __all__ = [
+    "ORDER_COLUMNS",
     "NotLoadedError",
     "World",
     "WorldCache",
@@ -75,6 +76,19 @@ class World:
     entitlement_policy: EntitlementPolicy | None
     snapshot: Snapshot
     plans: PlanCache
+
+
+ORDER_COLUMNS = (
+    "order_id",
+    "customer_id",
+    "part_number",
+    "quantity",
+    "created_at",
+    "product_type",
+    "warranty_valid",
+    "ship_to_country",
+)
+"""The columns of an orders table, as the engine reads them."""
 
 
 def _empty_orders() -> pd.DataFrame:

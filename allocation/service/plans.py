@@ -128,37 +128,17 @@ class PlanCache:
 
 def _build(connection: Connection, world: World, now: datetime) -> _State:
     """A planner over every open order and all supply, and the versions it reflects."""
-    from allocation.service.planning import group_tables
+    from allocation.service.planning import ORDER_COLUMNS, group_tables
 
     # Versions first: a write committed by another process while the rows are read makes a
     # group newer than its version says, which only costs a rebuild; never the reverse.
     g = schema.part_groups
     versions = {str(k): int(v) for k, v in connection.execute(select(g.c.group_key, g.c.version))}
     o = schema.orders
+    columns = list(ORDER_COLUMNS)
     rows = connection.execute(
-        select(
-            o.c.order_id,
-            o.c.customer_id,
-            o.c.part_number,
-            o.c.quantity,
-            o.c.created_at,
-            o.c.product_type,
-            o.c.warranty_valid,
-            o.c.ship_to_country,
-        )
-        .where(o.c.status == "open")
-        .order_by(o.c.order_id)
+        select(*(o.c[c] for c in columns)).where(o.c.status == "open").order_by(o.c.order_id)
     ).all()
-    columns = [
-        "order_id",
-        "customer_id",
-        "part_number",
-        "quantity",
-        "created_at",
-        "product_type",
-        "warranty_valid",
-        "ship_to_country",
-    ]
     orders = pd.DataFrame([tuple(r) for r in rows], columns=columns).astype(
         {"quantity": "int64", "warranty_valid": bool, "created_at": "datetime64[ns]"}
     )
