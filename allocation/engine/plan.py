@@ -255,25 +255,24 @@ def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int
     used = plan.flow > 0
     if not used.any():
         return {}
-    held = pd.DataFrame({"source": arcs.source[used], "group": groups[arcs.order[used]]})
-    best_by_source = held.groupby("source")["group"].min()
+    nobody = np.iinfo(np.int64).max
+    by_source = np.full(len(plan.problem.sources), nobody, dtype=np.int64)
+    np.minimum.at(by_source, arcs.source[used], groups[arcs.order[used]])
     wanted = np.isin(arcs.order, rows)
-    frame = pd.DataFrame({"order": arcs.order[wanted], "source": arcs.source[wanted]})
-    frame["holder"] = frame["source"].map(best_by_source)
-    best = frame.dropna().groupby("order")["holder"].min()
-    return dict(
-        zip(
-            best.index.to_numpy(dtype=np.int64).tolist(),
-            best.to_numpy(dtype=np.int64).tolist(),
-            strict=True,
-        )
-    )
+    holder = by_source[arcs.source[wanted]]
+    held = holder != nobody
+    order = arcs.order[wanted][held]
+    best = np.full(len(groups), nobody, dtype=np.int64)
+    np.minimum.at(best, order, holder[held])
+    return {int(r): int(best[r]) for r in np.unique(order).tolist()}
 
 
 def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
     """Why orders with no allowed arc got nothing: no source at all, or policy forbids them."""
     from allocation.engine.problem import build_arcs
 
+    if len(rows) == 0:
+        return {}
     every = build_arcs(problem, rows, only_allowed=False)
     names = [k.value for k in KINDS]
     kinds_by_order: dict[int, set[str]] = {}

@@ -315,37 +315,46 @@ def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Hol
     problem = plan.problem
     arcs, sources = problem.arcs, problem.sources
     used = np.flatnonzero(plan.flow > 0)
-    order_ids = problem.orders["order_id"].to_numpy(dtype=object)
+    if len(used) == 0:
+        return {}
+    src = arcs.source[used]
     bases = sources["base"].to_numpy(dtype=np.int64)
-    origins = sources["origin"].to_numpy(dtype=object)
-    parts = sources["part_number"].to_numpy(dtype=object)
-    release = sources["release_at"].to_numpy()
     release_hours = sources["release_hours"].to_numpy(dtype=np.float64)
-    moment = pd.Timestamp(now)
-    result: dict[ledger.HoldingKey, ledger.Holding] = {}
-    for a in used.tolist():
-        s = int(arcs.source[a])
-        base = _BASES[bases[s]]
-        transit = pd.Timedelta(hours=float(arcs.eta_hours[a] - release_hours[s]))
-        if base == "inbound":
-            lands = pd.Timestamp(release[s])
-            released: datetime | None = lands.to_pydatetime()
-            start = max(lands, moment)
-        else:
-            released = None
-            start = moment + pd.Timedelta(hours=float(release_hours[s]))
-        holding = ledger.Holding(
-            order_id=str(order_ids[arcs.order[a]]),
-            part_number=str(parts[s]),
-            source=KINDS[int(arcs.kind[a])].value,
-            origin=str(origins[s]),
-            supply_key=ledger.supply_key(base, str(origins[s]), released),
-            quantity=int(plan.flow[a]),
-            eta=(start + transit).floor("s").to_pydatetime(),
-            unit_cost=round(float(arcs.money[a]), 6),
+    moment = np.datetime64(now, "ns")
+    lands = sources["release_at"].to_numpy(dtype="datetime64[ns]")
+    # When each source can release a unit, counted from now (a landed receipt: now).
+    start = moment + (release_hours * 3.6e12).astype("timedelta64[ns]")
+    receipt = bases == 1
+    start[receipt] = np.maximum(lands[receipt], moment)
+    transit = ((arcs.eta_hours[used] - release_hours[src]) * 3.6e12).astype("timedelta64[ns]")
+    etas = (start[src] + transit).astype("datetime64[s]").tolist()
+    keys = [
+        ledger.supply_key(
+            _BASES[base], str(origin), pd.Timestamp(land).to_pydatetime() if base == 1 else None
         )
-        if holding.key in result:
-            earlier = result[holding.key]
+        for base, origin, land in zip(
+            bases.tolist(), sources["origin"].tolist(), lands, strict=True
+        )
+    ]
+    order_ids = problem.orders["order_id"].to_numpy(dtype=object)[arcs.order[used]].tolist()
+    parts = sources["part_number"].to_numpy(dtype=object)[src].tolist()
+    origins = sources["origin"].to_numpy(dtype=object)[src].tolist()
+    kinds = [KINDS[k].value for k in arcs.kind[used].tolist()]
+    costs = np.round(arcs.money[used], 6).tolist()
+    result: dict[ledger.HoldingKey, ledger.Holding] = {}
+    for i, (s, quantity) in enumerate(zip(src.tolist(), plan.flow[used].tolist(), strict=True)):
+        holding = ledger.Holding(
+            str(order_ids[i]),
+            str(parts[i]),
+            kinds[i],
+            str(origins[i]),
+            keys[s],
+            int(quantity),
+            etas[i],
+            float(costs[i]),
+        )
+        earlier = result.get(holding.key)
+        if earlier is not None:
             holding = replace(holding, quantity=holding.quantity + earlier.quantity)
         result[holding.key] = holding
     return result
