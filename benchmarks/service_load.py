@@ -3,18 +3,21 @@
 Usage: python benchmarks/service_load.py [--stores sqlite,postgres] [--clients 32]
            [--posts 3000] [--parts 10000] [--repeat 3] [--rate 0]
 
-Each run loads a synthetic world (10,000 parts, 20 depots, 10,000 open orders) into a fresh
-database, starts ``parts-priority serve`` on it, warms it up, then lets ``--clients``
-asynchronous clients (httpx) post ``--posts`` new orders, each a fresh copy of an order of
-the world (same customers, parts and countries) under an Idempotency-Key. With ``--rate 0``
-(default) every client posts its next order as soon as the last is answered (closed loop:
-the throughput the server sustains); with ``--rate R`` the clients together start R posts
-per second on a fixed schedule (open loop: latency at that offered load).
+Each run loads a synthetic world (10,000 parts, 20 depots, 10,000 open orders; 70% of
+demand coverable unless ``--coverable`` says otherwise) into a fresh database, starts
+``parts-priority serve`` on it, warms it up, then lets ``--clients`` asynchronous clients
+(httpx) post ``--posts`` new orders, each a fresh copy of an order of the world (same
+customers, parts and countries) under an Idempotency-Key. With ``--rate 0`` (default) every
+client posts its next order as soon as the last is answered (closed loop: the throughput the
+server sustains); with ``--rate R`` the clients together start R posts per second on a fixed
+schedule (open loop: latency at that offered load).
 
 At the end every acknowledged order must be in the database exactly once and the store's
 reconciliation (every committed state replayed from the ledger and the supply journal) must
-find nothing. Prints throughput, p50/p99 latency and the server's peak memory per run, and
-medians over the repeats, with the load average before and after: the machine is shared.
+find nothing. Prints throughput, p50/p99 latency, the server's peak memory, and the CPU time
+per post of the server and of the load generator per run, and medians over the repeats,
+with the load average before and after: the machine is shared, and CPU time per post is
+the figure its other work disturbs least.
 """
 
 from __future__ import annotations
@@ -45,8 +48,8 @@ TOKEN = "benchmark-token-0123456789"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
-def _world(parts: int, seed: int) -> tuple[Any, list[dict[str, Any]]]:
-    tables = generate_world(10_000, parts, 20, seed)
+def _world(parts: int, seed: int, coverable: float) -> tuple[Any, list[dict[str, Any]]]:
+    tables = generate_world(10_000, parts, 20, seed, coverable_share=coverable)
     orders = tables["orders"]
     templates = []
     for row in orders.to_dict(orient="records"):
@@ -102,6 +105,19 @@ def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byt
         time.sleep(0.1)
     server.kill()
     raise RuntimeError("server not ready in 120 s")
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process and its children (uvicorn workers) used."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -175,7 +191,7 @@ def _verify(url: str, answers: list[tuple[str, int, Any]]) -> dict[str, Any]:
 
 def run_once(store: str, args: argparse.Namespace, run: int) -> dict[str, Any]:
     """One fresh database, one server, one load."""
-    snapshot, templates = _world(args.parts, args.seed)
+    snapshot, templates = _world(args.parts, args.seed, args.coverable)
     rng = np.random.default_rng(args.seed + run)
     picks = rng.integers(0, len(templates), args.posts + args.warmup)
     bodies = [
@@ -196,9 +212,12 @@ def run_once(store: str, args: argparse.Namespace, run: int) -> dict[str, Any]:
                 base = f"http://127.0.0.1:{port}"
                 asyncio.run(_post_all(base, bodies[: args.warmup], args.clients, 0))
                 load_before = os.getloadavg()
+                server_cpu, client_cpu = _cpu_s(server.pid), time.process_time()
                 latencies, answers, wall = asyncio.run(
                     _post_all(base, bodies[args.warmup :], args.clients, args.rate)
                 )
+                server_cpu = _cpu_s(server.pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
                 load_after = os.getloadavg()
                 peak = _peak_rss_mb(server.pid)
             finally:
@@ -218,6 +237,8 @@ def run_once(store: str, args: argparse.Namespace, run: int) -> dict[str, Any]:
                 "p99_ms": round(float(np.percentile(ms, 99)), 1),
                 "statuses": statuses,
                 "server_peak_mb": peak,
+                "server_cpu_ms_per_post": round(server_cpu / len(answers) * 1000, 2),
+                "client_cpu_ms_per_post": round(client_cpu / len(answers) * 1000, 2),
                 "loadavg_before": [round(x, 2) for x in load_before],
                 "loadavg_after": [round(x, 2) for x in load_after],
                 "check": _verify(url, answers),
@@ -238,6 +259,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="posts/s offered (0: closed loop)")
     parser.add_argument("--workers", type=int, default=2, help="server processes on PostgreSQL")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--coverable", type=float, default=0.7, help="share of demand supply can cover"
+    )
     args = parser.parse_args()
     runs = [
         run_once(store, args, run) for store in args.stores.split(",") for run in range(args.repeat)
@@ -247,12 +271,20 @@ def main() -> None:
         mine = [r for r in runs if r["store"] == store]
         medians[store] = {
             key: statistics.median(r[key] for r in mine)
-            for key in ("posts_per_s", "p50_ms", "p99_ms", "server_peak_mb")
+            for key in (
+                "posts_per_s",
+                "p50_ms",
+                "p99_ms",
+                "server_peak_mb",
+                "server_cpu_ms_per_post",
+                "client_cpu_ms_per_post",
+            )
         }
     document = {
         "clients": args.clients,
         "posts": args.posts,
         "parts": args.parts,
+        "coverable_share": args.coverable,
         "rate": args.rate or "closed loop",
         "cpus": os.cpu_count(),
         "medians": medians,

@@ -6,6 +6,7 @@ and one database engine; ``app_from_env()`` is what ``uvicorn`` workers call.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -63,8 +64,14 @@ class Problem(BaseModel):
     errors: list[ProblemField] = Field(default_factory=list)
 
 
-def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
-    """A service instance over a migrated and loaded database."""
+def create_app(
+    settings: ServiceSettings, engine: Engine | None = None, server: bool = False
+) -> FastAPI:
+    """A service instance over a migrated and loaded database.
+
+    ``server``: this process is a server (its planner's objects are frozen for the garbage
+    collector; see :class:`allocation.service.plans.PlanCache`).
+    """
     app = FastAPI(
         title="Parts Priority",
         version="0.1.0",
@@ -73,7 +80,7 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
     app.state.settings = settings
     app.state.runtime = Runtime(
         engine=engine or make_engine(settings.database_url),
-        worlds=WorldCache(),
+        worlds=WorldCache(freeze=server),
         inflight=InFlight(),
     )
     install_handlers(app)
@@ -88,8 +95,11 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
 
 
 def app_from_env() -> FastAPI:
-    """The app configured from ``PARTS_PRIORITY_*`` environment variables."""
-    return create_app(ServiceSettings.from_env())
+    """The app of a server process, configured from ``PARTS_PRIORITY_*`` variables."""
+    # Requests allocate many short-lived objects; collecting the youngest generation every
+    # 700 allocations (the default) costs more than it frees here.
+    gc.set_threshold(50_000, 20, 100)
+    return create_app(ServiceSettings.from_env(), server=True)
 
 
 def _busy(request: Request, error: Exception) -> JSONResponse:

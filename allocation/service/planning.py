@@ -125,8 +125,10 @@ def build_world(
     master: MasterData,
     policy: AllocationPolicy | None = None,
     entitlement_policy: EntitlementPolicy | None = None,
+    freeze: bool = False,
 ) -> World:
-    """The engine's context and the entitlement inputs of a load."""
+    """The engine's context and the entitlement inputs of a load (``freeze``: see
+    :class:`PlanCache`)."""
     inputs = EntitlementInputs(master.customers, master.contracts, _empty_orders())
     snapshot = Snapshot(
         entitlement=inputs,
@@ -154,7 +156,7 @@ def build_world(
         suppliers=frozenset(master.suppliers),
         entitlement_policy=entitlement_policy,
         snapshot=snapshot,
-        plans=PlanCache(),
+        plans=PlanCache(freeze=freeze),
     )
 
 
@@ -172,9 +174,11 @@ class WorldCache:
         self,
         policy: AllocationPolicy | None = None,
         entitlement_policy: EntitlementPolicy | None = None,
+        freeze: bool = False,
     ) -> None:
         self._policy = policy
         self._entitlement_policy = entitlement_policy
+        self._freeze = freeze
         self._world: World | None = None
         self._lock = threading.Lock()
 
@@ -192,7 +196,9 @@ class WorldCache:
             if self._world is None or self._world.version != version:
                 master = read_master(connection)
                 assert master is not None
-                self._world = build_world(master, self._policy, self._entitlement_policy)
+                self._world = build_world(
+                    master, self._policy, self._entitlement_policy, self._freeze
+                )
             return self._world
 
 

@@ -14,6 +14,9 @@ under the group's lock) is the one the planner reflects:
 - only when the transaction commits does the planner's version of the group advance
   (:meth:`PlanCache.commit`); a failure forgets the group, which is rebuilt on next use.
 
+A server process freezes what the planner holds once built (``freeze``), so that the cyclic
+garbage collector stops walking it on every full collection.
+
 Writes in one process are serialised (one transaction at a time), so the planner is never
 changed by two threads at once. The planner's moment (``as_of``) is its build time; it is
 rebuilt after ``max_age_s`` (5 minutes, inside the engine's default ETA resolution of
@@ -23,6 +26,7 @@ counted from the write's own moment (:func:`allocation.service.planning.holdings
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Mapping
@@ -56,8 +60,9 @@ class _State:
 class PlanCache:
     """One planner per process and load; see the module."""
 
-    def __init__(self, max_age_s: float = 300.0) -> None:
+    def __init__(self, max_age_s: float = 300.0, freeze: bool = False) -> None:
         self.max_age_s = max_age_s
+        self.freeze = freeze
         self._state: _State | None = None
         self._pending: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -74,7 +79,7 @@ class PlanCache:
         with self._lock:
             state = self._state
             if state is None or time.monotonic() - state.built > self.max_age_s:
-                state = self._state = _build(connection, world, now)
+                state = self._state = self._build(connection, world, now)
                 for group, stamp in stamps.items():
                     state.versions[group] = stamp.txn - 1
             for group, stamp in sorted(stamps.items()):
@@ -94,7 +99,7 @@ class PlanCache:
         with self._lock:
             state = self._state
             if state is None or time.monotonic() - state.built > self.max_age_s:
-                state = self._state = _build(connection, world, stamp.at)
+                state = self._state = self._build(connection, world, stamp.at)
             else:
                 self._reload(connection, world, state, stamp.group_key)
             self._pending[stamp.group_key] = stamp.txn
@@ -114,6 +119,15 @@ class PlanCache:
                 for group in self._pending:
                     self._state.versions.pop(group, None)
             self._pending.clear()
+
+    def _build(self, connection: Connection, world: World, now: datetime) -> _State:
+        state = _build(connection, world, now)
+        if self.freeze:
+            # The planner lives as long as the process: the collector need not walk it on
+            # every full collection (a server process only; frozen objects are never freed).
+            gc.collect()
+            gc.freeze()
+        return state
 
     def _reload(self, connection: Connection, world: World, state: _State, group: str) -> None:
         from allocation.service.planning import group_tables, open_orders
