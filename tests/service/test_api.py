@@ -243,6 +243,17 @@ def test_a_supply_option_cost_of_nan_is_refused(client: TestClient) -> None:
     assert answer.json()["errors"][0]["field"] == "body.options[0].unit_cost"
 
 
+def test_unknown_routes_and_methods_are_problems_naming_what_is_wrong(
+    client: TestClient,
+) -> None:
+    missing = client.get("/nowhere", headers=AUTH)
+    assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM)
+    assert missing.json()["errors"][0]["field"] == "path"
+    wrong = client.delete("/plan", headers=AUTH)
+    assert (wrong.status_code, wrong.headers["content-type"]) == (405, PROBLEM)
+    assert wrong.json()["errors"][0]["field"] == "method"
+
+
 def test_unknown_orders_and_parts_are_404(client: TestClient) -> None:
     for path in ("/orders/NOPE", "/orders/NOPE/explanation", "/parts/NOPE/allocations"):
         answer = client.get(path, headers=AUTH)
