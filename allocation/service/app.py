@@ -29,6 +29,7 @@ from allocation.service.problems import (
 )
 from allocation.service.routes import Runtime, router
 from allocation.service.settings import ServiceSettings
+from allocation.service.writes import WriteQueue
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -78,10 +79,12 @@ def create_app(
         description=DESCRIPTION,
     )
     app.state.settings = settings
+    engine = engine or make_engine(settings.database_url)
     app.state.runtime = Runtime(
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         worlds=WorldCache(freeze=server),
         inflight=InFlight(),
+        writes=WriteQueue(engine),
     )
     install_handlers(app)
     app.add_exception_handler(StoreBusyError, _busy)

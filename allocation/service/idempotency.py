@@ -3,6 +3,7 @@
 - The first request with a key runs; its response (status and body, success or a business
   4xx) is stored with the key in the same transaction as its effects, so both commit or
   neither does — a crash in between leaves no key and no effect, and a retry runs afresh.
+  (Writes of a process are committed in groups: :mod:`allocation.service.writes`.)
 - The same key with the same body replays the stored response, marked
   ``Idempotent-Replayed: true``.
 - The same key with a different body (or another route) is a 422.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.database import StoreBusyError, is_sqlite, run_write
+from allocation.adapters.store.database import StoreBusyError, is_sqlite
 from allocation.errors import InputError
 from allocation.service.clock import utc_now
 from allocation.service.planning import NotLoadedError, World, WorldCache
@@ -43,6 +43,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
+from allocation.service.writes import WriteQueue
 
 __all__ = ["InFlight", "Work", "keyed_write"]
 
@@ -51,15 +52,11 @@ _KEY_FIELD = "header.Idempotency-Key"
 
 
 class InFlight:
-    """Keys whose first request is still running in this process, and the process's write
-    turn: one write transaction at a time per process, first come first served (SQLite has
-    one writer anyway, and its busy-wait would serve waiters in no order; the per-process
-    planner is changed by one write at a time). Processes still write concurrently."""
+    """Keys whose first request is still running in this process."""
 
     def __init__(self) -> None:
         self._running: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-        self.writer = FifoLock()
 
     @contextmanager
     def claim(self, client: str, key: str) -> Iterator[None]:
@@ -75,39 +72,12 @@ class InFlight:
                 self._running.discard((client, key))
 
 
-def _abort(used: list[World]) -> None:
-    for world in used:
-        world.plans.abort()
-
-
 def _in_flight() -> ConflictError:
     return ConflictError(
         "a request with this Idempotency-Key is still being processed; retry later",
         [FieldError(_KEY_FIELD, "in flight")],
         headers={"Retry-After": "1"},
     )
-
-
-class FifoLock:
-    """A lock granted in the order it was asked for."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: deque[threading.Event] = deque()
-
-    def __enter__(self) -> None:
-        turn = threading.Event()
-        with self._lock:
-            self._queue.append(turn)
-            if len(self._queue) == 1:
-                turn.set()
-        turn.wait()
-
-    def __exit__(self, *_: object) -> None:
-        with self._lock:
-            self._queue.popleft()
-            if self._queue:
-                self._queue[0].set()
 
 
 def _check_key(key: str | None) -> str:
@@ -145,6 +115,7 @@ def keyed_write(
     engine: Engine,
     worlds: WorldCache,
     inflight: InFlight,
+    writes: WriteQueue,
     client: str,
     key: str | None,
     request: tuple[str, str, Any],
@@ -182,8 +153,7 @@ def keyed_write(
             world = worlds.get(connection)
         except NotLoadedError as error:
             raise UnavailableError(str(error)) from None
-        used.append(world)
-        world.plans.abort()  # what an earlier attempt of this write did to the planner
+        writes.plans.touch(world.plans)
         now = utc_now()
         savepoint = connection.begin_nested()
         try:
@@ -210,18 +180,12 @@ def keyed_write(
         )
         return _Outcome(status, body, False)
 
-    used: list[World] = []
-    with inflight.claim(client, key), inflight.writer:
+    with inflight.claim(client, key):
         try:
-            outcome = run_write(engine, transaction)
+            outcome = writes.run(transaction)
         except StoreBusyError as error:
-            _abort(used)
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
-        except BaseException:
-            _abort(used)
-            raise
-        for world in used[-1:]:
-            world.plans.commit()
+    assert isinstance(outcome, _Outcome)
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(
         outcome.body,

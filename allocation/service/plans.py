@@ -83,7 +83,9 @@ class PlanCache:
                 for group, stamp in stamps.items():
                     state.versions[group] = stamp.txn - 1
             for group, stamp in sorted(stamps.items()):
-                if state.versions.get(group) != stamp.txn - 1:
+                # An earlier write of the same (uncommitted) batch may have moved it on.
+                known = self._pending.get(group, state.versions.get(group))
+                if known != stamp.txn - 1:
                     self._reload(connection, world, state, group)
                 self._pending[group] = stamp.txn
             return state.planner

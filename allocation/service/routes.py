@@ -46,6 +46,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
+from allocation.service.writes import WriteQueue
 
 __all__ = ["Runtime", "router"]
 
@@ -57,6 +58,7 @@ class Runtime:
     engine: Engine
     worlds: WorldCache
     inflight: InFlight
+    writes: WriteQueue
 
 
 def _runtime(request: Request) -> Runtime:
@@ -130,6 +132,7 @@ def _write(
         runtime.engine,
         runtime.worlds,
         runtime.inflight,
+        runtime.writes,
         client,
         key,
         (request.method, request.url.path, payload),
