@@ -131,6 +131,6 @@ def create_orders(
     connection.execute(insert(o), rows)
     for row in rows:
         planner.add_order(row)
-    replan_groups(connection, world, stamps, reload=False)
+    replan_groups(connection, world, stamps, reload=False, new_orders=ids)
     answers = order_answers(connection, ids)
     return [answers[i] for i in ids]

@@ -367,7 +367,11 @@ def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Hol
 
 
 def replan_groups(
-    connection: Connection, world: World, stamps: Mapping[str, Stamp], reload: bool
+    connection: Connection,
+    world: World,
+    stamps: Mapping[str, Stamp],
+    reload: bool,
+    new_orders: Iterable[str] = (),
 ) -> set[str]:
     """Bring the ledger of locked part groups to the planner's plan; returns the orders whose
     holdings changed.
@@ -377,9 +381,11 @@ def replan_groups(
     transaction sees (after a change the planner was not told of); without, the caller has
     applied its change to the planner (:meth:`PlanCache.prepare`). A plan that would promise
     more than a supply has in the database is never written: the group is rebuilt from the
-    rows and planned again. Backorders of the groups' open orders are brought up to date.
+    rows and planned again. Backorders are brought up to date for ``new_orders`` and every
+    order whose holdings changed: no other order's backorder can have changed.
     """
     changed: set[str] = set()
+    new = set(new_orders)
     for group_key, stamp in sorted(stamps.items()):
         parts = world.parts_of.get(group_key, [group_key])
         if reload:
@@ -395,8 +401,9 @@ def replan_groups(
         current = ledger.balances(connection, group_key)
         entries = ledger.delta_entries(current, target)
         ledger.record(connection, stamp, entries, current)
-        changed.update(h.order_id for _, h in entries)
-        _write_backorders(connection, group_key, plan)
+        moved = {h.order_id for _, h in entries}
+        changed.update(moved)
+        _write_backorders(connection, plan, moved | new)
     return changed
 
 
@@ -412,41 +419,28 @@ def _within_supply(
     return all(q <= units.get(k, 0) for k, q in promised.items())
 
 
-def _write_backorders(connection: Connection, group_key: str, plan: Plan) -> None:
-    """Backorder quantity and reason of the group's open orders, where the quantity changed.
+def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) -> None:
+    """Backorder quantity and reason of the orders that may have changed.
 
-    A waiting order's reason is the one given when its backorder last changed (working out
-    every waiting order's reason on every write would cost more than the write); the
-    explanation route always answers from the current plan.
+    Every write keeps, for every open order, the backorder equal to what it asked for less
+    what it holds; holdings change only through ledger entries, so the orders with entries in
+    this write, and new orders, are the only ones whose backorder can have changed. A waiting
+    order's reason is the one given when its holdings last changed; the explanation route
+    always answers from the current plan.
     """
     orders = plan.problem.orders
-    missing = dict(
-        zip(
-            orders["order_id"].tolist(),
-            (orders["quantity"].to_numpy(dtype=np.int64) - plan.filled).tolist(),
-            strict=True,
-        )
-    )
-    o = schema.orders
-    rows = connection.execute(
-        select(o.c.order_id, o.c.backorder_quantity, o.c.backorder_reason).where(
-            o.c.group_key == group_key, o.c.status == "open"
-        )
-    ).all()
-    stale = [
-        str(i)
-        for i, quantity, reason in rows
-        if missing.get(i, 0) != int(quantity) or (missing.get(i, 0) and reason is None)
-    ]
-    if not stale:
+    ids = orders["order_id"].to_numpy(dtype=object)
+    mine = np.flatnonzero(np.isin(ids, sorted(candidates)))
+    if len(mine) == 0:
         return
-    reasons = plan.short_reasons(stale)
-    for order_id in stale:
+    missing = orders["quantity"].to_numpy(dtype=np.int64)[mine] - plan.filled[mine]
+    short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
+    reasons = plan.short_reasons(short) if short else {}
+    o = schema.orders
+    for row, quantity in zip(mine.tolist(), missing.tolist(), strict=True):
+        order_id = str(ids[row])
         connection.execute(
             update(o)
             .where(o.c.order_id == order_id)
-            .values(
-                backorder_quantity=int(missing.get(order_id, 0)),
-                backorder_reason=reasons.get(order_id),
-            )
+            .values(backorder_quantity=int(quantity), backorder_reason=reasons.get(order_id))
         )

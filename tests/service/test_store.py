@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
@@ -11,6 +12,8 @@ from allocation.adapters.store.database import run_read, run_write
 from allocation.adapters.store.ledger import Holding, Stamp, record
 from allocation.adapters.store.migrate import current_revision, head_revision
 from allocation.adapters.store.reconcile import check_store
+from tests.service import worlds
+from tests.service.helpers import write
 
 AT = datetime(2026, 1, 1)
 
@@ -61,6 +64,7 @@ def _overpromise(engine: Engine) -> None:
                 tier="standard",
                 reasons="[]",
                 status="open",
+                backorder_quantity=3,
             )
         )
         h = Holding("O-X", "P-B", "stock", "D-US", "stock|D-US", 2, None, 0.0)
@@ -74,3 +78,13 @@ def test_the_reconciliation_finds_a_unit_promised_twice(engine: Engine) -> None:
     _overpromise(engine)  # P-B has one unit on hand
     problems = run_read(engine, check_store)
     assert problems == ["group P-B after write 99: P-B stock|D-US has 1, promised 2"]
+
+
+def test_the_reconciliation_finds_a_backorder_that_disagrees_with_the_holdings(
+    client: Any, engine: Engine
+) -> None:
+    write(client, "POST", "/orders", worlds.order("O-1", "C-STD", "P-A", 2))
+    assert run_read(engine, check_store) == []
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE orders SET backorder_quantity = 1 WHERE order_id = 'O-1'"))
+    assert run_read(engine, check_store) == ["order O-1 waits for 1 of 2 but holds 2"]

@@ -5,7 +5,8 @@ supply journal (units each supply has) beside the allocation ledger (units promi
 it), and reports every committed state in which a supply was promised beyond its units, a
 balance went negative, or an order held more than it asked for. It then checks the current
 tables against the replay: ``holdings`` against the ledger's sums, supply rows against the
-journal's, and that only open orders hold units.
+journal's, that only open orders hold units, and that every open order's backorder is what
+it asked for less what it holds.
 """
 
 from __future__ import annotations
@@ -142,6 +143,16 @@ def _current_state(connection: Connection) -> list[str]:
     for key in sorted(from_holdings):
         if status.get(key[0]) != "open":
             problems.append(f"order {key[0]} is {status.get(key[0], 'missing')} but holds units")
+    held: dict[str, int] = defaultdict(int)
+    for key, units in from_holdings.items():
+        held[key[0]] += units
+    for order_id, quantity, waiting in connection.execute(
+        select(o.c.order_id, o.c.quantity, o.c.backorder_quantity).where(o.c.status == "open")
+    ):
+        if int(waiting) != int(quantity) - held[order_id]:
+            problems.append(
+                f"order {order_id} waits for {waiting} of {quantity} but holds {held[order_id]}"
+            )
     journal = {
         (p, k): int(v)
         for p, k, v in connection.execute(
