@@ -107,27 +107,25 @@ def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byt
     raise RuntimeError("server not ready in 120 s")
 
 
-def _cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process and its children (uvicorn workers) used."""
-    total = 0.0
-    pids = [pid]
+def _family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
+    return [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process and its children used."""
+    total = 0.0
+    for p in _family(pid):
         fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
 def _peak_rss_mb(pid: int) -> float:
-    """Peak resident memory of a process and its children (uvicorn workers), in MB."""
+    """Peak resident memory of a process and its children, in MB."""
     total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
+    for p in _family(pid):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1])

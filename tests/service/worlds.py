@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
+from allocation.service.planning import ORDER_COLUMNS
 
 PM_SKU = "U1PV9E"  # Priority Management, PC units, 5 years
 # The contracts start a year before the tests run (whatever the day), so orders created now
@@ -48,18 +49,7 @@ def tables(stock: Mapping[str, int], parts: list[str] | None = None) -> dict[str
                 "activation_date": [None, None],
             }
         ),
-        "orders": pd.DataFrame(
-            columns=[
-                "order_id",
-                "customer_id",
-                "part_number",
-                "quantity",
-                "created_at",
-                "product_type",
-                "warranty_valid",
-                "ship_to_country",
-            ]
-        ),
+        "orders": pd.DataFrame(columns=list(ORDER_COLUMNS)),
         "parts": pd.DataFrame(
             {
                 "part_number": names,
