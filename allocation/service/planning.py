@@ -1,10 +1,12 @@
-"""Re-planning one part group from the database with the engine, and writing the difference.
+"""Part groups planned by the engine, and the ledger brought to the plan.
 
-The database is the truth: a write locks its part groups, reads each group's open orders and
-supply, asks the engine for the group's optimal plan (:func:`allocation.allocate.solve_problem`
-over the problem the engine builds), and appends to the ledger the releases and allocations
-that turn what orders hold into what the plan gives them. Part groups are independent, so a
-plan of one group is exactly the full plan restricted to it.
+The database is the truth: a write locks its part groups, has the per-process planner
+(:mod:`allocation.service.plans`) plan them as the database holds them, and appends to the
+ledger the releases and allocations that turn what orders hold into what the plan gives
+them (:func:`replan_groups`), checking first that no supply would be promised beyond the
+units the database says it has. Part groups are independent, so a plan of one group is
+exactly the full plan restricted to it. Reads that explain a plan rebuild the group from its
+rows (:func:`plan_group`) and never touch the planner.
 
 What stays put between loads (parts, depots, lanes, customers, contracts) is turned into the
 engine's :class:`~allocation.engine.problem.Context` once per process and load
