@@ -17,11 +17,15 @@ under the group's lock) is the one the planner reflects:
 A server process freezes what the planner holds once built (``freeze``), so that the cyclic
 garbage collector stops walking it on every full collection.
 
-Writes in one process are serialised (one transaction at a time), so the planner is never
-changed by two threads at once. The planner's moment (``as_of``) is its build time; it is
-rebuilt after ``max_age_s`` (5 minutes, inside the engine's default ETA resolution of
-6 minutes, within which ETAs are ties anyway), and ETAs written to the ledger are always
-counted from the write's own moment (:func:`allocation.service.planning.holdings_of`).
+Writes in one process run on one writer thread (:mod:`allocation.service.writes`), so the
+planner is never changed by two threads at once.
+
+ETAs written to the ledger always count from the write's own moment
+(:func:`allocation.service.planning.holdings_of`), whenever the planner read its rows. Only
+a scheduled receipt's place in the plan depends on when its group was read (the hours from
+then until it lands), so a group with receipts read more than ``max_age_s`` ago (5 minutes,
+inside the engine's default ETA resolution of 6 minutes, within which ETAs are ties anyway)
+is read again when next written.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import gc
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -55,6 +59,7 @@ class _State:
     planner: Planner
     versions: dict[str, int]
     built: float = field(default_factory=time.monotonic)
+    loaded: dict[str, float] = field(default_factory=dict)
 
 
 class PlanCache:
@@ -78,15 +83,15 @@ class PlanCache:
         """
         with self._lock:
             state = self._state
-            if state is None or time.monotonic() - state.built > self.max_age_s:
+            if state is None:
                 state = self._state = self._build(connection, world, now)
                 for group, stamp in stamps.items():
                     state.versions[group] = stamp.txn - 1
             for group, stamp in sorted(stamps.items()):
                 # An earlier write of the same (uncommitted) batch may have moved it on.
                 known = self._pending.get(group, state.versions.get(group))
-                if known != stamp.txn - 1:
-                    self._reload(connection, world, state, group)
+                if known != stamp.txn - 1 or self._stale(world, state, group):
+                    self._reload(connection, world, state, group, now)
                 self._pending[group] = stamp.txn
             return state.planner
 
@@ -100,10 +105,10 @@ class PlanCache:
         changes)."""
         with self._lock:
             state = self._state
-            if state is None or time.monotonic() - state.built > self.max_age_s:
+            if state is None:
                 state = self._state = self._build(connection, world, stamp.at)
             else:
-                self._reload(connection, world, state, stamp.group_key)
+                self._reload(connection, world, state, stamp.group_key, stamp.at)
             self._pending[stamp.group_key] = stamp.txn
             return state.planner
 
@@ -131,14 +136,32 @@ class PlanCache:
             gc.freeze()
         return state
 
-    def _reload(self, connection: Connection, world: World, state: _State, group: str) -> None:
+    def _stale(self, world: World, state: _State, group: str) -> bool:
+        """Whether a group's receipts were timed from a moment too long ago.
+
+        Only a receipt's release depends on the planner's moment (hours from then until it
+        lands); stock leaves now and an option after its lead time, whenever they were read.
+        """
+        age = time.monotonic() - state.loaded.get(group, state.built)
+        if age <= self.max_age_s:
+            return False
+        part = world.parts_of.get(group, [group])[0]
+        sources = state.planner.group_plan(part).problem.sources
+        return bool((sources["base"].to_numpy() == 1).any())
+
+    def _reload(
+        self, connection: Connection, world: World, state: _State, group: str, now: datetime
+    ) -> None:
         from allocation.service.planning import group_tables, open_orders
 
         parts = world.parts_of.get(group, [group])
         orders, decisions = open_orders(connection, group)
         stock, inbound, options = group_tables(connection, parts)
-        state.planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
+        planner = state.planner
+        planner.context = replace(planner.context, as_of=pd.Timestamp(now))
+        planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
         state.versions.pop(group, None)
+        state.loaded[group] = time.monotonic()
         self.rebuilt_groups += 1
 
 

@@ -13,6 +13,7 @@ from allocation.adapters.store.ledger import Holding, Stamp, record
 from allocation.adapters.store.migrate import current_revision, head_revision
 from allocation.adapters.store.reconcile import check_store
 from tests.service import worlds
+from tests.service.conftest import make_client
 from tests.service.helpers import write
 
 AT = datetime(2026, 1, 1)
@@ -88,3 +89,22 @@ def test_the_reconciliation_finds_a_backorder_that_disagrees_with_the_holdings(
     with engine.begin() as connection:
         connection.execute(text("UPDATE orders SET backorder_quantity = 1 WHERE order_id = 'O-1'"))
     assert run_read(engine, check_store) == ["order O-1 waits for 1 of 2 but holds 2"]
+
+
+def test_the_planner_reads_again_only_old_groups_whose_receipts_depend_on_the_moment(
+    engine: Engine,
+) -> None:
+    client = make_client(engine)
+    write(client, "POST", "/orders", worlds.order("O-1", "C-STD", "P-A", 1))
+    receipt = {"part_number": "P-B", "depot_id": "D-US", "quantity": 1}
+    receipt["eta"] = "2099-01-01T00:00:00"
+    assert write(client, "POST", "/inbound", {"lines": [receipt]}).status_code == 201
+    runtime = client.app.state.runtime
+    plans = run_read(engine, runtime.worlds.get).plans
+    plans.max_age_s = 0.0
+    before = plans.rebuilt_groups
+    write(client, "POST", "/orders", worlds.order("O-2", "C-STD", "P-A", 1))
+    assert plans.rebuilt_groups == before  # stock only: the moment does not matter
+    write(client, "POST", "/orders", worlds.order("O-3", "C-STD", "P-B", 1))
+    assert plans.rebuilt_groups == before + 1
+    assert run_read(engine, check_store) == []
