@@ -205,3 +205,15 @@ def test_one_more_unit_where_a_parts_priority_order_waits_is_worth_a_unit() -> N
     assert best["depot_id"] == "D1"
     assert best["parts_priority_units"] == 1.0
     assert best["standard_units"] == 0.0
+
+
+def test_the_reasons_of_a_few_orders_are_those_of_the_whole_unfilled_table() -> None:
+    world = snapshot(
+        [order("S1", STD, age=9), order("S2", STD, age=8), order("P1", PM, age=1)],
+        stock=[("A", "D1", 1)],
+    )
+    plan = allocate(world)
+    everyone = dict(zip(plan.unfilled["order_id"], plan.unfilled["reason"], strict=True))
+    assert set(everyone) == {"S1", "S2"}
+    assert plan.short_reasons(["S2", "P1"]) == {"S2": everyone["S2"]}
+    assert "parts_priority orders, which rank first" in everyone["S2"]
