@@ -251,6 +251,37 @@ class Planner:
         )
         return g
 
+    def replace_group(
+        self,
+        part_number: str,
+        orders: pd.DataFrame,
+        decisions: pd.DataFrame,
+        stock: pd.DataFrame,
+        inbound: pd.DataFrame,
+        options: pd.DataFrame,
+    ) -> int:
+        """Replace the open orders and supply of a part's group, and solve it again.
+
+        For a planner that shares its world with others (another process writing to the same
+        database): the group is rebuilt from what they hold now. ``orders`` has the orders
+        table's columns and ``decisions`` their priority class and tier (by position); every
+        row of every table must belong to the part's group. Returns the group.
+        """
+        state = self._group(part_number)
+        g = self._group_of_part[part_number]
+        table = orders_table(orders, self._snapshot.customers, decisions, self.context)
+        columns = (table, stock, inbound, options)
+        parts = pd.concat([frame["part_number"] for frame in columns])
+        strangers = sorted({str(p) for p in parts if self._group_of_part.get(str(p)) != g})
+        if strangers:
+            raise InputError(f"part {strangers[0]!r} is not in the group of {part_number!r}")
+        for order_id in state.plan.problem.orders["order_id"].tolist():
+            self._order_group.pop(str(order_id), None)
+        self._groups[g] = self._resolved(stock, inbound, options, table, None)
+        for order_id in table["order_id"].tolist():
+            self._order_group[str(order_id)] = g
+        return g
+
     # -- internals ---------------------------------------------------------------------
     def _group(self, part_number: str) -> _Group:
         if part_number not in self._group_of_part:

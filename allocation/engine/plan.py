@@ -6,6 +6,7 @@ arrays; :meth:`Plan.explain` answers one order at a time in words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -129,6 +130,16 @@ class Plan:
             }
         )
         return frame[UNFILLED_COLUMNS]
+
+    def short_reasons(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Why each of these orders is not filled (only the unfilled ones are answered).
+
+        The reasons of :attr:`unfilled`, for a few orders, without working out every one.
+        """
+        ids = self.problem.orders["order_id"].to_numpy(dtype=object)
+        missing = self.problem.orders["quantity"].to_numpy(dtype=np.int64) - self.filled
+        wanted = np.flatnonzero(np.isin(ids, list(order_ids)) & (missing > 0))
+        return dict(zip(ids[wanted].tolist(), self._short_reasons(wanted), strict=True))
 
     def to_pandas(self) -> pd.DataFrame:
         """Allocation lines as a DataFrame (see :attr:`lines`; unfilled in :attr:`unfilled`)."""
@@ -322,25 +333,24 @@ def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int
     used = plan.flow > 0
     if not used.any():
         return {}
-    held = pd.DataFrame({"source": arcs.source[used], "group": groups[arcs.order[used]]})
-    best_by_source = held.groupby("source")["group"].min()
+    nobody = np.iinfo(np.int64).max
+    by_source = np.full(len(plan.problem.sources), nobody, dtype=np.int64)
+    np.minimum.at(by_source, arcs.source[used], groups[arcs.order[used]])
     wanted = np.isin(arcs.order, rows)
-    frame = pd.DataFrame({"order": arcs.order[wanted], "source": arcs.source[wanted]})
-    frame["holder"] = frame["source"].map(best_by_source)
-    best = frame.dropna().groupby("order")["holder"].min()
-    return dict(
-        zip(
-            best.index.to_numpy(dtype=np.int64).tolist(),
-            best.to_numpy(dtype=np.int64).tolist(),
-            strict=True,
-        )
-    )
+    holder = by_source[arcs.source[wanted]]
+    held = holder != nobody
+    order = arcs.order[wanted][held]
+    best = np.full(len(groups), nobody, dtype=np.int64)
+    np.minimum.at(best, order, holder[held])
+    return {int(r): int(best[r]) for r in np.unique(order).tolist()}
 
 
 def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
     """Why orders with no allowed arc got nothing: no source at all, or policy forbids them."""
     from allocation.engine.problem import build_arcs
 
+    if len(rows) == 0:
+        return {}
     every = build_arcs(problem, rows, only_allowed=False)
     names = [k.value for k in KINDS]
     kinds_by_order: dict[int, set[str]] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import ledger, schema
+from allocation.adapters.store.reconcile import supply_totals
 from allocation.service.models import (
     AllocationLine,
     Backorder,
@@ -139,15 +140,12 @@ def plan_page(connection: Connection, offset: int, limit: int) -> PlanPage:
 def supply_states(connection: Connection, part_numbers: Iterable[str]) -> list[SupplyState]:
     """Units and promised units of every supply of some parts."""
     parts = sorted(set(part_numbers))
-    totals = ledger.supply_totals(connection, parts)
-    entries = schema.ledger
-    signed = func.sum(
-        ledger.case_signed()  # allocate minus release and consume
-    )
+    totals = supply_totals(connection, parts)
+    h = schema.holdings
     rows = connection.execute(
-        select(entries.c.part_number, entries.c.supply_key, signed)
-        .where(entries.c.part_number.in_(parts))
-        .group_by(entries.c.part_number, entries.c.supply_key)
+        select(h.c.part_number, h.c.supply_key, func.sum(h.c.quantity))
+        .where(h.c.part_number.in_(parts))
+        .group_by(h.c.part_number, h.c.supply_key)
     ).all()
     promised = {(p, k): int(v) for p, k, v in rows}
     keys = sorted(set(totals) | {k for k, v in promised.items() if v})

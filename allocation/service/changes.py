@@ -5,7 +5,7 @@ groups so that waiting ``parts_priority`` orders get freed or new units first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.database import lock_groups
+from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.supply import (
     NegativeStockError,
     add_inbound,
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-def _locked_open_order(connection: Connection, order_id: str) -> str:
+def _locked_open_order(connection: Connection, order_id: str, now: datetime) -> Stamp:
     o = schema.orders
     row = connection.execute(select(o.c.group_key).where(o.c.order_id == order_id)).first()
     if row is None:
@@ -50,7 +51,7 @@ def _locked_open_order(connection: Connection, order_id: str) -> str:
             f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
         )
     group_key = str(row[0])
-    lock_groups(connection, [group_key])
+    stamp = lock_groups(connection, [group_key], now)[group_key]
     status = connection.execute(select(o.c.status).where(o.c.order_id == order_id)).scalar_one()
     if status != "open":
         raise ConflictError(
@@ -58,7 +59,7 @@ def _locked_open_order(connection: Connection, order_id: str) -> str:
             [FieldError("path.order_id", f"order is {status}")],
             order_id=order_id,
         )
-    return group_key
+    return stamp
 
 
 def _close(connection: Connection, order_id: str, status: str) -> None:
@@ -72,15 +73,18 @@ def _close(connection: Connection, order_id: str, status: str) -> None:
 
 def cancel_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
     """Cancel an open order; its units go back to the plan (to the orders that rank first)."""
-    group_key = _locked_open_order(connection, order_id)
+    stamp = _locked_open_order(connection, order_id, now)
+    stamps = {stamp.group_key: stamp}
+    planner = world.plans.prepare(connection, world, stamps, now)
     _close(connection, order_id, "cancelled")
-    replan_groups(connection, world, [group_key], now)
+    planner.remove_order(order_id)
+    replan_groups(connection, world, stamps, reload=False)
     return order_answers(connection, [order_id])[order_id]
 
 
 def ship_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
     """Ship what an open order holds: its promises are consumed and the units leave supply."""
-    group_key = _locked_open_order(connection, order_id)
+    stamp = _locked_open_order(connection, order_id, now)
     holdings = ledger.held_by_orders(connection, [order_id])
     if not holdings:
         raise ConflictError(
@@ -88,11 +92,11 @@ def ship_order(connection: Connection, world: World, now: datetime, order_id: st
             [FieldError("path.order_id", "no units allocated")],
             order_id=order_id,
         )
-    ledger.record(connection, group_key, [("consume", h) for h in holdings], now)
+    ledger.record(connection, stamp, [("consume", h) for h in holdings])
     for h in holdings:
-        consume_supply(connection, h.part_number, h.supply_key, h.quantity)
+        consume_supply(connection, stamp, h.part_number, h.supply_key, h.quantity)
     _close(connection, order_id, "shipped")
-    replan_groups(connection, world, [group_key], now)
+    replan_groups(connection, world, {stamp.group_key: stamp}, reload=True)
     return order_answers(connection, [order_id])[order_id]
 
 
@@ -107,9 +111,9 @@ def _check_ids(world: World, lines: Iterable[tuple[int, str, str | None]], what:
         raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
 
 
-def _replanned(connection: Connection, world: World, now: datetime, parts: set[str]) -> StockAnswer:
-    groups = {world.group_of[p] for p in parts}
-    changed = replan_groups(connection, world, groups, now)
+def _replanned(connection: Connection, world: World, stamps: Mapping[str, Stamp]) -> StockAnswer:
+    groups = set(stamps)
+    changed = replan_groups(connection, world, stamps, reload=True)
     answers = order_answers(connection, sorted(changed))
     group_parts = [p for g in sorted(groups) for p in world.parts_of.get(g, [])]
     return StockAnswer(
@@ -124,10 +128,11 @@ def add_receipts(
     """Units arrived at depots."""
     _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
     parts = {x.part_number for x in lines}
-    lock_groups(connection, {world.group_of[p] for p in parts})
+    stamps = lock_groups(connection, {world.group_of[p] for p in parts}, now)
     for x in lines:
-        change_stock(connection, x.part_number, x.depot_id, x.quantity)
-    return _replanned(connection, world, now, parts)
+        stamp = stamps[world.group_of[x.part_number]]
+        change_stock(connection, stamp, x.part_number, x.depot_id, x.quantity, "receipt")
+    return _replanned(connection, world, stamps)
 
 
 def adjust_stock(
@@ -136,15 +141,16 @@ def adjust_stock(
     """Corrections of units on hand; none may leave a negative count."""
     _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
     parts = {x.part_number for x in lines}
-    lock_groups(connection, {world.group_of[p] for p in parts})
+    stamps = lock_groups(connection, {world.group_of[p] for p in parts}, now)
     for i, x in enumerate(lines):
+        stamp = stamps[world.group_of[x.part_number]]
         try:
-            change_stock(connection, x.part_number, x.depot_id, x.delta)
+            change_stock(connection, stamp, x.part_number, x.depot_id, x.delta, "adjustment")
         except NegativeStockError as error:
             raise ConflictError(
                 str(error), [FieldError(f"body.lines[{i}].delta", str(error))]
             ) from None
-    return _replanned(connection, world, now, parts)
+    return _replanned(connection, world, stamps)
 
 
 def schedule_inbound(
@@ -153,10 +159,11 @@ def schedule_inbound(
     """Scheduled receipts: usable (by ETA) from now on."""
     _check_ids(world, ((i, x.part_number, x.depot_id) for i, x in enumerate(lines)), "lines")
     parts = {x.part_number for x in lines}
-    lock_groups(connection, {world.group_of[p] for p in parts})
+    stamps = lock_groups(connection, {world.group_of[p] for p in parts}, now)
     for x in lines:
-        add_inbound(connection, x.part_number, x.depot_id, x.quantity, x.eta)
-    return _replanned(connection, world, now, parts)
+        stamp = stamps[world.group_of[x.part_number]]
+        add_inbound(connection, stamp, x.part_number, x.depot_id, x.quantity, x.eta)
+    return _replanned(connection, world, stamps)
 
 
 def set_supply_options(
@@ -182,11 +189,8 @@ def set_supply_options(
     if problems:
         raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
     parts = {x.part_number for x in options}
-    lock_groups(connection, {world.group_of[p] for p in parts})
+    stamps = lock_groups(connection, {world.group_of[p] for p in parts}, now)
     for part in sorted(parts):
-        replace_options(
-            connection,
-            part,
-            [x.model_dump() for x in options if x.part_number == part],
-        )
-    return _replanned(connection, world, now, parts)
+        listed = [x.model_dump() for x in options if x.part_number == part]
+        replace_options(connection, stamps[world.group_of[part]], part, listed)
+    return _replanned(connection, world, stamps)

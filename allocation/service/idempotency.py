@@ -3,6 +3,7 @@
 - The first request with a key runs; its response (status and body, success or a business
   4xx) is stored with the key in the same transaction as its effects, so both commit or
   neither does — a crash in between leaves no key and no effect, and a retry runs afresh.
+  (Writes of a process are committed in groups: :mod:`allocation.service.writes`.)
 - The same key with the same body replays the stored response, marked
   ``Idempotent-Replayed: true``.
 - The same key with a different body (or another route) is a 422.
@@ -29,7 +30,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.database import StoreBusyError, is_sqlite, run_write
+from allocation.adapters.store.database import StoreBusyError, is_sqlite
 from allocation.errors import InputError
 from allocation.service.clock import utc_now
 from allocation.service.planning import NotLoadedError, World, WorldCache
@@ -42,6 +43,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
+from allocation.service.writes import WriteQueue
 
 __all__ = ["InFlight", "Work", "keyed_write"]
 
@@ -113,6 +115,7 @@ def keyed_write(
     engine: Engine,
     worlds: WorldCache,
     inflight: InFlight,
+    writes: WriteQueue,
     client: str,
     key: str | None,
     request: tuple[str, str, Any],
@@ -150,6 +153,7 @@ def keyed_write(
             world = worlds.get(connection)
         except NotLoadedError as error:
             raise UnavailableError(str(error)) from None
+        writes.plans.touch(world.plans)
         now = utc_now()
         savepoint = connection.begin_nested()
         try:
@@ -157,9 +161,11 @@ def keyed_write(
             savepoint.commit()
         except ServiceError as refused:
             savepoint.rollback()
+            world.plans.abort()
             status, body = refused.status, refused.document(path)
         except InputError as error:
             savepoint.rollback()
+            world.plans.abort()
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
         connection.execute(
@@ -176,9 +182,10 @@ def keyed_write(
 
     with inflight.claim(client, key):
         try:
-            outcome = run_write(engine, transaction)
+            outcome = writes.run(transaction)
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
+    assert isinstance(outcome, _Outcome)
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(
         outcome.body,

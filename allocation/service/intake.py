@@ -110,8 +110,7 @@ def create_orders(
         An order id that already exists (the first one is named).
     """
     _check(world, orders, batch)
-    groups = {world.group_of[o.part_number] for o in orders}
-    lock_groups(connection, groups)
+    stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
     o = schema.orders
     existing = sorted(
@@ -127,7 +126,11 @@ def create_orders(
             order_id=first,
             location=f"/orders/{first}",
         )
-    connection.execute(insert(o), [_row(world, order, now, client) for order in orders])
-    replan_groups(connection, world, groups, now)
+    planner = world.plans.prepare(connection, world, stamps, now)
+    rows = [_row(world, order, now, client) for order in orders]
+    connection.execute(insert(o), rows)
+    for row in rows:
+        planner.add_order(row)
+    replan_groups(connection, world, stamps, reload=False, new_orders=ids)
     answers = order_answers(connection, ids)
     return [answers[i] for i in ids]

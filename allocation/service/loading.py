@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +64,9 @@ def load_into_store(
         The moment ETAs count from; the current UTC time by default.
     """
     moment = now or utc_now()
-    seen_now = snapshot.at(moment)
+    # Supply keys name a receipt by its landing time to the second; so does the store.
+    inbound = snapshot.inbound.assign(eta=pd.to_datetime(snapshot.inbound["eta"]).dt.floor("s"))
+    seen_now = replace(snapshot.at(moment), inbound=inbound)
     policy = policy or AllocationPolicy()
     context = build_context(seen_now, policy)
     group_of = {
@@ -72,7 +74,7 @@ def load_into_store(
         for part, code in context.part_code.items()
     }
     plan = allocate(seen_now, policy=policy, entitlement_policy=entitlement_policy)
-    holdings = holdings_of(plan)
+    holdings = holdings_of(plan, moment)
     unfilled = {
         str(o): (int(q), str(r))
         for o, q, r in zip(
@@ -92,7 +94,7 @@ def load_into_store(
         for h in holdings.values():
             by_group[group_of[h.part_number]].append(("allocate", h))
         for group_key, entries in sorted(by_group.items()):
-            ledger.record(connection, group_key, entries, moment)
+            ledger.record(connection, ledger.Stamp(group_key, 0, moment), entries, current={})
 
     run_write(engine, work, attempts=1, budget_s=3600)
     allocated = sum(h.quantity for h in holdings.values())

@@ -1,10 +1,12 @@
-"""Re-planning one part group from the database with the engine, and writing the difference.
+"""Part groups planned by the engine, and the ledger brought to the plan.
 
-The database is the truth: a write locks its part groups, reads each group's open orders and
-supply, asks the engine for the group's optimal plan (:func:`allocation.allocate.solve_problem`
-over the problem the engine builds), and appends to the ledger the releases and allocations
-that turn what orders hold into what the plan gives them. Part groups are independent, so a
-plan of one group is exactly the full plan restricted to it.
+The database is the truth: a write locks its part groups, has the per-process planner
+(:mod:`allocation.service.plans`) plan them as the database holds them, and appends to the
+ledger the releases and allocations that turn what orders hold into what the plan gives
+them (:func:`replan_groups`), checking first that no supply would be promised beyond the
+units the database says it has. Part groups are independent, so a plan of one group is
+exactly the full plan restricted to it. Reads that explain a plan rebuild the group from its
+rows (:func:`plan_group`) and never touch the planner.
 
 What stays put between loads (parts, depots, lanes, customers, contracts) is turned into the
 engine's :class:`~allocation.engine.problem.Context` once per process and load
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -27,7 +29,9 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.inputs import EntitlementInputs
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import ledger, schema
+from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.master import MasterData, master_version, read_master
+from allocation.adapters.store.reconcile import supply_totals
 from allocation.allocate import solve_problem
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import Contract, Customer
@@ -36,13 +40,17 @@ from allocation.engine.frames import orders_table, sources_table
 from allocation.engine.plan import Plan
 from allocation.engine.problem import KINDS, Context, build_context, problem_from
 from allocation.errors import InputError
+from allocation.service.plans import PlanCache
 
 __all__ = [
+    "ORDER_COLUMNS",
     "NotLoadedError",
     "World",
     "WorldCache",
     "build_world",
+    "group_tables",
     "holdings_of",
+    "open_orders",
     "plan_group",
     "replan_groups",
 ]
@@ -68,6 +76,21 @@ class World:
     depots: frozenset[str]
     suppliers: frozenset[str]
     entitlement_policy: EntitlementPolicy | None
+    snapshot: Snapshot
+    plans: PlanCache
+
+
+ORDER_COLUMNS = (
+    "order_id",
+    "customer_id",
+    "part_number",
+    "quantity",
+    "created_at",
+    "product_type",
+    "warranty_valid",
+    "ship_to_country",
+)
+"""The columns of an orders table, as the engine reads them."""
 
 
 def _empty_orders() -> pd.DataFrame:
@@ -104,8 +127,10 @@ def build_world(
     master: MasterData,
     policy: AllocationPolicy | None = None,
     entitlement_policy: EntitlementPolicy | None = None,
+    freeze: bool = False,
 ) -> World:
-    """The engine's context and the entitlement inputs of a load."""
+    """The engine's context and the entitlement inputs of a load (``freeze``: see
+    :class:`PlanCache`)."""
     inputs = EntitlementInputs(master.customers, master.contracts, _empty_orders())
     snapshot = Snapshot(
         entitlement=inputs,
@@ -132,6 +157,8 @@ def build_world(
         depots=frozenset(master.depots["depot_id"]),
         suppliers=frozenset(master.suppliers),
         entitlement_policy=entitlement_policy,
+        snapshot=snapshot,
+        plans=PlanCache(freeze=freeze),
     )
 
 
@@ -149,9 +176,11 @@ class WorldCache:
         self,
         policy: AllocationPolicy | None = None,
         entitlement_policy: EntitlementPolicy | None = None,
+        freeze: bool = False,
     ) -> None:
         self._policy = policy
         self._entitlement_policy = entitlement_policy
+        self._freeze = freeze
         self._world: World | None = None
         self._lock = threading.Lock()
 
@@ -169,33 +198,37 @@ class WorldCache:
             if self._world is None or self._world.version != version:
                 master = read_master(connection)
                 assert master is not None
-                self._world = build_world(master, self._policy, self._entitlement_policy)
+                self._world = build_world(
+                    master, self._policy, self._entitlement_policy, self._freeze
+                )
             return self._world
 
 
-def _group_tables(
-    connection: Connection, parts: list[str]
+def group_tables(
+    connection: Connection, parts: list[str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stock, receipts and supply options of some parts (None: of every part)."""
     s, i, o = schema.stock, schema.inbound, schema.supply_options
-    stock_rows = connection.execute(
-        select(s.c.part_number, s.c.depot_id, s.c.on_hand).where(s.c.part_number.in_(parts))
-    ).all()
-    inbound_rows = connection.execute(
-        select(i.c.part_number, i.c.depot_id, i.c.quantity, i.c.eta)
-        .where(i.c.part_number.in_(parts))
-        .order_by(i.c.inbound_id)
-    ).all()
-    option_rows = connection.execute(
-        select(
-            o.c.part_number,
-            o.c.source,
-            o.c.supplier_id,
-            o.c.capacity,
-            o.c.lead_time_hours,
-            o.c.unit_cost,
-            o.c.success_probability,
-        ).where(o.c.part_number.in_(parts))
-    ).all()
+    q_stock = select(s.c.part_number, s.c.depot_id, s.c.on_hand)
+    q_inbound = select(i.c.part_number, i.c.depot_id, i.c.quantity, i.c.eta).order_by(
+        i.c.inbound_id
+    )
+    q_options = select(
+        o.c.part_number,
+        o.c.source,
+        o.c.supplier_id,
+        o.c.capacity,
+        o.c.lead_time_hours,
+        o.c.unit_cost,
+        o.c.success_probability,
+    )
+    if parts is not None:
+        q_stock = q_stock.where(s.c.part_number.in_(parts))
+        q_inbound = q_inbound.where(i.c.part_number.in_(parts))
+        q_options = q_options.where(o.c.part_number.in_(parts))
+    stock_rows = connection.execute(q_stock).all()
+    inbound_rows = connection.execute(q_inbound).all()
+    option_rows = connection.execute(q_options).all()
     stock = pd.DataFrame(
         {
             "part_number": pd.Series([r[0] for r in stock_rows], dtype=object),
@@ -227,7 +260,8 @@ def _group_tables(
     return stock, inbound, options
 
 
-def _open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Open orders of a part group and their entitlement decisions, by order id."""
     o = schema.orders
     rows = connection.execute(
         select(
@@ -272,93 +306,143 @@ def _plan(
     connection: Connection, world: World, group_key: str, parts: list[str], now: datetime
 ) -> Plan:
     context = replace(world.context, as_of=pd.Timestamp(now))
-    orders, decisions = _open_orders(connection, group_key)
-    stock, inbound, options = _group_tables(connection, parts)
+    orders, decisions = open_orders(connection, group_key)
+    stock, inbound, options = group_tables(connection, parts)
     table = orders_table(orders, world.customers_frame, decisions, context)
     sources = sources_table(stock, inbound, options, context)
     return solve_problem(problem_from(table, sources, context), "optimal")
 
 
-def holdings_of(plan: Plan) -> dict[ledger.HoldingKey, ledger.Holding]:
-    """What each order holds in a plan, per supply, in the ledger's terms."""
+def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Holding]:
+    """What each order holds in a plan, per supply, in the ledger's terms.
+
+    ETAs count from ``now``, whatever moment the plan was made at: a unit leaves stock now,
+    a receipt when it lands (or now, if it has), a supply option after its lead time; the
+    route's transit follows.
+    """
     problem = plan.problem
     arcs, sources = problem.arcs, problem.sources
     used = np.flatnonzero(plan.flow > 0)
-    order_ids = problem.orders["order_id"].to_numpy(dtype=object)
+    if len(used) == 0:
+        return {}
+    src = arcs.source[used]
     bases = sources["base"].to_numpy(dtype=np.int64)
-    origins = sources["origin"].to_numpy(dtype=object)
-    parts = sources["part_number"].to_numpy(dtype=object)
-    release = sources["release_at"].to_numpy()
-    as_of = problem.as_of
-    result: dict[ledger.HoldingKey, ledger.Holding] = {}
-    for a in used.tolist():
-        s = int(arcs.source[a])
-        base = _BASES[bases[s]]
-        released = pd.Timestamp(release[s]).to_pydatetime() if base == "inbound" else None
-        key = ledger.supply_key(base, str(origins[s]), released)
-        eta = (as_of + pd.Timedelta(hours=float(arcs.eta_hours[a]))).floor("s").to_pydatetime()
-        holding = ledger.Holding(
-            order_id=str(order_ids[arcs.order[a]]),
-            part_number=str(parts[s]),
-            source=KINDS[int(arcs.kind[a])].value,
-            origin=str(origins[s]),
-            supply_key=key,
-            quantity=int(plan.flow[a]),
-            eta=eta,
-            unit_cost=round(float(arcs.money[a]), 6),
+    release_hours = sources["release_hours"].to_numpy(dtype=np.float64)
+    moment = np.datetime64(now, "ns")
+    lands = sources["release_at"].to_numpy(dtype="datetime64[ns]")
+    # When each source can release a unit, counted from now (a landed receipt: now).
+    start = moment + (release_hours * 3.6e12).astype("timedelta64[ns]")
+    receipt = bases == 1
+    start[receipt] = np.maximum(lands[receipt], moment)
+    transit = ((arcs.eta_hours[used] - release_hours[src]) * 3.6e12).astype("timedelta64[ns]")
+    etas = (start[src] + transit).astype("datetime64[s]").tolist()
+    keys = [
+        ledger.supply_key(
+            _BASES[base], str(origin), pd.Timestamp(land).to_pydatetime() if base == 1 else None
         )
-        if holding.key in result:
-            earlier = result[holding.key]
+        for base, origin, land in zip(
+            bases.tolist(), sources["origin"].tolist(), lands, strict=True
+        )
+    ]
+    order_ids = problem.orders["order_id"].to_numpy(dtype=object)[arcs.order[used]].tolist()
+    parts = sources["part_number"].to_numpy(dtype=object)[src].tolist()
+    origins = sources["origin"].to_numpy(dtype=object)[src].tolist()
+    kinds = [KINDS[k].value for k in arcs.kind[used].tolist()]
+    costs = np.round(arcs.money[used], 6).tolist()
+    result: dict[ledger.HoldingKey, ledger.Holding] = {}
+    for i, (s, quantity) in enumerate(zip(src.tolist(), plan.flow[used].tolist(), strict=True)):
+        holding = ledger.Holding(
+            str(order_ids[i]),
+            str(parts[i]),
+            kinds[i],
+            str(origins[i]),
+            keys[s],
+            int(quantity),
+            etas[i],
+            float(costs[i]),
+        )
+        earlier = result.get(holding.key)
+        if earlier is not None:
             holding = replace(holding, quantity=holding.quantity + earlier.quantity)
         result[holding.key] = holding
     return result
 
 
 def replan_groups(
-    connection: Connection, world: World, group_keys: Iterable[str], now: datetime
+    connection: Connection,
+    world: World,
+    stamps: Mapping[str, Stamp],
+    reload: bool,
+    new_orders: Iterable[str] = (),
 ) -> set[str]:
-    """Re-plan locked part groups and write the ledger's difference; returns the orders whose
+    """Bring the ledger of locked part groups to the planner's plan; returns the orders whose
     holdings changed.
 
-    The caller holds the groups' locks (:func:`allocation.adapters.store.database.lock_groups`).
-    Backorder quantities and reasons of every open order of the groups are brought up to date.
+    ``stamps`` come from :func:`allocation.adapters.store.database.lock_groups`: the caller
+    holds those groups' locks. With ``reload`` each group is first rebuilt from the rows the
+    transaction sees (after a change the planner was not told of); without, the caller has
+    applied its change to the planner (:meth:`PlanCache.prepare`). A plan that would promise
+    more than a supply has in the database is never written: the group is rebuilt from the
+    rows and planned again. Backorders are brought up to date for ``new_orders`` and every
+    order whose holdings changed: no other order's backorder can have changed.
     """
     changed: set[str] = set()
-    for group_key in sorted(set(group_keys)):
-        plan = plan_group(connection, world, group_key, now)
-        target = holdings_of(plan)
+    new = set(new_orders)
+    for group_key, stamp in sorted(stamps.items()):
+        parts = world.parts_of.get(group_key, [group_key])
+        if reload:
+            world.plans.reload(connection, world, stamp)
+        planner = world.plans.planner()
+        plan = planner.group_plan(parts[0])
+        target = holdings_of(plan, stamp.at)
+        if not _within_supply(connection, parts, target):
+            planner = world.plans.reload(connection, world, stamp)
+            plan = planner.group_plan(parts[0])
+            target = holdings_of(plan, stamp.at)
+            assert _within_supply(connection, parts, target), group_key
         current = ledger.balances(connection, group_key)
         entries = ledger.delta_entries(current, target)
-        ledger.record(connection, group_key, entries, now)
-        changed.update(h.order_id for _, h in entries)
-        _write_backorders(connection, group_key, plan)
-        table = schema.part_groups
-        connection.execute(
-            update(table).where(table.c.group_key == group_key).values(version=table.c.version + 1)
-        )
+        ledger.record(connection, stamp, entries, current)
+        moved = {h.order_id for _, h in entries}
+        changed.update(moved)
+        _write_backorders(connection, plan, moved | new)
     return changed
 
 
-def _write_backorders(connection: Connection, group_key: str, plan: Plan) -> None:
-    unfilled = plan.unfilled
-    short = dict(
-        zip(
-            unfilled["order_id"].tolist(),
-            zip(unfilled["quantity"].tolist(), unfilled["reason"].tolist(), strict=True),
-            strict=True,
-        )
-    )
+def _within_supply(
+    connection: Connection, parts: list[str], target: Mapping[ledger.HoldingKey, ledger.Holding]
+) -> bool:
+    promised: dict[tuple[str, str], int] = defaultdict(int)
+    for h in target.values():
+        promised[(h.part_number, h.supply_key)] += h.quantity
+    if not promised:
+        return True
+    units = supply_totals(connection, parts)
+    return all(q <= units.get(k, 0) for k, q in promised.items())
+
+
+def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) -> None:
+    """Backorder quantity and reason of the orders that may have changed.
+
+    Every write keeps, for every open order, the backorder equal to what it asked for less
+    what it holds; holdings change only through ledger entries, so the orders with entries in
+    this write, and new orders, are the only ones whose backorder can have changed. A waiting
+    order's reason is the one given when its holdings last changed; the explanation route
+    always answers from the current plan.
+    """
+    orders = plan.problem.orders
+    ids = orders["order_id"].to_numpy(dtype=object)
+    mine = np.flatnonzero(np.isin(ids, sorted(candidates)))
+    if len(mine) == 0:
+        return
+    missing = orders["quantity"].to_numpy(dtype=np.int64)[mine] - plan.filled[mine]
+    short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
+    reasons = plan.short_reasons(short) if short else {}
     o = schema.orders
-    rows = connection.execute(
-        select(o.c.order_id, o.c.backorder_quantity, o.c.backorder_reason).where(
-            o.c.group_key == group_key, o.c.status == "open"
+    for row, quantity in zip(mine.tolist(), missing.tolist(), strict=True):
+        order_id = str(ids[row])
+        connection.execute(
+            update(o)
+            .where(o.c.order_id == order_id)
+            .values(backorder_quantity=int(quantity), backorder_reason=reasons.get(order_id))
         )
-    ).all()
-    for order_id, quantity, reason in rows:
-        want_q, want_reason = short.get(order_id, (0, None))
-        if int(quantity) != int(want_q) or reason != want_reason:
-            connection.execute(
-                update(o)
-                .where(o.c.order_id == order_id)
-                .values(backorder_quantity=int(want_q), backorder_reason=want_reason)
-            )

@@ -177,13 +177,16 @@ def _http(request: Request, error: Exception) -> JSONResponse:
         413: PayloadTooLargeError,
         409: ConflictError,
     }.get(status)
+    # Only the framework raises these: no route for the path, or not for the method.
+    at_fault = {404: FieldError("path", "no such route"), 405: FieldError("method", detail)}
+    errors = [at_fault[status]] if status in at_fault else []
     if cls is None:
-        problem = ServiceError(detail)
+        problem = ServiceError(detail, errors)
         problem.status = status
         problem.title = detail
         problem.slug = f"http-{status}"
     else:
-        problem = cls(detail)
+        problem = cls(detail, errors)
     return problem_response(problem, request.url.path)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Security
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Discriminator, Tag
@@ -44,7 +44,9 @@ from allocation.service.problems import (
     NotFoundError,
     PayloadTooLargeError,
     UnavailableError,
+    UnprocessableError,
 )
+from allocation.service.writes import WriteQueue
 
 __all__ = ["Runtime", "router"]
 
@@ -56,6 +58,7 @@ class Runtime:
     engine: Engine
     worlds: WorldCache
     inflight: InFlight
+    writes: WriteQueue
 
 
 def _runtime(request: Request) -> Runtime:
@@ -85,7 +88,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 
-router = APIRouter(responses=_ERRORS)
+
+def _known_query(request: Request) -> None:
+    """A query parameter the route does not take is an error (422), not silently ignored."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {p.alias for p in getattr(dependant, "query_params", [])}
+    for name in request.query_params:
+        if name not in known:
+            raise UnprocessableError(
+                f"unknown query parameter {name!r}", [FieldError(f"query.{name}", "unknown")]
+            )
+
+
+router = APIRouter(responses=_ERRORS, dependencies=[Depends(_known_query)])
 Client = Annotated[str, Security(_client)]
 Key = Annotated[
     str | None,
@@ -116,6 +132,7 @@ def _write(
         runtime.engine,
         runtime.worlds,
         runtime.inflight,
+        runtime.writes,
         client,
         key,
         (request.method, request.url.path, payload),
@@ -189,7 +206,9 @@ def receipts(request: Request, body: ReceiptBatch, client: Client, key: Key = No
 
 
 @router.post("/stock/adjustments", response_model=StockAnswer)
-def adjustments(request: Request, body: AdjustmentBatch, client: Client, key: Key = None) -> JSONResponse:
+def adjustments(
+    request: Request, body: AdjustmentBatch, client: Client, key: Key = None
+) -> JSONResponse:
     """Corrections of units on hand; promises beyond what is left are released."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -213,7 +232,9 @@ def inbound(request: Request, body: InboundBatch, client: Client, key: Key = Non
 
 
 @router.put("/supply-options", response_model=StockAnswer)
-def supply_options(request: Request, body: SupplyOptions, client: Client, key: Key = None) -> JSONResponse:
+def supply_options(
+    request: Request, body: SupplyOptions, client: Client, key: Key = None
+) -> JSONResponse:
     """Replace the expedite and broker options of every part named in the body."""
     _lines_limit(request, len(body.options), "options")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from allocation.adapters.store import schema
 from allocation.adapters.store.database import run_read
-from allocation.adapters.store.ledger import check_ledger, supply_key
+from allocation.adapters.store.reconcile import check_store
 from tests.service.conftest import AUTH
 
 
@@ -32,33 +31,7 @@ def write(
 
 
 def ledger_problems(engine: Engine) -> list[str]:
-    """What :func:`check_ledger` finds wrong, plus every moment a supply was over-promised.
-
-    Entries of one part group are written under the group's lock, so in entry order the
-    running promise of each supply must never pass what it had at load (tests that use this
-    change no stock after the load).
-    """
-    problems = run_read(engine, check_ledger)
-    entries = schema.ledger
-
-    def rows(connection: Any) -> tuple[list[Any], dict[tuple[str, str], int]]:
-        got = connection.execute(
-            select(
-                entries.c.part_number, entries.c.supply_key, entries.c.event, entries.c.quantity
-            ).order_by(entries.c.entry_id)
-        ).all()
-        s = schema.stock
-        stock = {
-            (p, supply_key("stock", d)): int(q)
-            for p, d, q in connection.execute(select(s.c.part_number, s.c.depot_id, s.c.on_hand))
-        }
-        return got, stock
-
-    history, stock = run_read(engine, rows)
-    running: dict[tuple[str, str], int] = {}
-    for part, supply, event, quantity in history:
-        k = (part, supply)
-        running[k] = running.get(k, 0) + (quantity if event == "allocate" else -quantity)
-        if supply.startswith("stock|") and running[k] > stock.get(k, 0):
-            problems.append(f"{part} {supply}: {running[k]} promised at once, {stock.get(k, 0)} exist")
-    return problems
+    """What :func:`check_store` finds wrong: every committed state of every part group in
+    which a supply was promised beyond its units, and every disagreement between the
+    ledger, the journal and the current tables."""
+    return run_read(engine, check_store)

@@ -46,8 +46,7 @@ def postgres_url() -> Iterator[str]:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield (
-            f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
-            f"?options=-csearch_path%3D{schema}"
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}?options=-csearch_path%3D{schema}"
         )
     finally:
         with psycopg.connect(f"{PG_HOST} dbname={PG_DB}", autocommit=True) as connection:

@@ -3,7 +3,8 @@
 One depot ``D-US`` in the United States; a lane from it to Uruguay (48 h) so orders shipped
 there have a home depot too. Customers, named by what their orders become:
 
-- ``C-PM``: Priority Management (PC, bought 2026-01-01), in the US: ``parts_priority``;
+- ``C-PM``: Priority Management (PC, 5 years, bought a year ago), in the US:
+  ``parts_priority``;
 - ``C-PM-UY``: the same contract, in Uruguay: keeps tier PM but is ``standard`` (excluded);
 - ``C-STD``: no contract: ``standard``.
 """
@@ -11,12 +12,18 @@ there have a home depot too. Customers, named by what their orders become:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
+from allocation.service.planning import ORDER_COLUMNS
 
-PM_SKU = "U7D00E"  # Priority Management, PC units, 1 year
+PM_SKU = "U1PV9E"  # Priority Management, PC units, 5 years
+# The contracts start a year before the tests run (whatever the day), so orders created now
+# or at EARLY (half a year ago) are inside their term.
+PURCHASED = (date.today() - timedelta(days=365)).isoformat()
+EARLY = (datetime.combine(date.today(), time()) - timedelta(days=180)).isoformat()
 
 
 def tables(stock: Mapping[str, int], parts: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -38,22 +45,11 @@ def tables(stock: Mapping[str, int], parts: list[str] | None = None) -> dict[str
                 "contract_id": ["K-1", "K-2"],
                 "customer_id": ["C-PM", "C-PM-UY"],
                 "sku": [PM_SKU, PM_SKU],
-                "purchase_date": ["2026-01-01", "2026-01-01"],
+                "purchase_date": [PURCHASED, PURCHASED],
                 "activation_date": [None, None],
             }
         ),
-        "orders": pd.DataFrame(
-            columns=[
-                "order_id",
-                "customer_id",
-                "part_number",
-                "quantity",
-                "created_at",
-                "product_type",
-                "warranty_valid",
-                "ship_to_country",
-            ]
-        ),
+        "orders": pd.DataFrame(columns=list(ORDER_COLUMNS)),
         "parts": pd.DataFrame(
             {
                 "part_number": names,

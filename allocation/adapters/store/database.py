@@ -17,13 +17,15 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, select
+from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from allocation.adapters.store import schema
+from allocation.adapters.store.ledger import Stamp
 from allocation.errors import InputError
 
 __all__ = [
@@ -101,12 +103,15 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def lock_groups(connection: Connection, group_keys: Iterable[str]) -> dict[str, int]:
-    """Lock part groups for this transaction, in sorted order; their versions by key.
+def lock_groups(
+    connection: Connection, group_keys: Iterable[str], at: datetime
+) -> dict[str, Stamp]:
+    """Lock part groups for this transaction, in sorted order, and number this write.
 
     On SQLite the transaction already holds the write lock; on PostgreSQL the rows are
     locked ``FOR UPDATE``, always in the same order, so two writers never wait on each
-    other in a cycle.
+    other in a cycle. Each group's version goes up by one: the returned stamps carry it as
+    ``txn``, the place of this write in the group's history.
     """
     keys = sorted(set(group_keys))
     if not keys:
@@ -118,7 +123,14 @@ def lock_groups(connection: Connection, group_keys: Iterable[str]) -> dict[str, 
         .order_by(table.c.group_key)
         .with_for_update()
     )
-    return {str(k): int(v) for k, v in connection.execute(query).all()}
+    versions = {str(k): int(v) + 1 for k, v in connection.execute(query).all()}
+    missing = sorted(set(keys) - set(versions))
+    if missing:
+        raise InputError(f"unknown part group {missing[0]!r}")
+    connection.execute(
+        update(table).where(table.c.group_key.in_(keys)).values(version=table.c.version + 1)
+    )
+    return {k: Stamp(k, v, at) for k, v in versions.items()}
 
 
 def run_write(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -18,11 +19,14 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import schema
+from allocation.adapters.store.ledger import supply_key
 
 __all__ = ["MasterData", "master_version", "read_master", "write_master"]
 
 _CLEAR_ORDER = (
     schema.idempotency,
+    schema.holdings,
+    schema.supply_journal,
     schema.ledger,
     schema.orders,
     schema.supply_options,
@@ -106,9 +110,55 @@ def write_master(connection: Connection, snapshot: Snapshot, group_of: Mapping[s
     options = snapshot.supply_options
     if len(options):
         connection.execute(insert(schema.supply_options), _records(options, list(options.columns)))
+    _journal_loaded(connection, snapshot, group_of)
     version = uuid.uuid4().hex
     connection.execute(insert(schema.meta), [{"key": "master_version", "value": version}])
     return version
+
+
+def _journal_loaded(
+    connection: Connection, snapshot: Snapshot, group_of: Mapping[str, str]
+) -> None:
+    """The loaded supply as the first entries (txn 0) of the supply journal."""
+    changes: list[tuple[str, str, int]] = []
+    stock, inbound, options = snapshot.stock, snapshot.inbound, snapshot.supply_options
+    for part, depot, units in zip(
+        stock["part_number"], stock["depot_id"], stock["on_hand"], strict=True
+    ):
+        changes.append((part, supply_key("stock", depot), int(units)))
+    for part, depot, units, eta in zip(
+        inbound["part_number"],
+        inbound["depot_id"],
+        inbound["quantity"],
+        inbound["eta"],
+        strict=True,
+    ):
+        moment = pd.Timestamp(eta).to_pydatetime()
+        changes.append((part, supply_key("inbound", depot, moment), int(units)))
+    for part, kind, supplier, units in zip(
+        options["part_number"],
+        options["source"],
+        options["supplier_id"],
+        options["capacity"],
+        strict=True,
+    ):
+        changes.append((part, supply_key(kind, supplier), int(units)))
+    at = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        {
+            "group_key": group_of[part],
+            "txn": 0,
+            "event": "load",
+            "part_number": part,
+            "supply_key": key,
+            "delta": units,
+            "recorded_at": at,
+        }
+        for part, key, units in changes
+        if units
+    ]
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(schema.supply_journal), rows[start : start + 5000])
 
 
 def read_master(connection: Connection) -> MasterData | None:

@@ -40,8 +40,8 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def migrate(engine: Engine) -> str:
-    """Upgrade the database to the newest revision; returns it."""
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Upgrade the database to a revision (the newest by default); returns it."""
     config = _config()
     with engine.connect() as connection:
         postgres = engine.dialect.name == "postgresql"
@@ -50,10 +50,10 @@ def migrate(engine: Engine) -> str:
             connection.commit()
         try:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
             connection.commit()
         finally:
             if postgres:
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
                 connection.commit()
-    return head_revision()
+    return head_revision() if revision == "head" else revision

@@ -4,7 +4,10 @@ Master data (customers, contracts, parts, depots, lanes, suppliers) changes only
 snapshot is loaded. Supply (stock, inbound receipts, supply options) and orders change with
 every request. Promises of units to orders are never stored as balances that can be
 overwritten: they live in the append-only ``ledger`` (allocate, release, consume), and a
-balance is the sum of its entries.
+balance is the sum of its entries (``holdings`` keeps those sums current and is checked
+against them). Every change to the units a supply has is in the append-only
+``supply_journal``. Ledger and journal entries carry ``txn``, the part group's write sequence
+number, so every committed state of a group can be replayed from them.
 
 Every write that touches supply, orders or promises of a part group first locks that group's
 row in ``part_groups``; the groups of one request are locked in sorted order. Times are naive
@@ -33,6 +36,7 @@ __all__ = [
     "contracts",
     "customers",
     "depots",
+    "holdings",
     "idempotency",
     "inbound",
     "lanes",
@@ -44,6 +48,7 @@ __all__ = [
     "parts",
     "stock",
     "suppliers",
+    "supply_journal",
     "supply_options",
 ]
 
@@ -192,10 +197,43 @@ ledger = Table(
     Column("eta", DateTime, nullable=True),
     Column("cost", Float, nullable=False, server_default="0"),
     Column("recorded_at", DateTime, nullable=False),
+    Column("txn", Integer, nullable=False, server_default="0"),
     CheckConstraint("quantity > 0", name="ck_ledger_quantity"),
     CheckConstraint("event IN ('allocate', 'release', 'consume')", name="ck_ledger_event"),
     Index("ix_ledger_group", "group_key"),
     Index("ix_ledger_order", "order_id"),
+    Index("ix_ledger_group_txn", "group_key", "txn"),
+)
+
+supply_journal = Table(
+    "supply_journal",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("group_key", String(ID), nullable=False),
+    Column("txn", Integer, nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("part_number", String(ID), nullable=False),
+    Column("supply_key", String(160), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("delta <> 0", name="ck_journal_delta"),
+    Index("ix_journal_group_txn", "group_key", "txn"),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("order_id", String(ID), ForeignKey("orders.order_id"), primary_key=True),
+    Column("part_number", String(ID), primary_key=True),
+    Column("source", String(16), primary_key=True),
+    Column("origin", String(ID), primary_key=True),
+    Column("supply_key", String(160), primary_key=True),
+    Column("group_key", String(ID), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("eta", DateTime, nullable=True),
+    Column("unit_cost", Float, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_holdings_quantity"),
+    Index("ix_holdings_group", "group_key"),
 )
 
 idempotency = Table(

@@ -1,7 +1,9 @@
 """Changes to supply rows: stock on hand, scheduled receipts and supply options.
 
-Callers hold the part group's lock. A change that would leave a negative count raises
-:class:`NegativeStockError` and changes nothing.
+Callers hold the part group's lock and pass its :class:`~.ledger.Stamp`. Every change to the
+units a supply has is appended to the supply journal in the same transaction, so the ledger's
+promises can be replayed against the units that existed at each write. A change that would
+leave a negative count raises :class:`NegativeStockError` and changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
+from allocation.adapters.store.ledger import Stamp, supply_key
 from allocation.errors import InputError
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "add_inbound",
     "change_stock",
     "consume_supply",
+    "journal",
     "replace_options",
 ]
 
@@ -28,7 +32,30 @@ class NegativeStockError(InputError):
     """A change would leave fewer than zero units."""
 
 
-def change_stock(connection: Connection, part_number: str, depot_id: str, delta: int) -> int:
+def journal(
+    connection: Connection, stamp: Stamp, event: str, changes: list[tuple[str, str, int]]
+) -> None:
+    """Append (part_number, supply_key, delta) changes of units to the supply journal."""
+    rows = [
+        {
+            "group_key": stamp.group_key,
+            "txn": stamp.txn,
+            "event": event,
+            "part_number": part,
+            "supply_key": key,
+            "delta": delta,
+            "recorded_at": stamp.at,
+        }
+        for part, key, delta in changes
+        if delta
+    ]
+    if rows:
+        connection.execute(insert(schema.supply_journal), rows)
+
+
+def change_stock(
+    connection: Connection, stamp: Stamp, part_number: str, depot_id: str, delta: int, event: str
+) -> int:
     """Add ``delta`` (negative: remove) units on hand of a part at a depot; the new count."""
     s = schema.stock
     where = (s.c.part_number == part_number) & (s.c.depot_id == depot_id)
@@ -45,65 +72,93 @@ def change_stock(connection: Connection, part_number: str, depot_id: str, delta:
         )
     else:
         connection.execute(update(s).where(where).values(on_hand=on_hand))
+    journal(connection, stamp, event, [(part_number, supply_key("stock", depot_id), delta)])
     return on_hand
 
 
 def add_inbound(
-    connection: Connection, part_number: str, depot_id: str, quantity: int, eta: datetime
+    connection: Connection,
+    stamp: Stamp,
+    part_number: str,
+    depot_id: str,
+    quantity: int,
+    eta: datetime,
 ) -> None:
-    """Schedule a receipt."""
+    """Schedule a receipt (its ETA is kept to the second, as supply keys name it)."""
+    eta = eta.replace(microsecond=0)
     connection.execute(
         insert(schema.inbound).values(
             part_number=part_number, depot_id=depot_id, quantity=quantity, eta=eta
         )
     )
+    key = supply_key("inbound", depot_id, eta)
+    journal(connection, stamp, "inbound", [(part_number, key, quantity)])
 
 
 def replace_options(
-    connection: Connection, part_number: str, options: list[dict[str, Any]]
+    connection: Connection, stamp: Stamp, part_number: str, options: list[dict[str, Any]]
 ) -> None:
     """The part's supply options become exactly ``options``."""
     o = schema.supply_options
+    before = {
+        supply_key(kind, supplier): int(capacity)
+        for kind, supplier, capacity in connection.execute(
+            select(o.c.source, o.c.supplier_id, o.c.capacity).where(o.c.part_number == part_number)
+        )
+    }
+    after = {supply_key(x["source"], x["supplier_id"]): int(x["capacity"]) for x in options}
     connection.execute(delete(o).where(o.c.part_number == part_number))
     if options:
         connection.execute(insert(o), options)
+    changes = [
+        (part_number, key, after.get(key, 0) - before.get(key, 0))
+        for key in sorted(set(before) | set(after))
+    ]
+    journal(connection, stamp, "options", changes)
 
 
-def consume_supply(connection: Connection, part_number: str, key: str, quantity: int) -> None:
+def consume_supply(
+    connection: Connection, stamp: Stamp, part_number: str, key: str, quantity: int
+) -> None:
     """Take shipped units out of the supply a ledger ``supply_key`` names."""
     kind, _, rest = key.partition("|")
     if kind == "stock":
-        change_stock(connection, part_number, rest, -quantity)
+        change_stock(connection, stamp, part_number, rest, -quantity, "ship")
         return
     if kind == "inbound":
-        depot, _, eta_text = rest.partition("|")
-        i = schema.inbound
-        rows = connection.execute(
-            select(i.c.inbound_id, i.c.quantity)
-            .where(
-                i.c.part_number == part_number,
-                i.c.depot_id == depot,
-                i.c.eta == datetime.fromisoformat(eta_text),
+        _consume_receipt(connection, part_number, key, quantity)
+    else:
+        o = schema.supply_options
+        where = (o.c.part_number == part_number) & (o.c.source == kind) & (o.c.supplier_id == rest)
+        row = connection.execute(select(o.c.capacity).where(where)).first()
+        capacity = (0 if row is None else int(row[0])) - quantity
+        if capacity < 0:
+            raise NegativeStockError(f"{kind} option of {part_number} from {rest} lacks units")
+        connection.execute(update(o).where(where).values(capacity=capacity))
+    journal(connection, stamp, "ship", [(part_number, key, -quantity)])
+
+
+def _consume_receipt(connection: Connection, part_number: str, key: str, quantity: int) -> None:
+    depot, _, eta_text = key.split("|", 1)[1].partition("|")
+    i = schema.inbound
+    rows = connection.execute(
+        select(i.c.inbound_id, i.c.quantity)
+        .where(
+            i.c.part_number == part_number,
+            i.c.depot_id == depot,
+            i.c.eta == datetime.fromisoformat(eta_text),
+        )
+        .order_by(i.c.inbound_id)
+    ).all()
+    left = quantity
+    for inbound_id, units in rows:
+        take = min(left, int(units))
+        if take == int(units):
+            connection.execute(delete(i).where(i.c.inbound_id == inbound_id))
+        elif take:
+            connection.execute(
+                update(i).where(i.c.inbound_id == inbound_id).values(quantity=units - take)
             )
-            .order_by(i.c.inbound_id)
-        ).all()
-        left = quantity
-        for inbound_id, units in rows:
-            take = min(left, int(units))
-            if take == int(units):
-                connection.execute(delete(i).where(i.c.inbound_id == inbound_id))
-            elif take:
-                connection.execute(
-                    update(i).where(i.c.inbound_id == inbound_id).values(quantity=units - take)
-                )
-            left -= take
-        if left:
-            raise NegativeStockError(f"receipt {key} of {part_number} lacks {left} units")
-        return
-    o = schema.supply_options
-    where = (o.c.part_number == part_number) & (o.c.source == kind) & (o.c.supplier_id == rest)
-    row = connection.execute(select(o.c.capacity).where(where)).first()
-    capacity = (0 if row is None else int(row[0])) - quantity
-    if capacity < 0:
-        raise NegativeStockError(f"{kind} option of {part_number} from {rest} lacks units")
-    connection.execute(update(o).where(where).values(capacity=capacity))
+        left -= take
+    if left:
+        raise NegativeStockError(f"receipt {key} of {part_number} lacks {left} units")

@@ -140,6 +140,22 @@ def test_shipping_consumes_the_units_and_cancelling_frees_them() -> None:
     assert _filled(planner.plan()) == {"P2": 1}
 
 
+def test_a_replaced_group_is_planned_as_a_full_replan_of_its_tables_would() -> None:
+    snap = snapshot([order("S1", STD, age=5)], stock=[("A", "D1", 1)])
+    planner = Planner(snap)
+    world = snapshot([order("S1", STD, age=5), order("P1", PM, age=1)], stock=[("A", "D1", 2)])
+    decisions = pd.DataFrame(
+        {"order_id": ["S1", "P1"], "priority_class": ["standard", "parts_priority"]}
+    ).assign(tier=["standard", "PM"])
+    planner.replace_group(
+        "A", world.orders, decisions, world.stock, world.inbound, world.supply_options
+    )
+    assert _filled(planner.plan()) == _filled(allocate(world)) == {"S1": 1, "P1": 1}
+    assert sorted(planner.order_ids()) == ["P1", "S1"]
+    planner.remove_order("P1")
+    assert _filled(planner.plan()) == {"S1": 1}
+
+
 def test_bad_changes_are_refused_by_name() -> None:
     planner = Planner(snapshot([order("O1", PM)], stock=[("A", "D1", 1)]))
     with pytest.raises(InputError, match="O1"):
@@ -162,3 +178,15 @@ def test_one_more_unit_where_a_parts_priority_order_waits_is_worth_a_unit() -> N
     assert best["depot_id"] == "D1"
     assert best["parts_priority_units"] == 1.0
     assert best["standard_units"] == 0.0
+
+
+def test_the_reasons_of_a_few_orders_are_those_of_the_whole_unfilled_table() -> None:
+    world = snapshot(
+        [order("S1", STD, age=9), order("S2", STD, age=8), order("P1", PM, age=1)],
+        stock=[("A", "D1", 1)],
+    )
+    plan = allocate(world)
+    everyone = dict(zip(plan.unfilled["order_id"], plan.unfilled["reason"], strict=True))
+    assert set(everyone) == {"S1", "S2"}
+    assert plan.short_reasons(["S2", "P1"]) == {"S2": everyone["S2"]}
+    assert "parts_priority orders, which rank first" in everyone["S2"]

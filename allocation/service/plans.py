@@ -1,0 +1,200 @@
+"""The engine's incremental planner, kept per process beside the database that is the truth.
+
+Re-planning a part group from its rows costs tens of milliseconds of table building, even for
+a group of two orders; the engine's :class:`~allocation.engine.incremental.Planner` keeps each
+group's problem and serves an arriving order in about a millisecond, solving only when units
+are contested. :class:`PlanCache` holds one planner per process and trusts a group of it only
+while the group's version in the database (``part_groups.version``, raised by every write
+under the group's lock) is the one the planner reflects:
+
+- a write locks its groups, then :meth:`PlanCache.prepare` rebuilds every locked group that
+  another process (or a failed write) changed since, from the rows this transaction sees;
+- the write applies its change to the planner (or has :meth:`PlanCache.reload` rebuild the
+  group after changing rows), and the ledger is brought to the planner's plan;
+- only when the transaction commits does the planner's version of the group advance
+  (:meth:`PlanCache.commit`); a failure forgets the group, which is rebuilt on next use.
+
+A server process freezes what the planner holds once built (``freeze``), so that the cyclic
+garbage collector stops walking it on every full collection.
+
+Writes in one process run on one writer thread (:mod:`allocation.service.writes`), so the
+planner is never changed by two threads at once.
+
+ETAs written to the ledger always count from the write's own moment
+(:func:`allocation.service.planning.holdings_of`), whenever the planner read its rows. Only
+a scheduled receipt's place in the plan depends on when its group was read (the hours from
+then until it lands), so a group with receipts read more than ``max_age_s`` ago (5 minutes,
+inside the engine's default ETA resolution of 6 minutes, within which ETAs are ties anyway)
+is read again when next written.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.inputs import EntitlementInputs
+from allocation.adapters.snapshot import Snapshot
+from allocation.adapters.store import schema
+from allocation.adapters.store.ledger import Stamp
+from allocation.engine.incremental import Planner
+
+if TYPE_CHECKING:
+    from allocation.service.planning import World
+
+__all__ = ["PlanCache"]
+
+
+@dataclass
+class _State:
+    planner: Planner
+    versions: dict[str, int]
+    built: float = field(default_factory=time.monotonic)
+    loaded: dict[str, float] = field(default_factory=dict)
+
+
+class PlanCache:
+    """One planner per process and load; see the module."""
+
+    def __init__(self, max_age_s: float = 300.0, freeze: bool = False) -> None:
+        self.max_age_s = max_age_s
+        self.freeze = freeze
+        self._state: _State | None = None
+        self._pending: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.rebuilt_groups = 0
+
+    def prepare(
+        self, connection: Connection, world: World, stamps: Mapping[str, Stamp], now: datetime
+    ) -> Planner:
+        """The planner, with every locked group as the database holds it before this write.
+
+        Call right after :func:`~allocation.adapters.store.database.lock_groups`, before the
+        write changes any row of those groups.
+        """
+        with self._lock:
+            state = self._state
+            if state is None:
+                state = self._state = self._build(connection, world, now)
+                for group, stamp in stamps.items():
+                    state.versions[group] = stamp.txn - 1
+            for group, stamp in sorted(stamps.items()):
+                # An earlier write of the same (uncommitted) batch may have moved it on.
+                known = self._pending.get(group, state.versions.get(group))
+                if known != stamp.txn - 1 or self._stale(world, state, group):
+                    self._reload(connection, world, state, group, now)
+                self._pending[group] = stamp.txn
+            return state.planner
+
+    def planner(self) -> Planner:
+        """The planner (after :meth:`prepare` or :meth:`reload` in this write)."""
+        assert self._state is not None
+        return self._state.planner
+
+    def reload(self, connection: Connection, world: World, stamp: Stamp) -> Planner:
+        """Rebuild one locked group from the rows this transaction sees now (after its
+        changes)."""
+        with self._lock:
+            state = self._state
+            if state is None:
+                state = self._state = self._build(connection, world, stamp.at)
+            else:
+                self._reload(connection, world, state, stamp.group_key, stamp.at)
+            self._pending[stamp.group_key] = stamp.txn
+            return state.planner
+
+    def commit(self) -> None:
+        """The write committed: the planner reflects its groups at their new versions."""
+        with self._lock:
+            if self._state is not None:
+                self._state.versions.update(self._pending)
+            self._pending.clear()
+
+    def abort(self) -> None:
+        """The write failed or was rolled back: forget every group it touched."""
+        with self._lock:
+            if self._state is not None:
+                for group in self._pending:
+                    self._state.versions.pop(group, None)
+            self._pending.clear()
+
+    def _build(self, connection: Connection, world: World, now: datetime) -> _State:
+        state = _build(connection, world, now)
+        if self.freeze:
+            # The planner lives as long as the process: the collector need not walk it on
+            # every full collection (a server process only; frozen objects are never freed).
+            gc.collect()
+            gc.freeze()
+        return state
+
+    def _stale(self, world: World, state: _State, group: str) -> bool:
+        """Whether a group's receipts were timed from a moment too long ago.
+
+        Only a receipt's release depends on the planner's moment (hours from then until it
+        lands); stock leaves now and an option after its lead time, whenever they were read.
+        """
+        age = time.monotonic() - state.loaded.get(group, state.built)
+        if age <= self.max_age_s:
+            return False
+        part = world.parts_of.get(group, [group])[0]
+        sources = state.planner.group_plan(part).problem.sources
+        return bool((sources["base"].to_numpy() == 1).any())
+
+    def _reload(
+        self, connection: Connection, world: World, state: _State, group: str, now: datetime
+    ) -> None:
+        from allocation.service.planning import group_tables, open_orders
+
+        parts = world.parts_of.get(group, [group])
+        orders, decisions = open_orders(connection, group)
+        stock, inbound, options = group_tables(connection, parts)
+        planner = state.planner
+        planner.context = replace(planner.context, as_of=pd.Timestamp(now))
+        planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
+        state.versions.pop(group, None)
+        state.loaded[group] = time.monotonic()
+        self.rebuilt_groups += 1
+
+
+def _build(connection: Connection, world: World, now: datetime) -> _State:
+    """A planner over every open order and all supply, and the versions it reflects."""
+    from allocation.service.planning import ORDER_COLUMNS, group_tables
+
+    # Versions first: a write committed by another process while the rows are read makes a
+    # group newer than its version says, which only costs a rebuild; never the reverse.
+    g = schema.part_groups
+    versions = {str(k): int(v) for k, v in connection.execute(select(g.c.group_key, g.c.version))}
+    o = schema.orders
+    columns = list(ORDER_COLUMNS)
+    rows = connection.execute(
+        select(*(o.c[c] for c in columns)).where(o.c.status == "open").order_by(o.c.order_id)
+    ).all()
+    orders = pd.DataFrame([tuple(r) for r in rows], columns=columns).astype(
+        {"quantity": "int64", "warranty_valid": bool, "created_at": "datetime64[ns]"}
+    )
+    stock, inbound, options = group_tables(connection, None)
+    base = world.snapshot
+    # Every supplier stays a route origin, with or without an option today.
+    options = pd.concat([options, base.supply_options], ignore_index=True)
+    entitlement = EntitlementInputs(base.customers, base.contracts, orders)
+    snapshot = Snapshot(
+        entitlement=entitlement,
+        parts=base.parts,
+        depots=base.depots,
+        stock=stock,
+        inbound=inbound,
+        lanes=base.lanes,
+        supply_options=options,
+        as_of=now,
+    )
+    planner = Planner(snapshot, world.context.policy, world.entitlement_policy)
+    return _State(planner, versions)

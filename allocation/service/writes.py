@@ -1,0 +1,139 @@
+"""Group commit: a process's writes run one after another on one writer thread, several to a
+transaction.
+
+A write's commit waits for the disk (``synchronous=FULL`` on SQLite, the WAL flush on
+PostgreSQL), and writes of one process are serialised anyway (SQLite has one writer; the
+per-process planner is changed by one write at a time). So the writer thread takes every
+write waiting, up to ``max_batch``, first come first served, runs each in its own savepoint
+of one transaction, and commits once: one flush for all of them. A write that fails on its
+own (an unexpected error) rolls back its savepoint alone; a failure of the transaction (a
+deadlock, a serialization failure, a lost connection) is retried for the whole batch by
+:func:`~allocation.adapters.store.database.run_write`, each write run again from the start.
+No answer leaves before the transaction that holds its effects has committed.
+
+The thread starts with the first write and ends after a second without any.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, exc
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.store.database import run_write
+
+__all__ = ["WriteQueue"]
+
+Job = Callable[[Connection], Any]
+
+
+class Plans:
+    """What a batch tells the per-process planners (see :class:`~.plans.PlanCache`)."""
+
+    def __init__(self) -> None:
+        self.used: list[Any] = []
+
+    def touch(self, cache: Any) -> None:
+        """A write of the batch uses this planner cache."""
+        if not any(c is cache for c in self.used):
+            self.used = [*self.used[-3:], cache]
+
+    def abort(self) -> None:
+        """Forget what the batch did to every planner it touched."""
+        for cache in self.used:
+            cache.abort()
+
+    def commit(self) -> None:
+        """The batch committed: the planners' groups are current."""
+        for cache in self.used:
+            cache.commit()
+
+
+@dataclass
+class _Waiting:
+    job: Job
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+class WriteQueue:
+    """One writer thread per process, committing waiting writes together."""
+
+    def __init__(self, engine: Engine, max_batch: int = 16) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self.plans = Plans()
+        self._waiting: deque[_Waiting] = deque()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def run(self, job: Job) -> Any:
+        """Run ``job(connection)`` in a write transaction; its result, or its exception."""
+        item = _Waiting(job)
+        with self._wake:
+            self._waiting.append(item)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="parts-priority-writer", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def _serve(self) -> None:
+        while True:
+            with self._wake:
+                if not self._waiting:
+                    self._wake.wait(timeout=1.0)
+                if not self._waiting:
+                    self._thread = None
+                    return
+                batch = [
+                    self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))
+                ]
+            try:
+                self._run(batch)
+            except BaseException as failure:  # never leave a waiting request hanging
+                for item in batch:
+                    if not item.done.is_set():
+                        item.error = failure
+                        item.done.set()
+
+    def _run(self, batch: list[_Waiting]) -> None:
+        def transaction(connection: Connection) -> list[tuple[Any, BaseException | None]]:
+            self.plans.abort()  # what an earlier attempt of this batch did
+            results: list[tuple[Any, BaseException | None]] = []
+            for item in batch:
+                savepoint = connection.begin_nested()
+                try:
+                    results.append((item.job(connection), None))
+                    savepoint.commit()
+                except (exc.OperationalError, exc.IntegrityError, exc.InterfaceError):
+                    raise  # the transaction is lost: the whole batch again
+                except Exception as error:
+                    savepoint.rollback()
+                    self.plans.abort()
+                    results.append((None, error))
+            return results
+
+        try:
+            outcomes = run_write(self.engine, transaction)
+        except BaseException as failure:
+            self.plans.abort()
+            for item in batch:
+                item.error = failure
+                item.done.set()
+            return
+        self.plans.commit()
+        for item, (result, refused) in zip(batch, outcomes, strict=True):
+            item.result, item.error = result, refused
+            item.done.set()
