@@ -9,8 +9,9 @@ used by sweeps, which are checked exactly like the file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ class ScenarioFile:
     scenario: Scenario
     path: Path
     raw: Mapping[str, Any]
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -50,7 +52,31 @@ class ScenarioFile:
     def with_overrides(self, overrides: Mapping[str, Any]) -> ScenarioFile:
         """The same file with some fields replaced (dotted paths), validated again."""
         raw = apply_overrides(self.raw, overrides, where=str(self.path))
-        return ScenarioFile(scenario_from_mapping(raw, str(self.path)), self.path, raw)
+        return ScenarioFile(scenario_from_mapping(raw, str(self.path)), self.path, raw, self.node)
+
+    def locate(self, message: str) -> str:
+        """Add the line to a message about a field of this file.
+
+        Checks that need the world (a depot a disruption names, the snapshot folder) run
+        after the file validated and name the field as ``<file>: <field.path>: ...``; this
+        turns that into ``<file>:<line>: <field.path>: ...`` when the field is in the file.
+
+        Examples
+        --------
+        >>> source = load_scenario("scenarios/normal-quarter.yaml")
+        >>> print(source.locate(f"{source.path}: world.snapshot: no folder 'x'"))
+        scenarios/normal-quarter.yaml:25: world.snapshot: no folder 'x'
+        """
+        prefix = f"{self.path}: "
+        if not message.startswith(prefix):
+            return message
+        rest = message[len(prefix) :]
+        match = _FIELD_AT_START.match(rest)
+        if match is None:
+            return message
+        loc = [int(p) if p.isdigit() else p for p in match["field"].split(".")]
+        line = _line_in_file(self.node, loc)
+        return message if line is None else f"{self.path}:{line}: {rest}"
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ScenarioFile:
@@ -93,7 +119,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     if overrides:
         raw = apply_overrides(raw, overrides, where=str(path))
     scenario = _validate(raw, str(path), node)
-    return ScenarioFile(scenario, path, raw)
+    return ScenarioFile(scenario, path, raw, node)
 
 
 def scenario_from_mapping(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
@@ -131,10 +157,7 @@ def apply_overrides(
         for i, key in enumerate(keys[:-1]):
             step: Any = int(key) if isinstance(target, list) and key.isdigit() else key
             try:
-                if isinstance(target, list):
-                    target = target[step]
-                else:
-                    target = target.setdefault(step, {})
+                target = target[step] if isinstance(target, list) else target.setdefault(step, {})
             except (IndexError, TypeError, AttributeError):
                 path = ".".join(keys[: i + 1])
                 raise ScenarioError(f"{where}: override {dotted!r}: no field {path!r}") from None
@@ -180,6 +203,18 @@ def _validate(raw: Mapping[str, Any], where: str, node: yaml.Node | None) -> Sce
         if more > 0:
             lines.append(f"... and {more} more")
         raise ScenarioError("\n".join(lines)) from None
+
+
+_FIELD_AT_START = re.compile(r"(?P<field>[A-Za-z_]\w*(?:\.\w+)*): ")
+
+
+def _line_in_file(node: yaml.Node | None, loc: Sequence[object]) -> int | None:
+    """Like :func:`_line_of`, but None unless the location's first field is in the file."""
+    if not isinstance(node, yaml.MappingNode) or not loc:
+        return None
+    if not any(key.value == str(loc[0]) for key, _ in node.value):
+        return None
+    return _line_of(node, loc)
 
 
 def _is_union_tag(part: object) -> bool:

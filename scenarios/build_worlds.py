@@ -1,0 +1,666 @@
+"""Build the world data of the shipped scenarios, one snapshot folder per scenario.
+
+    python scenarios/build_worlds.py            # rewrite scenarios/<name>/ in place
+    python scenarios/build_worlds.py --out DIR  # write them somewhere else
+
+Every number here is either a stated assumption (with its reason) or drawn from one fixed
+seed, so the committed folders are reproducible byte for byte; a test checks that they are.
+
+The worlds are small on purpose (dozens of customers, a dozen depots' worth of lanes, twenty
+parts, a few thousand orders a quarter) so that a scenario replicates in seconds, but they
+keep the shape of a real service business:
+
+- **Installed base → failures.** Each customer has in-warranty PCs (split 55% notebooks,
+  30% desktops, 15% workstations) and business printers. A part fails at an annual failure
+  rate (AFR) per installed unit of the product it goes into, so a customer's order rate for a
+  part is ``units × AFR / 365`` per day: the ``rates.csv`` of each world. Hard drives fail at
+  2–3% a year, in line with published field data (Backblaze's drive statistics report
+  annualized failure rates of 1–3% for most models); notebook batteries wear out faster
+  (about 4%); printer fusers and pickup rollers are consumables (8% and 15%).
+- **Tiers.** About a quarter of the customers hold Priority Management, the larger ones
+  (1,200–9,000 PCs, above the 1,000-unit minimum), a tenth Priority Access Plus, a sixth
+  Priority Access, the rest no contract; contracts started 6–24 months before the scenario.
+- **Depots and lanes.** One depot per big market; an order's home depot is the one with the
+  shortest transit. Transit hours follow distance: next day in the depot's own country,
+  road at ~50 km/h plus a day within a region up to 1,500 km, air otherwise (two days of
+  handling, ~600 km/h, one more day of customs across regions).
+- **Stock.** Each depot holds, per part, the base stock that covers its home demand during
+  the 14-day replenishment lead time with a stated probability (85% in most worlds), the
+  textbook base-stock rule; fast movers are stocked everywhere, slow ones thinly.
+- **Special means.** Every part has an expedite option at its factory (15% of its weekly
+  demand, 4 days, 1.3× the book cost) and two broker offers (10% each, 2–3 days, 1.7–2.0×,
+  88–92% reliable), the levers the data sheet reserves for Priority Management.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+
+# Main business city of each country: (latitude, longitude, region).
+COUNTRIES: dict[str, tuple[float, float, str]] = {
+    "US": (35.1, -90.0, "AMS"),
+    "CA": (43.7, -79.4, "AMS"),
+    "MX": (19.4, -99.1, "AMS"),
+    "GT": (14.6, -90.5, "AMS"),
+    "HN": (14.1, -87.2, "AMS"),
+    "NI": (12.1, -86.3, "AMS"),
+    "CR": (9.9, -84.1, "AMS"),
+    "PA": (9.0, -79.5, "AMS"),
+    "DO": (18.5, -69.9, "AMS"),
+    "CO": (4.7, -74.1, "AMS"),
+    "EC": (-0.2, -78.5, "AMS"),
+    "PE": (-12.0, -77.0, "AMS"),
+    "CL": (-33.4, -70.7, "AMS"),
+    "AR": (-34.6, -58.4, "AMS"),
+    "UY": (-34.9, -56.2, "AMS"),
+    "BR": (-23.5, -46.6, "AMS"),
+    "GB": (51.5, -0.1, "EMEA"),
+    "IE": (53.3, -6.3, "EMEA"),
+    "NL": (51.4, 6.2, "EMEA"),
+    "BE": (50.8, 4.4, "EMEA"),
+    "LU": (49.6, 6.1, "EMEA"),
+    "FR": (48.9, 2.4, "EMEA"),
+    "DE": (50.1, 8.7, "EMEA"),
+    "ES": (40.4, -3.7, "EMEA"),
+    "IT": (45.5, 9.2, "EMEA"),
+    "CH": (47.4, 8.5, "EMEA"),
+    "AT": (48.2, 16.4, "EMEA"),
+    "CZ": (50.1, 14.4, "EMEA"),
+    "PL": (52.2, 21.0, "EMEA"),
+    "SE": (59.3, 18.1, "EMEA"),
+    "AE": (25.2, 55.3, "EMEA"),
+    "ZA": (-26.2, 28.0, "EMEA"),
+    "SG": (1.3, 103.8, "APJ"),
+    "MY": (3.1, 101.7, "APJ"),
+    "TH": (13.8, 100.5, "APJ"),
+    "HK": (22.3, 114.2, "APJ"),
+    "CN": (31.2, 121.5, "APJ"),
+    "JP": (35.7, 139.7, "APJ"),
+    "KR": (37.6, 127.0, "APJ"),
+    "IN": (19.1, 72.9, "APJ"),
+    "AU": (-33.9, 151.2, "APJ"),
+}
+
+# Where suppliers ship from: (latitude, longitude, region).
+SUPPLIERS: dict[str, tuple[float, float, str]] = {
+    "MFG-TH-AYUTTHAYA": (14.35, 100.57, "APJ"),  # hard drives: Bang Pa-In, Ayutthaya
+    "MFG-CN-SHENZHEN": (22.54, 114.06, "APJ"),  # boards, panels, power, batteries, printers
+    "BRK-HK": (22.3, 114.2, "APJ"),
+    "BRK-EU": (51.9, 4.5, "EMEA"),  # Rotterdam
+    "BRK-US": (25.8, -80.2, "AMS"),  # Miami
+}
+
+PRODUCT_SHARES = {"notebook": 0.55, "desktop": 0.30, "workstation": 0.15}
+
+
+@dataclass(frozen=True)
+class Part:
+    number: str
+    description: str
+    unit_cost: float
+    product_type: str  # which installed units it fails in
+    afr: float  # annual failures per installed unit
+    factory: str
+
+
+PARTS = (
+    Part(
+        "HDD-500-NB",
+        "500 GB 2.5-inch SATA hard drive (notebook)",
+        62.0,
+        "notebook",
+        0.025,
+        "MFG-TH-AYUTTHAYA",
+    ),
+    Part(
+        "HDD-1T-DT",
+        "1 TB 3.5-inch SATA hard drive (desktop)",
+        58.0,
+        "desktop",
+        0.025,
+        "MFG-TH-AYUTTHAYA",
+    ),
+    Part(
+        "HDD-2T-WS",
+        "2 TB 3.5-inch enterprise hard drive (workstation)",
+        145.0,
+        "workstation",
+        0.03,
+        "MFG-TH-AYUTTHAYA",
+    ),
+    Part(
+        "MB-NB14",
+        "System board, 14-inch business notebook",
+        410.0,
+        "notebook",
+        0.012,
+        "MFG-CN-SHENZHEN",
+    ),
+    Part(
+        "MB-DT-SFF",
+        "System board, small-form-factor desktop",
+        260.0,
+        "desktop",
+        0.008,
+        "MFG-CN-SHENZHEN",
+    ),
+    Part(
+        "MB-WS", "System board, tower workstation", 690.0, "workstation", 0.008, "MFG-CN-SHENZHEN"
+    ),
+    Part("LCD-14", "14-inch display panel", 120.0, "notebook", 0.010, "MFG-CN-SHENZHEN"),
+    Part("BATT-NB", "6-cell notebook battery", 85.0, "notebook", 0.040, "MFG-CN-SHENZHEN"),
+    Part("KBD-NB14", "Keyboard, 14-inch notebook", 35.0, "notebook", 0.020, "MFG-CN-SHENZHEN"),
+    Part("ADAPTER-65W", "65 W AC adapter", 25.0, "notebook", 0.020, "MFG-CN-SHENZHEN"),
+    Part("FAN-NB", "Fan and heat sink, notebook", 30.0, "notebook", 0.012, "MFG-CN-SHENZHEN"),
+    Part("PSU-DT", "240 W desktop power supply", 48.0, "desktop", 0.012, "MFG-CN-SHENZHEN"),
+    Part(
+        "PSU-WS", "700 W workstation power supply", 130.0, "workstation", 0.012, "MFG-CN-SHENZHEN"
+    ),
+    Part("DIMM-8G", "8 GB memory module", 40.0, "desktop", 0.004, "MFG-CN-SHENZHEN"),
+    Part(
+        "FUSER-M6",
+        "Fuser assembly, 600-series business printer",
+        210.0,
+        "business_printer",
+        0.08,
+        "MFG-CN-SHENZHEN",
+    ),
+    Part(
+        "ROLLER-M6",
+        "Pickup roller kit, 600-series business printer",
+        24.0,
+        "business_printer",
+        0.15,
+        "MFG-CN-SHENZHEN",
+    ),
+    Part(
+        "FORMATTER-M6",
+        "Formatter board, 600-series business printer",
+        240.0,
+        "business_printer",
+        0.02,
+        "MFG-CN-SHENZHEN",
+    ),
+)
+
+NAMES = (
+    "Contoso",
+    "Fabrikam",
+    "Northwind",
+    "Tailspin",
+    "Woodgrove",
+    "Adatum",
+    "Litware",
+    "Proseware",
+    "Lucerne",
+    "Wingtip",
+    "Alpine",
+    "Relecloud",
+    "Trey",
+    "VanArsdel",
+    "Coho",
+    "Humongous",
+    "Blue Yonder",
+    "Southridge",
+    "Consolidated",
+    "Wide World",
+    "Margie",
+    "Fourth",
+    "Bellows",
+    "Datum",
+    "Graphic",
+    "Munson",
+    "Lamna",
+    "Nod",
+    "Fincher",
+    "Alpen",
+)
+TRADES = (
+    "Bank",
+    "Logistics",
+    "Health",
+    "Retail",
+    "Energy",
+    "Insurance",
+    "Manufacturing",
+    "Telecom",
+    "Airlines",
+    "Foods",
+    "Media",
+    "Engineering",
+)
+
+# Contract SKUs (RULES.md): 3-year terms, PC and Print.
+SKUS = {"PM": ("U7D01E", "U1PB4E"), "PA+": ("U9DM0E", "U9DB7E"), "PA": ("U7C99E", "U1PB2E")}
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """What makes one scenario's world."""
+
+    name: str
+    start: datetime
+    depots: dict[str, str]  # depot id -> country
+    customers: dict[str, int]  # country -> how many customers
+    fill_target: float = 0.85  # chance the base stock covers the lead-time demand
+    lead_days: float = 14.0
+    seed: int = 0
+    tier_shares: tuple[float, float, float] = (0.25, 0.10, 0.15)  # PM, PA+, PA
+    global_sites: tuple[tuple[str, str], ...] = ()  # extra (customer country, site country)
+
+
+GLOBAL_DEPOTS = {
+    "D-MEMPHIS": "US",
+    "D-MEXICO": "MX",
+    "D-SAOPAULO": "BR",
+    "D-VENLO": "NL",
+    "D-PRAGUE": "CZ",
+    "D-SINGAPORE": "SG",
+    "D-TOKYO": "JP",
+    "D-SYDNEY": "AU",
+}
+GLOBAL_CUSTOMERS = {
+    "US": 9,
+    "CA": 2,
+    "MX": 3,
+    "BR": 3,
+    "CO": 1,
+    "CL": 1,
+    "GB": 4,
+    "IE": 1,
+    "NL": 3,
+    "BE": 2,
+    "LU": 1,
+    "FR": 3,
+    "DE": 4,
+    "ES": 2,
+    "IT": 2,
+    "CH": 1,
+    "AT": 1,
+    "CZ": 1,
+    "PL": 2,
+    "SE": 1,
+    "AE": 1,
+    "ZA": 1,
+    "SG": 2,
+    "MY": 1,
+    "TH": 1,
+    "HK": 1,
+    "CN": 2,
+    "JP": 3,
+    "KR": 1,
+    "IN": 2,
+    "AU": 2,
+}
+LATAM_DEPOTS = {
+    "D-MIAMI": "US",
+    "D-MEXICO": "MX",
+    "D-PANAMA": "PA",
+    "D-SAOPAULO": "BR",
+    "D-SANTIAGO": "CL",
+}
+LATAM_CUSTOMERS = {
+    "US": 2,
+    "MX": 5,
+    "GT": 3,
+    "HN": 2,
+    "NI": 2,
+    "CR": 2,
+    "PA": 2,
+    "DO": 3,
+    "CO": 4,
+    "EC": 3,
+    "PE": 3,
+    "CL": 3,
+    "AR": 3,
+    "UY": 3,
+    "BR": 5,
+}
+
+WORLDS = (
+    WorldSpec("normal-quarter", datetime(2025, 1, 6), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=1),
+    WorldSpec(
+        "thailand-floods-2011", datetime(2011, 10, 10), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=2
+    ),
+    WorldSpec("depot-fire", datetime(2025, 3, 3), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=3),
+    WorldSpec("demand-surge", datetime(2025, 5, 5), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=4),
+    WorldSpec(
+        "excluded-countries",
+        datetime(2025, 9, 1),
+        LATAM_DEPOTS,
+        LATAM_CUSTOMERS,
+        fill_target=0.80,
+        lead_days=21.0,
+        seed=5,
+        tier_shares=(0.45, 0.10, 0.10),
+        global_sites=(("US", "UY"), ("US", "EC"), ("MX", "GT")),
+    ),
+    WorldSpec("broker-failures", datetime(2025, 7, 7), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=6),
+)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def transit(
+    origin: tuple[float, float, str], country: str, same_country: bool
+) -> tuple[float, float]:
+    """(hours, money per unit) from a site to a country: next day, road or air."""
+    lat, lon, region = COUNTRIES[country]
+    km = distance_km(origin[:2], (lat, lon))
+    if same_country:
+        return 24.0, 8.0
+    if km <= 1500 and region == origin[2]:
+        return round(24.0 + km / 50.0, 1), round(6.0 + km * 0.008, 2)
+    customs = 0.0 if region == origin[2] else 24.0
+    return round(48.0 + km / 600.0 + customs, 1), round(25.0 + km * 0.004, 2)
+
+
+def build(spec: WorldSpec) -> dict[str, pd.DataFrame]:
+    """Every table of one world, plus its ``rates`` (orders per day per customer × part)."""
+    rng = np.random.default_rng(spec.seed)
+    countries = sorted(
+        set(spec.customers) | set(spec.depots.values()) | {site for _, site in spec.global_sites}
+    )
+    customers, contracts, sites = _customers(spec, rng)
+    rates = _rates(customers, sites)
+    depots = pd.DataFrame({"depot_id": list(spec.depots), "country": list(spec.depots.values())})
+    lanes = _lanes(spec, countries)
+    home = _home_depots(lanes, depots, countries)
+    stock = _stock(rates, customers, home, spec)
+    parts = pd.DataFrame(
+        {
+            "part_number": [p.number for p in PARTS],
+            "description": [p.description for p in PARTS],
+            "unit_cost": [p.unit_cost for p in PARTS],
+            "substitutes": [""] * len(PARTS),
+        }
+    )
+    return {
+        "customers": customers,
+        "contracts": contracts,
+        "orders": _backlog(rates, spec, rng),
+        "parts": parts,
+        "depots": depots,
+        "stock": stock,
+        "lanes": lanes,
+        "supply_options": _supply_options(rates),
+        "rates": rates,
+    }
+
+
+def _customers(
+    spec: WorldSpec, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Customers, their contracts, and the Priority Management customers with a site abroad."""
+    rows, contracts, sites = [], [], {}
+    abroad = list(spec.global_sites)
+    pm, pa_plus, pa = spec.tier_shares
+    number = 0
+    for country, count in spec.customers.items():
+        for _ in range(count):
+            number += 1
+            draw = rng.random()
+            tier = (
+                "PM"
+                if draw < pm
+                else "PA+"
+                if draw < pm + pa_plus
+                else ("PA" if draw < pm + pa_plus + pa else None)
+            )
+            site = next((s for c, s in abroad if c == country), None)
+            if site is not None:  # a global Priority Management customer with a site abroad
+                tier = "PM"
+                abroad.remove((country, site))
+            low, high = {"PM": (1200, 9000), "PA+": (1000, 4000), "PA": (250, 2000)}.get(
+                tier or "", (30, 1500)
+            )
+            pcs = int(rng.integers(low, high))
+            printers = int(rng.integers(0, max(pcs // 12, 2)))
+            name = f"{NAMES[(number * 7) % len(NAMES)]} {TRADES[(number * 5) % len(TRADES)]}"
+            customer_id = f"C-{country}-{number:03d}"
+            helpdesk = tier is not None or bool(rng.random() < 0.6)
+            rows.append((customer_id, name, country, pcs, printers, helpdesk))
+            if tier is None:
+                continue
+            if site is not None:
+                sites[customer_id] = site
+            bought = spec.start - timedelta(days=int(rng.integers(180, 730)))
+            activated = bought + timedelta(days=14)
+            for family, sku in zip(("pc", "print"), SKUS[tier], strict=True):
+                if family == "print" and printers == 0:
+                    continue
+                contracts.append(
+                    (
+                        f"K-{number:03d}-{family}",
+                        customer_id,
+                        sku,
+                        bought.date().isoformat(),
+                        activated.date().isoformat(),
+                    )
+                )
+    customers = pd.DataFrame(
+        rows,
+        columns=[
+            "customer_id",
+            "name",
+            "country",
+            "installed_base_pcs",
+            "installed_base_printers",
+            "has_it_helpdesk",
+        ],
+    )
+    customers["has_it_helpdesk"] = customers["has_it_helpdesk"].map({True: "yes", False: "no"})
+    if abroad:
+        raise ValueError(f"{spec.name}: no Priority Management customer for sites {abroad}")
+    contracts_table = pd.DataFrame(
+        contracts,
+        columns=["contract_id", "customer_id", "sku", "purchase_date", "activation_date"],
+    )
+    return customers, contracts_table, sites
+
+
+def _rates(customers: pd.DataFrame, sites: dict[str, str]) -> pd.DataFrame:
+    """Orders per day of each customer × part, from installed units and failure rates.
+
+    A customer in ``sites`` keeps a third of its installed base at a site in another country
+    (the orders' ship-to), which is what decides its parts priority there.
+    """
+    rows = []
+    for customer in customers.itertuples(index=False):
+        placements: list[tuple[str | None, float]] = [(None, 1.0)]
+        if customer.customer_id in sites:
+            placements = [(None, 2 / 3), (sites[customer.customer_id], 1 / 3)]
+        for site, share in placements:
+            units = {
+                kind: customer.installed_base_pcs * s * share for kind, s in PRODUCT_SHARES.items()
+            }
+            units["business_printer"] = customer.installed_base_printers * share
+            for part in PARTS:
+                per_day = units[part.product_type] * part.afr / 365.0
+                if per_day >= 1e-4:
+                    rows.append(
+                        (
+                            customer.customer_id,
+                            part.number,
+                            round(per_day, 5),
+                            part.product_type,
+                            "yes",
+                            site or "",
+                        )
+                    )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "customer_id",
+            "part_number",
+            "per_day",
+            "product_type",
+            "warranty_valid",
+            "ship_to_country",
+        ],
+    )
+
+
+def _lanes(spec: WorldSpec, countries: list[str]) -> pd.DataFrame:
+    rows = []
+    for depot, country in spec.depots.items():
+        lat, lon, region = COUNTRIES[country]
+        for target in countries:
+            rows.append((depot, target, *transit((lat, lon, region), target, target == country)))
+    for supplier, where in SUPPLIERS.items():
+        for target in countries:
+            rows.append((supplier, target, *transit(where, target, False)))
+    return pd.DataFrame(rows, columns=["origin", "destination", "transit_hours", "cost_per_unit"])
+
+
+def _home_depots(lanes: pd.DataFrame, depots: pd.DataFrame, countries: list[str]) -> dict[str, str]:
+    """The depot with the shortest transit to each country (ties by depot id), as the engine."""
+    own = lanes[lanes["origin"].isin(depots["depot_id"])]
+    best = own.sort_values(["destination", "transit_hours", "origin"]).drop_duplicates(
+        "destination"
+    )
+    return dict(zip(best["destination"], best["origin"], strict=True))
+
+
+def _stock(
+    rates: pd.DataFrame, customers: pd.DataFrame, home: dict[str, str], spec: WorldSpec
+) -> pd.DataFrame:
+    country = customers.set_index("customer_id")["country"]
+    site = rates["ship_to_country"].where(
+        rates["ship_to_country"] != "", rates["customer_id"].map(country)
+    )
+    demand = (
+        rates.assign(depot_id=site.map(home))
+        .groupby(["part_number", "depot_id"], sort=True)["per_day"]
+        .sum()
+    )
+    rows = []
+    for (part, depot), per_day in demand.items():
+        level = base_stock(per_day * spec.lead_days, spec.fill_target)
+        if level > 0:
+            rows.append((part, depot, level))
+    order = {p.number: i for i, p in enumerate(PARTS)}
+    rows.sort(key=lambda r: (order[r[0]], r[1]))
+    return pd.DataFrame(rows, columns=["part_number", "depot_id", "on_hand"])
+
+
+def base_stock(mean: float, target: float) -> int:
+    """The least ``S`` with P(Poisson(mean) <= S - 1) >= target: an arriving order finds a unit
+    on the shelf with probability ``target`` (Palm's theorem for one-for-one replenishment)."""
+    if mean <= 0:
+        return 0
+    term = math.exp(-mean)
+    total, level = term, 0
+    while total < target:
+        level += 1
+        term *= mean / level
+        total += term
+    return level + 1
+
+
+def _supply_options(rates: pd.DataFrame) -> pd.DataFrame:
+    weekly = rates.groupby("part_number")["per_day"].sum() * 7.0
+    rows = []
+    for index, part in enumerate(PARTS):
+        week = float(weekly.get(part.number, 0.0))
+        rows.append(
+            (
+                part.number,
+                "expedite",
+                part.factory,
+                max(1, round(0.15 * week)),
+                96.0,
+                round(part.unit_cost * 1.3, 2),
+                "",
+            )
+        )
+        for broker, lead, markup, success in (
+            ("BRK-HK", 72.0, 1.7, 0.88),
+            (("BRK-US", "BRK-EU")[index % 2], 48.0, 2.0, 0.92),
+        ):
+            rows.append(
+                (
+                    part.number,
+                    "broker",
+                    broker,
+                    max(1, round(0.10 * week)),
+                    lead,
+                    round(part.unit_cost * markup, 2),
+                    success,
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "part_number",
+            "source",
+            "supplier_id",
+            "capacity",
+            "lead_time_hours",
+            "unit_cost",
+            "success_probability",
+        ],
+    )
+
+
+def _backlog(rates: pd.DataFrame, spec: WorldSpec, rng: np.random.Generator) -> pd.DataFrame:
+    """The orders open at the start: a day and a half of demand, arrived in the last 36 hours."""
+    per_hour = rates["per_day"].to_numpy() / 24.0
+    count = int(rng.poisson(per_hour.sum() * 36.0))
+    picked = rates.iloc[rng.choice(len(rates), size=count, p=per_hour / per_hour.sum())]
+    hours = np.sort(rng.uniform(0.0, 36.0, size=count))[::-1]
+    created = [
+        (spec.start - timedelta(hours=float(h))).strftime("%Y-%m-%dT%H:%M:%S") for h in hours
+    ]
+    return pd.DataFrame(
+        {
+            "order_id": [f"B-{i + 1:04d}" for i in range(count)],
+            "customer_id": picked["customer_id"].to_numpy(),
+            "part_number": picked["part_number"].to_numpy(),
+            "quantity": 1,
+            "created_at": created,
+            "product_type": picked["product_type"].to_numpy(),
+            "warranty_valid": "yes",
+            "ship_to_country": picked["ship_to_country"].to_numpy(),
+        }
+    )
+
+
+def write(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Each table as ``<name>.csv``; the same tables always give the same bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+
+
+def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write the worlds in")
+    args = parser.parse_args(argv)
+    for spec in WORLDS:
+        tables = build(spec)
+        write(tables, args.out / spec.name)
+        out(f"{spec.name}: " + ", ".join(f"{k} {len(v)}" for k, v in tables.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,194 @@
+"""Terminal views of simulation runs: rich tables drawn from the same JSON documents that
+``--json`` prints, so what a planner reads and what a script parses never disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["format_interval", "show_comparison", "show_simulation", "show_sweep"]
+
+# KPI, label; the terminal shows these, the documents and tables have all of them.
+_HEADLINES = (
+    ("orders", "orders"),
+    ("mean_downtime_hours", "mean downtime (h)"),
+    ("p50_downtime_hours", "median downtime (h)"),
+    ("p90_downtime_hours", "p90 downtime (h)"),
+    ("within_target", "restored within target"),
+    ("fill_rate", "filled from stock on arrival"),
+    ("cost", "money spent"),
+    ("broker_units", "broker units"),
+    ("expedited_units", "expedited units"),
+)
+_SHORT = ("orders", "mean_downtime_hours", "p90_downtime_hours", "within_target", "fill_rate")
+_SHARES = frozenset({"within_target", "fill_rate", "restored_share"})
+_HIGHER_IS_BETTER = frozenset({"within_target", "fill_rate", "restored_share"})
+
+
+def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool = False) -> str:
+    """A KPI's mean with its confidence interval, in the KPI's unit.
+
+    Examples
+    --------
+    >>> format_interval("fill_rate", {"mean": 0.8123, "ci_low": 0.79, "ci_high": 0.83})
+    '81.2% [79.0, 83.0]'
+    >>> format_interval("mean_downtime_hours", {"mean": 54.36, "ci_low": None, "ci_high": None})
+    '54.4'
+    >>> format_interval("orders", {"mean": -12.0, "ci_low": -20.0, "ci_high": -4.0}, signed=True)
+    '-12 [-20, -4]'
+    """
+    mean = interval.get("mean")
+    if mean is None:
+        return "—"
+    text = _number(kpi, mean, signed)
+    low, high = interval.get("ci_low"), interval.get("ci_high")
+    if low is None or high is None:
+        return text
+    low_text = _number(kpi, low, signed, unit=False)
+    return f"{text} [{low_text}, {_number(kpi, high, signed, unit=False)}]"
+
+
+def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
+    """The KPIs per priority class (and per ``--by`` group), and the bill by source kind."""
+    _title(console, document, f"policy [bold]{document['policy']}[/]")
+    table = Table(title="KPIs per priority class", title_justify="left")
+    table.add_column("KPI")
+    groups = {**document["classes"], "all orders": document["overall"]}
+    for name in groups:
+        table.add_column(name, justify="right")
+    for kpi, label in _HEADLINES:
+        table.add_row(label, *(format_interval(kpi, block[kpi]) for block in groups.values()))
+    console.print(table)
+    if "groups" in document:
+        by = "/".join(document["groups"]["by"])
+        _group_table(console, f"KPIs per {by}", by, document["groups"]["values"])
+    _costs(console, document["cost_by_source"])
+
+
+def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
+    """Each policy side by side per class, and its paired difference from the baseline."""
+    policies = document["policies"]
+    baseline = document["baseline"]
+    _title(console, document, f"policies [bold]{', '.join(policies)}[/] (baseline {baseline})")
+    classes = [*next(iter(policies.values()))["classes"], "all orders"]
+    for name in classes:
+        key = "overall" if name == "all orders" else None
+        table = Table(title=f"{name}", title_justify="left")
+        table.add_column("KPI")
+        for policy in policies:
+            table.add_column(policy, justify="right")
+        others = [p for p in policies if p != baseline]
+        for policy in others:
+            table.add_column(f"{policy} − {baseline}", justify="right")
+        for kpi, label in _HEADLINES:
+            cells = [format_interval(kpi, _pick(policies[p], key, name)[kpi]) for p in policies]
+            for policy in others:
+                difference = _pick(document["differences"][policy], key, name)[kpi]
+                cells.append(_difference(kpi, difference))
+            table.add_row(label, *cells)
+        console.print(table)
+    console.print(
+        "[dim]differences are paired by replication (common random numbers); green: better "
+        "than the baseline, red: worse, plain: the interval includes zero[/]"
+    )
+
+
+def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
+    """One row per grid point and priority class with the headline KPIs."""
+    _title(console, document, f"policy [bold]{document['policy']}[/]")
+    fields = document["fields"]
+    table = Table(title="KPIs per grid point", title_justify="left")
+    for name in fields:
+        table.add_column(name)
+    table.add_column("class")
+    labels = dict(_HEADLINES)
+    for kpi in _SHORT:
+        table.add_column(labels[kpi], justify="right")
+    for point in document["points"]:
+        values = [_cell(point["set"][name]) for name in fields]
+        for index, (name, block) in enumerate(point["classes"].items()):
+            table.add_row(
+                *(values if index == 0 else [""] * len(values)),
+                name,
+                *(format_interval(kpi, block[kpi]) for kpi in _SHORT),
+                end_section=index == len(point["classes"]) - 1,
+            )
+    console.print(table)
+
+
+def _title(console: Console, document: Mapping[str, Any], what: str) -> None:
+    scenario = document["scenario"]
+    level = round(100 * document["confidence_level"])
+    intervals = (
+        f"{level}% confidence intervals"
+        if document["replications"] > 1
+        else ("one replication: no confidence intervals")
+    )
+    overrides = document.get("overrides") or {}
+    changed = "".join(f", {k}={_cell(v)}" for k, v in overrides.items())
+    console.print(
+        f"[bold]{scenario['name']}[/] ({scenario['file']}{changed}): {what}, "
+        f"{document['replications']} replications, seed {document['seed']}, "
+        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h; "
+        f"mean ({intervals})",
+        highlight=False,
+    )
+
+
+def _group_table(
+    console: Console, title: str, by: str, values: Mapping[str, Mapping[str, Any]]
+) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column(by)
+    labels = dict(_HEADLINES)
+    for kpi in _SHORT:
+        table.add_column(labels[kpi], justify="right")
+    for name, block in values.items():
+        table.add_row(name, *(format_interval(kpi, block[kpi]) for kpi in _SHORT))
+    console.print(table)
+
+
+def _costs(console: Console, costs: Mapping[str, Mapping[str, Any]]) -> None:
+    if not costs:
+        return
+    table = Table(title="Units and money per replication, by source kind", title_justify="left")
+    table.add_column("source")
+    table.add_column("units", justify="right")
+    table.add_column("money", justify="right")
+    for kind, block in costs.items():
+        table.add_row(
+            kind, format_interval("orders", block["units"]), format_interval("cost", block["money"])
+        )
+    console.print(table)
+
+
+def _pick(run: Mapping[str, Any], key: str | None, name: str) -> Mapping[str, Any]:
+    block: Mapping[str, Any] = run[key] if key else run["classes"][name]
+    return block
+
+
+def _difference(kpi: str, interval: Mapping[str, float | None]) -> str:
+    text = format_interval(kpi, interval, signed=True)
+    low, high = interval.get("ci_low"), interval.get("ci_high")
+    if low is None or high is None or low <= 0 <= high:
+        return text
+    better = (low > 0) == (kpi in _HIGHER_IS_BETTER)
+    if kpi in ("orders", "cost", "broker_units", "expedited_units"):
+        return f"[bold]{text}[/]"
+    return f"[{'green' if better else 'red'}]{text}[/]"
+
+
+def _number(kpi: str, value: float, signed: bool, unit: bool = True) -> str:
+    sign = "+" if signed and value > 0 else ""
+    if kpi in _SHARES:
+        return f"{sign}{100 * value:.1f}" + ("%" if unit else "")
+    if kpi in ("orders", "units", "broker_units", "expedited_units", "cost"):
+        return f"{sign}{value:,.0f}"
+    return f"{sign}{value:,.1f}"
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
