@@ -43,6 +43,7 @@ _KIND_COLOURS = {
     "expedite": "tab:orange",
     "broker": "tab:red",
 }
+_DASHES = ("-", "--", ":", "-.")
 _WINDOW_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:olive")
 _KPI_LABELS = {
     "mean_downtime_hours": "mean downtime (hours)",
@@ -60,6 +61,7 @@ def downtime_ecdf(
     target_hours: float | None = None,
     by: str = "priority_class",
     count_labels: bool = False,
+    dash_by: str | None = None,
 ) -> Figure:
     """The share of orders restored within ``x`` hours, one line per priority class.
 
@@ -80,6 +82,9 @@ def downtime_ecdf(
         The column whose values get a line each.
     count_labels : bool
         Put each line's number of orders in its legend label.
+    dash_by : str, optional
+        A second column: one line per pair of values, the colour from ``by`` and the line
+        style from ``dash_by`` (a policy comparison: colour per policy, dashes per class).
 
     Examples
     --------
@@ -90,23 +95,29 @@ def downtime_ecdf(
     ['parts_priority', 'standard']
     """
     figure, axes = _figure()
-    groups = _groups(outcomes, by)
     positive = outcomes["downtime_hours"].to_numpy(np.float64)
     positive = positive[positive > 0]
     floor = min(float(positive.min()), 1.0) / 2 if len(positive) else 0.5
-    for name, group in groups:
-        hours = np.sort(group["downtime_hours"].to_numpy(np.float64))
-        if log_x:
-            hours = np.maximum(hours, floor)
-        # The curve starts at zero at the shortest downtime and climbs to one.
-        share = np.arange(len(hours) + 1) / len(hours)
-        axes.step(
-            np.concatenate((hours[:1], hours)),
-            share,
-            where="post",
-            label=f"{name} ({len(hours):,} orders)" if count_labels else name,
-            linewidth=1.8,
-        )
+    colours: dict[str, str] = {}
+    for colour_key, colour_group in _groups(outcomes, by):
+        colour = colours.setdefault(colour_key, f"C{len(colours) % 10}")
+        parts = _groups(colour_group, dash_by) if dash_by else [("", colour_group)]
+        for index, (dash_key, group) in enumerate(parts):
+            name = f"{colour_key} / {dash_key}" if dash_by else colour_key
+            hours = np.sort(group["downtime_hours"].to_numpy(np.float64))
+            if log_x:
+                hours = np.maximum(hours, floor)
+            # The curve starts at zero at the shortest downtime and climbs to one.
+            share = np.arange(len(hours) + 1) / len(hours)
+            axes.step(
+                np.concatenate((hours[:1], hours)),
+                share,
+                where="post",
+                label=f"{name} ({len(hours):,} orders)" if count_labels else name,
+                linewidth=1.8,
+                color=colour,
+                linestyle=_DASHES[index % len(_DASHES)],
+            )
     if target_hours is not None:
         axes.axvline(
             target_hours,
@@ -167,26 +178,17 @@ def backorders_chart(
             label=name,
             linewidth=1.8,
         )
-    for index, (low, high, label) in enumerate(windows):
-        axes.axvspan(
-            low / 24.0,
-            high / 24.0,
-            color=_WINDOW_COLOURS[index % len(_WINDOW_COLOURS)],
-            alpha=0.15,
-            label=label,
-            linewidth=0,
-        )
     if horizon_hours is not None:
         axes.axvline(
             horizon_hours / 24.0, color="grey", linestyle=":", linewidth=1, label="arrivals stop"
         )
-    axes.set_ylim(bottom=0)
+    _window_bands(axes, windows)
     _finish(
         axes,
         "Orders waiting for parts (mean over replications)",
         "days since start",
         "orders waiting",
-        legend="upper right",
+        legend="upper left",
     )
     return figure
 
@@ -277,7 +279,7 @@ def comparison_chart(
             )
         )
         x = np.array([groups.index(name) for name in present], dtype=np.float64)
-        axes.bar(
+        bars = axes.bar(
             x + (index - (len(rows) - 1) / 2) * width,
             mean,
             width,
@@ -285,8 +287,15 @@ def comparison_chart(
             capsize=3,
             label=policy,
         )
+        share = kpi in ("within_target", "fill_rate", "restored_share")
+        axes.bar_label(
+            bars, fmt="{:.0%}" if share else "{:,.0f}", padding=2, fontsize=8, label_type="center"
+        )
     axes.set_xticks(np.arange(len(groups)), groups)
-    _finish(axes, f"{kpi} by policy (bars: mean, whiskers: confidence interval)", "", kpi)
+    if kpi in ("within_target", "fill_rate", "restored_share"):
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    label = _KPI_LABELS.get(kpi, kpi)
+    _finish(axes, f"{label} per policy (whiskers: confidence interval)", "", label)
     return figure
 
 
@@ -391,7 +400,7 @@ def _finish(
     title: str,
     xlabel: str,
     ylabel: str,
-    legend: Literal["best", "upper right", "lower right"] = "best",
+    legend: Literal["best", "upper left", "upper right", "lower right"] = "best",
 ) -> None:
     axes.set_title(title)
     axes.set_xlabel(xlabel)
@@ -404,6 +413,35 @@ def _finish(
     figure = axes.get_figure()
     if isinstance(figure, Figure):
         figure.tight_layout()
+
+
+def _window_bands(axes: Axes, windows: Sequence[tuple[float, float, str]]) -> None:
+    """Disruption windows as labelled bands, one row each, above the lines' highest point."""
+    top = max((float(np.nanmax(line.get_ydata())) for line in axes.get_lines()), default=0.0)
+    top = max(top, 1.0)
+    row = 0.07 * top
+    axes.set_ylim(0.0, top * 1.08 + row * len(windows))
+    for index, (low, high, label) in enumerate(windows):
+        base = top * 1.06 + row * index
+        colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
+        axes.axvspan(low / 24.0, high / 24.0, color=colour, alpha=0.06, linewidth=0)
+        axes.fill_between(
+            [low / 24.0, high / 24.0],
+            base,
+            base + row * 0.8,
+            color=colour,
+            alpha=0.35,
+            linewidth=0,
+        )
+        axes.text(
+            low / 24.0,
+            base + row * 0.4,
+            f" {label}",
+            va="center",
+            ha="left",
+            fontsize=8,
+            clip_on=True,
+        )
 
 
 def _duration_ticks(axes: Axes) -> None:

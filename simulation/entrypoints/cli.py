@@ -258,9 +258,10 @@ def check(scenario: ScenarioArgument, sets: Sets = None) -> None:
         f"{scenario}: ok — {spec.name!r}: {len(setup.snapshot.customers):,} customers, "
         f"{setup.part_count:,} parts, {len(setup.depot_ids):,} depots, "
         f"{len(setup.snapshot.orders):,} open orders at the start, "
-        f"{spec.horizon_days:g} days, {len(spec.disruptions)} disruptions, "
-        f"policy {spec.policy.strategy}, {spec.replications} replications",
+        f"{spec.horizon_days:g} days, {_count(len(spec.disruptions), 'disruption')}, "
+        f"policy {spec.policy.strategy}, {_count(spec.replications, 'replication')}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -277,11 +278,9 @@ def scenario_schema(
     if check_only:
         target = out or DEFAULT_PATH
         if not check_schema(target):
-            Console(stderr=True).print(
-                f"{target} is out of date: run parts-priority scenario-schema --out {target}",
-                highlight=False,
+            raise SimulationError(
+                f"{target} is out of date: run parts-priority scenario-schema --out {target}"
             )
-            raise typer.Exit(1)
         Console(stderr=True).print(f"{target} is up to date", highlight=False)
         return
     if out is None:
@@ -302,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _load(path: Path, overrides: Mapping[str, Any]) -> ScenarioFile:

@@ -56,12 +56,7 @@ def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
     }
     first = next(iter(comparison.results.values()))
     pooled = pd.concat(
-        [
-            result.outcomes.assign(
-                policy_class=result.strategy + " / " + result.outcomes["priority_class"].astype(str)
-            )
-            for result in comparison.results.values()
-        ],
+        [result.outcomes.assign(policy=name) for name, result in comparison.results.items()],
         ignore_index=True,
     )
     figures = {
@@ -71,7 +66,8 @@ def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
             pooled,
             log_x=True,
             target_hours=first.scenario.target_hours,
-            by="policy_class",
+            by="policy",
+            dash_by="priority_class",
             count_labels=True,
         ),
     }

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["format_interval", "show_comparison", "show_simulation", "show_sweep"]
@@ -53,7 +54,7 @@ def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool
 
 def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
     """The KPIs per priority class (and per ``--by`` group), and the bill by source kind."""
-    _title(console, document, f"policy [bold]{document['policy']}[/]")
+    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
     table = Table(title="KPIs per priority class", title_justify="left")
     table.add_column("KPI")
     groups = {**document["classes"], "all orders": document["overall"]}
@@ -121,19 +122,23 @@ def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
 
 def _title(console: Console, document: Mapping[str, Any], what: str) -> None:
     scenario = document["scenario"]
+    count = document["replications"]
     level = round(100 * document["confidence_level"])
-    intervals = (
-        f"{level}% confidence intervals"
-        if document["replications"] > 1
-        else ("one replication: no confidence intervals")
+    cells = (
+        f"cells: mean \\[{level}% confidence interval]"
+        if count > 1
+        else "cells: one replication, no confidence interval"
     )
     overrides = document.get("overrides") or {}
     changed = "".join(f", {k}={_cell(v)}" for k, v in overrides.items())
     console.print(
-        f"[bold]{scenario['name']}[/] ({scenario['file']}{changed}): {what}, "
-        f"{document['replications']} replications, seed {document['seed']}, "
-        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h; "
-        f"mean ({intervals})",
+        f"[bold]{escape(scenario['name'])}[/] ({escape(scenario['file'] + changed)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"{what}, {count} replication{'' if count == 1 else 's'}, seed {document['seed']}, "
+        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h; {cells}",
         highlight=False,
     )
 
