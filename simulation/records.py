@@ -104,7 +104,9 @@ class Recorder:
 
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication
-        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS if name != "replication"}
+        self._columns: dict[str, list[Any]] = {
+            name: [] for name in COLUMNS if name != "replication"
+        }
 
     def __len__(self) -> int:
         return len(self._columns["time"])

@@ -24,22 +24,30 @@ _HEADLINES = (
     ("broker_units", "broker units"),
     ("expedited_units", "expedited units"),
 )
+_COMPACT = {
+    "orders": "orders",
+    "mean_downtime_hours": "mean (h)",
+    "p90_downtime_hours": "p90 (h)",
+    "within_target": "in target",
+    "fill_rate": "filled",
+}
 _SHORT = ("orders", "mean_downtime_hours", "p90_downtime_hours", "within_target", "fill_rate")
 _SHARES = frozenset({"within_target", "fill_rate", "restored_share"})
 _HIGHER_IS_BETTER = frozenset({"within_target", "fill_rate", "restored_share"})
 
 
 def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool = False) -> str:
-    """A KPI's mean with its confidence interval, in the KPI's unit.
+    """A KPI's mean with its confidence interval, in the KPI's unit: ``mean ± half-width``
+    (the intervals are symmetric t intervals), or ``mean [low, high]`` if one is not.
 
     Examples
     --------
-    >>> format_interval("fill_rate", {"mean": 0.8123, "ci_low": 0.79, "ci_high": 0.83})
-    '81.2% [79.0, 83.0]'
+    >>> format_interval("fill_rate", {"mean": 0.8123, "ci_low": 0.79, "ci_high": 0.8346})
+    '81.2% ± 2.2'
     >>> format_interval("mean_downtime_hours", {"mean": 54.36, "ci_low": None, "ci_high": None})
     '54.4'
-    >>> format_interval("orders", {"mean": -12.0, "ci_low": -20.0, "ci_high": -4.0}, signed=True)
-    '-12 [-20, -4]'
+    >>> format_interval("orders", {"mean": -12.0, "ci_low": -20.0, "ci_high": -3.0}, signed=True)
+    '-12 [-20, -3]'
     """
     mean = interval.get("mean")
     if mean is None:
@@ -48,6 +56,9 @@ def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool
     low, high = interval.get("ci_low"), interval.get("ci_high")
     if low is None or high is None:
         return text
+    half = (high - low) / 2
+    if abs((low + high) / 2 - mean) <= 1e-9 * max(1.0, abs(mean)):
+        return f"{text} ± {_number(kpi, half, False, unit=False)}"
     low_text = _number(kpi, low, signed, unit=False)
     return f"{text} [{low_text}, {_number(kpi, high, signed, unit=False)}]"
 
@@ -56,7 +67,7 @@ def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
     """The KPIs per priority class (and per ``--by`` group), and the bill by source kind."""
     _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
     table = Table(title="KPIs per priority class", title_justify="left")
-    table.add_column("KPI")
+    table.add_column("KPI", no_wrap=True)
     groups = {**document["classes"], "all orders": document["overall"]}
     for name in groups:
         table.add_column(name, justify="right")
@@ -98,24 +109,29 @@ def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
 
 
 def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
-    """One row per grid point and priority class with the headline KPIs."""
-    _title(console, document, f"policy [bold]{document['policy']}[/]")
+    """The grid's points, then one row per point and priority class with the headline KPIs."""
+    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
     fields = document["fields"]
-    table = Table(title="KPIs per grid point", title_justify="left")
+    grid = Table(title="Grid points", title_justify="left")
+    grid.add_column("point", justify="right")
     for name in fields:
-        table.add_column(name)
-    table.add_column("class")
-    labels = dict(_HEADLINES)
+        grid.add_column(escape(name), overflow="fold")
+    for number, point in enumerate(document["points"], start=1):
+        grid.add_row(str(number), *(escape(_cell(point["set"][name])) for name in fields))
+    console.print(grid)
+    table = Table(title="KPIs per grid point", title_justify="left")
+    table.add_column("point", justify="right")
+    table.add_column("class", no_wrap=True)
     for kpi in _SHORT:
-        table.add_column(labels[kpi], justify="right")
-    for point in document["points"]:
-        values = [_cell(point["set"][name]) for name in fields]
-        for index, (name, block) in enumerate(point["classes"].items()):
+        table.add_column(_COMPACT[kpi], justify="right")
+    for number, point in enumerate(document["points"], start=1):
+        classes = point["classes"]
+        for index, (name, block) in enumerate(classes.items()):
             table.add_row(
-                *(values if index == 0 else [""] * len(values)),
+                str(number) if index == 0 else "",
                 name,
                 *(format_interval(kpi, block[kpi]) for kpi in _SHORT),
-                end_section=index == len(point["classes"]) - 1,
+                end_section=index == len(classes) - 1,
             )
     console.print(table)
 
@@ -125,7 +141,7 @@ def _title(console: Console, document: Mapping[str, Any], what: str) -> None:
     count = document["replications"]
     level = round(100 * document["confidence_level"])
     cells = (
-        f"cells: mean \\[{level}% confidence interval]"
+        f"cells: mean ± half-width of its {level}% confidence interval"
         if count > 1
         else "cells: one replication, no confidence interval"
     )
@@ -147,7 +163,7 @@ def _group_table(
     console: Console, title: str, by: str, values: Mapping[str, Mapping[str, Any]]
 ) -> None:
     table = Table(title=title, title_justify="left")
-    table.add_column(by)
+    table.add_column(by, no_wrap=True)
     labels = dict(_HEADLINES)
     for kpi in _SHORT:
         table.add_column(labels[kpi], justify="right")

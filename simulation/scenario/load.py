@@ -67,7 +67,7 @@ class ScenarioFile:
         --------
         >>> source = load_scenario("scenarios/normal-quarter.yaml")
         >>> print(source.locate(f"{source.path}: world.snapshot: no folder 'x'"))
-        scenarios/normal-quarter.yaml:25: world.snapshot: no folder 'x'
+        scenarios/normal-quarter.yaml:26: world.snapshot: no folder 'x'
         """
         prefix = f"{self.path}: "
         if not message.startswith(prefix):

@@ -153,12 +153,20 @@ class ShortageWorld:
         inbound = self.setup.snapshot.inbound
         context, start = self.setup.context, self.setup.start
         for part, depot, quantity, eta in zip(
-            inbound["part_number"], inbound["depot_id"], inbound["quantity"], inbound["eta"],
+            inbound["part_number"],
+            inbound["depot_id"],
+            inbound["quantity"],
+            inbound["eta"],
             strict=True,
         ):
             hours = max((pd.Timestamp(eta) - start).total_seconds() / 3600.0, 0.0)
-            receipt = Receipt(context.part_code[part], context.depot_code[depot], int(quantity),
-                              hours, "scheduled")
+            receipt = Receipt(
+                context.part_code[part],
+                context.depot_code[depot],
+                int(quantity),
+                hours,
+                "scheduled",
+            )
             self._expect(receipt, hours)
 
     # -- processes ---------------------------------------------------------------------

@@ -161,9 +161,7 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
             offline.append((*window, codes, label))
         elif isinstance(disruption, SupplyCut):
             mask = _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
-            cuts.append(
-                (*window, mask, disruption.volume_lost, disruption.lead_time_factor, label)
-            )
+            cuts.append((*window, mask, disruption.volume_lost, disruption.lead_time_factor, label))
         elif isinstance(disruption, DemandSurge):
             _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
             for j, country in enumerate(disruption.countries):
