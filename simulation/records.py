@@ -54,6 +54,8 @@ __all__ = ["COLUMNS", "EVENTS", "Recorder"]
 
 EVENTS = (
     "order_created",
+    "reserved",
+    "released",
     "allocated",
     "delivered",
     "purchase_failed",
