@@ -106,7 +106,7 @@ class Conditions:
         """
         release = now
         for low, high, mask, lost, _, _ in self.setup.cuts:
-            if not (low <= now < high and mask[part]):
+            if not (low <= now < high and mask[part]) or lost <= 0:
                 continue
             rate = (1.0 - lost) * float(self.setup.part_rate_per_hour[part])
             if rate <= 0:
