@@ -54,6 +54,8 @@ __all__ = ["COLUMNS", "EVENTS", "Recorder"]
 
 EVENTS = (
     "order_created",
+    "reserved",
+    "released",
     "allocated",
     "delivered",
     "purchase_failed",
@@ -104,9 +106,7 @@ class Recorder:
 
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication
-        self._columns: dict[str, list[Any]] = {
-            name: [] for name in COLUMNS if name != "replication"
-        }
+        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS if name != "replication"}
 
     def __len__(self) -> int:
         return len(self._columns["time"])

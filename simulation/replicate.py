@@ -60,7 +60,7 @@ def run_replication(setup: WorldSetup, task: Task, shortcut: bool = True) -> Rep
     world = ShortageWorld(
         env,
         setup,
-        Streams.for_replication(task.seed, task.replication),
+        Streams(task.seed, task.replication),
         strategy=task.strategy,
         recorder=Recorder(task.replication),
         shortcut=shortcut,
