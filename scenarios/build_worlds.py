@@ -21,9 +21,10 @@ keep the shape of a real service business:
   (1,200–9,000 PCs, above the 1,000-unit minimum), a tenth Priority Access Plus, a sixth
   Priority Access, the rest no contract; contracts started 6–24 months before the scenario.
 - **Depots and lanes.** One depot per big market; an order's home depot is the one with the
-  shortest transit. Transit hours follow distance: next day in the depot's own country,
-  road at ~50 km/h plus a day within a region up to 1,500 km, air otherwise (two days of
-  handling, ~600 km/h, one more day of customs across regions).
+  shortest transit. Transit hours follow distance, as express parts logistics runs: next
+  business day (24 h) in the depot's own country; overnight road within a region up to
+  1,200 km (a day plus ~80 km/h); express air within a region (30 h of handling plus
+  ~800 km/h); across regions a day more for customs (54 h plus ~800 km/h).
 - **Stock.** Each depot holds, per part, the base stock that covers its home demand during
   the 14-day replenishment lead time with a stated probability (85% in most worlds), the
   textbook base-stock rule; fast movers are stocked everywhere, slow ones thinly.
@@ -257,6 +258,7 @@ class WorldSpec:
     seed: int = 0
     tier_shares: tuple[float, float, float] = (0.25, 0.10, 0.15)  # PM, PA+, PA
     global_sites: tuple[tuple[str, str], ...] = ()  # extra (customer country, site country)
+    force_pm: tuple[str, ...] = ()  # countries whose first customer holds Priority Management
 
 
 GLOBAL_DEPOTS = {
@@ -344,6 +346,7 @@ WORLDS = (
         seed=5,
         tier_shares=(0.45, 0.10, 0.10),
         global_sites=(("US", "UY"), ("US", "EC"), ("MX", "GT")),
+        force_pm=("DO", "EC", "GT", "HN", "NI", "UY"),
     ),
     WorldSpec("broker-failures", datetime(2025, 7, 7), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=6),
 )
@@ -360,17 +363,18 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def transit(
-    origin: tuple[float, float, str], country: str, same_country: bool
+    origin: tuple[float, float, str], country: str, same_country: bool, origin_country: str = ""
 ) -> tuple[float, float]:
     """(hours, money per unit) from a site to a country: next day, road or air."""
     lat, lon, region = COUNTRIES[country]
     km = distance_km(origin[:2], (lat, lon))
     if same_country:
         return 24.0, 8.0
-    if km <= 1500 and region == origin[2]:
-        return round(24.0 + km / 50.0, 1), round(6.0 + km * 0.008, 2)
-    customs = 0.0 if region == origin[2] else 24.0
-    return round(48.0 + km / 600.0 + customs, 1), round(25.0 + km * 0.004, 2)
+    if km <= 1200 and _road(origin_country, country):
+        return round(24.0 + km / 80.0, 1), round(6.0 + km * 0.008, 2)
+    if region == origin[2]:
+        return round(30.0 + km / 800.0, 1), round(20.0 + km * 0.004, 2)
+    return round(54.0 + km / 800.0, 1), round(35.0 + km * 0.005, 2)
 
 
 def build(spec: WorldSpec) -> dict[str, pd.DataFrame]:
@@ -412,6 +416,7 @@ def _customers(
     """Customers, their contracts, and the Priority Management customers with a site abroad."""
     rows, contracts, sites = [], [], {}
     abroad = list(spec.global_sites)
+    forced = set(spec.force_pm)
     pm, pa_plus, pa = spec.tier_shares
     number = 0
     for country, count in spec.customers.items():
@@ -429,6 +434,9 @@ def _customers(
             if site is not None:  # a global Priority Management customer with a site abroad
                 tier = "PM"
                 abroad.remove((country, site))
+            elif country in forced:
+                tier = "PM"
+                forced.remove(country)
             low, high = {"PM": (1200, 9000), "PA+": (1000, 4000), "PA": (250, 2000)}.get(
                 tier or "", (30, 1500)
             )
@@ -519,12 +527,26 @@ def _rates(customers: pd.DataFrame, sites: dict[str, str]) -> pd.DataFrame:
     )
 
 
+# Countries linked by road (or an overnight ferry or tunnel): trucks go within a group only.
+ROAD_GROUPS = (
+    frozenset({"NL", "BE", "LU", "FR", "DE", "ES", "IT", "CH", "AT", "CZ", "PL", "SE", "GB"}),
+    frozenset({"US", "CA", "MX", "GT", "HN", "NI", "CR", "PA"}),
+    frozenset({"BR", "AR", "UY", "CL", "PE", "EC", "CO"}),
+    frozenset({"SG", "MY", "TH"}),
+)
+
+
+def _road(a: str, b: str) -> bool:
+    return any(a in group and b in group for group in ROAD_GROUPS)
+
+
 def _lanes(spec: WorldSpec, countries: list[str]) -> pd.DataFrame:
     rows = []
     for depot, country in spec.depots.items():
         lat, lon, region = COUNTRIES[country]
         for target in countries:
-            rows.append((depot, target, *transit((lat, lon, region), target, target == country)))
+            hours_cost = transit((lat, lon, region), target, target == country, country)
+            rows.append((depot, target, *hours_cost))
     for supplier, where in SUPPLIERS.items():
         for target in countries:
             rows.append((supplier, target, *transit(where, target, False)))

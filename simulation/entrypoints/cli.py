@@ -157,7 +157,7 @@ def compare(
     overrides = _single_overrides(sets)
     source = _load(scenario, overrides)
     count = replications or source.scenario.replications
-    label = f"{source.scenario.name}: {', '.join(names)}"
+    label = f"{source.scenario.name}: {len(names)} policies"
     with _located(source), replication_bar(count * len(names), label) as progress:
         comparison = run_compare(
             source,

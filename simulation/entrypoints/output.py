@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.adapters.files import atomic_write
-from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS
+from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS, SOURCE_KINDS
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile
 from simulation.stats import paired_difference, summarize
@@ -324,7 +324,8 @@ def _costs_document(result: SimulationResult, level: float) -> dict[str, Block]:
         document.setdefault(str(row["source_kind"]), {})[str(row["kpi"])] = {
             key: _number(row[key]) for key in INTERVAL_KEYS
         }
-    return document
+    order = {kind: i for i, kind in enumerate(SOURCE_KINDS)}
+    return dict(sorted(document.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _completed_costs(result: SimulationResult) -> pd.DataFrame:

@@ -18,8 +18,8 @@ _HEADLINES = (
     ("mean_downtime_hours", "mean downtime (h)"),
     ("p50_downtime_hours", "median downtime (h)"),
     ("p90_downtime_hours", "p90 downtime (h)"),
-    ("within_target", "restored within target"),
-    ("fill_rate", "filled from stock on arrival"),
+    ("within_target", "within target"),
+    ("fill_rate", "filled on arrival"),
     ("cost", "money spent"),
     ("broker_units", "broker units"),
     ("expedited_units", "expedited units"),
@@ -70,7 +70,7 @@ def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
     table.add_column("KPI", no_wrap=True)
     groups = {**document["classes"], "all orders": document["overall"]}
     for name in groups:
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", min_width=len(name))
     for kpi, label in _HEADLINES:
         table.add_row(label, *(format_interval(kpi, block[kpi]) for block in groups.values()))
     console.print(table)
@@ -91,7 +91,7 @@ def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
         table = Table(title=f"{name}", title_justify="left")
         table.add_column("KPI")
         for policy in policies:
-            table.add_column(policy, justify="right")
+            table.add_column(policy, justify="right", min_width=len(policy))
         others = [p for p in policies if p != baseline]
         for policy in others:
             table.add_column(f"{policy} − {baseline}", justify="right")
@@ -175,7 +175,7 @@ def _group_table(
 def _costs(console: Console, costs: Mapping[str, Mapping[str, Any]]) -> None:
     if not costs:
         return
-    table = Table(title="Units and money per replication, by source kind", title_justify="left")
+    table = Table(title="By source kind, per replication", title_justify="left")
     table.add_column("source")
     table.add_column("units", justify="right")
     table.add_column("money", justify="right")

@@ -131,7 +131,8 @@ FIELD_DOCS: dict[str, str] = {
     "SupplyCut.parts": "Part numbers or shell patterns (HDD-*); empty: every part.",
     "SupplyCut.volume_lost": (
         "Share of the factory's volume lost (0-1): replenishment ships at (1 - share) of the "
-        "part's normal demand rate, expedite capacity shrinks by the share."
+        "part's normal demand rate, expedite capacity shrinks by the share; 0: the factory "
+        "keeps up and only lead times stretch."
     ),
     "SupplyCut.lead_time_factor": "Multiplies factory and expedite lead times (>= 1).",
     "DemandSurge.kind": "demand_surge",

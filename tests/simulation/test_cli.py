@@ -23,7 +23,7 @@ import pytest
 from simulation.entrypoints import cli
 from simulation.entrypoints.cli import main
 from simulation.entrypoints.output import CLASSES, INTERVAL_KEYS, simulation_document
-from simulation.metrics import KPI_COLUMNS
+from simulation.metrics import KPI_COLUMNS, SOURCE_KINDS
 from simulation.scenario.load import load_scenario
 from simulation.simulate import simulate
 
@@ -95,6 +95,8 @@ def test_simulate_prints_one_json_document_with_every_kpi_per_class_as_an_interv
     assert document["overall"]["orders"]["mean"] == pytest.approx(sum(orders.values()))
     assert set(document["groups"]["values"]) >= {"PM", "standard"}
     assert set(document["cost_by_source"]["stock"]) == {"units", "money"}
+    kinds = list(document["cost_by_source"])
+    assert kinds == [kind for kind in SOURCE_KINDS if kind in kinds]
 
 
 def test_simulate_json_holds_the_numbers_of_the_python_api_on_the_same_seed(
@@ -195,7 +197,7 @@ def test_simulate_shows_tables_per_class_in_the_terminal() -> None:
     assert "KPIs per priority class" in result.out
     for label in ("parts_priority", "standard", "all orders", "mean downtime (h)", "p90"):
         assert label in result.out
-    assert "by source kind" in result.out
+    assert "By source kind" in result.out
     assert "2/2 replications" in result.err
 
 
@@ -264,7 +266,10 @@ def test_compare_reports_each_policy_and_its_paired_difference_from_the_first(
     assert all((tmp_path / "plots" / c).read_bytes()[:8] == PNG_SIGNATURE for c in charts)
 
 
-def test_compare_shows_a_table_per_class_with_the_differences() -> None:
+def test_compare_shows_a_table_per_class_with_the_differences(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "160")  # a wide terminal: no header is wrapped
     result = run(
         "compare", NORMAL, "--policies", "optimal,fifo,tier_greedy", "-r", "2",
         "--workers", "1", *SHORT,

@@ -114,3 +114,12 @@ def test_the_simulation_package_exports_exactly_its_public_api() -> None:
     ]
     for name in simulation.__all__:
         assert getattr(simulation, name) is not None
+
+
+def test_the_readme_names_every_event_of_the_records_and_every_kpi() -> None:
+    from simulation.metrics import KPI_COLUMNS
+    from simulation.records import COLUMNS, EVENTS
+
+    missing = [name for name in (*EVENTS, *KPI_COLUMNS) if f"`{name}`" not in README]
+    assert missing == []
+    assert ", ".join(c for c in COLUMNS if c not in ("replication", "time", "event")) in README
