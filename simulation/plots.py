@@ -188,7 +188,7 @@ def backorders_chart(
         "Orders waiting for parts (mean over replications)",
         "days since start",
         "orders waiting",
-        legend="upper left",
+        legend="below",
     )
     return figure
 
@@ -400,13 +400,19 @@ def _finish(
     title: str,
     xlabel: str,
     ylabel: str,
-    legend: Literal["best", "upper left", "upper right", "lower right"] = "best",
+    legend: Literal["best", "upper right", "lower right", "below"] = "best",
 ) -> None:
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.grid(True, alpha=0.3)
-    if axes.get_legend_handles_labels()[0]:
+    handles = axes.get_legend_handles_labels()[0]
+    if handles and legend == "below":
+        # Under the axes, so that it hides neither the lines nor the labelled bands above them.
+        axes.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(len(handles), 4), fontsize=9
+        )
+    elif handles and legend != "below":
         axes.legend(loc=legend, fontsize=9)
     else:
         _no_data(axes)
@@ -416,31 +422,25 @@ def _finish(
 
 
 def _window_bands(axes: Axes, windows: Sequence[tuple[float, float, str]]) -> None:
-    """Disruption windows as labelled bands, one row each, above the lines' highest point."""
-    top = max((float(np.nanmax(line.get_ydata())) for line in axes.get_lines()), default=0.0)
+    """Disruption windows as labelled bands, one row each, above the lines' highest point;
+    clipped to the period the lines cover."""
+    lines = [line for line in axes.get_lines() if len(np.asarray(line.get_xdata()))]
+    top = max((float(np.nanmax(np.asarray(line.get_ydata()))) for line in lines), default=0.0)
     top = max(top, 1.0)
+    end = max((float(np.nanmax(np.asarray(line.get_xdata()))) for line in lines), default=None)
+    shown = [(low, high, label) for low, high, label in windows if end is None or low / 24 < end]
     row = 0.07 * top
-    axes.set_ylim(0.0, top * 1.08 + row * len(windows))
-    for index, (low, high, label) in enumerate(windows):
+    axes.set_ylim(0.0, top * 1.08 + row * len(shown))
+    for index, (low, high, label) in enumerate(shown):
+        start, stop = low / 24.0, high / 24.0 if end is None else min(high / 24.0, end)
         base = top * 1.06 + row * index
         colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
-        axes.axvspan(low / 24.0, high / 24.0, color=colour, alpha=0.06, linewidth=0)
+        axes.axvspan(start, stop, color=colour, alpha=0.06, linewidth=0)
         axes.fill_between(
-            [low / 24.0, high / 24.0],
-            base,
-            base + row * 0.8,
-            color=colour,
-            alpha=0.35,
-            linewidth=0,
+            [start, stop], base, base + row * 0.8, color=colour, alpha=0.35, linewidth=0
         )
         axes.text(
-            low / 24.0,
-            base + row * 0.4,
-            f" {label}",
-            va="center",
-            ha="left",
-            fontsize=8,
-            clip_on=True,
+            start, base + row * 0.4, f" {label}", va="center", ha="left", fontsize=8, clip_on=True
         )
 
 
