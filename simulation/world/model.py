@@ -237,15 +237,7 @@ class ShortageWorld:
                 continue
             for row in sorted({p.row for p in inbound.queue}):
                 for promise in inbound.release(row):
-                    book.held[row] -= promise.units
-                    book.need[row] += promise.units
-                    self.recorder.emit(
-                        self.env.now, "released", order_id=book.order_id[row],
-                        part_number=self._names[part], source_kind=promise.kind,
-                        origin=self._depots[depot], quantity=promise.units,
-                        detail="the depot went offline",
-                    )
-                book.mark(row)
+                    self._released(row, part, depot, promise.kind, promise.units, "depot offline")
                 groups.append(book.group[row])
         return groups
 
@@ -261,10 +253,17 @@ class ShortageWorld:
         self._decide(groups)
 
     def _decide(self, groups: list[int]) -> None:
-        now, open_rows = self.env.now, self.book.open
-        rows = [r for g in groups for r in open_rows.get(g, ())]
-        for rank, view in self.decider.views(rows):
+        """Decide the groups' open orders, best rank first; orders that lose a promise to a
+        better rank are open again and decided with their own rank."""
+        now, open_rows, done = self.env.now, self.book.open, -1
+        while True:
+            rows = [r for g in groups for r in open_rows.get(g, ())]
+            views = [(rank, view) for rank, view in self.decider.views(rows) if rank > done]
+            if not views:
+                return
+            rank, view = views[0]
             self._apply(self.decider.decide(view, rank, now))
+            done = rank
 
     def _apply(self, commits: list[Commit]) -> None:
         """Act on a decision: ship, buy, promise (promises queue in the plan's ETA order)."""
@@ -323,6 +322,22 @@ class ShortageWorld:
             self.env.now, "reserved", order_id=book.order_id[c.row],
             part_number=self._names[c.part], source_kind=c.kind, origin=self._depots[c.depot],
             quantity=c.quantity,
+        )
+        for promise, units in inbound.trim():
+            self._released(promise.row, c.part, c.depot, promise.kind, units, "pre-empted")
+
+    def _released(
+        self, row: int, part: int, depot: int, kind: str, units: int, why: str
+    ) -> None:
+        """A promise is withdrawn: its units are the order's need again."""
+        book = self.book
+        book.held[row] -= units
+        book.need[row] += units
+        book.mark(row)
+        self.recorder.emit(
+            self.env.now, "released", order_id=book.order_id[row],
+            part_number=self._names[part], source_kind=kind, origin=self._depots[depot],
+            quantity=units, detail=why,
         )
 
     def _buy(self, c: Commit) -> None:

@@ -116,6 +116,26 @@ class DepotInbound:
         self.queue.insert(position, promise)
         self.held += promise.units
 
+    def trim(self) -> list[tuple[Promise, int]]:
+        """Withdraw units promised beyond what is on its way, last promises first.
+
+        A promise of a higher rank joins ahead of lower ranks; when nothing is left beyond
+        the queue, the lowest-ranked, latest promises lose units (pre-emption). Returns
+        (promise, units withdrawn).
+        """
+        trimmed: list[tuple[Promise, int]] = []
+        excess = self.held - self.units
+        while excess > 0:
+            tail = self.queue[-1]
+            cut = min(tail.units, excess)
+            trimmed.append((tail, cut))
+            tail.units -= cut
+            self.held -= cut
+            excess -= cut
+            if tail.units == 0:
+                self.queue.pop()
+        return trimmed
+
     def serve(self, units: int) -> list[tuple[Promise, int]]:
         """The first holders take up to ``units`` units: (promise, units taken) in queue order."""
         served: list[tuple[Promise, int]] = []
