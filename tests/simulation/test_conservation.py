@@ -43,43 +43,89 @@ def worlds(draw: st.DrawFn) -> tuple[TinyWorld, dict[str, Any], str]:
     substitutes = {"P1": "P2"} if len(parts) > 1 and draw(st.booleans()) else {}
     stock = {(p, d): draw(st.integers(0, 3)) for p in parts for d in depots}
     inbound = [
-        (draw(st.sampled_from(parts)), draw(st.sampled_from(list(depots))), draw(st.integers(1, 3)),
-         draw(st.floats(0, 150)))
+        (
+            draw(st.sampled_from(parts)),
+            draw(st.sampled_from(list(depots))),
+            draw(st.integers(1, 3)),
+            draw(st.floats(0, 150)),
+        )
         for _ in range(draw(st.integers(0, 3)))
     ]
-    lanes = [(d, c, draw(st.sampled_from([0.0, 6.0, 30.0])), 2.0)
-             for d in depots for c in COUNTRIES if c != depots[d]]
+    lanes = [
+        (d, c, draw(st.sampled_from([0.0, 6.0, 30.0])), 2.0)
+        for d in depots
+        for c in COUNTRIES
+        if c != depots[d]
+    ]
     options = []
     for p in parts:
         for source, supplier in (("expedite", "SUP"), ("broker", "BRK")):
             if draw(st.booleans()):
-                options.append((p, source, supplier, draw(st.integers(1, 3)),
-                                draw(st.sampled_from([12.0, 48.0])), 90.0,
-                                draw(st.sampled_from([None, 0.5, 0.9]))))
-    lanes += [(s, c, 10.0, 5.0) for s in ("SUP", "BRK") for c in COUNTRIES
-              if any(o[2] == s for o in options)]
-    rates = [(c, p, draw(st.sampled_from([0.5, 2.0, 5.0]))) for c in CUSTOMERS for p in parts
-             if draw(st.booleans())] or [("PM-DE", parts[0], 2.0)]
-    world = TinyWorld(depots=depots, parts=parts, substitutes=substitutes, stock=stock,
-                      inbound=inbound, lanes=lanes, options=options, customers=CUSTOMERS,
-                      rates=rates)
+                options.append(
+                    (
+                        p,
+                        source,
+                        supplier,
+                        draw(st.integers(1, 3)),
+                        draw(st.sampled_from([12.0, 48.0])),
+                        90.0,
+                        draw(st.sampled_from([None, 0.5, 0.9])),
+                    )
+                )
+    lanes += [
+        (s, c, 10.0, 5.0)
+        for s in ("SUP", "BRK")
+        for c in COUNTRIES
+        if any(o[2] == s for o in options)
+    ]
+    rates = [
+        (c, p, draw(st.sampled_from([0.5, 2.0, 5.0])))
+        for c in CUSTOMERS
+        for p in parts
+        if draw(st.booleans())
+    ] or [("PM-DE", parts[0], 2.0)]
+    world = TinyWorld(
+        depots=depots,
+        parts=parts,
+        substitutes=substitutes,
+        stock=stock,
+        inbound=inbound,
+        lanes=lanes,
+        options=options,
+        customers=CUSTOMERS,
+        rates=rates,
+    )
     scenario: dict[str, Any] = {
         "horizon_days": draw(st.sampled_from([4, 8])),
         "drain_days": draw(st.sampled_from([0, 3])),
         "repair_hours": draw(st.sampled_from([0, 8])),
-        "replenishment": draw(st.sampled_from([
-            {"policy": "none"},
-            {"policy": "base_stock", "lead_time": {"distribution": "fixed", "mean_hours": 30}},
-            {"policy": "base_stock",
-             "lead_time": {"distribution": "gamma", "mean_hours": 40, "cv": 0.8}},
-        ])),
-        "sources": {"capacity_period_hours": draw(st.sampled_from([24.0, 168.0])),
-                    "broker": {"lead_time_cv": draw(st.sampled_from([0.0, 0.5]))}},
+        "replenishment": draw(
+            st.sampled_from(
+                [
+                    {"policy": "none"},
+                    {
+                        "policy": "base_stock",
+                        "lead_time": {"distribution": "fixed", "mean_hours": 30},
+                    },
+                    {
+                        "policy": "base_stock",
+                        "lead_time": {"distribution": "gamma", "mean_hours": 40, "cv": 0.8},
+                    },
+                ]
+            )
+        ),
+        "sources": {
+            "capacity_period_hours": draw(st.sampled_from([24.0, 168.0])),
+            "broker": {"lead_time_cv": draw(st.sampled_from([0.0, 0.5]))},
+        },
         "policy": {
             "mode": draw(st.sampled_from(["event", "periodic"])),
             "period_hours": 12,
-            "options": {"preemption": draw(st.booleans()), "partial_fills": draw(st.booleans()),
-                        "rank_tiers_within_standard": draw(st.booleans())},
+            "options": {
+                "preemption": draw(st.booleans()),
+                "partial_fills": draw(st.booleans()),
+                "rank_tiers_within_standard": draw(st.booleans()),
+            },
         },
         "disruptions": draw(st.lists(_disruption(list(depots)), max_size=3)),
     }
@@ -90,16 +136,53 @@ def _disruption(depots: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     start = st.sampled_from([0.0, 0.5, 1.0, 2.0])
     length = st.sampled_from([0.5, 1.0, 3.0])
     return st.one_of(
-        st.builds(lambda s, n, d: {"kind": "depot_offline", "start_day": s, "end_day": s + n,
-                                   "depots": [d]}, start, length, st.sampled_from(depots)),
-        st.builds(lambda s, n, lost, f: {"kind": "supply_cut", "start_day": s, "end_day": s + n,
-                                         "volume_lost": lost, "lead_time_factor": f},
-                  start, length, st.sampled_from([0.0, 0.5, 1.0]), st.sampled_from([1.0, 2.0])),
-        st.builds(lambda s, n: {"kind": "demand_surge", "start_day": s, "end_day": s + n,
-                                "factor": 4.0, "countries": ["DE"]}, start, length),
-        st.builds(lambda s, n, p: {"kind": "broker_market", "start_day": s, "end_day": s + n,
-                                   "failure_probability": p, "capacity_factor": 0.5},
-                  start, length, st.sampled_from([0.5, 1.0])),
+        st.builds(
+            lambda s, n, d: {
+                "kind": "depot_offline",
+                "start_day": s,
+                "end_day": s + n,
+                "depots": [d],
+            },
+            start,
+            length,
+            st.sampled_from(depots),
+        ),
+        st.builds(
+            lambda s, n, lost, f: {
+                "kind": "supply_cut",
+                "start_day": s,
+                "end_day": s + n,
+                "volume_lost": lost,
+                "lead_time_factor": f,
+            },
+            start,
+            length,
+            st.sampled_from([0.0, 0.5, 1.0]),
+            st.sampled_from([1.0, 2.0]),
+        ),
+        st.builds(
+            lambda s, n: {
+                "kind": "demand_surge",
+                "start_day": s,
+                "end_day": s + n,
+                "factor": 4.0,
+                "countries": ["DE"],
+            },
+            start,
+            length,
+        ),
+        st.builds(
+            lambda s, n, p: {
+                "kind": "broker_market",
+                "start_day": s,
+                "end_day": s + n,
+                "failure_probability": p,
+                "capacity_factor": 0.5,
+            },
+            start,
+            length,
+            st.sampled_from([0.5, 1.0]),
+        ),
     )
 
 
@@ -130,8 +213,13 @@ def _replay_shelves(records: pd.DataFrame) -> dict[tuple[str, str], int]:
     """Shelves rebuilt from the records alone; fails the moment one would go negative."""
     shelf: dict[tuple[str, str], int] = defaultdict(int)
     for event, part, depot, kind, origin, units in zip(
-        records["event"], records["part_number"], records["depot_id"],
-        records["source_kind"], records["origin"], records["quantity"], strict=True,
+        records["event"],
+        records["part_number"],
+        records["depot_id"],
+        records["source_kind"],
+        records["origin"],
+        records["quantity"],
+        strict=True,
     ):
         if event == "receipt":
             shelf[(str(part), str(depot))] += int(units)
@@ -147,9 +235,11 @@ def _check_orders(records: pd.DataFrame) -> None:
     created = records[records["event"] == "order_created"].set_index("order_id")["quantity"]
     sign = records["event"].map({"allocated": 1, "purchase_failed": -1}).fillna(0)
     committed = (sign * records["quantity"]).groupby(records["order_id"], observed=True).sum()
-    delivered = records[records["event"] == "delivered"].groupby("order_id", observed=True)[
-        "quantity"
-    ].sum()
+    delivered = (
+        records[records["event"] == "delivered"]
+        .groupby("order_id", observed=True)["quantity"]
+        .sum()
+    )
     for order_id, quantity in created.items():
         assert committed.get(order_id, 0) <= quantity
         assert delivered.get(order_id, 0) <= committed.get(order_id, 0)

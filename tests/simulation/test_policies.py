@@ -78,8 +78,11 @@ def test_optimal_gives_parts_priority_less_downtime_than_fifo(tmp_path: Path) ->
 def test_pm_customers_in_excluded_countries_fare_like_standard_ones(tmp_path: Path) -> None:
     result = compare(shortage(tmp_path), ["optimal", "fifo"]).results["optimal"]
     means = per_replication_means(result)
-    assert set(result.outcomes.query("tier == 'PM' and country in ['UY', 'EC']")[
-        "priority_class"].astype(str)) == {"standard"}
+    assert set(
+        result.outcomes.query("tier == 'PM' and country in ['UY', 'EC']")["priority_class"].astype(
+            str
+        )
+    ) == {"standard"}
     low, high = interval(means["excluded PM"] - means["standard"])
     assert low <= 0 <= high, (low, high)
     covered_low, covered_high = interval(means["covered PM"] - means["standard"])
