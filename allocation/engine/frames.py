@@ -48,7 +48,7 @@ def sources_table(
         ]
     )
     eta = inbound["eta"].to_numpy(dtype="datetime64[ns]")[i_keep]
-    as_of = np.datetime64(pd.Timestamp(context.as_of).to_datetime64(), "ns")
+    as_of = pd.Timestamp(context.as_of).as_unit("ns").to_datetime64()
     success = supply_options["success_probability"].to_numpy(dtype=object)[o_keep]
     success = np.array([1.0 if v is None or pd.isna(v) else float(v) for v in success])
     base = np.concatenate(

@@ -46,9 +46,7 @@ class Conditions:
         self._scale = np.where(
             options.is_broker, sources.broker.capacity_scale, sources.expedite.capacity_scale
         )
-        self._price_multiplier = np.where(
-            options.is_broker, sources.broker.price_multiplier, 1.0
-        )
+        self._price_multiplier = np.where(options.is_broker, sources.broker.price_multiplier, 1.0)
         failure = sources.broker.failure_probability
         self._success = options.success.copy()
         if failure is not None:

@@ -128,9 +128,7 @@ class Decider:
     # -- the engine ------------------------------------------------------------------------
     def _engine(self, rows: list[int], rank: int, now: float) -> list[Commit]:
         book, supply = self.book, self.supply
-        parts = sorted(
-            {p for g in {book.group[r] for r in rows} for p in self.parts_of_group[g]}
-        )
+        parts = sorted({p for g in {book.group[r] for r in rows} for p in self.parts_of_group[g]})
         need = sum(book.need[r] for r in rows)
         stock, inbound, planned = self._stock_and_receipts(parts, need, rank)
         options, option_of = self._options(parts, now)
@@ -182,7 +180,11 @@ class Decider:
         self, parts: list[int], need: int, rank: int
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, int, int], float]]:
         """Shelves and the free receipts (the first ``need`` units per depot) of some parts."""
-        state, names, depots = self.supply.state, self.setup.context.part_numbers, self.setup.depot_ids
+        state, names, depots = (
+            self.supply.state,
+            self.setup.context.part_numbers,
+            self.setup.depot_ids,
+        )
         s_part, s_depot, s_units = [], [], []
         r_part, r_depot, r_units, r_eta = [], [], [], []
         planned: dict[tuple[int, int, int], float] = {}

@@ -9,6 +9,8 @@ whatever the policy — the common random numbers policy comparisons need.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,7 @@ def draw_arrivals(setup: WorldSetup, rng: np.random.Generator) -> pd.DataFrame:
         for surge in setup.surges
     ]
     times, marks = [], []
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         rate = base.copy()
         for surge, mask in zip(setup.surges, surge_masks, strict=True):
             if surge.start_day * 24.0 <= low and high <= surge.end_day * 24.0:
@@ -149,6 +151,8 @@ def option_book(setup: WorldSetup) -> OptionBook:
         capacity=options["capacity"].to_numpy(dtype=np.float64),
         lead_hours=options["lead_time_hours"].to_numpy(dtype=np.float64),
         price=options["unit_cost"].to_numpy(dtype=np.float64),
-        success=options["success_probability"].astype(float).fillna(1.0).to_numpy(np.float64),
+        success=np.asarray(
+            options["success_probability"].astype(float).fillna(1.0), dtype=np.float64
+        ),
         used=np.zeros(len(options), dtype=np.int64),
     )

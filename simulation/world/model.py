@@ -25,6 +25,7 @@ What happens, in the order a planner would see it:
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import simpy
@@ -130,11 +131,17 @@ class ShortageWorld:
     def _start(self) -> None:
         """Time zero: the starting stock, the receipts due, the backlog decided."""
         state, rec = self.state, self.recorder
-        for p, row in enumerate(state.on_hand):
-            for d, units in enumerate(row):
+        for p, shelf in enumerate(state.on_hand):
+            for d, units in enumerate(shelf):
                 if units:
-                    rec.emit(0.0, "receipt", part_number=self._names[p],
-                             depot_id=self._depots[d], source_kind="initial", quantity=units)
+                    rec.emit(
+                        0.0,
+                        "receipt",
+                        part_number=self._names[p],
+                        depot_id=self._depots[d],
+                        source_kind="initial",
+                        quantity=units,
+                    )
         if self.setup.scenario.replenishment.scheduled_receipts:
             for part, depot, quantity, hours in self.setup.scheduled:
                 self._expect(part, depot, quantity, hours, hours, "scheduled")
@@ -164,7 +171,7 @@ class ShortageWorld:
                 yield env.timeout(wait)
             self._record_order(row)
             self._enter(row)
-            self._checked(lambda row=row: self._touch([book.group[row]]))
+            self._checked(partial(self._touch, [book.group[row]]))
 
     def _capacity_periods(self) -> Process:
         env, period = self.env, self.conditions.period_hours
@@ -180,7 +187,7 @@ class ShortageWorld:
             dirty = sorted(g for g in self._dirty if g in self.book.open)
             self._dirty.clear()
             if dirty:
-                self._checked(lambda dirty=dirty: self._decide(dirty))
+                self._checked(partial(self._decide, dirty))
             self.events += 1
             yield env.timeout(period)
 
@@ -237,15 +244,7 @@ class ShortageWorld:
                 continue
             for row in sorted({p.row for p in inbound.queue}):
                 for promise in inbound.release(row):
-                    book.held[row] -= promise.units
-                    book.need[row] += promise.units
-                    self.recorder.emit(
-                        self.env.now, "released", order_id=book.order_id[row],
-                        part_number=self._names[part], source_kind=promise.kind,
-                        origin=self._depots[depot], quantity=promise.units,
-                        detail="the depot went offline",
-                    )
-                book.mark(row)
+                    self._released(row, part, depot, promise.kind, promise.units, "depot offline")
                 groups.append(book.group[row])
         return groups
 
@@ -261,10 +260,17 @@ class ShortageWorld:
         self._decide(groups)
 
     def _decide(self, groups: list[int]) -> None:
-        now, open_rows = self.env.now, self.book.open
-        rows = [r for g in groups for r in open_rows.get(g, ())]
-        for rank, view in self.decider.views(rows):
+        """Decide the groups' open orders, best rank first; orders that lose a promise to a
+        better rank are open again and decided with their own rank."""
+        now, open_rows, done = self.env.now, self.book.open, -1
+        while True:
+            rows = [r for g in groups for r in open_rows.get(g, ())]
+            views = [(rank, view) for rank, view in self.decider.views(rows) if rank > done]
+            if not views:
+                return
+            rank, view = views[0]
             self._apply(self.decider.decide(view, rank, now))
+            done = rank
 
     def _apply(self, commits: list[Commit]) -> None:
         """Act on a decision: ship, buy, promise (promises queue in the plan's ETA order)."""
@@ -294,10 +300,17 @@ class ShortageWorld:
         if home >= 0:
             self.state.backorder[book.part[row]][home] -= quantity
 
-    def _allocated(self, row: int, part: int, kind: str, origin: str, units: int, money: float) -> None:
+    def _allocated(
+        self, row: int, part: int, kind: str, origin: str, units: int, money: float
+    ) -> None:
         self.recorder.emit(
-            self.env.now, "allocated", order_id=self.book.order_id[row],
-            part_number=self._names[part], source_kind=kind, origin=origin, quantity=units,
+            self.env.now,
+            "allocated",
+            order_id=self.book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=origin,
+            quantity=units,
             money=money * units,
         )
 
@@ -320,9 +333,32 @@ class ShortageWorld:
         book.need[c.row] -= c.quantity
         book.held[c.row] += c.quantity
         self.recorder.emit(
-            self.env.now, "reserved", order_id=book.order_id[c.row],
-            part_number=self._names[c.part], source_kind=c.kind, origin=self._depots[c.depot],
+            self.env.now,
+            "reserved",
+            order_id=book.order_id[c.row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=self._depots[c.depot],
             quantity=c.quantity,
+        )
+        for promise, units in inbound.trim():
+            self._released(promise.row, c.part, c.depot, promise.kind, units, "pre-empted")
+
+    def _released(self, row: int, part: int, depot: int, kind: str, units: int, why: str) -> None:
+        """A promise is withdrawn: its units are the order's need again."""
+        book = self.book
+        book.held[row] -= units
+        book.need[row] += units
+        book.mark(row)
+        self.recorder.emit(
+            self.env.now,
+            "released",
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=self._depots[depot],
+            quantity=units,
+            detail=why,
         )
 
     def _buy(self, c: Commit) -> None:
@@ -359,8 +395,13 @@ class ShortageWorld:
         state.consumed += units
         book.delivered[row] += units
         self.recorder.emit(
-            self.env.now, "delivered", order_id=book.order_id[row],
-            part_number=self._names[part], source_kind=kind, origin=origin, quantity=units,
+            self.env.now,
+            "delivered",
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=origin,
+            quantity=units,
         )
         if book.delivered[row] == book.quantity[row]:
             if self.repair_hours > 0:
@@ -380,9 +421,15 @@ class ShortageWorld:
             state.backorder[book.part[row]][home] += c.quantity
             self._reorder(book.part[row], home)
         self.recorder.emit(
-            self.env.now, "purchase_failed", order_id=book.order_id[row],
-            part_number=self._names[c.part], source_kind=c.kind, origin=supplier,
-            quantity=c.quantity, money=c.money * c.quantity, detail="the broker did not deliver",
+            self.env.now,
+            "purchase_failed",
+            order_id=book.order_id[row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=supplier,
+            quantity=c.quantity,
+            money=c.money * c.quantity,
+            detail="the broker did not deliver",
         )
         book.mark(row)
         self._touch([book.group[row]])
@@ -390,7 +437,9 @@ class ShortageWorld:
     def _restored(self, row: int) -> None:
         book = self.book
         self.recorder.emit(
-            self.env.now, "restored", order_id=book.order_id[row],
+            self.env.now,
+            "restored",
+            order_id=book.order_id[row],
             part_number=self._names[book.part[row]],
         )
 
@@ -410,8 +459,11 @@ class ShortageWorld:
             self.streams.replenishment(part), mean, lead_time.cv, lead_time.distribution
         )
         self.recorder.emit(
-            now, "replenishment_ordered", part_number=self._names[part],
-            depot_id=self._depots[depot], quantity=lack,
+            now,
+            "replenishment_ordered",
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
+            quantity=lack,
         )
         self._expect(part, depot, lack, release + mean, release + lead, "replenishment")
 
@@ -425,8 +477,12 @@ class ShortageWorld:
         receipt, inbound = self.state.land(key)
         part, depot = receipt.part, receipt.depot
         self.recorder.emit(
-            self.env.now, "receipt", part_number=self._names[part],
-            depot_id=self._depots[depot], source_kind=receipt.kind, quantity=receipt.quantity,
+            self.env.now,
+            "receipt",
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
+            source_kind=receipt.kind,
+            quantity=receipt.quantity,
         )
         if self.state.offline[depot]:
             return
@@ -462,8 +518,14 @@ class ShortageWorld:
         book, info = self.book, self.book.info[row]
         home = book.home[row]
         self.recorder.emit(
-            book.created[row], "order_created", order_id=book.order_id[row],
+            book.created[row],
+            "order_created",
+            order_id=book.order_id[row],
             part_number=self._names[book.part[row]],
-            depot_id=self._depots[home] if home >= 0 else None, quantity=book.quantity[row],
-            customer_id=info[0], country=info[1], priority_class=info[2], tier=info[3],
+            depot_id=self._depots[home] if home >= 0 else None,
+            quantity=book.quantity[row],
+            customer_id=info[0],
+            country=info[1],
+            priority_class=info[2],
+            tier=info[3],
         )

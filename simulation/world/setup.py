@@ -162,9 +162,7 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
             offline.append((*window, codes, label))
         elif isinstance(disruption, SupplyCut):
             mask = _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
-            cuts.append(
-                (*window, mask, disruption.volume_lost, disruption.lead_time_factor, label)
-            )
+            cuts.append((*window, mask, disruption.volume_lost, disruption.lead_time_factor, label))
         elif isinstance(disruption, DemandSurge):
             _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
             for j, country in enumerate(disruption.countries):
@@ -336,8 +334,9 @@ def _replay(source: ScenarioFile, snapshot: Snapshot, start: pd.Timestamp) -> pd
         bad = ~log[column].isin(known)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            value = log[column].iloc[row]
             raise ScenarioError(
-                f"{path}: row {row + 1} (line {row + 2}): {column}: unknown {log[column].iloc[row]!r}"
+                f"{path}: row {row + 1} (line {row + 2}): {column}: unknown {value!r}"
             )
     clash = log["order_id"].isin(set(snapshot.orders["order_id"]))
     if clash.any():

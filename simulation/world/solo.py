@@ -125,9 +125,7 @@ def _fill_optimal(
     supply: Supply, found: list[Candidate], need: int, agg_key: int
 ) -> list[tuple[int, int]] | None:
     resolution = supply.resolution
-    keys = [
-        (round((c.release + c.transit) / resolution), round(c.money * 100.0)) for c in found
-    ]
+    keys = [(round((c.release + c.transit) / resolution), round(c.money * 100.0)) for c in found]
     order = sorted(range(len(found)), key=keys.__getitem__)
     takes: list[tuple[int, int]] = []
     start = 0

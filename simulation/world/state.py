@@ -112,9 +112,31 @@ class DepotInbound:
 
     def join(self, promise: Promise) -> None:
         """A promise enters the queue after every promise of its rank or a better one."""
-        position = bisect.bisect_right([(p.rank, p.seq) for p in self.queue], (promise.rank, promise.seq))
+        position = bisect.bisect_right(
+            [(p.rank, p.seq) for p in self.queue], (promise.rank, promise.seq)
+        )
         self.queue.insert(position, promise)
         self.held += promise.units
+
+    def trim(self) -> list[tuple[Promise, int]]:
+        """Withdraw units promised beyond what is on its way, last promises first.
+
+        A promise of a higher rank joins ahead of lower ranks; when nothing is left beyond
+        the queue, the lowest-ranked, latest promises lose units (pre-emption). Returns
+        (promise, units withdrawn).
+        """
+        trimmed: list[tuple[Promise, int]] = []
+        excess = self.held - self.units
+        while excess > 0:
+            tail = self.queue[-1]
+            cut = min(tail.units, excess)
+            trimmed.append((tail, cut))
+            tail.units -= cut
+            self.held -= cut
+            excess -= cut
+            if tail.units == 0:
+                self.queue.pop()
+        return trimmed
 
     def serve(self, units: int) -> list[tuple[Promise, int]]:
         """The first holders take up to ``units`` units: (promise, units taken) in queue order."""
@@ -132,7 +154,8 @@ class DepotInbound:
 
     def release(self, row: int) -> list[Promise]:
         """Withdraw every promise of an order; returns them."""
-        kept, gone = [], []
+        kept: list[Promise] = []
+        gone: list[Promise] = []
         for promise in self.queue:
             (gone if promise.row == row else kept).append(promise)
         self.queue = kept
@@ -145,7 +168,8 @@ class OrderBook:
     """Every order of a replication (the backlog first, then arrivals), by row.
 
     ``table`` is the engine's orders table for all of them; the lists are its columns the
-    event path reads; ``info`` is (customer, country, class, tier) for the records. Per order: ``need`` units are neither committed nor promised,
+    event path reads; ``info`` is (customer, country, class, tier) for the records. Per order:
+    ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived. ``open`` keeps, per part group, the rows that have entered and
     still need units, in arrival order.
@@ -293,8 +317,8 @@ class WorldState:
         its way (or landed on an offline depot's shelf); each order's units add up.
         """
         on_hand = 0
-        for part, row in enumerate(self.on_hand):
-            for depot, units in enumerate(row):
+        for part, shelf in enumerate(self.on_hand):
+            for depot, units in enumerate(shelf):
                 if units < 0:
                     raise ConservationError(f"part {part} at depot {depot}: {units} on hand")
                 on_hand += units

@@ -159,7 +159,14 @@ class Supply:
         return found
 
     def candidates(
-        self, part: int, klass: int, col: int, home: int, units: int, rank: int, now: float,
+        self,
+        part: int,
+        klass: int,
+        col: int,
+        home: int,
+        units: int,
+        rank: int,
+        now: float,
         pre_empts: bool,
     ) -> list[Candidate]:
         """Every source an order may take free units from now, enough to cover ``units``.
@@ -206,7 +213,14 @@ class Supply:
         return found
 
     def _receipts(
-        self, part: int, klass: int, col: int, home: int, units: int, rank: int, now: float,
+        self,
+        part: int,
+        klass: int,
+        col: int,
+        home: int,
+        units: int,
+        rank: int,
+        now: float,
         pre_empts: bool,
     ) -> list[Candidate]:
         state, allowed = self.state, self.allowed[klass]

@@ -92,8 +92,14 @@ def test_fill_rate_and_mean_wait_match_palms_theorem(
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("rate", "lead", "base_stock", "days"),
-    [(2.0, 12.0, 24, 400), (0.5, 24.0, 10, 400), (1.0, 48.0, 40, 400), (0.25, 96.0, 24, 1200),
-     (3.0, 8.0, 20, 400), (1.0, 24.0, 18, 400)],
+    [
+        (2.0, 12.0, 24, 400),
+        (0.5, 24.0, 10, 400),
+        (1.0, 48.0, 40, 400),
+        (0.25, 96.0, 24, 1200),
+        (3.0, 8.0, 20, 400),
+        (1.0, 24.0, 18, 400),
+    ],
 )
 def test_palms_theorem_holds_over_long_runs(
     tmp_path: Path, rate: float, lead: float, base_stock: int, days: float

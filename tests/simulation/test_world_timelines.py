@@ -106,9 +106,18 @@ def test_expedite_capacity_is_used_up_and_renewed_each_period(tmp_path: Path) ->
         orders=[("O1", "PM", "P1", 1, 1.0), ("O2", "PM", "P1", 1, 2.0), ("O3", "PM", "P1", 1, 3.0)],
     )
     run = run_world(world.write(tmp_path, horizon_days=20))
-    assert timeline(run, "O1")[1:3] == [("allocated", 1.0, "expedite"), ("delivered", 37.0, "expedite")]
-    assert timeline(run, "O2")[1:3] == [("allocated", 168.0, "expedite"), ("delivered", 204.0, "expedite")]
-    assert timeline(run, "O3")[1:3] == [("allocated", 336.0, "expedite"), ("delivered", 372.0, "expedite")]
+    assert timeline(run, "O1")[1:3] == [
+        ("allocated", 1.0, "expedite"),
+        ("delivered", 37.0, "expedite"),
+    ]
+    assert timeline(run, "O2")[1:3] == [
+        ("allocated", 168.0, "expedite"),
+        ("delivered", 204.0, "expedite"),
+    ]
+    assert timeline(run, "O3")[1:3] == [
+        ("allocated", 336.0, "expedite"),
+        ("delivered", 372.0, "expedite"),
+    ]
 
 
 def test_standard_orders_may_not_use_expedite_by_default(tmp_path: Path) -> None:
@@ -159,8 +168,13 @@ def test_a_dry_broker_market_sells_nothing_until_it_recovers(tmp_path: Path) -> 
         lanes=[("BRK", "DE", 6.0, 0.0)],
         orders=[("O1", "PM", "P1", 1, 1.0)],
     )
-    market = {"kind": "broker_market", "start_day": 0, "end_day": 1, "capacity_factor": 0.0,
-              "price_factor": 3.0}
+    market = {
+        "kind": "broker_market",
+        "start_day": 0,
+        "end_day": 1,
+        "capacity_factor": 0.0,
+        "price_factor": 3.0,
+    }
     run = run_world(world.write(tmp_path, disruptions=[market]))
     assert timeline(run, "O1")[1] == ("allocated", 24.0, "broker")
     assert run.recorder.to_frame().query("event == 'allocated'")["money"].tolist() == [200.0]
@@ -184,15 +198,18 @@ def test_an_offline_depot_ships_nothing_until_it_is_back(tmp_path: Path) -> None
         lanes=[("D2", "DE", 20.0, 0.0), ("D1", "FR", 20.0, 0.0)],
         orders=[("O-STD", "STD", "P1", 1, 2.0), ("O-PM", "PM", "P1", 1, 3.0)],
     )
-    fire = {"kind": "depot_offline", "name": "fire", "start_day": 0, "end_day": 1,
-            "depots": ["D1"]}
+    fire = {"kind": "depot_offline", "name": "fire", "start_day": 0, "end_day": 1, "depots": ["D1"]}
     run = run_world(world.write(tmp_path, disruptions=[fire]))
     assert timeline(run, "O-STD")[1] == ("allocated", 24.0, "stock")
-    assert timeline(run, "O-PM")[1:3] == [("allocated", 3.0, "transfer"), ("delivered", 23.0, "transfer")]
+    assert timeline(run, "O-PM")[1:3] == [
+        ("allocated", 3.0, "transfer"),
+        ("delivered", 23.0, "transfer"),
+    ]
     records = run.recorder.to_frame()
     depot_events = records[records["event"].isin(["depot_offline", "depot_online"])]
     assert list(zip(depot_events["event"], depot_events["time"], strict=True)) == [
-        ("depot_offline", 0.0), ("depot_online", 24.0)
+        ("depot_offline", 0.0),
+        ("depot_online", 24.0),
     ]
 
 
@@ -214,7 +231,9 @@ def test_a_depot_going_offline_withdraws_its_promises_until_it_is_back(tmp_path:
 def _receipts(run: object) -> list[tuple[float, str]]:
     records = run.recorder.to_frame()  # type: ignore[attr-defined]
     rows = records[(records["event"] == "receipt") & (records["source_kind"] != "initial")]
-    return [(round(float(t), 6), str(k)) for t, k in zip(rows["time"], rows["source_kind"], strict=True)]
+    return [
+        (round(float(t), 6), str(k)) for t, k in zip(rows["time"], rows["source_kind"], strict=True)
+    ]
 
 
 def test_base_stock_reorders_each_unit_and_it_lands_after_the_lead_time(tmp_path: Path) -> None:
@@ -228,7 +247,10 @@ def test_base_stock_reorders_each_unit_and_it_lands_after_the_lead_time(tmp_path
     )
     run = run_world(source)
     assert _receipts(run) == [(49.0, "replenishment"), (50.0, "replenishment")]
-    assert timeline(run, "O2")[1:3] == [("reserved", 2.0, "inbound"), ("allocated", 49.0, "inbound")]
+    assert timeline(run, "O2")[1:3] == [
+        ("reserved", 2.0, "inbound"),
+        ("allocated", 49.0, "inbound"),
+    ]
 
 
 def test_a_supply_cut_stretches_the_lead_time_of_reorders_placed_in_it(tmp_path: Path) -> None:
@@ -269,8 +291,14 @@ def test_a_demand_surge_multiplies_arrivals_of_its_parts_in_its_countries(tmp_pa
         lanes=[("D1", "FR", 10.0, 0.0)],
         rates=[("C-DE", "P1", 1.0), ("C-FR", "P1", 1.0), ("C-DE", "P2", 1.0)],
     )
-    surge = {"kind": "demand_surge", "start_day": 2, "end_day": 4, "parts": ["P1"],
-             "countries": ["FR"], "factor": 20}
+    surge = {
+        "kind": "demand_surge",
+        "start_day": 2,
+        "end_day": 4,
+        "parts": ["P1"],
+        "countries": ["FR"],
+        "factor": 20,
+    }
     setup = build_setup(world.write(tmp_path, disruptions=[surge]))
     arrivals = draw_arrivals(setup, np.random.default_rng(3))
     inside = (arrivals["time"] >= 48) & (arrivals["time"] < 96)

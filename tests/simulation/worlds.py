@@ -97,19 +97,36 @@ class TinyWorld:
             (oid, customer, part, qty, at(hours), "desktop", "yes", "")
             for oid, customer, part, qty, hours in self.orders
         ]
-        columns = ["order_id", "customer_id", "part_number", "quantity", "created_at",
-                   "product_type", "warranty_valid", "ship_to_country"]
+        columns = [
+            "order_id",
+            "customer_id",
+            "part_number",
+            "quantity",
+            "created_at",
+            "product_type",
+            "warranty_valid",
+            "ship_to_country",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def _tables(self, world: Path) -> None:
         customers = pd.DataFrame(
             [(cid, cid, country, 2000, 0, "yes") for cid, (country, _) in self.customers.items()],
-            columns=["customer_id", "name", "country", "installed_base_pcs",
-                     "installed_base_printers", "has_it_helpdesk"],
+            columns=[
+                "customer_id",
+                "name",
+                "country",
+                "installed_base_pcs",
+                "installed_base_printers",
+                "has_it_helpdesk",
+            ],
         )
         contracts = pd.DataFrame(
-            [(f"K-{cid}", cid, PM_PC_3Y, "2025-01-01", "")
-             for cid, (_, tier) in self.customers.items() if tier == "PM"],
+            [
+                (f"K-{cid}", cid, PM_PC_3Y, "2025-01-01", "")
+                for cid, (_, tier) in self.customers.items()
+                if tier == "PM"
+            ],
             columns=["contract_id", "customer_id", "sku", "purchase_date", "activation_date"],
         )
         tables = {
@@ -122,7 +139,8 @@ class TinyWorld:
             ),
             "depots": pd.DataFrame(list(self.depots.items()), columns=["depot_id", "country"]),
             "stock": pd.DataFrame(
-                [(p, d, n) for (p, d), n in self.stock.items()] or [(self.parts[0], next(iter(self.depots)), 0)],
+                [(p, d, n) for (p, d), n in self.stock.items()]
+                or [(self.parts[0], next(iter(self.depots)), 0)],
                 columns=["part_number", "depot_id", "on_hand"],
             ),
             "inbound": pd.DataFrame(
@@ -134,8 +152,15 @@ class TinyWorld:
             ),
             "supply_options": pd.DataFrame(
                 self.options,
-                columns=["part_number", "source", "supplier_id", "capacity", "lead_time_hours",
-                         "unit_cost", "success_probability"],
+                columns=[
+                    "part_number",
+                    "source",
+                    "supplier_id",
+                    "capacity",
+                    "lead_time_hours",
+                    "unit_cost",
+                    "success_probability",
+                ],
             ),
         }
         for name, table in tables.items():
