@@ -110,7 +110,7 @@ def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
 
 def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
     """The grid's points, then one row per point and priority class with the headline KPIs."""
-    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
+    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]", intervals=False)
     fields = document["fields"]
     grid = Table(title="Grid points", title_justify="left")
     grid.add_column("point", justify="right")
@@ -119,7 +119,10 @@ def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
     for number, point in enumerate(document["points"], start=1):
         grid.add_row(str(number), *(escape(_cell(point["set"][name])) for name in fields))
     console.print(grid)
-    table = Table(title="KPIs per grid point", title_justify="left")
+    table = Table(
+        title="KPIs per grid point (means; --json and --out have the intervals)",
+        title_justify="left",
+    )
     table.add_column("point", justify="right")
     table.add_column("class", no_wrap=True)
     for kpi in _SHORT:
@@ -130,21 +133,25 @@ def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
             table.add_row(
                 str(number) if index == 0 else "",
                 name,
-                *(format_interval(kpi, block[kpi]) for kpi in _SHORT),
+                *(format_interval(kpi, {"mean": block[kpi]["mean"]}) for kpi in _SHORT),
                 end_section=index == len(classes) - 1,
             )
     console.print(table)
 
 
-def _title(console: Console, document: Mapping[str, Any], what: str) -> None:
+def _title(
+    console: Console, document: Mapping[str, Any], what: str, intervals: bool = True
+) -> None:
     scenario = document["scenario"]
     count = document["replications"]
     level = round(100 * document["confidence_level"])
     cells = (
-        f"cells: mean ± half-width of its {level}% confidence interval"
+        f"; cells: mean ± half-width of its {level}% confidence interval"
         if count > 1
-        else "cells: one replication, no confidence interval"
+        else "; cells: one replication, no confidence interval"
     )
+    if not intervals:
+        cells = ""
     overrides = document.get("overrides") or {}
     changed = "".join(f", {k}={_cell(v)}" for k, v in overrides.items())
     console.print(
@@ -154,7 +161,7 @@ def _title(console: Console, document: Mapping[str, Any], what: str) -> None:
     )
     console.print(
         f"{what}, {count} replication{'' if count == 1 else 's'}, seed {document['seed']}, "
-        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h; {cells}",
+        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h{cells}",
         highlight=False,
     )
 
