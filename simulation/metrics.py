@@ -7,9 +7,22 @@ of several replications may be concatenated: every result is keyed by ``replicat
 
 Conventions shared by all functions:
 
-- An order's **downtime** runs from its creation to its ``restored`` event; an order never
-  restored is *censored*: its downtime runs to the ``end`` of its replication (a lower bound).
-  A replication without an ``end`` row ends at its last recorded event.
+- An order's **downtime** runs from its creation to its ``restored`` event (its last unit
+  arrived, plus the repair).
+- **Censoring.** An order still open at the ``end`` of its replication has no ``restored``
+  row; its downtime is counted up to the end, which is a *lower bound* of its true downtime.
+  Nothing is dropped and nothing is guessed: means and percentiles that include such orders
+  are lower bounds, ``within_target`` counts them as missed (so it is a lower bound too, the
+  pessimistic side), and ``restored_share`` says how many orders were still open, so a
+  reader can tell when the bounds matter. Scenarios give a drain period after the horizon
+  (``drain_days``: orders stop arriving, the world keeps running) and count only orders
+  created before the horizon, so in a world that keeps up with demand ``restored_share`` is 1
+  and every figure is exact; when it is not 1, the world did not keep up, which is itself the
+  finding. A replication without an ``end`` row ends at its last recorded event.
+- **Fill rate** is the share of orders whose whole quantity was shipped from stock (their
+  home depot's or, by transfer, another's) at the moment they were created.
+- ``reserved`` and ``released`` rows (promises of receipts on their way) change no measure:
+  an order waiting for a promised unit is still a backorder.
 - A **failed purchase** (``purchase_failed``) takes back its ``allocated`` row: its units go
   back to the order's need and its money is not spent.
 - ``by=None`` puts every order in one group: a column ``group`` with the value ``"all"``.

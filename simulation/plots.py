@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from allocation.adapters.files import atomic_write
 from simulation.metrics import ALL_GROUP
@@ -27,11 +29,29 @@ __all__ = [
     "comparison_chart",
     "cost_chart",
     "downtime_ecdf",
+    "sweep_chart",
     "write_plots",
 ]
 
 _SIZE = (8.0, 4.5)
 _DPI = 100
+_DURATION_TICKS = (1, 2, 4, 8, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760)
+_KIND_COLOURS = {
+    "stock": "tab:blue",
+    "transfer": "tab:cyan",
+    "inbound": "tab:green",
+    "expedite": "tab:orange",
+    "broker": "tab:red",
+}
+_DASHES = ("-", "--", ":", "-.")
+_WINDOW_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:olive")
+_KPI_LABELS = {
+    "mean_downtime_hours": "mean downtime (hours)",
+    "p90_downtime_hours": "90th percentile of downtime (hours)",
+    "within_target": "share restored within the target",
+    "fill_rate": "share filled from stock on arrival",
+    "orders": "orders",
+}
 
 
 def downtime_ecdf(
@@ -40,6 +60,8 @@ def downtime_ecdf(
     log_x: bool = False,
     target_hours: float | None = None,
     by: str = "priority_class",
+    count_labels: bool = False,
+    dash_by: str | None = None,
 ) -> Figure:
     """The share of orders restored within ``x`` hours, one line per priority class.
 
@@ -58,6 +80,11 @@ def downtime_ecdf(
         Draws the downtime target as a vertical line.
     by : str
         The column whose values get a line each.
+    count_labels : bool
+        Put each line's number of orders in its legend label.
+    dash_by : str, optional
+        A second column: one line per pair of values, the colour from ``by`` and the line
+        style from ``dash_by`` (a policy comparison: colour per policy, dashes per class).
 
     Examples
     --------
@@ -68,36 +95,70 @@ def downtime_ecdf(
     ['parts_priority', 'standard']
     """
     figure, axes = _figure()
-    groups = _groups(outcomes, by)
     positive = outcomes["downtime_hours"].to_numpy(np.float64)
     positive = positive[positive > 0]
     floor = min(float(positive.min()), 1.0) / 2 if len(positive) else 0.5
-    for name, group in groups:
-        hours = np.sort(group["downtime_hours"].to_numpy(np.float64))
-        if log_x:
-            hours = np.maximum(hours, floor)
-        # The curve starts at zero at the shortest downtime and climbs to one.
-        share = np.arange(len(hours) + 1) / len(hours)
-        axes.step(np.concatenate((hours[:1], hours)), share, where="post", label=name)
+    colours: dict[str, str] = {}
+    for colour_key, colour_group in _groups(outcomes, by):
+        colour = colours.setdefault(colour_key, f"C{len(colours) % 10}")
+        parts = _groups(colour_group, dash_by) if dash_by else [("", colour_group)]
+        for index, (dash_key, group) in enumerate(parts):
+            name = f"{colour_key} / {dash_key}" if dash_by else colour_key
+            hours = np.sort(group["downtime_hours"].to_numpy(np.float64))
+            if log_x:
+                hours = np.maximum(hours, floor)
+            # The curve starts at zero at the shortest downtime and climbs to one.
+            share = np.arange(len(hours) + 1) / len(hours)
+            axes.step(
+                np.concatenate((hours[:1], hours)),
+                share,
+                where="post",
+                label=f"{name} ({len(hours):,} orders)" if count_labels else name,
+                linewidth=1.8,
+                color=colour,
+                linestyle=_DASHES[index % len(_DASHES)],
+            )
     if target_hours is not None:
-        axes.axvline(target_hours, color="grey", linestyle="--", linewidth=1, label="target")
+        axes.axvline(
+            target_hours,
+            color="grey",
+            linestyle="--",
+            linewidth=1,
+            label=f"target ({target_hours:g} h)",
+        )
     if log_x:
         axes.set_xscale("log")
+        _duration_ticks(axes)
     axes.set_ylim(0.0, 1.0)
-    _finish(axes, "Downtime per order", "downtime (hours)", "share of orders restored")
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    _finish(
+        axes,
+        "Downtime per order: share of orders restored within a given time",
+        "downtime (unit down → part arrived and repaired)",
+        "orders restored",
+        legend="lower right",
+    )
     return figure
 
 
-def backorders_chart(series: pd.DataFrame) -> Figure:
+def backorders_chart(
+    series: pd.DataFrame,
+    windows: Sequence[tuple[float, float, str]] = (),
+    horizon_hours: float | None = None,
+) -> Figure:
     """Orders waiting for units over time, the mean over replications, one line per group.
 
     A disruption shows as a hump: how high it rises and how fast it drains is what a planner
-    reads off this chart.
+    reads off this chart, so the disruptions' windows are shaded behind the lines.
 
     Parameters
     ----------
     series : DataFrame
         From :func:`simulation.metrics.backorders_over_time` (any single group column).
+    windows : sequence of (start hours, end hours, label)
+        Disruption windows to shade.
+    horizon_hours : float, optional
+        When orders stop arriving (the rest of the run drains the backlog): a dotted line.
 
     Examples
     --------
@@ -111,9 +172,24 @@ def backorders_chart(series: pd.DataFrame) -> Figure:
     column = _group_column(series, ("replication", "time", "backorders"))
     for name, group in _groups(series, column):
         mean = group.groupby("time", sort=True)["backorders"].mean()
-        axes.plot(mean.index.to_numpy(np.float64) / 24.0, mean.to_numpy(np.float64), label=name)
-    axes.set_ylim(bottom=0)
-    _finish(axes, "Backorders (mean over replications)", "days since start", "orders waiting")
+        axes.plot(
+            mean.index.to_numpy(np.float64) / 24.0,
+            mean.to_numpy(np.float64),
+            label=name,
+            linewidth=1.8,
+        )
+    if horizon_hours is not None:
+        axes.axvline(
+            horizon_hours / 24.0, color="grey", linestyle=":", linewidth=1, label="arrivals stop"
+        )
+    _window_bands(axes, windows)
+    _finish(
+        axes,
+        "Orders waiting for parts (mean over replications)",
+        "days since start",
+        "orders waiting",
+        legend="below",
+    )
     return figure
 
 
@@ -140,16 +216,20 @@ def cost_chart(costs: pd.DataFrame) -> Figure:
     replications = max(costs["replication"].nunique(), 1)
     totals = costs.groupby("source_kind", observed=True, sort=False)[["money", "units"]].sum()
     kinds = [str(kind) for kind in totals.index]
+    colours = [_KIND_COLOURS.get(kind, "tab:gray") for kind in kinds]
     for axes, column, label in (
         (money_axes, "money", "money per replication"),
         (units_axes, "units", "units per replication"),
     ):
-        axes.bar(kinds, totals[column].to_numpy(np.float64) / replications, color="tab:blue")
+        bars = axes.bar(kinds, totals[column].to_numpy(np.float64) / replications, color=colours)
+        axes.bar_label(bars, fmt="{:,.0f}", padding=2, fontsize=8)
+        axes.margins(y=0.12)
         axes.set_title(label)
-        axes.tick_params(axis="x", labelrotation=30)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.grid(True, axis="y", alpha=0.3)
         if not kinds:
             _no_data(axes)
-    figure.suptitle("Allocations by source kind (net of failed purchases)")
+    figure.suptitle("What the allocations took, by source kind (net of failed purchases)")
     figure.tight_layout()
     return figure
 
@@ -199,7 +279,7 @@ def comparison_chart(
             )
         )
         x = np.array([groups.index(name) for name in present], dtype=np.float64)
-        axes.bar(
+        bars = axes.bar(
             x + (index - (len(rows) - 1) / 2) * width,
             mean,
             width,
@@ -207,8 +287,64 @@ def comparison_chart(
             capsize=3,
             label=policy,
         )
+        share = kpi in ("within_target", "fill_rate", "restored_share")
+        axes.bar_label(
+            bars, fmt="{:.0%}" if share else "{:,.0f}", padding=2, fontsize=8, label_type="center"
+        )
     axes.set_xticks(np.arange(len(groups)), groups)
-    _finish(axes, f"{kpi} by policy (bars: mean, whiskers: confidence interval)", "", kpi)
+    if kpi in ("within_target", "fill_rate", "restored_share"):
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    label = _KPI_LABELS.get(kpi, kpi)
+    _finish(axes, f"{label} per policy (whiskers: confidence interval)", "", label)
+    return figure
+
+
+def sweep_chart(
+    labels: Sequence[str], summaries: Sequence[pd.DataFrame], kpi: str = "mean_downtime_hours"
+) -> Figure:
+    """One KPI along the points of a sweep, one line per group, whiskers for the intervals.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Each point's name (its field values), in grid order: the x axis.
+    summaries : sequence of DataFrame
+        Each point's summary from :func:`simulation.stats.summarize`, same order.
+    kpi : str
+        The KPI to draw; mean downtime by default.
+
+    Examples
+    --------
+    >>> def summary(mean):
+    ...     return pd.DataFrame({"priority_class": ["parts_priority", "standard"],
+    ...                          "kpi": "mean_downtime_hours", "replications": 2,
+    ...                          "mean": mean, "ci_low": mean, "ci_high": mean})
+    >>> figure = sweep_chart(["rate=20", "rate=40"], [summary([5.0, 9.0]), summary([6.0, 30.0])])
+    >>> [bars.lines[0].get_ydata().tolist() for bars in figure.axes[0].containers]
+    [[5.0, 6.0], [9.0, 30.0]]
+    """
+    if len(labels) != len(summaries):
+        raise ValueError(f"{len(labels)} labels for {len(summaries)} summaries")
+    figure, axes = _figure()
+    rows = [summary.loc[summary["kpi"] == kpi].reset_index(drop=True) for summary in summaries]
+    groups: list[str] = []
+    for summary in rows:
+        groups.extend(name for name in _labels(summary) if name not in groups)
+    x = np.arange(len(labels), dtype=np.float64)
+    for group in sorted(groups):
+        mean, low, high = (np.full(len(labels), np.nan) for _ in range(3))
+        for index, summary in enumerate(rows):
+            where = [i for i, name in enumerate(_labels(summary)) if name == group]
+            if where:
+                row = summary.iloc[where[0]]
+                mean[index], low[index], high[index] = row["mean"], row["ci_low"], row["ci_high"]
+        errors = np.nan_to_num(np.vstack((mean - low, high - mean)))
+        axes.errorbar(x, mean, yerr=errors, marker="o", capsize=3, label=group)
+    axes.set_xticks(x, list(labels))
+    if max((len(label) for label in labels), default=0) > 12:
+        axes.tick_params(axis="x", labelrotation=20)
+    axes.set_ylim(bottom=0)
+    _finish(axes, f"{_KPI_LABELS.get(kpi, kpi)} across the sweep", "", _KPI_LABELS.get(kpi, kpi))
     return figure
 
 
@@ -259,18 +395,70 @@ def _figure() -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
-def _finish(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
+def _finish(
+    axes: Axes,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    legend: Literal["best", "upper right", "lower right", "below"] = "best",
+) -> None:
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.grid(True, alpha=0.3)
-    if axes.get_legend_handles_labels()[0]:
-        axes.legend()
+    handles = axes.get_legend_handles_labels()[0]
+    if handles and legend == "below":
+        # Under the axes, so that it hides neither the lines nor the labelled bands above them.
+        axes.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(len(handles), 4), fontsize=9
+        )
+    elif handles and legend != "below":
+        axes.legend(loc=legend, fontsize=9)
     else:
         _no_data(axes)
     figure = axes.get_figure()
     if isinstance(figure, Figure):
         figure.tight_layout()
+
+
+def _window_bands(axes: Axes, windows: Sequence[tuple[float, float, str]]) -> None:
+    """Disruption windows as labelled bands, one row each, above the lines' highest point;
+    clipped to the period the lines cover."""
+    lines = [line for line in axes.get_lines() if len(np.asarray(line.get_xdata()))]
+    top = max((float(np.nanmax(np.asarray(line.get_ydata()))) for line in lines), default=0.0)
+    top = max(top, 1.0)
+    end = max((float(np.nanmax(np.asarray(line.get_xdata()))) for line in lines), default=None)
+    shown = [(low, high, label) for low, high, label in windows if end is None or low / 24 < end]
+    row = 0.07 * top
+    axes.set_ylim(0.0, top * 1.08 + row * len(shown))
+    for index, (low, high, label) in enumerate(shown):
+        start, stop = low / 24.0, high / 24.0 if end is None else min(high / 24.0, end)
+        base = top * 1.06 + row * index
+        colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
+        axes.axvspan(start, stop, color=colour, alpha=0.06, linewidth=0)
+        axes.fill_between(
+            [start, stop], base, base + row * 0.8, color=colour, alpha=0.35, linewidth=0
+        )
+        axes.text(
+            start, base + row * 0.4, f" {label}", va="center", ha="left", fontsize=8, clip_on=True
+        )
+
+
+def _duration_ticks(axes: Axes) -> None:
+    """Ticks a planner reads on a log hours axis: 1 h, 4 h, 12 h, 1 d, 2 d, 1 wk, 30 d..."""
+    low, high = axes.get_xlim()
+    ticks = [t for t in _DURATION_TICKS if low <= t <= high]
+    if len(ticks) >= 2:
+        axes.set_xticks(ticks, [_duration(t) for t in ticks])
+        axes.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _duration(hours: float) -> str:
+    if hours < 24:
+        return f"{hours:g} h"
+    if hours % 168 == 0 and hours < 720:
+        return f"{hours / 168:g} wk"
+    return f"{hours / 24:g} d"
 
 
 def _no_data(axes: Axes) -> None:

@@ -13,34 +13,48 @@ replication        replication number (0-based)
 time               hours since the scenario's start (negative for a backlog order's creation)
 event              one of :data:`EVENTS`
 order_id           the repair order
-part_number        the part
+part_number        the part (for ``allocated``, ``reserved``, ``delivered``: the part sent,
+                   a substitute when it differs from the order's)
 depot_id           ``order_created``: the order's home depot; ``receipt``, ``replenishment_
                    ordered``, ``depot_offline``, ``depot_online``: that depot
-source_kind        ``allocated``/``delivered``/``purchase_failed``: stock, transfer, inbound,
-                   expedite or broker; ``receipt``: initial, scheduled or replenishment
-origin             where the units come from: a depot or supplier id
+source_kind        ``allocated``, ``delivered``, ``purchase_failed``, ``reserved``,
+                   ``released``: stock, transfer, inbound, expedite or broker (the engine's
+                   source kinds, from the order's point of view); ``receipt``: initial,
+                   scheduled or replenishment
+origin             where the units come from: a depot or a supplier id
 quantity           units
-money              ``allocated``: what the units cost (source price + lane), in total
+money              ``allocated`` and ``purchase_failed``: what the units cost in total
+                   (source price + lane)
 customer_id        ``order_created`` only
-country            ``order_created`` only: the order's country (ISO alpha-2)
+country            ``order_created`` only: the order's site country (ISO alpha-2)
 priority_class     ``order_created`` only: parts_priority or standard
-tier               ``order_created`` only: the customer's tier
-detail             free text: the disruption's name, a failure's reason
+tier               ``order_created`` only: the tier that applies (standard, PA, PA+, PM)
+detail             free text: the disruption's name, why a promise was withdrawn, a failure
 =================  ==========================================================================
 
-Events:
+Events, and what holds between them:
 
-- ``order_created``: a repair order arrives (``quantity`` units wanted).
-- ``allocated``: units are committed to an order — shipped from a depot's stock (``stock``,
-  ``transfer``) or bought (``expedite``, ``broker``); ``time`` is when the commitment is made.
+- ``order_created``: a repair order arrives (``quantity`` units wanted); its downtime starts.
+- ``reserved``: units of receipts on their way to a depot are promised to the order. Nothing
+  moves yet: the order still waits (it is a backorder) until they land.
+- ``released``: a promise is withdrawn (``detail``: pre-empted by a higher class, or the
+  depot went offline); its units are the order's need again.
+- ``allocated``: units are committed to the order and leave at ``time`` — from a depot's
+  shelf (``stock``, ``transfer``; ``inbound`` or ``transfer`` when promised units land) or
+  bought from a supplier (``expedite``, ``broker``). Every unit an ``allocated`` row takes
+  from a depot (``origin``) entered that depot's shelf in an earlier ``receipt`` row.
 - ``delivered``: units of an order arrive at the customer.
-- ``purchase_failed``: a broker buy did not arrive; the units go back to the order's need.
-- ``restored``: the order's last unit arrived and its repair is done: downtime ends.
-- ``receipt``: units land at a depot's shelf.
-- ``replenishment_ordered``: a depot reorders units from the factory.
+- ``purchase_failed``: a broker buy never arrives; it takes back its ``allocated`` row (units
+  and money) and the order needs the units again.
+- ``restored``: the order's last unit arrived and the repair (``repair_hours``) is done:
+  downtime ends. Orders still waiting at ``end`` have no ``restored`` row.
+- ``receipt``: units land on a depot's shelf (``initial`` is the stock at time zero).
+- ``replenishment_ordered``: a depot reorders units from the factory (base stock).
 - ``disruption_started`` / ``disruption_ended``: a disruption window opens or closes.
 - ``depot_offline`` / ``depot_online``: a depot's stock becomes unreachable or comes back.
-- ``end``: the run stops (``time`` is the end of the simulated period).
+- ``end``: the run stops (``time`` is the end of the simulated period, horizon plus drain).
+
+Within one ``time``, rows are in the order things happened.
 """
 
 from __future__ import annotations
@@ -54,6 +68,8 @@ __all__ = ["COLUMNS", "EVENTS", "Recorder"]
 
 EVENTS = (
     "order_created",
+    "reserved",
+    "released",
     "allocated",
     "delivered",
     "purchase_failed",
@@ -104,7 +120,9 @@ class Recorder:
 
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication
-        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS if name != "replication"}
+        self._columns: dict[str, list[Any]] = {
+            name: [] for name in COLUMNS if name != "replication"
+        }
 
     def __len__(self) -> int:
         return len(self._columns["time"])

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 import simpy
 
+from simulation.errors import ClusterError
 from simulation.records import Recorder
-from simulation.world.model import ShortageWorld, Streams
+from simulation.world.model import ShortageWorld
+from simulation.world.sampling import Streams
 from simulation.world.setup import WorldSetup
 
 __all__ = ["ReplicationOutput", "Task", "run_replication", "run_tasks"]
@@ -40,6 +42,7 @@ class ReplicationOutput:
     records: pd.DataFrame
     solves: int
     shortcuts: int
+    events: int
     seconds: float
 
 
@@ -48,19 +51,21 @@ def run_replication(setup: WorldSetup, task: Task, shortcut: bool = True) -> Rep
 
     Examples
     --------
-    >>> from simulation.scenario.load import load_scenario
+    >>> from simulation.simulate import scenario_source
     >>> from simulation.world.setup import build_setup
-    >>> setup = build_setup(load_scenario("scenarios/normal-quarter.yaml"))
+    >>> setup = build_setup(scenario_source({
+    ...     "version": 1, "name": "demo", "horizon_days": 7, "demand": {"orders_per_day": 10},
+    ...     "world": {"generate": {"orders": 100, "parts": 10, "depots": 2, "seed": 1}}}))
     >>> out = run_replication(setup, Task("optimal", 0, 1))
-    >>> bool((out.records["event"] == "order_created").any())
-    True
+    >>> bool((out.records["event"] == "order_created").any()), out.task.replication
+    (True, 0)
     """
     started = time.perf_counter()
     env = simpy.Environment()
     world = ShortageWorld(
         env,
         setup,
-        Streams.for_replication(task.seed, task.replication),
+        Streams(task.seed, task.replication),
         strategy=task.strategy,
         recorder=Recorder(task.replication),
         shortcut=shortcut,
@@ -71,6 +76,7 @@ def run_replication(setup: WorldSetup, task: Task, shortcut: bool = True) -> Rep
         records=world.recorder.to_frame(),
         solves=world.solves,
         shortcuts=world.shortcuts,
+        events=world.events,
         seconds=time.perf_counter() - started,
     )
 
@@ -142,8 +148,13 @@ def run_tasks(
 def _on_dask(
     setup: WorldSetup, tasks: Sequence[Task], address: str, workers: int, report: Progress
 ) -> list[ReplicationOutput]:
-    from dask.distributed import Client, LocalCluster  # optional extra: parts-priority[dask]
-    from dask.distributed import as_completed as dask_completed
+    try:
+        from dask.distributed import Client, LocalCluster  # optional: parts-priority[dask]
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise ClusterError(
+            "running on Dask needs the dask extra: pip install 'parts-priority[dask]'"
+        ) from None
 
     def gather(client: Client) -> list[ReplicationOutput]:
         shared = client.scatter(setup, broadcast=True)
@@ -160,5 +171,9 @@ def _on_dask(
             Client(cluster) as client,
         ):
             return gather(client)
-    with Client(address) as client:
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    with client:
         return gather(client)

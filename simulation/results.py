@@ -7,7 +7,7 @@ what was run and cache what was computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,11 +25,14 @@ from simulation.plots import (
     downtime_ecdf,
     write_plots,
 )
+from simulation.records import COLUMNS
 from simulation.replicate import ReplicationOutput
 from simulation.scenario.model import Scenario
 from simulation.stats import paired_difference, summarize, summary_document
 
-__all__ = ["HEADLINE_KPIS", "Comparison", "SimulationResult", "SweepResult"]
+__all__ = ["HEADLINE_KPIS", "Comparison", "SimulationResult", "SweepResult", "concat_records"]
+
+_NUMERIC = ("replication", "time", "quantity", "money")
 
 HEADLINE_KPIS = (
     "orders",
@@ -60,17 +63,15 @@ class SimulationResult:
         cls, scenario: Scenario, strategy: str, seed: int, outputs: Sequence[ReplicationOutput]
     ) -> SimulationResult:
         """Collect replication outputs (in replication order) into one result."""
-        records = pd.concat([o.records for o in outputs], ignore_index=True)
-        for column in records.columns:
-            if records[column].dtype == object:
-                records[column] = records[column].astype("category")
+        records = concat_records([o.records for o in outputs])
         stats = pd.DataFrame(
             {
                 "replication": [o.task.replication for o in outputs],
                 "seconds": [o.seconds for o in outputs],
                 "solves": [o.solves for o in outputs],
                 "shortcuts": [o.shortcuts for o in outputs],
-                "events": [len(o.records) for o in outputs],
+                "events": [o.events for o in outputs],
+                "records": [len(o.records) for o in outputs],
             }
         )
         return cls(scenario, strategy, seed, records, stats)
@@ -105,9 +106,12 @@ class SimulationResult:
             self._cache[key] = summarize(table, by=columns, level=level)
         return self._cache[key]
 
-    def backorders(self, step_hours: float = 24.0) -> pd.DataFrame:
-        """Orders waiting for units over time, per replication and class."""
-        return backorders_over_time(self.records, step_hours=step_hours)
+    def backorders(
+        self, step_hours: float = 24.0, by: str | None = "priority_class"
+    ) -> pd.DataFrame:
+        """Orders waiting for units over time, per replication and group (every order, the
+        backlog and the warm-up included: it is the state of the world)."""
+        return backorders_over_time(self.records, step_hours=step_hours, by=by)
 
     def costs(self) -> pd.DataFrame:
         """Units and money by source kind, per replication."""
@@ -159,9 +163,10 @@ class SimulationResult:
         wide = table[table["kpi"].isin(HEADLINE_KPIS)].pivot(
             index="priority_class", columns="kpi", values="mean"
         )
+        html: str = wide.to_html(float_format=lambda value: f"{value:.2f}")
         return (
             f"<p><b>{self.scenario.name}</b> — policy {self.strategy}, "
-            f"{self.replications} replications</p>" + wide.to_html(float_format="%.2f")
+            f"{self.replications} replications</p>{html}"
         )
 
 
@@ -279,10 +284,34 @@ def _write_tables(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path
             if isinstance(plain[column].dtype, pd.CategoricalDtype):
                 plain[column] = plain[column].astype(object)
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-        atomic_write(parquet, lambda p, t=plain: t.to_parquet(p, index=False))
-        atomic_write(csv, lambda p, t=plain: t.to_csv(p, index=False))
+        atomic_write(parquet, _writer(plain, "parquet"))
+        atomic_write(csv, _writer(plain, "csv"))
         written += [parquet, csv]
     return written
+
+
+def _writer(table: pd.DataFrame, kind: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        if kind == "parquet":
+            table.to_parquet(path, index=False)
+        else:
+            table.to_csv(path, index=False)
+
+    return write
+
+
+def concat_records(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Records of several replications as one frame, text columns as categories again
+    (concatenating categoricals with different categories gives plain text)."""
+    if not frames:
+        return pd.DataFrame(columns=list(COLUMNS))
+    records = pd.concat(frames, ignore_index=True)
+    for column in records.columns:
+        if column in _NUMERIC:
+            continue
+        if not isinstance(records[column].dtype, pd.CategoricalDtype):
+            records[column] = records[column].astype("category")
+    return records
 
 
 def save_plots(figures: Mapping[str, Figure], folder: str | Path) -> list[Path]:

@@ -1,8 +1,13 @@
 """The simulation use cases: simulate, compare and sweep.
 
-The CLI, notebooks and tests call these; each takes a scenario (a file or a loaded one),
-runs replications where it is told to, and returns a result object whose tables and plots
-are computed from the event records.
+The CLI, notebooks and tests call these; each takes a scenario (a file, a loaded one, or a
+mapping of its fields), runs replications where it is told to, and returns a result object
+whose tables and plots are computed from the event records.
+
+Replication ``r`` of a run seeded with ``s`` draws every random number from streams keyed by
+``(s, r)`` (:class:`~simulation.world.sampling.Streams`), so a replication is the same
+wherever it runs, and two policies run with the same seed see the same demand and the same
+disruptions: their differences are measured on common random numbers.
 """
 
 from __future__ import annotations
@@ -16,14 +21,26 @@ from allocation.allocate import STRATEGIES
 from simulation.errors import ScenarioError
 from simulation.replicate import Progress, Task, run_tasks
 from simulation.results import Comparison, SimulationResult, SweepResult
-from simulation.scenario.load import ScenarioFile, load_scenario
+from simulation.scenario.load import ScenarioFile, load_scenario, scenario_from_mapping
 from simulation.world.setup import build_setup
 
-__all__ = ["compare", "simulate", "sweep"]
+__all__ = ["ScenarioLike", "compare", "scenario_source", "simulate", "sweep"]
+
+ScenarioLike = str | Path | ScenarioFile | Mapping[str, Any]
+"""A scenario file's path, a loaded file, or a mapping of its fields (relative paths in a
+mapping are read from the working directory)."""
+
+_DEMO = {
+    "version": 1,
+    "name": "demo",
+    "world": {"generate": {"orders": 200, "parts": 20, "depots": 3, "seed": 1}},
+    "horizon_days": 14,
+    "demand": {"orders_per_day": 20},
+}
 
 
 def simulate(
-    scenario: str | Path | ScenarioFile,
+    scenario: ScenarioLike,
     replications: int | None = None,
     seed: int | None = None,
     policy: str | None = None,
@@ -35,40 +52,47 @@ def simulate(
 
     Parameters
     ----------
-    scenario : path or ScenarioFile
-        A scenario YAML file (see ``scenarios/``).
+    scenario : path, ScenarioFile or mapping
+        A scenario YAML file (see ``scenarios/``), or its fields as a mapping.
     replications, seed, policy : optional
         Override the scenario's replications, seed and strategy
         (``optimal``, ``fifo`` or ``tier_greedy``).
     workers : int
         Local processes to run replications in (1: this process).
     dask : str, optional
-        A Dask scheduler address or ``"local"``; results are the same as without.
+        A Dask scheduler address, or ``"local"`` for a local cluster of ``workers``
+        processes; the results are the same as without.
     progress : callable, optional
-        Called with each replication's output as it finishes.
+        Called with each replication's output as it finishes (for progress bars).
 
     Returns
     -------
     SimulationResult
 
+    Raises
+    ------
+    ScenarioError
+        A scenario that does not validate, or run arguments out of range.
+
     Examples
     --------
-    >>> result = simulate("scenarios/normal-quarter.yaml", replications=2)
+    >>> result = simulate(_DEMO, replications=2)
     >>> sorted(result.summary()["priority_class"].unique())
     ['parts_priority', 'standard']
+    >>> result.replications
+    2
     """
-    source = _source(scenario)
+    source = scenario_source(scenario)
     strategy = _strategy(policy or source.scenario.policy.strategy)
+    count, base = _counts(source, replications, seed, workers)
     setup = build_setup(source)
-    count = replications or source.scenario.replications
-    base = source.scenario.seed if seed is None else seed
     tasks = [Task(strategy, r, base) for r in range(count)]
     outputs = run_tasks(setup, tasks, workers=workers, dask=dask, progress=progress)
     return SimulationResult.from_outputs(source.scenario, strategy, base, outputs)
 
 
 def compare(
-    scenario: str | Path | ScenarioFile,
+    scenario: ScenarioLike,
     policies: Sequence[str],
     replications: int | None = None,
     seed: int | None = None,
@@ -78,18 +102,24 @@ def compare(
 ) -> Comparison:
     """Run several policies on the same random numbers (same demand, same disruptions).
 
-    The first policy is the baseline the others' differences are measured against, per
-    replication (paired), with confidence intervals.
+    The first policy is the baseline; the others' differences from it are taken replication
+    by replication (paired) and summarised with confidence intervals
+    (:meth:`Comparison.differences`).
+
+    Examples
+    --------
+    >>> comparison = compare(_DEMO, ["fifo", "optimal"], replications=2)
+    >>> comparison.baseline, sorted(comparison.differences()["policy"].unique())
+    ('fifo', ['optimal'])
     """
     if len(policies) < 2:
         raise ScenarioError("compare needs at least two policies, e.g. optimal,fifo")
     if len(set(policies)) != len(policies):
         raise ScenarioError(f"compare: a policy is named twice in {', '.join(policies)}")
-    source = _source(scenario)
+    source = scenario_source(scenario)
     strategies = [_strategy(p) for p in policies]
+    count, base = _counts(source, replications, seed, workers)
     setup = build_setup(source)
-    count = replications or source.scenario.replications
-    base = source.scenario.seed if seed is None else seed
     tasks = [Task(s, r, base) for s in strategies for r in range(count)]
     outputs = run_tasks(setup, tasks, workers=workers, dask=dask, progress=progress)
     results = {
@@ -102,7 +132,7 @@ def compare(
 
 
 def sweep(
-    scenario: str | Path | ScenarioFile,
+    scenario: ScenarioLike,
     grid: Mapping[str, Sequence[Any]],
     replications: int | None = None,
     seed: int | None = None,
@@ -113,17 +143,20 @@ def sweep(
 ) -> SweepResult:
     """Run a scenario at every point of a grid of field values (dotted paths).
 
+    Every point runs with the same seed, so points differ by their fields, not by luck.
+
     Examples
     --------
-    >>> result = sweep(
-    ...     "scenarios/normal-quarter.yaml", {"demand.orders_per_day": [20, 40]}, replications=1
-    ... )
-    >>> len(result.points)
-    2
+    >>> result = sweep(_DEMO, {"demand.orders_per_day": [10, 30]}, replications=1)
+    >>> [point for point, _ in result.points]
+    [{'demand.orders_per_day': 10}, {'demand.orders_per_day': 30}]
     """
     if not grid:
         raise ScenarioError("sweep needs at least one field to vary (--set FIELD=V1,V2)")
-    source = _source(scenario)
+    for name, values in grid.items():
+        if isinstance(values, str) or not values:
+            raise ScenarioError(f"sweep: field {name!r} needs a list of values, got {values!r}")
+    source = scenario_source(scenario)
     fields = list(grid)
     points = []
     for values in itertools.product(*(grid[f] for f in fields)):
@@ -142,11 +175,39 @@ def sweep(
     return SweepResult(points)
 
 
-def _source(scenario: str | Path | ScenarioFile) -> ScenarioFile:
-    return scenario if isinstance(scenario, ScenarioFile) else load_scenario(scenario)
+def scenario_source(scenario: ScenarioLike) -> ScenarioFile:
+    """A scenario as a validated :class:`ScenarioFile`: a path is read, a mapping checked
+    (its relative paths are read from the working directory), a loaded file kept.
+
+    Examples
+    --------
+    >>> scenario_source(_DEMO).scenario.horizon_days
+    14.0
+    """
+    if isinstance(scenario, ScenarioFile):
+        return scenario
+    if isinstance(scenario, Mapping):
+        raw = dict(scenario)
+        return ScenarioFile(scenario_from_mapping(raw), Path.cwd() / "scenario.yaml", raw)
+    return load_scenario(scenario)
 
 
 def _strategy(name: str) -> str:
     if name not in STRATEGIES:
         raise ScenarioError(f"unknown policy {name!r} (use one of {', '.join(STRATEGIES)})")
     return name
+
+
+def _counts(
+    source: ScenarioFile, replications: int | None, seed: int | None, workers: int
+) -> tuple[int, int]:
+    """Replications and seed of a run (the scenario's unless given), checked."""
+    count = source.scenario.replications if replications is None else replications
+    base = source.scenario.seed if seed is None else seed
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
+        raise ScenarioError(f"replications must be a whole number from 1 to 10000, not {count!r}")
+    if isinstance(base, bool) or not isinstance(base, int) or not 0 <= base < 2**63:
+        raise ScenarioError(f"seed must be a whole number from 0 to 2**63 - 1, not {base!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ScenarioError(f"workers must be a whole number of at least 1, not {workers!r}")
+    return count, base

@@ -8,17 +8,20 @@ used by sweeps, which are checked exactly like the file.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
+import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ScenarioError
-from simulation.scenario.model import Scenario
+from simulation.scenario.model import BrokerMarket, DemandSurge, DepotOffline, Scenario, SupplyCut
 
 __all__ = [
     "ScenarioFile",
@@ -36,6 +39,7 @@ class ScenarioFile:
     scenario: Scenario
     path: Path
     raw: Mapping[str, Any]
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -50,7 +54,31 @@ class ScenarioFile:
     def with_overrides(self, overrides: Mapping[str, Any]) -> ScenarioFile:
         """The same file with some fields replaced (dotted paths), validated again."""
         raw = apply_overrides(self.raw, overrides, where=str(self.path))
-        return ScenarioFile(scenario_from_mapping(raw, str(self.path)), self.path, raw)
+        return ScenarioFile(scenario_from_mapping(raw, str(self.path)), self.path, raw, self.node)
+
+    def locate(self, message: str) -> str:
+        """Add the line to a message about a field of this file.
+
+        Checks that need the world (a depot a disruption names, the snapshot folder) run
+        after the file validated and name the field as ``<file>: <field.path>: ...``; this
+        turns that into ``<file>:<line>: <field.path>: ...`` when the field is in the file.
+
+        Examples
+        --------
+        >>> source = load_scenario("scenarios/normal-quarter.yaml")
+        >>> print(source.locate(f"{source.path}: world.snapshot: no folder 'x'"))
+        scenarios/normal-quarter.yaml:26: world.snapshot: no folder 'x'
+        """
+        prefix = f"{self.path}: "
+        if not message.startswith(prefix):
+            return message
+        rest = message[len(prefix) :]
+        match = _FIELD_AT_START.match(rest)
+        if match is None:
+            return message
+        loc = [int(p) if p.isdigit() else p for p in match["field"].split(".")]
+        line = _line_in_file(self.node, loc)
+        return message if line is None else f"{self.path}:{line}: {rest}"
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ScenarioFile:
@@ -93,7 +121,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     if overrides:
         raw = apply_overrides(raw, overrides, where=str(path))
     scenario = _validate(raw, str(path), node)
-    return ScenarioFile(scenario, path, raw)
+    return ScenarioFile(scenario, path, raw, node)
 
 
 def scenario_from_mapping(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
@@ -131,10 +159,7 @@ def apply_overrides(
         for i, key in enumerate(keys[:-1]):
             step: Any = int(key) if isinstance(target, list) and key.isdigit() else key
             try:
-                if isinstance(target, list):
-                    target = target[step]
-                else:
-                    target = target.setdefault(step, {})
+                target = target[step] if isinstance(target, list) else target.setdefault(step, {})
             except (IndexError, TypeError, AttributeError):
                 path = ".".join(keys[: i + 1])
                 raise ScenarioError(f"{where}: override {dotted!r}: no field {path!r}") from None
@@ -182,28 +207,81 @@ def _validate(raw: Mapping[str, Any], where: str, node: yaml.Node | None) -> Sce
         raise ScenarioError("\n".join(lines)) from None
 
 
+_DISRUPTIONS: dict[str, type[BaseModel]] = {
+    "depot_offline": DepotOffline,
+    "supply_cut": SupplyCut,
+    "demand_surge": DemandSurge,
+    "broker_market": BrokerMarket,
+}
+_FIELD_AT_START = re.compile(r"(?P<field>[A-Za-z_]\w*(?:\.\w+)*): ")
+
+
+def _line_in_file(node: yaml.Node | None, loc: Sequence[object]) -> int | None:
+    """Like :func:`_line_of`, but None unless the location's first field is in the file."""
+    if not isinstance(node, yaml.MappingNode) or not loc:
+        return None
+    if not any(key.value == str(loc[0]) for key, _ in node.value):
+        return None
+    return _line_of(node, loc)
+
+
 def _is_union_tag(part: object) -> bool:
     # Discriminated unions add the tag ('depot_offline') to the location; the file has none.
-    return isinstance(part, str) and part in {
-        "depot_offline",
-        "supply_cut",
-        "demand_surge",
-        "broker_market",
-    }
+    return isinstance(part, str) and part in _DISRUPTIONS
 
 
 def _message(error: Mapping[str, Any]) -> str:
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
-        return "is not a field here (misspelt?)"
+        return _not_a_field(error["loc"])
     if error["type"] == "missing":
         return "is required"
+    if error["type"] == "union_tag_invalid":
+        context = error.get("ctx", {})
+        return f"unknown kind {context.get('tag')!r} (use {context.get('expected_tags', '')})"
     message = message.removeprefix("Value error, ")
     if "input" in error and error["type"] not in ("model_type", "dict_type"):
         value = error["input"]
         if not isinstance(value, dict | list):
             message += f" (got {value!r})"
     return message
+
+
+def _not_a_field(loc: Sequence[object]) -> str:
+    """'is not a field here', with the nearest known field or the list of known ones."""
+    known = _known_fields(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"is not a field here; did you mean {close[0]!r}?"
+    if known:
+        return f"is not a field here (fields here: {', '.join(known)})"
+    return "is not a field here"
+
+
+def _known_fields(loc: Sequence[object]) -> list[str]:
+    """The field names of the model a validation location points into."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if isinstance(part, str) and part in _DISRUPTIONS:
+            model = _DISRUPTIONS[part]
+            continue
+        field = model.model_fields.get(str(part)) if model is not None else None
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _line_of(node: yaml.Node | None, loc: Sequence[object]) -> int | None:

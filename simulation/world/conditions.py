@@ -46,14 +46,13 @@ class Conditions:
         self._scale = np.where(
             options.is_broker, sources.broker.capacity_scale, sources.expedite.capacity_scale
         )
-        self._price_multiplier = np.where(
-            options.is_broker, sources.broker.price_multiplier, 1.0
-        )
+        self._price_multiplier = np.where(options.is_broker, sources.broker.price_multiplier, 1.0)
         failure = sources.broker.failure_probability
         self._success = options.success.copy()
         if failure is not None:
             self._success[options.is_broker] = 1.0 - failure
-        self._factory_free = np.zeros(setup.part_count)
+        self._parts = np.array(options.part, dtype=np.int64)
+        self._factory_free = [0.0] * setup.part_count
 
     def period(self, now: float) -> int:
         """The capacity period ``now`` falls in."""
@@ -62,7 +61,7 @@ class Conditions:
     def terms(self, rows: npt.NDArray[np.int64], now: float) -> OptionTerms:
         """Capacity left this period, lead time, price and success chance of option rows."""
         opts = self.options
-        parts = opts.part[rows]
+        parts = self._parts[rows]
         broker = opts.is_broker[rows]
         capacity = opts.capacity[rows] * self._scale[rows]
         lead = opts.lead_hours[rows].copy()
@@ -83,6 +82,11 @@ class Conditions:
         left = np.floor(capacity + 1e-9).astype(np.int64) - opts.used[rows]
         return OptionTerms(rows, np.maximum(left, 0), lead, price, success)
 
+    def terms_of(self, option: int, now: float) -> tuple[float, float]:
+        """Lead time (hours) and success chance of one option now."""
+        terms = self.terms(np.array([option], dtype=np.int64), now)
+        return float(terms.lead_hours[0]), float(terms.success[0])
+
     def lead_factor(self, part: int, now: float) -> float:
         """How much factory lead times of a part are stretched now."""
         factor = 1.0
@@ -100,13 +104,13 @@ class Conditions:
         """
         release = now
         for low, high, mask, lost, _, _ in self.setup.cuts:
-            if not (low <= now < high and mask[part]):
+            if not (low <= now < high and mask[part]) or lost <= 0:
                 continue
             rate = (1.0 - lost) * float(self.setup.part_rate_per_hour[part])
             if rate <= 0:
                 release = max(release, high)
                 continue
-            slot = max(now, float(self._factory_free[part]))
+            slot = max(now, self._factory_free[part])
             done = slot + quantity / rate
             self._factory_free[part] = done
             release = max(release, min(done, high))

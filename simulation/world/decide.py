@@ -1,278 +1,250 @@
 """The bridge from the simulated world to the allocation engine.
 
-:meth:`Decider.solve` hands the engine the waiting orders of some part groups with every
-unit the world can offer them now — shelves of online depots, receipts on their way, and
-supply options with capacity left — and returns the engine's lines as commitments.
+A decision plans the **open** orders of some part groups (orders with units neither
+committed nor promised) against the groups' free supply (:mod:`.supply`). The engine's
+lines become commitments: shelf units ship, expedite and broker units are bought, receipt
+units are promised (:mod:`.state`). Promises are kept; what an order holds is never planned
+again, except that with pre-emption a higher rank may take lower ranks' promised units, as
+the engine's policy allows for units allocated but not shipped.
 
-:meth:`Decider.lone` is the event path's shortcut, exact by construction: an order arriving
-in a part group where nobody waits gets what it would get alone, which is its best allowed
-source in the objective's order (ETA in policy ticks, then money in cents). The shortcut
-answers only when that best source is unique and a shelf with enough units, or when no
-source could give the order anything; otherwise it declines and the engine decides. A test
-checks that runs with and without the shortcut give the same records.
+With pre-emption, ranks are decided one after another, best first: an order of rank ``r``
+sees the receipts beyond the promises of ranks ``r`` and better, so its ETA is the one it
+will get when it joins the queue ahead of lower ranks. The lexicographic objective ranks
+classes first anyway; what this gives up is the engine's choice, among plans equally good
+for a higher rank, of the one best for the lower ranks.
+
+A decision about a single order is answered by the exact no-solve path (:mod:`.solo`)
+unless it declines; everything else goes to the engine (:func:`allocation.solve_problem`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from allocation.allocate import solve_problem
-from allocation.domain.model import PriorityClass, SourceKind
 from allocation.engine.frames import sources_table
-from allocation.engine.problem import KINDS, problem_from
-from simulation.world.conditions import Conditions
+from allocation.engine.problem import problem_from
 from simulation.world.setup import WorldSetup
-from simulation.world.state import OptionBook, OrderBook, WorldState
+from simulation.world.solo import Commit, solo
+from simulation.world.state import OrderBook
+from simulation.world.supply import BASE_NAMES, KIND_NAMES, Supply, hours_to_ns
 
-__all__ = ["Commit", "Decider"]
+__all__ = ["Decider"]
 
-_KIND_NAMES = [k.value for k in KINDS]
-
-
-@dataclass(frozen=True)
-class Commit:
-    """Units the plan gives an order from one source.
-
-    ``depot`` is the depot (of a shelf or a receipt) or -1; ``option`` the supply option
-    row (expedite, broker) or -1; ``shelf`` whether the units are on a shelf now (a receipt
-    still on its way is only a reservation); ``transit_hours`` the lane time from the source
-    to the order; ``money`` per unit (price plus lane).
-    """
-
-    row: int
-    kind: str
-    part: int
-    depot: int
-    option: int
-    quantity: int
-    transit_hours: float
-    money: float
-    shelf: bool
+_RANKED = ("optimal", "tier_greedy")
 
 
 class Decider:
-    """Asks the engine (or, where exact, the shortcut) who gets what."""
+    """Decides who gets what: the exact single-order path where it answers, else the engine.
+
+    Parameters
+    ----------
+    setup : WorldSetup
+        The scenario resolved against its world.
+    strategy : str
+        ``optimal``, ``fifo`` or ``tier_greedy``.
+    book : OrderBook
+        The orders.
+    supply : Supply
+        The free supply, read with the engine's numbers.
+    shortcut : bool
+        Answer single-order decisions without the engine (exact; off only to prove it).
+    """
 
     def __init__(
-        self,
-        setup: WorldSetup,
-        strategy: str,
-        book: OrderBook,
-        state: WorldState,
-        options: OptionBook,
-        conditions: Conditions,
+        self, setup: WorldSetup, strategy: str, book: OrderBook, supply: Supply, shortcut: bool
     ) -> None:
         self.setup = setup
         self.strategy = strategy
         self.book = book
-        self.state = state
-        self.options = options
-        self.conditions = conditions
-        context = setup.context
-        self.context = context
-        routes = context.routes
-        pad = np.full((routes.hours.shape[0], 1), np.inf)
-        self.hours = np.hstack([routes.hours, pad])
-        self.cost = np.hstack([routes.cost, pad])
-        origin = routes.origin_index()
-        self.depot_row = np.array([origin[d] for d in setup.depot_ids], dtype=np.int64)
-        self.option_row = np.array([origin[s] for s in options.supplier], dtype=np.int64)
-        policy = setup.policy
-        self.allowed = np.array(
-            [[policy.allows(c, k) for k in KINDS] for c in PriorityClass], dtype=bool
-        )
-        self.resolution = policy.eta_resolution_hours
-        self.min_success = policy.min_success_probability
-        groups = context.part_group
-        sizes = np.bincount(groups, minlength=len(groups))
-        self.alone = (sizes[groups] == 1) & np.array(
-            [p not in context.usable for p in range(len(groups))], dtype=bool
-        )
+        self.supply = supply
+        self.shortcut = shortcut
+        self.pre_empts = setup.policy.preemption and strategy in _RANKED
+        self.partial_fills = setup.policy.partial_fills
         self.parts_of_group: dict[int, list[int]] = {}
-        for p, g in enumerate(groups.tolist()):
+        for p, g in enumerate(setup.context.part_group.tolist()):
             self.parts_of_group.setdefault(g, []).append(p)
-        self._stock_code = KINDS.index(SourceKind.STOCK)
-        self._transfer_code = KINDS.index(SourceKind.TRANSFER)
-        self._inbound_code = KINDS.index(SourceKind.INBOUND)
-        self._expedite_code = KINDS.index(SourceKind.EXPEDITE)
-        self._broker_code = KINDS.index(SourceKind.BROKER)
+        self.solves = 0
+        self.shortcuts = 0
 
-    # -- the shortcut ----------------------------------------------------------------------
-    def lone(self, row: int, now: float) -> list[Commit] | None:
-        """An order alone in its group: its commitments, ``[]`` to wait, None to ask."""
+    def queue_rank(self, row: int) -> int:
+        """Where an order's promises queue: by rank with pre-emption, else by arrival only."""
+        return self.book.rank[row] if self.pre_empts else 0
+
+    def views(self, rows: list[int]) -> list[tuple[int, list[int]]]:
+        """The open rows split into decisions: one per rank with pre-emption, else one."""
+        if not self.pre_empts:
+            return [(0, rows)] if rows else []
+        by_rank: dict[int, list[int]] = {}
+        for row in rows:
+            by_rank.setdefault(self.book.rank[row], []).append(row)
+        return sorted(by_rank.items())
+
+    def decide(self, rows: list[int], rank: int, now: float) -> list[Commit]:
+        """Commitments for some open orders of one rank view, in their canonical order."""
         book = self.book
-        part = int(book.part[row])
-        if not self.alone[part]:
-            return None
-        klass = int(book.klass[row])
-        col = int(book.country_col[row])
-        home = int(book.home[row])
-        quantity = book.need[row]
-        state = self.state
-        allowed = self.allowed[klass]
-        # Candidates: (eta ticks, cents, kind code, depot, option, units, transit, money)
-        ticks: list[int] = []
-        cents: list[int] = []
-        entries: list[tuple[int, int, int, int, float, float, bool]] = []
-        shelf = state.on_hand[part]
-        for depot in np.flatnonzero((shelf > 0) & state.online).tolist():
-            kind = self._stock_code if depot == home else self._transfer_code
-            if not allowed[kind]:
-                continue
-            origin = self.depot_row[depot]
-            transit, money = float(self.hours[origin, col]), float(self.cost[origin, col])
-            if transit == np.inf:
-                continue
-            ticks.append(round(transit / self.resolution))
-            cents.append(round(money * 100.0))
-            entries.append((kind, depot, -1, int(shelf[depot]), transit, money, True))
-        for receipt in state.pipeline.get(part, {}).values():
-            if not state.online[receipt.depot]:
-                continue
-            kind = self._inbound_code if receipt.depot == home else self._transfer_code
-            if not allowed[kind]:
-                continue
-            origin = self.depot_row[receipt.depot]
-            transit = float(self.hours[origin, col])
-            if transit == np.inf:
-                continue
-            release = max(receipt.planned_hours - now, 0.0)
-            ticks.append(round((release + transit) / self.resolution))
-            cents.append(round(float(self.cost[origin, col]) * 100.0))
-            entries.append((kind, receipt.depot, -1, receipt.quantity, transit, 0.0, False))
-        rows = self.options.by_part.get(part)
-        if rows:
-            terms = self.conditions.terms(np.array(rows, dtype=np.int64), now)
-            for i, option in enumerate(rows):
-                kind = self._broker_code if self.options.is_broker[option] else self._expedite_code
-                if not allowed[kind] or terms.capacity[i] <= 0:
-                    continue
-                if terms.success[i] < self.min_success:
-                    continue
-                origin = self.option_row[option]
-                transit = float(self.hours[origin, col])
-                if transit == np.inf:
-                    continue
-                money = float(terms.price[i]) + float(self.cost[origin, col])
-                ticks.append(round((float(terms.lead_hours[i]) + transit) / self.resolution))
-                cents.append(round(money * 100.0))
-                entries.append((kind, -1, option, int(terms.capacity[i]), transit, money, False))
-        if not entries:
+        if len(rows) == 1 and self.shortcut:
+            row = rows[0]
+            answer = solo(
+                self.supply,
+                self.strategy,
+                row=row,
+                part=book.part[row],
+                klass=book.klass[row],
+                col=book.country_col[row],
+                home=book.home[row],
+                agg_key=book.agg_key[row],
+                need=book.need[row],
+                rank=rank,
+                now=now,
+                pre_empts=self.pre_empts,
+                partial_fills=self.partial_fills,
+            )
+            if answer is not None:
+                self.shortcuts += 1
+                return sorted(answer, key=Commit.sort_key)
+        if self.shortcut and not self._anything_usable(rows, rank, now):
+            self.shortcuts += 1
             return []
-        best = min(zip(ticks, cents, strict=True))
-        tied = [i for i, key in enumerate(zip(ticks, cents, strict=True)) if key == best]
-        if len(tied) != 1:
-            return None
-        kind, depot, _, units, transit, money, on_shelf = entries[tied[0]]
-        if not on_shelf or units < quantity:
-            return None
-        return [Commit(row, _KIND_NAMES[kind], part, depot, -1, quantity, transit, money, True)]
+        self.solves += 1
+        return sorted(self._engine(sorted(rows), rank, now), key=Commit.sort_key)
+
+    def _anything_usable(self, rows: list[int], rank: int, now: float) -> bool:
+        """Whether any of the orders could take a unit from anywhere (exact: if none can,
+        the engine gives nothing)."""
+        book, seen = self.book, set()
+        for row in rows:
+            key = (book.part[row], book.klass[row], book.country_col[row], book.home[row])
+            if key in seen:
+                continue
+            seen.add(key)
+            if self.supply.candidates(*key, 1, rank, now, self.pre_empts):
+                return True
+        return False
 
     # -- the engine ------------------------------------------------------------------------
-    def solve(self, groups: list[int], now: float) -> list[Commit]:
-        """The engine's plan for the waiting orders of some groups, as commitments."""
-        book = self.book
-        rows = [r for g in groups for r in book.waiting.get(g, ())]
-        if not rows:
-            return []
-        parts = sorted(p for g in groups for p in self.parts_of_group[g])
-        index = np.array(rows, dtype=np.int64)
-        orders = book.table.iloc[index].reset_index(drop=True)
+    def _engine(self, rows: list[int], rank: int, now: float) -> list[Commit]:
+        book, supply = self.book, self.supply
+        parts = sorted({p for g in {book.group[r] for r in rows} for p in self.parts_of_group[g]})
+        need = sum(book.need[r] for r in rows)
+        stock, inbound, planned = self._stock_and_receipts(parts, need, rank)
+        options, option_of = self._options(parts, now)
+        as_of = pd.Timestamp(supply.as_of_ns(now))
+        context = replace(self.setup.context, as_of=as_of)
+        orders = book.table.iloc[np.array(rows, dtype=np.int64)].reset_index(drop=True)
         orders["quantity"] = np.array([book.need[r] for r in rows], dtype=np.int64)
-        moment = self.setup.start + pd.Timedelta(hours=now)
-        context = replace(self.context, as_of=moment)
-        stock, inbound, options, option_rows = self._supply(parts, now)
         sources = sources_table(stock, inbound, options, context)
         problem = problem_from(orders, sources, context)
         plan = solve_problem(problem, self.strategy)
-        arcs = problem.arcs
         used = np.flatnonzero(plan.flow > 0)
-        if len(used) == 0:
-            return []
-        origin = sources["origin"].to_numpy(dtype=object)
-        release = sources["release_hours"].to_numpy(dtype=np.float64)
+        arcs = problem.arcs
         base = sources["base"].to_numpy(dtype=np.int64)
         part_code = sources["part_code"].to_numpy(dtype=np.int64)
-        depot_code = self.context.depot_code
+        depot_code = sources["depot_code"].to_numpy(dtype=np.int64)
+        origin = sources["origin"].to_numpy(dtype=object)
+        release_at = sources["release_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
         commits = []
         for a in used.tolist():
-            s = int(arcs.source[a])
-            kind = int(arcs.kind[a])
-            depot, option = -1, -1
-            if base[s] <= 1:
-                depot = depot_code[str(origin[s])]
+            s, row = int(arcs.source[a]), rows[int(arcs.order[a])]
+            b, p = int(base[s]), int(part_code[s])
+            col = book.country_col[row]
+            depot, option, when = -1, -1, 0.0
+            if b <= 1:
+                depot = int(depot_code[s])
+                transit = supply.depot_hours[col][depot]
+                if b == 1:
+                    when = planned[(p, depot, int(release_at[s]))]
             else:
-                key = (int(part_code[s]), "broker" if base[s] == 3 else "expedite", str(origin[s]))
-                option = option_rows[key]
+                option = option_of[(p, BASE_NAMES[b], str(origin[s]))]
+                transit = supply.option_hours[col][option]
             commits.append(
                 Commit(
-                    row=rows[int(arcs.order[a])],
-                    kind=_KIND_NAMES[kind],
-                    part=int(part_code[s]),
+                    row=row,
+                    base=b,
+                    kind=KIND_NAMES[int(arcs.kind[a])],
+                    part=p,
                     depot=depot,
                     option=option,
                     quantity=int(plan.flow[a]),
-                    transit_hours=float(arcs.eta_hours[a] - release[s]),
+                    transit_hours=transit,
                     money=float(arcs.money[a]),
-                    shelf=bool(base[s] == 0),
+                    planned=when,
                 )
             )
         return commits
 
-    def _supply(
-        self, parts: list[int], now: float
-    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[tuple[int, str, str], int]]:
-        """Stock, receipts and options of some parts, as the engine's input tables."""
-        state = self.state
-        names = self.context.part_numbers
-        depots = self.setup.depot_ids
-        part_idx = np.array(parts, dtype=np.int64)
-        shelf = state.on_hand[part_idx] * state.online[None, :]
-        p_i, d_i = np.nonzero(shelf > 0)
+    def _stock_and_receipts(
+        self, parts: list[int], need: int, rank: int
+    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, int, int], float]]:
+        """Shelves and the free receipts (the first ``need`` units per depot) of some parts."""
+        state, names, depots = (
+            self.supply.state,
+            self.setup.context.part_numbers,
+            self.setup.depot_ids,
+        )
+        s_part, s_depot, s_units = [], [], []
+        r_part, r_depot, r_units, r_eta = [], [], [], []
+        planned: dict[tuple[int, int, int], float] = {}
+        start_ns = self.supply.start_ns
+        for p in parts:
+            for d, units in enumerate(state.on_hand[p]):
+                if units > 0 and not state.offline[d]:
+                    s_part.append(names[p])
+                    s_depot.append(depots[d])
+                    s_units.append(units)
+            for d in state.inbound_depots.get(p, ()):
+                inbound = state.pipeline(p, d)
+                if inbound is None or state.offline[d]:
+                    continue
+                skip = inbound.held_through(rank) if self.pre_empts else inbound.held
+                for when, units in inbound.free_after(skip, need):
+                    eta = start_ns + hours_to_ns(when)
+                    planned[(p, d, eta)] = when
+                    r_part.append(names[p])
+                    r_depot.append(depots[d])
+                    r_units.append(units)
+                    r_eta.append(eta)
         stock = pd.DataFrame(
             {
-                "part_number": [names[parts[i]] for i in p_i.tolist()],
-                "depot_id": [depots[d] for d in d_i.tolist()],
-                "on_hand": shelf[p_i, d_i].astype(np.int64),
+                "part_number": pd.Series(s_part, dtype=object),
+                "depot_id": pd.Series(s_depot, dtype=object),
+                "on_hand": np.array(s_units, dtype=np.int64),
             }
         )
-        receipts: dict[tuple[int, int, float], int] = {}
-        for p in parts:
-            for r in state.pipeline.get(p, {}).values():
-                if state.online[r.depot]:
-                    key = (p, r.depot, r.planned_hours)
-                    receipts[key] = receipts.get(key, 0) + r.quantity
-        start = self.setup.start
-        inbound = pd.DataFrame(
+        inbound_table = pd.DataFrame(
             {
-                "part_number": [names[p] for p, _, _ in receipts],
-                "depot_id": [depots[d] for _, d, _ in receipts],
-                "quantity": np.array(list(receipts.values()), dtype=np.int64),
-                "eta": pd.to_datetime(
-                    [start + pd.Timedelta(hours=max(h, now)) for _, _, h in receipts]
-                ).astype("datetime64[ns]"),
+                "part_number": pd.Series(r_part, dtype=object),
+                "depot_id": pd.Series(r_depot, dtype=object),
+                "quantity": np.array(r_units, dtype=np.int64),
+                "eta": np.array(r_eta, dtype=np.int64).astype("datetime64[ns]"),
             }
         )
-        option_rows = [r for p in parts for r in self.options.by_part.get(p, ())]
-        terms = self.conditions.terms(np.array(option_rows, dtype=np.int64), now)
-        opts = self.options
+        return stock, inbound_table, planned
+
+    def _options(
+        self, parts: list[int], now: float
+    ) -> tuple[pd.DataFrame, dict[tuple[int, str, str], int]]:
+        """Supply options of some parts on the terms of the moment."""
+        opts = self.supply.options
+        rows = [r for p in parts for r in opts.by_part.get(p, ())]
+        terms = self.supply.conditions.terms(np.array(rows, dtype=np.int64), now)
+        names = self.setup.context.part_numbers
+        kinds = ["broker" if opts.is_broker[r] else "expedite" for r in rows]
+        table = pd.DataFrame(
+            {
+                "part_number": pd.Series([names[opts.part[r]] for r in rows], dtype=object),
+                "source": pd.Series(kinds, dtype=object),
+                "supplier_id": pd.Series([opts.supplier[r] for r in rows], dtype=object),
+                "capacity": terms.capacity.astype(np.int64),
+                "lead_time_hours": terms.lead_hours.astype(np.float64),
+                "unit_cost": terms.price.astype(np.float64),
+                "success_probability": terms.success.astype(np.float64),
+            }
+        )
         keys = {
-            (int(opts.part[r]), "broker" if opts.is_broker[r] else "expedite", opts.supplier[r]): r
-            for r in option_rows
+            (opts.part[r], kind, opts.supplier[r]): r for r, kind in zip(rows, kinds, strict=True)
         }
-        options = pd.DataFrame(
-            {
-                "part_number": [names[int(opts.part[r])] for r in option_rows],
-                "source": ["broker" if opts.is_broker[r] else "expedite" for r in option_rows],
-                "supplier_id": [opts.supplier[r] for r in option_rows],
-                "capacity": terms.capacity,
-                "lead_time_hours": terms.lead_hours,
-                "unit_cost": terms.price,
-                "success_probability": terms.success,
-            }
-        )
-        return stock, inbound, options, keys
+        return table, keys

@@ -9,13 +9,19 @@ whatever the policy — the common random numbers policy comparisons need.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
+from allocation.adapters.inputs import EntitlementInputs
 from allocation.domain.countries import normalize_country
+from allocation.engine.classify import classify_orders
+from allocation.engine.frames import orders_table
 from simulation.world.setup import WorldSetup, match_parts
+from simulation.world.state import OptionBook, OrderBook
 
-__all__ = ["ORDER_COLUMNS", "draw_arrivals"]
+__all__ = ["ORDER_COLUMNS", "draw_arrivals", "option_book", "order_book"]
 
 ORDER_COLUMNS = [
     "order_id",
@@ -50,7 +56,7 @@ def draw_arrivals(setup: WorldSetup, rng: np.random.Generator) -> pd.DataFrame:
         for surge in setup.surges
     ]
     times, marks = [], []
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         rate = base.copy()
         for surge, mask in zip(setup.surges, surge_masks, strict=True):
             if surge.start_day * 24.0 <= low and high <= surge.end_day * 24.0:
@@ -86,3 +92,67 @@ def _countries(names: list[str], country: np.ndarray) -> np.ndarray:
         return np.ones(len(country), dtype=bool)
     wanted = {normalize_country(n) for n in names}
     return np.array([c in wanted for c in country], dtype=bool)
+
+
+def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, range]:
+    """The backlog and this replication's arrivals as one engine orders table.
+
+    Every order is classified once, up front, by the entitlement engine (on the day it is
+    created). Returns the book and the rows that arrive during the run (the backlog's rows
+    come first).
+    """
+    snapshot = setup.snapshot
+    backlog = snapshot.orders[ORDER_COLUMNS]
+    if not setup.scenario.demand.backlog:
+        backlog = backlog.iloc[0:0]
+    backlog_hours = (backlog["created_at"] - setup.start).dt.total_seconds().to_numpy() / 3600.0
+    arrivals = draw_arrivals(setup, rng)
+    raw = pd.concat([backlog, arrivals[ORDER_COLUMNS]], ignore_index=True)
+    raw["created_at"] = pd.to_datetime(raw["created_at"]).astype("datetime64[ns]")
+    hours = np.concatenate([backlog_hours, arrivals["time"].to_numpy(dtype=np.float64)])
+    inputs = EntitlementInputs(snapshot.customers, snapshot.contracts, raw)
+    decisions = classify_orders(inputs, policy=setup.entitlement_policy)
+    table = orders_table(raw, snapshot.customers, decisions, setup.context)
+    info = list(
+        zip(
+            table["customer_id"].astype(str).tolist(),
+            table["country"].astype(str).tolist(),
+            table["priority_class"].astype(str).tolist(),
+            table["tier"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+    book = OrderBook(
+        table=table,
+        order_id=table["order_id"].astype(str).tolist(),
+        part=table["part_code"].astype(np.int64).tolist(),
+        group=table["part_group"].astype(np.int64).tolist(),
+        rank=table["group"].astype(np.int64).tolist(),
+        klass=table["class_code"].astype(np.int64).tolist(),
+        country_col=table["country_col"].astype(np.int64).tolist(),
+        home=table["home_code"].astype(np.int64).tolist(),
+        quantity=table["quantity"].astype(np.int64).tolist(),
+        created=hours.tolist(),
+        agg_key=table["agg_key"].astype(np.int64).tolist(),
+        info=info,
+    )
+    return book, range(len(backlog), len(raw))
+
+
+def option_book(setup: WorldSetup) -> OptionBook:
+    """The snapshot's expedite and broker options, nothing used yet."""
+    options = setup.snapshot.supply_options
+    context = setup.context
+    return OptionBook(
+        table=options,
+        part=options["part_number"].map(context.part_code).astype(np.int64).tolist(),
+        is_broker=(options["source"] == "broker").to_numpy(dtype=bool),
+        supplier=options["supplier_id"].astype(str).tolist(),
+        capacity=options["capacity"].to_numpy(dtype=np.float64),
+        lead_hours=options["lead_time_hours"].to_numpy(dtype=np.float64),
+        price=options["unit_cost"].to_numpy(dtype=np.float64),
+        success=np.asarray(
+            options["success_probability"].astype(float).fillna(1.0), dtype=np.float64
+        ),
+        used=np.zeros(len(options), dtype=np.int64),
+    )

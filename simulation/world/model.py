@@ -1,56 +1,49 @@
 """The SimPy world: orders arrive, the policy allocates, units travel, repairs finish.
 
 One :class:`ShortageWorld` is one replication. Its processes are generators on the
-environment passed in; its random numbers come from the streams passed in (one per kind of
-draw, so two policies run on the same seed see the same demand); everything it learns, it
-writes as event records (:mod:`simulation.records`).
+environment passed in; its random numbers come from the streams passed in; everything it
+learns, it writes as event records (:mod:`simulation.records`) — it keeps no totals a
+planner might want, those are computed afterwards (:mod:`simulation.metrics`).
 
-Units committed from a shelf ship at once; expedite and broker units are bought at once and
-arrive after a drawn lead time (a broker buy may fail, and the order needs its units again).
-A reservation on a receipt still on its way commits nothing: when the receipt lands the part
-is re-planned and the units go to whoever ranks first then.
+What happens, in the order a planner would see it:
+
+- An order arrives; its home depot's inventory position drops and one-for-one base stock
+  reorders from the factory at once (the lead time drawn; a supply cut slows the factory and
+  stretches the lead time).
+- The policy decides the open orders of the touched part group (event mode: on every
+  arrival, every receipt that leaves free units, every new capacity period, every change of
+  conditions and every failed buy; periodic mode: every ``period_hours``). Shelf units ship
+  at once and arrive after the lane's transit; expedite and broker units are bought at once
+  and arrive after a drawn lead time, or — a failed broker buy — never, and the order needs
+  them again; units of a receipt on its way are promised and ship the moment it lands.
+- When the last unit of an order arrives, the repair takes ``repair_hours``; then the order
+  is restored and its downtime ends.
+- A depot going offline withdraws the promises made on its receipts (the orders are decided
+  again elsewhere) and ships nothing until it is back; receipts still land on its shelf.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import simpy
 
-from allocation.adapters.inputs import EntitlementInputs
-from allocation.engine.classify import classify_orders
-from allocation.engine.frames import orders_table
 from simulation.errors import ConservationError
 from simulation.records import Recorder
 from simulation.world.conditions import Conditions
-from simulation.world.decide import Commit, Decider
-from simulation.world.demand import ORDER_COLUMNS, draw_arrivals
-from simulation.world.sampling import draw_lead_time
+from simulation.world.decide import Decider
+from simulation.world.demand import option_book, order_book
+from simulation.world.sampling import Streams, draw_lead_time
 from simulation.world.setup import WorldSetup
-from simulation.world.state import OptionBook, OrderBook, Receipt, WorldState
+from simulation.world.solo import Commit
+from simulation.world.state import DepotInbound, Promise, WorldState
+from simulation.world.supply import Supply
 
 __all__ = ["ShortageWorld", "Streams"]
 
-
-@dataclass(frozen=True)
-class Streams:
-    """Independent random streams of one replication, one per kind of draw."""
-
-    demand: np.random.Generator
-    replenishment: np.random.Generator
-    expedite: np.random.Generator
-    broker: np.random.Generator
-
-    @classmethod
-    def for_replication(cls, seed: int, replication: int) -> Streams:
-        """The streams of replication ``replication`` of a run seeded with ``seed``."""
-        children = [
-            np.random.SeedSequence(entropy=seed, spawn_key=(replication, kind)) for kind in range(4)
-        ]
-        return cls(*(np.random.Generator(np.random.PCG64(child)) for child in children))
+Process = Generator[simpy.Event, Any, None]
 
 
 class ShortageWorld:
@@ -69,8 +62,10 @@ class ShortageWorld:
     recorder : Recorder, optional
         Where events go (a new one by default).
     shortcut : bool
-        Use the exact no-solve path for uncontested arrivals (default on; off only to check
-        that it changes nothing).
+        Answer single-order decisions by the exact no-solve path (default on; off only to
+        check that it changes nothing).
+    audit : bool
+        Check every invariant of the state after every event (slow; for tests).
     """
 
     def __init__(
@@ -81,273 +76,363 @@ class ShortageWorld:
         strategy: str | None = None,
         recorder: Recorder | None = None,
         shortcut: bool = True,
+        audit: bool = False,
     ) -> None:
         self.env = env
         self.setup = setup
         self.streams = streams
-        self.recorder = recorder or Recorder()
-        self.shortcut = shortcut
+        self.recorder = recorder if recorder is not None else Recorder()
         scenario = setup.scenario
-        self.mode = scenario.policy.mode
+        self.periodic = scenario.policy.mode == "periodic"
         self.repair_hours = scenario.repair_hours
-        self.book, self.arrival_rows = _order_book(setup, streams.demand)
+        self.book, self.arrivals = order_book(setup, streams.demand)
         self.state = WorldState(setup.initial_stock, setup.base_stock)
-        self.options = _option_book(setup)
+        self.options = option_book(setup)
         self.conditions = Conditions(setup, self.options)
+        self.supply = Supply(setup, self.state, self.options, self.conditions)
         self.decider = Decider(
-            setup,
-            strategy or scenario.policy.strategy,
-            self.book,
-            self.state,
-            self.options,
-            self.conditions,
+            setup, strategy or scenario.policy.strategy, self.book, self.supply, shortcut
         )
-        self.in_flight = 0
-        self.solves = 0
-        self.shortcuts = 0
+        self.audit = audit
+        self.events = 0
+        self._seq = 0
         self._dirty: dict[int, None] = {}
+        self._names = setup.context.part_numbers
+        self._depots = setup.depot_ids
+        self._with_options = sorted(
+            {int(setup.context.part_group[p]) for p in self.options.by_part}
+        )
+
+    @property
+    def solves(self) -> int:
+        """Decisions the engine made."""
+        return self.decider.solves
+
+    @property
+    def shortcuts(self) -> int:
+        """Decisions made without the engine (exactly as it would have)."""
+        return self.decider.shortcuts
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:
-        """Start every process and run the clock to the end of the drain period."""
+        """Start every process, run the clock to the end of the drain and check the state."""
         env = self.env
         self._start()
-        env.process(self._arrivals())
+        env.process(self._arrive())
         env.process(self._capacity_periods())
-        for process in self._disruption_processes():
+        for process in self._disruptions():
             env.process(process)
-        if self.mode == "periodic":
-            env.process(self._periodic())
-        end = self.setup.end_hours
-        env.run(until=end)
-        self.recorder.emit(end, "end")
-        self.check_conservation()
+        if self.periodic:
+            env.process(self._tick())
+        env.run(until=self.setup.end_hours)
+        self.recorder.emit(self.setup.end_hours, "end")
+        self.state.audit(self.book)
 
     def _start(self) -> None:
-        """Time zero: the starting stock, the receipts due, and the backlog planned."""
-        rec, state, names, depots = (
-            self.recorder,
-            self.state,
-            self.setup.context.part_numbers,
-            self.setup.depot_ids,
-        )
-        for p, d in zip(*np.nonzero(state.on_hand), strict=True):
-            rec.emit(
-                0.0,
-                "receipt",
-                part_number=names[p],
-                depot_id=depots[d],
-                source_kind="initial",
-                quantity=int(state.on_hand[p, d]),
-            )
+        """Time zero: the starting stock, the receipts due, the backlog decided."""
+        state, rec = self.state, self.recorder
+        for p, shelf in enumerate(state.on_hand):
+            for d, units in enumerate(shelf):
+                if units:
+                    rec.emit(
+                        0.0,
+                        "receipt",
+                        part_number=self._names[p],
+                        depot_id=self._depots[d],
+                        source_kind="initial",
+                        quantity=units,
+                    )
         if self.setup.scenario.replenishment.scheduled_receipts:
-            self._schedule_inbound()
-        backlog = range(self.arrival_rows.start)
-        for row in backlog:
+            for part, depot, quantity, hours in self.setup.scheduled:
+                self._expect(part, depot, quantity, hours, hours, "scheduled")
+        for row in range(self.arrivals.start):
             self._record_order(row)
             self._enter(row)
-        if backlog and self.mode == "event":
-            self._apply(self.decider.solve(sorted(self.book.waiting), 0.0))
+        self._touch(list(self.book.open))
 
-    def _schedule_inbound(self) -> None:
-        inbound = self.setup.snapshot.inbound
-        context, start = self.setup.context, self.setup.start
-        for part, depot, quantity, eta in zip(
-            inbound["part_number"], inbound["depot_id"], inbound["quantity"], inbound["eta"],
-            strict=True,
-        ):
-            hours = max((pd.Timestamp(eta) - start).total_seconds() / 3600.0, 0.0)
-            receipt = Receipt(context.part_code[part], context.depot_code[depot], int(quantity),
-                              hours, "scheduled")
-            self._expect(receipt, hours)
+    def _after(self, delay: float, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after ``delay`` hours (one SimPy event)."""
+        self.events += 1
+        event = self.env.timeout(max(delay, 0.0))
+        event.callbacks.append(lambda _: self._checked(callback))
+
+    def _checked(self, callback: Callable[[], None]) -> None:
+        callback()
+        if self.audit:
+            self.state.audit(self.book)
 
     # -- processes ---------------------------------------------------------------------
-    def _arrivals(self) -> Any:
+    def _arrive(self) -> Process:
         env, book = self.env, self.book
-        for row in self.arrival_rows:
-            wait = float(book.created[row]) - env.now
+        for row in self.arrivals:
+            wait = book.created[row] - env.now
             if wait > 0:
+                self.events += 1
                 yield env.timeout(wait)
             self._record_order(row)
             self._enter(row)
-            group = int(book.group[row])
-            if self.mode == "periodic":
-                self._dirty[group] = None
-                continue
-            if self.shortcut and len(book.waiting.get(group, ())) == 1:
-                decided = self.decider.lone(row, env.now)
-                if decided is not None:
-                    self.shortcuts += 1
-                    self._apply(decided)
-                    continue
-            self._replan([group])
+            self._checked(partial(self._touch, [book.group[row]]))
 
-    def _capacity_periods(self) -> Any:
+    def _capacity_periods(self) -> Process:
         env, period = self.env, self.conditions.period_hours
         while True:
+            self.events += 1
             yield env.timeout(period)
             self.options.used[:] = 0
-            self._replan(self._groups_with_options())
+            self._checked(lambda: self._touch(self._with_options))
 
-    def _periodic(self) -> Any:
+    def _tick(self) -> Process:
         env, period = self.env, self.setup.scenario.policy.period_hours
         while True:
-            dirty = sorted(self._dirty)
+            dirty = sorted(g for g in self._dirty if g in self.book.open)
             self._dirty.clear()
             if dirty:
-                self._apply(self.decider.solve(dirty, env.now))
-                self.solves += 1
+                self._checked(partial(self._decide, dirty))
+            self.events += 1
             yield env.timeout(period)
 
-    def _disruption_processes(self) -> list[Any]:
-        processes = []
-        for low, high, depots, label in self.setup.offline:
-            processes.append(self._depots_offline(low, high, depots.tolist(), label))
+    def _disruptions(self) -> list[Process]:
+        processes = [
+            self._offline(low, high, depots.tolist(), label)
+            for low, high, depots, label in self.setup.offline
+        ]
         for low, high, *_, label in self.setup.cuts:
             processes.append(self._window(low, high, label))
         for low, high, _, _, label in self.setup.markets:
             processes.append(self._window(low, high, label))
         return processes
 
-    def _window(self, low: float, high: float, label: str) -> Any:
+    def _window(self, low: float, high: float, label: str) -> Process:
+        """A supply cut or a broker-market change: new terms, so options are decided again."""
         env = self.env
-        yield env.timeout(low)
-        self.recorder.emit(env.now, "disruption_started", detail=label)
-        self._replan(self._groups_with_options())
-        yield env.timeout(high - low)
-        self.recorder.emit(env.now, "disruption_ended", detail=label)
-        self._replan(self._groups_with_options())
+        for at, event in ((low, "disruption_started"), (high, "disruption_ended")):
+            self.events += 1
+            yield env.timeout(at - env.now)
+            self.recorder.emit(env.now, event, detail=label)
+            self._checked(lambda: self._touch(self._with_options))
 
-    def _depots_offline(self, low: float, high: float, depots: list[int], label: str) -> Any:
-        env, ids = self.env, self.setup.depot_ids
+    def _offline(self, low: float, high: float, depots: list[int], label: str) -> Process:
+        env, state = self.env, self.state
+        self.events += 1
         yield env.timeout(low)
         self.recorder.emit(env.now, "disruption_started", detail=label)
+        touched: dict[int, None] = {}
         for d in depots:
-            self.state.online[d] = False
-            self.recorder.emit(env.now, "depot_offline", depot_id=ids[d], detail=label)
+            state.offline[d] += 1
+            self.recorder.emit(env.now, "depot_offline", depot_id=self._depots[d], detail=label)
+            touched.update(dict.fromkeys(self._withdraw(d)))
+        self._checked(lambda: self._touch(list(touched)))
+        self.events += 1
         yield env.timeout(high - low)
         self.recorder.emit(env.now, "disruption_ended", detail=label)
         for d in depots:
-            self.state.online[d] = True
-            self.recorder.emit(env.now, "depot_online", depot_id=ids[d], detail=label)
-        self._replan(sorted(self.book.waiting))
+            state.offline[d] -= 1
+            self.recorder.emit(env.now, "depot_online", depot_id=self._depots[d], detail=label)
+            if not state.offline[d]:
+                for part in range(len(self._names)):
+                    inbound = state.pipeline(part, d)
+                    if inbound is not None and inbound.queue:
+                        self._serve(part, d, inbound)
+        self._checked(lambda: self._touch(list(self.book.open)))
+
+    def _withdraw(self, depot: int) -> list[int]:
+        """Promises on an offline depot's receipts are withdrawn; returns the groups touched."""
+        book, state, groups = self.book, self.state, []
+        for part in range(len(self._names)):
+            inbound = state.pipeline(part, depot)
+            if inbound is None or not inbound.queue:
+                continue
+            for row in sorted({p.row for p in inbound.queue}):
+                for promise in inbound.release(row):
+                    self._released(row, part, depot, promise.kind, promise.units, "depot offline")
+                groups.append(book.group[row])
+        return groups
 
     # -- decisions ---------------------------------------------------------------------
-    def _replan(self, groups: list[int]) -> None:
-        """Re-plan the groups among ``groups`` where orders wait (event mode)."""
-        waiting = [g for g in groups if g in self.book.waiting]
-        if not waiting:
+    def _touch(self, groups: list[int]) -> None:
+        """Something changed for these groups: decide their open orders (or mark them)."""
+        groups = [g for g in groups if g in self.book.open]
+        if not groups:
             return
-        if self.mode == "periodic":
-            self._dirty.update(dict.fromkeys(waiting))
+        if self.periodic:
+            self._dirty.update(dict.fromkeys(groups))
             return
-        self.solves += 1
-        self._apply(self.decider.solve(waiting, self.env.now))
+        self._decide(groups)
 
-    def _groups_with_options(self) -> list[int]:
-        group = self.setup.context.part_group
-        return sorted({int(group[p]) for p in self.options.by_part})
+    def _decide(self, groups: list[int]) -> None:
+        """Decide the groups' open orders, best rank first; orders that lose a promise to a
+        better rank are open again and decided with their own rank."""
+        now, open_rows, done = self.env.now, self.book.open, -1
+        while True:
+            rows = [r for g in groups for r in open_rows.get(g, ())]
+            views = [(rank, view) for rank, view in self.decider.views(rows) if rank > done]
+            if not views:
+                return
+            rank, view = views[0]
+            self._apply(self.decider.decide(view, rank, now))
+            done = rank
 
     def _apply(self, commits: list[Commit]) -> None:
+        """Act on a decision: ship, buy, promise (promises queue in the plan's ETA order)."""
+        book = self.book
+        promised = sorted(
+            (c for c in commits if c.base == 1),
+            key=lambda c: (c.part, c.depot, c.planned, book.created[c.row], c.row),
+        )
+        seq = {}
+        for commit in promised:
+            seq[id(commit)] = self._seq
+            self._seq += 1
         for commit in commits:
-            if commit.shelf:
+            if commit.base == 0:
                 self._ship(commit)
-            elif commit.option >= 0:
+            elif commit.base == 1:
+                self._promise(commit, seq[id(commit)])
+            else:
                 self._buy(commit)
+            book.mark(commit.row)
 
-    def _commit(self, commit: Commit, origin: str) -> None:
-        """Book units against an order: its need, its home's position, the record."""
-        book, state, row = self.book, self.state, commit.row
-        book.need[row] -= commit.quantity
-        if book.need[row] < 0:
-            raise ConservationError(f"order {book.order_id[row]} got more units than it needs")
-        if book.need[row] == 0:
-            book.settle(row)
-        home = int(book.home[row])
+    def _commit(self, row: int, quantity: int) -> None:
+        """Units are shipped or bought for an order: they no longer wait at its home."""
+        book = self.book
+        book.committed[row] += quantity
+        home = book.home[row]
         if home >= 0:
-            state.backorder[book.part[row], home] -= commit.quantity
+            self.state.backorder[book.part[row]][home] -= quantity
+
+    def _allocated(
+        self, row: int, part: int, kind: str, origin: str, units: int, money: float
+    ) -> None:
         self.recorder.emit(
             self.env.now,
             "allocated",
-            order_id=book.order_id[row],
-            part_number=self.setup.context.part_numbers[commit.part],
-            source_kind=commit.kind,
+            order_id=self.book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
             origin=origin,
-            quantity=commit.quantity,
-            money=commit.money * commit.quantity,
+            quantity=units,
+            money=money * units,
         )
 
-    def _ship(self, commit: Commit) -> None:
-        depot_id = self.setup.depot_ids[commit.depot]
-        self.state.take(commit.part, commit.depot, commit.quantity)
-        self._commit(commit, depot_id)
-        self._reorder(commit.part, commit.depot)
-        self._deliver_later(commit, commit.transit_hours, depot_id, failed=False)
+    def _ship(self, c: Commit) -> None:
+        origin = self._depots[c.depot]
+        self.state.take(c.part, c.depot, c.quantity)
+        self.book.need[c.row] -= c.quantity
+        self._commit(c.row, c.quantity)
+        self._allocated(c.row, c.part, c.kind, origin, c.quantity, c.money)
+        self._reorder(c.part, c.depot)
+        self._send(c.row, c.part, c.quantity, c.transit_hours, c.kind, origin)
 
-    def _buy(self, commit: Commit) -> None:
-        options, option = self.options, commit.option
-        options.used[option] += commit.quantity
-        supplier = options.supplier[option]
-        terms = self.conditions.terms(np.array([option]), self.env.now)
-        broker = bool(options.is_broker[option])
+    def _promise(self, c: Commit, seq: int) -> None:
+        book = self.book
+        inbound = self.state.pipeline(c.part, c.depot)
+        if inbound is None:
+            raise ConservationError(f"a promise on part {c.part} at depot {c.depot}: no receipts")
+        rank = self.decider.queue_rank(c.row)
+        inbound.join(Promise(rank, seq, c.row, c.quantity, c.kind, c.money, c.transit_hours))
+        book.need[c.row] -= c.quantity
+        book.held[c.row] += c.quantity
+        self.recorder.emit(
+            self.env.now,
+            "reserved",
+            order_id=book.order_id[c.row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=self._depots[c.depot],
+            quantity=c.quantity,
+        )
+        for promise, units in inbound.trim():
+            self._released(promise.row, c.part, c.depot, promise.kind, units, "pre-empted")
+
+    def _released(self, row: int, part: int, depot: int, kind: str, units: int, why: str) -> None:
+        """A promise is withdrawn: its units are the order's need again."""
+        book = self.book
+        book.held[row] -= units
+        book.need[row] += units
+        book.mark(row)
+        self.recorder.emit(
+            self.env.now,
+            "released",
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=self._depots[depot],
+            quantity=units,
+            detail=why,
+        )
+
+    def _buy(self, c: Commit) -> None:
+        options, state, now = self.options, self.state, self.env.now
+        options.used[c.option] += c.quantity
+        terms = self.conditions.terms_of(c.option, now)
+        broker = bool(options.is_broker[c.option])
         behaviour = self.setup.scenario.sources
         cv = behaviour.broker.lead_time_cv if broker else behaviour.expedite.lead_time_cv
-        stream = self.streams.broker if broker else self.streams.expedite
-        lead = draw_lead_time(stream, float(terms.lead_hours[0]), cv)
-        failed = broker and bool(stream.random() >= float(terms.success[0]))
-        self._commit(commit, supplier)
-        delay = lead + commit.transit_hours
-        detect = behaviour.broker.failure_detected_after_hours
-        if failed and detect is not None:
-            delay = detect
-        self._deliver_later(commit, delay, supplier, failed=failed)
-
-    def _deliver_later(self, commit: Commit, delay: float, origin: str, failed: bool) -> None:
-        self.in_flight += commit.quantity
-        event = self.env.timeout(max(delay, 0.0))
-        event.callbacks.append(lambda _: self._arrive(commit, origin, failed))
-
-    def _arrive(self, commit: Commit, origin: str, failed: bool) -> None:
-        book, now, row = self.book, self.env.now, commit.row
-        self.in_flight -= commit.quantity
-        order_id = book.order_id[row]
-        part = self.setup.context.part_numbers[commit.part]
-        if failed:
-            self.recorder.emit(
-                now,
-                "purchase_failed",
-                order_id=order_id,
-                part_number=part,
-                source_kind=commit.kind,
-                origin=origin,
-                quantity=commit.quantity,
-                money=commit.money * commit.quantity,
-                detail="the broker did not deliver",
-            )
-            book.need[row] += commit.quantity
-            home = int(book.home[row])
-            if home >= 0:
-                self.state.backorder[book.part[row], home] += commit.quantity
-                self._reorder(int(book.part[row]), home)
-            book.wait(row)
-            self._replan([int(book.group[row])])
+        stream = self.streams.purchase(c.option)
+        lead = draw_lead_time(stream, terms[0], cv)
+        failed = bool(stream.random() >= terms[1])
+        supplier = options.supplier[c.option]
+        self.book.need[c.row] -= c.quantity
+        self._commit(c.row, c.quantity)
+        self._allocated(c.row, c.part, c.kind, supplier, c.quantity, c.money)
+        state.entered += c.quantity
+        state.in_transit += c.quantity
+        delay = lead + c.transit_hours
+        if not failed:
+            self._send(c.row, c.part, c.quantity, delay, c.kind, supplier)
             return
-        book.delivered[row] += commit.quantity
+        detect = behaviour.broker.failure_detected_after_hours
+        self._after(delay if detect is None else detect, lambda: self._fail(c, supplier))
+
+    # -- units moving ------------------------------------------------------------------
+    def _send(self, row: int, part: int, units: int, delay: float, kind: str, origin: str) -> None:
+        """Units leave for the customer (already counted in transit)."""
+        self._after(delay, lambda: self._deliver(row, part, units, kind, origin))
+
+    def _deliver(self, row: int, part: int, units: int, kind: str, origin: str) -> None:
+        book, state = self.book, self.state
+        state.in_transit -= units
+        state.consumed += units
+        book.delivered[row] += units
         self.recorder.emit(
-            now,
+            self.env.now,
             "delivered",
-            order_id=order_id,
-            part_number=part,
-            source_kind=commit.kind,
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
             origin=origin,
-            quantity=commit.quantity,
+            quantity=units,
         )
-        if book.delivered[row] == int(book.quantity[row]):
+        if book.delivered[row] == book.quantity[row]:
             if self.repair_hours > 0:
-                done = self.env.timeout(self.repair_hours)
-                done.callbacks.append(lambda _: self._restored(row))
+                self._after(self.repair_hours, lambda: self._restored(row))
             else:
                 self._restored(row)
+
+    def _fail(self, c: Commit, supplier: str) -> None:
+        """A broker buy never arrives: the units never entered; the order needs them again."""
+        book, state, row = self.book, self.state, c.row
+        state.entered -= c.quantity
+        state.in_transit -= c.quantity
+        book.committed[row] -= c.quantity
+        book.need[row] += c.quantity
+        home = book.home[row]
+        if home >= 0:
+            state.backorder[book.part[row]][home] += c.quantity
+            self._reorder(book.part[row], home)
+        self.recorder.emit(
+            self.env.now,
+            "purchase_failed",
+            order_id=book.order_id[row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=supplier,
+            quantity=c.quantity,
+            money=c.money * c.quantity,
+            detail="the broker did not deliver",
+        )
+        book.mark(row)
+        self._touch([book.group[row]])
 
     def _restored(self, row: int) -> None:
         book = self.book
@@ -355,130 +440,92 @@ class ShortageWorld:
             self.env.now,
             "restored",
             order_id=book.order_id[row],
-            part_number=self.setup.context.part_numbers[int(book.part[row])],
+            part_number=self._names[book.part[row]],
         )
 
     # -- replenishment -----------------------------------------------------------------
     def _reorder(self, part: int, depot: int) -> None:
         """One-for-one base stock: reorder whatever the inventory position lacks."""
-        if self.setup.scenario.replenishment.policy != "base_stock":
+        spec = self.setup.scenario.replenishment
+        if spec.policy != "base_stock":
             return
         lack = self.state.shortfall(part, depot)
         if lack <= 0:
             return
-        now = self.env.now
-        spec = self.setup.scenario.replenishment.lead_time
+        now, lead_time = self.env.now, spec.lead_time
         release = self.conditions.factory_release(part, lack, now)
-        stretch = self.conditions.lead_factor(part, now)
+        mean = lead_time.mean_hours * self.conditions.lead_factor(part, now)
         lead = draw_lead_time(
-            self.streams.replenishment, spec.mean_hours * stretch, spec.cv, spec.distribution
+            self.streams.replenishment(part), mean, lead_time.cv, lead_time.distribution
         )
-        planned = release + spec.mean_hours * stretch
         self.recorder.emit(
             now,
             "replenishment_ordered",
-            part_number=self.setup.context.part_numbers[part],
-            depot_id=self.setup.depot_ids[depot],
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
             quantity=lack,
         )
-        self._expect(Receipt(part, depot, lack, planned, "replenishment"), release + lead)
+        self._expect(part, depot, lack, release + mean, release + lead, "replenishment")
 
-    def _expect(self, receipt: Receipt, lands_at: float) -> None:
-        key = self.state.expect(receipt)
-        event = self.env.timeout(max(lands_at - self.env.now, 0.0))
-        event.callbacks.append(lambda _: self._land(key, receipt.part))
+    def _expect(
+        self, part: int, depot: int, units: int, planned: float, lands: float, kind: str
+    ) -> None:
+        receipt = self.state.expect(part, depot, units, planned, kind)
+        self._after(lands - self.env.now, lambda: self._land(receipt.key))
 
-    def _land(self, key: int, part: int) -> None:
-        receipt = self.state.land(key, part)
+    def _land(self, key: int) -> None:
+        receipt, inbound = self.state.land(key)
+        part, depot = receipt.part, receipt.depot
         self.recorder.emit(
             self.env.now,
             "receipt",
-            part_number=self.setup.context.part_numbers[part],
-            depot_id=self.setup.depot_ids[receipt.depot],
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
             source_kind=receipt.kind,
             quantity=receipt.quantity,
         )
-        self._replan([int(self.setup.context.part_group[part])])
+        if self.state.offline[depot]:
+            return
+        self._serve(part, depot, inbound)
+        if self.state.on_hand[part][depot] > 0:
+            self._touch([int(self.setup.context.part_group[part])])
+
+    def _serve(self, part: int, depot: int, inbound: DepotInbound) -> None:
+        """The depot's queue takes what is on its shelf, first promises first."""
+        state, book, origin = self.state, self.book, self._depots[depot]
+        units = min(state.on_hand[part][depot], inbound.held)
+        for promise, taken in inbound.serve(units):
+            row = promise.row
+            state.take(part, depot, taken)
+            book.held[row] -= taken
+            self._commit(row, taken)
+            self._allocated(row, part, promise.kind, origin, taken, promise.money)
+            self._reorder(part, depot)
+            self._send(row, part, taken, promise.transit_hours, promise.kind, origin)
 
     # -- orders ------------------------------------------------------------------------
     def _enter(self, row: int) -> None:
+        """An order needs its units: it waits at its home and base stock reorders."""
         book = self.book
-        book.wait(row)
-        home = int(book.home[row])
+        book.mark(row)
+        home = book.home[row]
         if home >= 0:
-            part = int(book.part[row])
-            self.state.backorder[part, home] += int(book.quantity[row])
+            part = book.part[row]
+            self.state.backorder[part][home] += book.quantity[row]
             self._reorder(part, home)
 
     def _record_order(self, row: int) -> None:
-        book, table = self.book, self.book.table
+        book, info = self.book, self.book.info[row]
+        home = book.home[row]
         self.recorder.emit(
-            float(book.created[row]),
+            book.created[row],
             "order_created",
             order_id=book.order_id[row],
-            part_number=self.setup.context.part_numbers[int(book.part[row])],
-            depot_id=self.setup.depot_ids[int(book.home[row])] if book.home[row] >= 0 else None,
-            quantity=int(book.quantity[row]),
-            customer_id=table["customer_id"].iat[row],
-            country=table["country"].iat[row],
-            priority_class=table["priority_class"].iat[row],
-            tier=table["tier"].iat[row],
+            part_number=self._names[book.part[row]],
+            depot_id=self._depots[home] if home >= 0 else None,
+            quantity=book.quantity[row],
+            customer_id=info[0],
+            country=info[1],
+            priority_class=info[2],
+            tier=info[3],
         )
-
-    # -- checks ------------------------------------------------------------------------
-    def check_conservation(self) -> None:
-        """Every unit that landed on a shelf is still there or was shipped; none negative."""
-        state = self.state
-        if (state.on_hand < 0).any():
-            raise ConservationError("negative stock at the end of the run")
-        if int(state.on_hand.sum()) + state.shipped != state.landed:
-            raise ConservationError(
-                f"{state.landed} units landed, {state.shipped} shipped, "
-                f"{int(state.on_hand.sum())} on hand"
-            )
-
-
-def _order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, range]:
-    """The backlog and this replication's arrivals as one engine orders table."""
-    snapshot = setup.snapshot
-    backlog = snapshot.orders[ORDER_COLUMNS]
-    if not setup.scenario.demand.backlog:
-        backlog = backlog.iloc[0:0]
-    backlog = backlog.copy()
-    backlog_hours = (backlog["created_at"] - setup.start).dt.total_seconds().to_numpy() / 3600.0
-    arrivals = draw_arrivals(setup, rng)
-    raw = pd.concat([backlog, arrivals[ORDER_COLUMNS]], ignore_index=True)
-    raw["created_at"] = pd.to_datetime(raw["created_at"]).astype("datetime64[ns]")
-    hours = np.concatenate([backlog_hours, arrivals["time"].to_numpy(dtype=np.float64)])
-    inputs = EntitlementInputs(snapshot.customers, snapshot.contracts, raw)
-    decisions = classify_orders(inputs, policy=setup.entitlement_policy)
-    table = orders_table(raw, snapshot.customers, decisions, setup.context)
-    book = OrderBook(
-        table=table,
-        order_id=table["order_id"].astype(str).tolist(),
-        part=table["part_code"].to_numpy(dtype=np.int64),
-        group=table["part_group"].to_numpy(dtype=np.int64),
-        klass=table["class_code"].to_numpy(dtype=np.int64),
-        country_col=table["country_col"].to_numpy(dtype=np.int64),
-        home=table["home_code"].to_numpy(dtype=np.int64),
-        quantity=table["quantity"].to_numpy(dtype=np.int64),
-        created=hours,
-    )
-    first = len(backlog)
-    return book, range(first, len(raw))
-
-
-def _option_book(setup: WorldSetup) -> OptionBook:
-    options = setup.snapshot.supply_options
-    context = setup.context
-    return OptionBook(
-        table=options,
-        part=options["part_number"].map(context.part_code).to_numpy(dtype=np.int64),
-        is_broker=(options["source"] == "broker").to_numpy(dtype=bool),
-        supplier=options["supplier_id"].astype(str).tolist(),
-        capacity=options["capacity"].to_numpy(dtype=np.float64),
-        lead_hours=options["lead_time_hours"].to_numpy(dtype=np.float64),
-        price=options["unit_cost"].to_numpy(dtype=np.float64),
-        success=options["success_probability"].astype(float).fillna(1.0).to_numpy(),
-        used=np.zeros(len(options), dtype=np.int64),
-    )

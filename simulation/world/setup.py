@@ -87,6 +87,7 @@ class WorldSetup:
     surges: list[DemandSurge]
     markets: list[tuple[float, float, npt.NDArray[np.bool_], BrokerMarket, str]]
     part_rate_per_hour: npt.NDArray[np.float64]
+    scheduled: list[tuple[int, int, int, float]]
 
     @property
     def horizon_hours(self) -> float:
@@ -161,9 +162,7 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
             offline.append((*window, codes, label))
         elif isinstance(disruption, SupplyCut):
             mask = _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
-            cuts.append(
-                (*window, mask, disruption.volume_lost, disruption.lead_time_factor, label)
-            )
+            cuts.append((*window, mask, disruption.volume_lost, disruption.lead_time_factor, label))
         elif isinstance(disruption, DemandSurge):
             _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
             for j, country in enumerate(disruption.countries):
@@ -194,7 +193,23 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
         surges=surges,
         markets=markets,
         part_rate_per_hour=rate,
+        scheduled=_scheduled(snapshot, context, start),
     )
+
+
+def _scheduled(
+    snapshot: Snapshot, context: Context, start: pd.Timestamp
+) -> list[tuple[int, int, int, float]]:
+    """The snapshot's receipts as (part, depot, units, hours after the start); late ones
+    land at the start."""
+    inbound = snapshot.inbound
+    hours = (pd.to_datetime(inbound["eta"]) - start).dt.total_seconds().to_numpy() / 3600.0
+    return [
+        (context.part_code[p], context.depot_code[d], int(q), max(float(h), 0.0))
+        for p, d, q, h in zip(
+            inbound["part_number"], inbound["depot_id"], inbound["quantity"], hours, strict=True
+        )
+    ]
 
 
 def _load_world(source: ScenarioFile) -> Snapshot:
@@ -319,8 +334,9 @@ def _replay(source: ScenarioFile, snapshot: Snapshot, start: pd.Timestamp) -> pd
         bad = ~log[column].isin(known)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            value = log[column].iloc[row]
             raise ScenarioError(
-                f"{path}: row {row + 1} (line {row + 2}): {column}: unknown {log[column].iloc[row]!r}"
+                f"{path}: row {row + 1} (line {row + 2}): {column}: unknown {value!r}"
             )
     clash = log["order_id"].isin(set(snapshot.orders["order_id"]))
     if clash.any():

@@ -1,12 +1,21 @@
-"""The moving state of a simulated world: orders, shelves, pipelines and supply options.
+"""The moving state of a simulated world: orders, shelves, receipts on their way, promises.
 
-All of it lives in one object handed to the processes (nothing global), so replications in
-one process never share anything. Stock is a ``[part, depot]`` integer grid; a unit leaves
-a shelf only through :meth:`WorldState.take`, which refuses to go below zero.
+All of it lives in objects handed to the processes (nothing global), so replications in one
+process never share anything. Stock is a ``[part][depot]`` grid of integers; a unit leaves a
+shelf only through :meth:`WorldState.take`, which refuses to go below zero.
+
+A **promise** is a unit of a depot's incoming receipts reserved for an order. Each depot and
+part keeps its receipts in the order they are planned to land and a queue of the orders
+promised them; the queue's first holders own the first units to land, whatever receipt
+brings them (a late truck does not strand the order promised it when another lands first).
+Queue order is (rank, join order): with pre-emption, an order of a higher rank joins ahead
+of lower ranks, which is exactly the engine's rule that units allocated but not shipped to a
+lower class may be re-assigned to a higher one.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,13 +24,14 @@ import pandas as pd
 
 from simulation.errors import ConservationError
 
-__all__ = ["OptionBook", "OrderBook", "Receipt", "WorldState"]
+__all__ = ["DepotInbound", "OptionBook", "OrderBook", "Promise", "Receipt", "WorldState"]
 
 
 @dataclass
 class Receipt:
     """Units on their way to a depot's shelf (a scheduled receipt or a factory reorder)."""
 
+    key: int
     part: int
     depot: int
     quantity: int
@@ -30,50 +40,187 @@ class Receipt:
 
 
 @dataclass
+class Promise:
+    """Units of a depot's incoming receipts promised to an order (one queue entry)."""
+
+    rank: int
+    seq: int
+    row: int
+    units: int
+    kind: str
+    money: float
+    transit_hours: float
+
+
+@dataclass
+class DepotInbound:
+    """Receipts of one part on their way to one depot, and the queue of orders promised them.
+
+    ``receipts`` holds ``(planned hours, key, units)`` sorted by planned landing; ``queue``
+    holds promises sorted by ``(rank, seq)``. The queue's promises own the first ``held``
+    units in landing order; the rest are free.
+    """
+
+    receipts: list[tuple[float, int, int]] = field(default_factory=list)
+    units: int = 0
+    queue: list[Promise] = field(default_factory=list)
+    held: int = 0
+
+    def add(self, planned: float, key: int, units: int) -> None:
+        """A receipt joins the pipeline."""
+        bisect.insort(self.receipts, (planned, key, units))
+        self.units += units
+
+    def remove(self, planned: float, key: int, units: int) -> None:
+        """A receipt leaves the pipeline (it landed)."""
+        index = bisect.bisect_left(self.receipts, (planned, key, units))
+        if index >= len(self.receipts) or self.receipts[index][1] != key:
+            raise ConservationError(f"receipt {key} is not in the pipeline it lands from")
+        del self.receipts[index]
+        self.units -= units
+
+    def held_through(self, rank: int) -> int:
+        """Units promised to ranks up to ``rank`` (what an order of that rank cannot have)."""
+        total = 0
+        for promise in self.queue:
+            if promise.rank > rank:
+                break
+            total += promise.units
+        return total
+
+    def free_after(self, skip: int, units: int) -> list[tuple[float, int]]:
+        """The next ``units`` units after the first ``skip``, as ``(planned hours, units)``
+        portions, receipts landing at the same planned time merged."""
+        portions: list[tuple[float, int]] = []
+        if units <= 0:
+            return portions
+        seen = 0
+        for planned, _, count in self.receipts:
+            if seen + count <= skip:
+                seen += count
+                continue
+            take = min(count - max(skip - seen, 0), units)
+            seen += count
+            if portions and portions[-1][0] == planned:
+                portions[-1] = (planned, portions[-1][1] + take)
+            else:
+                portions.append((planned, take))
+            units -= take
+            if units == 0:
+                break
+        return portions
+
+    def join(self, promise: Promise) -> None:
+        """A promise enters the queue after every promise of its rank or a better one."""
+        position = bisect.bisect_right(
+            [(p.rank, p.seq) for p in self.queue], (promise.rank, promise.seq)
+        )
+        self.queue.insert(position, promise)
+        self.held += promise.units
+
+    def trim(self) -> list[tuple[Promise, int]]:
+        """Withdraw units promised beyond what is on its way, last promises first.
+
+        A promise of a higher rank joins ahead of lower ranks; when nothing is left beyond
+        the queue, the lowest-ranked, latest promises lose units (pre-emption). Returns
+        (promise, units withdrawn).
+        """
+        trimmed: list[tuple[Promise, int]] = []
+        excess = self.held - self.units
+        while excess > 0:
+            tail = self.queue[-1]
+            cut = min(tail.units, excess)
+            trimmed.append((tail, cut))
+            tail.units -= cut
+            self.held -= cut
+            excess -= cut
+            if tail.units == 0:
+                self.queue.pop()
+        return trimmed
+
+    def serve(self, units: int) -> list[tuple[Promise, int]]:
+        """The first holders take up to ``units`` units: (promise, units taken) in queue order."""
+        served: list[tuple[Promise, int]] = []
+        while units > 0 and self.queue:
+            head = self.queue[0]
+            take = min(head.units, units)
+            served.append((head, take))
+            head.units -= take
+            self.held -= take
+            units -= take
+            if head.units == 0:
+                self.queue.pop(0)
+        return served
+
+    def release(self, row: int) -> list[Promise]:
+        """Withdraw every promise of an order; returns them."""
+        kept: list[Promise] = []
+        gone: list[Promise] = []
+        for promise in self.queue:
+            (gone if promise.row == row else kept).append(promise)
+        self.queue = kept
+        self.held -= sum(p.units for p in gone)
+        return gone
+
+
+@dataclass
 class OrderBook:
     """Every order of a replication (the backlog first, then arrivals), by row.
 
-    ``table`` is the engine's orders table for all of them; the arrays are its columns the
-    event path reads. ``need`` is what is not yet committed; ``waiting`` keeps, per part
-    group, the rows that still need units, in arrival order.
+    ``table`` is the engine's orders table for all of them; the lists are its columns the
+    event path reads; ``info`` is (customer, country, class, tier) for the records. Per order:
+    ``need`` units are neither committed nor promised,
+    ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
+    ``delivered`` arrived. ``open`` keeps, per part group, the rows that have entered and
+    still need units, in arrival order.
     """
 
     table: pd.DataFrame
     order_id: list[str]
-    part: npt.NDArray[np.int64]
-    group: npt.NDArray[np.int64]
-    klass: npt.NDArray[np.int64]
-    country_col: npt.NDArray[np.int64]
-    home: npt.NDArray[np.int64]
-    quantity: npt.NDArray[np.int64]
-    created: npt.NDArray[np.float64]
+    part: list[int]
+    group: list[int]
+    rank: list[int]
+    klass: list[int]
+    country_col: list[int]
+    home: list[int]
+    quantity: list[int]
+    created: list[float]
+    agg_key: list[int]
+    info: list[tuple[str, str, str, str]]
     need: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    committed: list[int] = field(default_factory=list)
     delivered: list[int] = field(default_factory=list)
-    waiting: dict[int, dict[int, None]] = field(default_factory=dict)
+    open: dict[int, dict[int, None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.need = self.quantity.tolist()
+        self.need = list(self.quantity)
+        self.held = [0] * len(self.quantity)
+        self.committed = [0] * len(self.quantity)
         self.delivered = [0] * len(self.quantity)
 
-    def wait(self, row: int) -> None:
-        """The order needs units: it joins its group's queue."""
-        self.waiting.setdefault(int(self.group[row]), {})[row] = None
+    def __len__(self) -> int:
+        return len(self.quantity)
 
-    def settle(self, row: int) -> None:
-        """The order needs nothing more: it leaves its group's queue."""
-        queue = self.waiting.get(int(self.group[row]))
-        if queue is not None:
-            queue.pop(row, None)
-            if not queue:
-                del self.waiting[int(self.group[row])]
+    def mark(self, row: int) -> None:
+        """Keep the row in its group's open set exactly when it needs units."""
+        group = self.group[row]
+        if self.need[row] > 0:
+            self.open.setdefault(group, {})[row] = None
+            return
+        rows = self.open.get(group)
+        if rows is not None:
+            rows.pop(row, None)
+            if not rows:
+                del self.open[group]
 
 
 @dataclass
 class OptionBook:
-    """Expedite and broker options: capacity per period, used units per period."""
+    """Expedite and broker options: capacity per period, units used this period."""
 
     table: pd.DataFrame
-    part: npt.NDArray[np.int64]
+    part: list[int]
     is_broker: npt.NDArray[np.bool_]
     supplier: list[str]
     capacity: npt.NDArray[np.float64]
@@ -81,68 +228,122 @@ class OptionBook:
     price: npt.NDArray[np.float64]
     success: npt.NDArray[np.float64]
     used: npt.NDArray[np.int64]
-    period: int = 0
-    by_key: dict[tuple[int, str, str], int] = field(default_factory=dict)
     by_part: dict[int, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for i, (p, broker, supplier) in enumerate(
-            zip(self.part.tolist(), self.is_broker.tolist(), self.supplier, strict=True)
-        ):
-            self.by_key[(p, "broker" if broker else "expedite", supplier)] = i
+        for i, p in enumerate(self.part):
             self.by_part.setdefault(p, []).append(i)
 
 
 class WorldState:
-    """Shelves, pipelines and the inventory position that drives base-stock reorders.
+    """Shelves, receipts on their way, promises and the inventory position of base stock.
 
     Inventory position of a depot and part = on hand + on order − the unmet need of orders
-    whose home it is. One-for-one base stock keeps it at the base-stock level.
+    whose home it is; one-for-one base stock keeps it at the base-stock level. The unit
+    ledger (``entered``, ``in_transit``, ``consumed``) backs the conservation check: every
+    unit that entered the world is on a shelf, on its way to a customer, or consumed.
     """
 
     def __init__(self, initial: npt.NDArray[np.int64], base_stock: npt.NDArray[np.int64]) -> None:
-        self.on_hand = initial.astype(np.int64).copy()
-        self.on_order = np.zeros_like(self.on_hand)
-        self.backorder = np.zeros_like(self.on_hand)
-        self.base_stock = base_stock
-        self.online = np.ones(initial.shape[1], dtype=bool)
-        self.pipeline: dict[int, dict[int, Receipt]] = {}
+        parts, depots = initial.shape
+        self.depots = depots
+        self.on_hand: list[list[int]] = initial.astype(np.int64).tolist()
+        self.on_order: list[list[int]] = [[0] * depots for _ in range(parts)]
+        self.backorder: list[list[int]] = [[0] * depots for _ in range(parts)]
+        self.base_stock: list[list[int]] = base_stock.astype(np.int64).tolist()
+        self.offline = [0] * depots
+        self.inbound: dict[int, DepotInbound] = {}
+        self.inbound_depots: dict[int, dict[int, None]] = {}
+        self.receipts: dict[int, Receipt] = {}
         self._next_receipt = 0
-        self.landed = int(initial.sum())
-        self.shipped = 0
+        self.entered = int(initial.sum())
+        self.in_transit = 0
+        self.consumed = 0
+
+    def online(self, depot: int) -> bool:
+        """Whether a depot can ship (no depot-offline window covers it now)."""
+        return self.offline[depot] == 0
+
+    def pipeline(self, part: int, depot: int) -> DepotInbound | None:
+        """The receipts and promises of a part at a depot, if any were ever made."""
+        return self.inbound.get(part * self.depots + depot)
 
     def take(self, part: int, depot: int, quantity: int) -> None:
-        """Units leave a shelf; never below zero."""
-        have = int(self.on_hand[part, depot])
-        if quantity > have or not self.online[depot]:
+        """Units leave a shelf for a customer; never below zero, never from an offline depot."""
+        have = self.on_hand[part][depot]
+        if quantity > have or self.offline[depot]:
+            state = "offline" if self.offline[depot] else "online"
             raise ConservationError(
-                f"taking {quantity} of part {part} from depot {depot} with {have} on hand "
-                f"({'online' if self.online[depot] else 'offline'})"
+                f"taking {quantity} of part {part} from depot {depot} with {have} on hand ({state})"
             )
-        self.on_hand[part, depot] = have - quantity
-        self.shipped += quantity
+        self.on_hand[part][depot] = have - quantity
+        self.in_transit += quantity
 
-    def expect(self, receipt: Receipt) -> int:
-        """A receipt enters the pipeline; returns its key."""
-        key = self._next_receipt
+    def expect(self, part: int, depot: int, quantity: int, planned: float, kind: str) -> Receipt:
+        """A receipt enters the pipeline."""
+        receipt = Receipt(self._next_receipt, part, depot, quantity, planned, kind)
         self._next_receipt += 1
-        self.pipeline.setdefault(receipt.part, {})[key] = receipt
-        self.on_order[receipt.part, receipt.depot] += receipt.quantity
-        return key
-
-    def land(self, key: int, part: int) -> Receipt:
-        """A receipt reaches its shelf."""
-        receipt = self.pipeline[part].pop(key)
-        if not self.pipeline[part]:
-            del self.pipeline[part]
-        self.on_order[part, receipt.depot] -= receipt.quantity
-        self.on_hand[part, receipt.depot] += receipt.quantity
-        self.landed += receipt.quantity
+        self.receipts[receipt.key] = receipt
+        cell = part * self.depots + depot
+        inbound = self.inbound.get(cell)
+        if inbound is None:
+            inbound = self.inbound[cell] = DepotInbound()
+        inbound.add(planned, receipt.key, quantity)
+        self.inbound_depots.setdefault(part, {})[depot] = None
+        self.on_order[part][depot] += quantity
         return receipt
+
+    def land(self, key: int) -> tuple[Receipt, DepotInbound]:
+        """A receipt reaches its shelf; returns it and its depot's pipeline."""
+        receipt = self.receipts.pop(key)
+        inbound = self.inbound[receipt.part * self.depots + receipt.depot]
+        inbound.remove(receipt.planned_hours, key, receipt.quantity)
+        self.on_order[receipt.part][receipt.depot] -= receipt.quantity
+        self.on_hand[receipt.part][receipt.depot] += receipt.quantity
+        self.entered += receipt.quantity
+        return receipt, inbound
 
     def shortfall(self, part: int, depot: int) -> int:
         """Units to reorder to bring the inventory position back to base stock."""
         position = (
-            self.on_hand[part, depot] + self.on_order[part, depot] - self.backorder[part, depot]
+            self.on_hand[part][depot] + self.on_order[part][depot] - self.backorder[part][depot]
         )
-        return max(0, int(self.base_stock[part, depot] - position))
+        return max(0, self.base_stock[part][depot] - position)
+
+    def audit(self, book: OrderBook) -> None:
+        """Every invariant the world keeps, checked now (tests call it after every event).
+
+        No shelf below zero; the unit ledger balances; every promise is backed by a unit on
+        its way (or landed on an offline depot's shelf); each order's units add up.
+        """
+        on_hand = 0
+        for part, shelf in enumerate(self.on_hand):
+            for depot, units in enumerate(shelf):
+                if units < 0:
+                    raise ConservationError(f"part {part} at depot {depot}: {units} on hand")
+                on_hand += units
+        if on_hand + self.in_transit + self.consumed != self.entered:
+            raise ConservationError(
+                f"{self.entered} units entered but {on_hand} are on hand, {self.in_transit} "
+                f"in transit and {self.consumed} consumed"
+            )
+        promised = [0] * len(book)
+        for cell, inbound in self.inbound.items():
+            part, depot = divmod(cell, self.depots)
+            backing = inbound.units + (self.on_hand[part][depot] if self.offline[depot] else 0)
+            if inbound.held > backing or inbound.held != sum(p.units for p in inbound.queue):
+                raise ConservationError(
+                    f"part {part} at depot {depot}: {inbound.held} units promised, "
+                    f"{inbound.units} on their way"
+                )
+            for promise in inbound.queue:
+                promised[promise.row] += promise.units
+        for row in range(len(book)):
+            need, held, done = book.need[row], book.held[row], book.committed[row]
+            if need < 0 or held != promised[row] or need + held + done != book.quantity[row]:
+                raise ConservationError(
+                    f"order {book.order_id[row]}: need {need} + promised {held} + committed "
+                    f"{done} != quantity {book.quantity[row]} (queues hold {promised[row]})"
+                )
+            if book.delivered[row] > done:
+                raise ConservationError(f"order {book.order_id[row]}: more delivered than sent")

@@ -1,0 +1,421 @@
+"""The planner's command line: allocation's commands plus ``simulate``, ``compare``, ``sweep``,
+``check`` and ``scenario-schema``.
+
+The console script ``parts-priority`` points here. This module mounts its commands on the
+allocation CLI's typer app (the engine never imports the simulator) and maps the simulator's
+exceptions to exit codes: 0 done, 2 bad input or usage (a scenario error names file, line and
+field), 1 unexpected; never a traceback unless ``PARTS_PRIORITY_DEBUG=1``.
+
+Every command only translates: it reads the scenario, calls a use case of
+:mod:`simulation.simulate`, then shows a table, prints one JSON document (``--json``), writes
+tables (``--out``) and plots (``--plots``). Progress goes to standard error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from allocation.allocate import STRATEGIES
+from allocation.entrypoints.cli import app
+from allocation.entrypoints.cli import main as run_cli
+from allocation.entrypoints.output import print_json
+from simulation.entrypoints.figures import comparison_figures, simulation_figures, sweep_figures
+from simulation.entrypoints.output import (
+    comparison_document,
+    comparison_tables,
+    simulation_document,
+    simulation_tables,
+    sweep_document,
+    sweep_tables,
+    write_tables,
+)
+from simulation.entrypoints.progress import replication_bar
+from simulation.entrypoints.views import show_comparison, show_simulation, show_sweep
+from simulation.errors import ScenarioError, SimulationError
+from simulation.plots import write_plots
+from simulation.scenario.load import ScenarioFile, load_scenario, parse_override
+from simulation.scenario.schema import DEFAULT_PATH, check_schema, schema_text, write_schema
+from simulation.simulate import compare as run_compare
+from simulation.simulate import simulate as run_simulate
+from simulation.simulate import sweep as run_sweep
+
+__all__ = ["app", "main"]
+
+_GROUPS = ("priority_class", "tier", "country", "customer_id", "part_number")
+
+ScenarioArgument = Annotated[
+    Path, typer.Argument(help="scenario YAML file (see scenarios/)", show_default=False)
+]
+Replications = Annotated[
+    int | None,
+    typer.Option("--replications", "-r", min=1, help="replications (default: the scenario's)"),
+]
+Seed = Annotated[int | None, typer.Option(min=0, help="random seed (default: the scenario's)")]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="replace a scenario field: FIELD=VALUE (dotted path, repeatable)"),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
+Out = Annotated[
+    Path | None, typer.Option(help="folder for records and KPI tables (Parquet and CSV)")
+]
+Plots = Annotated[Path | None, typer.Option(help="folder for PNG charts")]
+Workers = Annotated[
+    int, typer.Option(min=0, help="local processes for replications (0: one per core)")
+]
+Dask = Annotated[
+    str | None, typer.Option(help="run replications on a Dask scheduler ADDRESS, or 'local'")
+]
+Confidence = Annotated[
+    float, typer.Option(min=0.5, max=0.999, help="confidence level of the intervals")
+]
+
+
+@app.command()
+def simulate(
+    scenario: ScenarioArgument,
+    replications: Replications = None,
+    seed: Seed = None,
+    policy: Annotated[
+        str | None, typer.Option(help="optimal, fifo or tier_greedy (default: the scenario's)")
+    ] = None,
+    sets: Sets = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help=f"also show KPIs per group: {', '.join(_GROUPS)} (comma-separated)"),
+    ] = None,
+    as_json: AsJson = False,
+    out: Out = None,
+    plots: Plots = None,
+    workers: Workers = 0,
+    dask: Dask = None,
+    confidence: Confidence = 0.95,
+) -> None:
+    """Replay a scenario under one policy: downtime, fill rate and cost per priority class."""
+    groups = _groups(by)
+    _policy(policy)
+    _prepare(out, plots, dask)
+    overrides = _single_overrides(sets)
+    source = _load(scenario, overrides)
+    count = replications or source.scenario.replications
+    with _located(source), replication_bar(count, source.scenario.name) as progress:
+        result = run_simulate(
+            source,
+            replications=count,
+            seed=seed,
+            policy=policy,
+            workers=_workers(workers),
+            dask=dask,
+            progress=progress,
+        )
+    document = simulation_document(result, source, confidence, groups, overrides)
+    _report(
+        document,
+        as_json,
+        show_simulation,
+        out,
+        lambda: simulation_tables(result, confidence, groups),
+        plots,
+        lambda: simulation_figures(result),
+    )
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArgument,
+    policies: Annotated[
+        str, typer.Option(help="comma-separated; differences are measured against the first")
+    ] = "optimal,fifo",
+    replications: Replications = None,
+    seed: Seed = None,
+    sets: Sets = None,
+    as_json: AsJson = False,
+    out: Out = None,
+    plots: Plots = None,
+    workers: Workers = 0,
+    dask: Dask = None,
+    confidence: Confidence = 0.95,
+) -> None:
+    """Run several policies on the same random numbers and show their paired differences."""
+    names = [name.strip() for name in policies.split(",") if name.strip()]
+    for name in names:
+        _policy(name)
+    if len(names) < 2:
+        raise typer.BadParameter(
+            "name at least two policies, e.g. optimal,fifo", param_hint="--policies"
+        )
+    _prepare(out, plots, dask)
+    overrides = _single_overrides(sets)
+    source = _load(scenario, overrides)
+    count = replications or source.scenario.replications
+    label = f"{source.scenario.name}: {len(names)} policies"
+    with _located(source), replication_bar(count * len(names), label) as progress:
+        comparison = run_compare(
+            source,
+            names,
+            replications=count,
+            seed=seed,
+            workers=_workers(workers),
+            dask=dask,
+            progress=progress,
+        )
+    document = comparison_document(comparison, source, confidence, overrides)
+    _report(
+        document,
+        as_json,
+        show_comparison,
+        out,
+        lambda: comparison_tables(comparison, confidence),
+        plots,
+        lambda: comparison_figures(comparison),
+    )
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArgument,
+    sets: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="a field and its values: FIELD=V1,V2,... (repeat for a grid of several fields)",
+            show_default=False,
+        ),
+    ],
+    policy: Annotated[
+        str | None, typer.Option(help="optimal, fifo or tier_greedy (default: the scenario's)")
+    ] = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    as_json: AsJson = False,
+    out: Out = None,
+    plots: Plots = None,
+    workers: Workers = 0,
+    dask: Dask = None,
+    confidence: Confidence = 0.95,
+) -> None:
+    """Run a scenario at every point of a grid of field values (same seed at every point)."""
+    _policy(policy)
+    _prepare(out, plots, dask)
+    grid: dict[str, list[Any]] = {}
+    for text in sets:
+        field, values = parse_override(text)
+        if field in grid:
+            raise typer.BadParameter(f"{field} is set twice", param_hint="--set")
+        grid[field] = values
+    source = _load(scenario, {})
+    points = 1
+    for values in grid.values():
+        points *= len(values)
+    for point in _grid_points(grid):  # every point validates before anything runs
+        with _located(source):
+            source.with_overrides(point)
+    count = replications or source.scenario.replications
+    strategy = policy or source.scenario.policy.strategy
+    label = f"{source.scenario.name}: {points} points"
+    with _located(source), replication_bar(count * points, label) as progress:
+        result = run_sweep(
+            source,
+            grid,
+            replications=count,
+            seed=seed,
+            policy=policy,
+            workers=_workers(workers),
+            dask=dask,
+            progress=progress,
+        )
+    document = sweep_document(result, source, confidence, strategy)
+    _report(
+        document,
+        as_json,
+        show_sweep,
+        out,
+        lambda: sweep_tables(result, confidence),
+        plots,
+        lambda: sweep_figures(result),
+    )
+
+
+@app.command()
+def check(scenario: ScenarioArgument, sets: Sets = None) -> None:
+    """Validate a scenario against its world without running it: exit 0 when it would run."""
+    from simulation.world.setup import build_setup
+
+    source = _load(scenario, _single_overrides(sets))
+    with _located(source):
+        setup = build_setup(source)
+    spec = source.scenario
+    Console().print(
+        f"{scenario}: ok — {spec.name!r}: {len(setup.snapshot.customers):,} customers, "
+        f"{setup.part_count:,} parts, {len(setup.depot_ids):,} depots, "
+        f"{len(setup.snapshot.orders):,} open orders at the start, "
+        f"{spec.horizon_days:g} days, {_count(len(spec.disruptions), 'disruption')}, "
+        f"policy {spec.policy.strategy}, {_count(spec.replications, 'replication')}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("scenario-schema")
+def scenario_schema(
+    out: Annotated[
+        Path | None, typer.Option(help=f"write it here (the repository keeps {DEFAULT_PATH})")
+    ] = None,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="exit 1 if the file at --out is out of date")
+    ] = False,
+) -> None:
+    """Print (or write) the JSON Schema of scenario files, generated from the models."""
+    if check_only:
+        target = out or DEFAULT_PATH
+        if not check_schema(target):
+            raise SimulationError(
+                f"{target} is out of date: run parts-priority scenario-schema --out {target}"
+            )
+        Console(stderr=True).print(f"{target} is up to date", highlight=False)
+        return
+    if out is None:
+        sys.stdout.write(schema_text())
+        return
+    Console(stderr=True).print(f"wrote {write_schema(out)}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``parts-priority`` (allocation's and the simulator's commands); return the exit code.
+
+    Examples
+    --------
+    >>> main(["check", "scenarios/does-not-exist.yaml"])
+    2
+    """
+    return run_cli(argv, input_errors=(ScenarioError,), other_errors=(SimulationError,))
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def _load(path: Path, overrides: Mapping[str, Any]) -> ScenarioFile:
+    return load_scenario(path, overrides or None)
+
+
+@contextmanager
+def _located(source: ScenarioFile) -> Iterator[None]:
+    """Add the scenario file's line to errors found while resolving it against its world."""
+    try:
+        yield
+    except ScenarioError as exc:
+        raise ScenarioError(source.locate(str(exc))) from None
+
+
+def _single_overrides(sets: list[str] | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for text in sets or []:
+        field, values = parse_override(text)
+        if len(values) != 1:
+            raise typer.BadParameter(
+                f"{text!r}: one value per field here (sweep runs several)", param_hint="--set"
+            )
+        if field in overrides:
+            raise typer.BadParameter(f"{field} is set twice", param_hint="--set")
+        overrides[field] = values[0]
+    return overrides
+
+
+def _grid_points(grid: Mapping[str, list[Any]]) -> Iterator[dict[str, Any]]:
+    import itertools
+
+    fields = list(grid)
+    for values in itertools.product(*(grid[f] for f in fields)):
+        yield dict(zip(fields, values, strict=True))
+
+
+def _policy(name: str | None) -> None:
+    if name is not None and name not in STRATEGIES:
+        raise typer.BadParameter(
+            f"unknown policy {name!r} (use one of {', '.join(STRATEGIES)})", param_hint="--policy"
+        )
+
+
+def _groups(by: str | None) -> list[str]:
+    if by is None:
+        return []
+    groups = [name.strip() for name in by.split(",") if name.strip()]
+    unknown = [name for name in groups if name not in _GROUPS]
+    if unknown or not groups:
+        raise typer.BadParameter(
+            f"unknown group {unknown[0] if unknown else by!r} (use {', '.join(_GROUPS)})",
+            param_hint="--by",
+        )
+    return groups
+
+
+def _prepare(out: Path | None, plots: Path | None, dask: str | None) -> None:
+    """Refuse, before a long run, output folders that cannot be made and a missing extra."""
+    for option, folder in (("--out", out), ("--plots", plots)):
+        if folder is not None:
+            _writable_folder(folder, option)
+    if dask is not None and importlib.util.find_spec("distributed") is None:
+        raise typer.BadParameter(
+            "needs the optional Dask extra: pip install 'parts-priority[dask]'", param_hint="--dask"
+        )
+
+
+def _writable_folder(folder: Path, option: str) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise typer.BadParameter(f"{folder} exists and is not a folder", param_hint=option)
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise typer.BadParameter(f"{existing} is not a folder", param_hint=option)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"cannot write in {existing}", param_hint=option)
+
+
+def _workers(workers: int) -> int:
+    if workers > 0:
+        return workers
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _report(
+    document: Mapping[str, Any],
+    as_json: bool,
+    show: Any,
+    out: Path | None,
+    tables: Any,
+    plots: Path | None,
+    figures: Any,
+) -> None:
+    """Compute everything first, then write files, then print: a failure writes nothing."""
+    frames = tables() if out is not None else None
+    charts = figures() if plots is not None else None
+    err = Console(stderr=True)
+    if out is not None and frames is not None:
+        written = write_tables(frames, out, document)
+        err.print(f"wrote {len(written)} files to {out}", highlight=False)
+    if plots is not None and charts is not None:
+        paths = write_plots(charts, plots)
+        err.print(f"wrote {len(paths)} charts to {plots}", highlight=False)
+    if as_json:
+        print_json(document)
+    else:
+        show(Console(), document)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

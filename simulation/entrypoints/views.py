@@ -1,0 +1,222 @@
+"""Terminal views of simulation runs: rich tables drawn from the same JSON documents that
+``--json`` prints, so what a planner reads and what a script parses never disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+__all__ = ["format_interval", "show_comparison", "show_simulation", "show_sweep"]
+
+# KPI, label; the terminal shows these, the documents and tables have all of them.
+_HEADLINES = (
+    ("orders", "orders"),
+    ("mean_downtime_hours", "mean downtime (h)"),
+    ("p50_downtime_hours", "median downtime (h)"),
+    ("p90_downtime_hours", "p90 downtime (h)"),
+    ("within_target", "within target"),
+    ("fill_rate", "filled on arrival"),
+    ("cost", "money spent"),
+    ("broker_units", "broker units"),
+    ("expedited_units", "expedited units"),
+)
+_COMPACT = {
+    "orders": "orders",
+    "mean_downtime_hours": "mean (h)",
+    "p90_downtime_hours": "p90 (h)",
+    "within_target": "in target",
+    "fill_rate": "filled",
+}
+_SHORT = ("orders", "mean_downtime_hours", "p90_downtime_hours", "within_target", "fill_rate")
+_SHARES = frozenset({"within_target", "fill_rate", "restored_share"})
+_HIGHER_IS_BETTER = frozenset({"within_target", "fill_rate", "restored_share"})
+
+
+def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool = False) -> str:
+    """A KPI's mean with its confidence interval, in the KPI's unit: ``mean ± half-width``
+    (the intervals are symmetric t intervals), or ``mean [low, high]`` if one is not.
+
+    Examples
+    --------
+    >>> format_interval("fill_rate", {"mean": 0.8123, "ci_low": 0.79, "ci_high": 0.8346})
+    '81.2% ± 2.2'
+    >>> format_interval("mean_downtime_hours", {"mean": 54.36, "ci_low": None, "ci_high": None})
+    '54.4'
+    >>> format_interval("orders", {"mean": -12.0, "ci_low": -20.0, "ci_high": -3.0}, signed=True)
+    '-12 [-20, -3]'
+    """
+    mean = interval.get("mean")
+    if mean is None:
+        return "—"
+    text = _number(kpi, mean, signed)
+    low, high = interval.get("ci_low"), interval.get("ci_high")
+    if low is None or high is None:
+        return text
+    half = (high - low) / 2
+    if abs((low + high) / 2 - mean) <= 1e-9 * max(1.0, abs(mean)):
+        return f"{text} ± {_number(kpi, half, False, unit=False)}"
+    low_text = _number(kpi, low, signed, unit=False)
+    return f"{text} [{low_text}, {_number(kpi, high, signed, unit=False)}]"
+
+
+def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
+    """The KPIs per priority class (and per ``--by`` group), and the bill by source kind."""
+    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
+    table = Table(title="KPIs per priority class", title_justify="left")
+    table.add_column("KPI", no_wrap=True)
+    groups = {**document["classes"], "all orders": document["overall"]}
+    for name in groups:
+        table.add_column(name, justify="right", min_width=len(name))
+    for kpi, label in _HEADLINES:
+        table.add_row(label, *(format_interval(kpi, block[kpi]) for block in groups.values()))
+    console.print(table)
+    if "groups" in document:
+        by = "/".join(document["groups"]["by"])
+        _group_table(console, f"KPIs per {by}", by, document["groups"]["values"])
+    _costs(console, document["cost_by_source"])
+
+
+def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
+    """Each policy side by side per class, and its paired difference from the baseline."""
+    policies = document["policies"]
+    baseline = document["baseline"]
+    _title(console, document, f"policies [bold]{', '.join(policies)}[/] (baseline {baseline})")
+    classes = [*next(iter(policies.values()))["classes"], "all orders"]
+    for name in classes:
+        key = "overall" if name == "all orders" else None
+        table = Table(title=f"{name}", title_justify="left")
+        table.add_column("KPI")
+        for policy in policies:
+            table.add_column(policy, justify="right", min_width=len(policy))
+        others = [p for p in policies if p != baseline]
+        for policy in others:
+            table.add_column(f"{policy} − {baseline}", justify="right")
+        for kpi, label in _HEADLINES:
+            cells = [format_interval(kpi, _pick(policies[p], key, name)[kpi]) for p in policies]
+            for policy in others:
+                difference = _pick(document["differences"][policy], key, name)[kpi]
+                cells.append(_difference(kpi, difference))
+            table.add_row(label, *cells)
+        console.print(table)
+    console.print(
+        "[dim]differences are paired by replication (common random numbers); green: better "
+        "than the baseline, red: worse, plain: the interval includes zero[/]"
+    )
+
+
+def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
+    """The grid's points, then one row per point and priority class with the headline KPIs."""
+    _title(console, document, f"policy [bold]{escape(document['policy'])}[/]", intervals=False)
+    fields = document["fields"]
+    grid = Table(title="Grid points", title_justify="left")
+    grid.add_column("point", justify="right")
+    for name in fields:
+        grid.add_column(escape(name), overflow="fold")
+    for number, point in enumerate(document["points"], start=1):
+        grid.add_row(str(number), *(escape(_cell(point["set"][name])) for name in fields))
+    console.print(grid)
+    table = Table(
+        title="KPIs per grid point (means; --json and --out have the intervals)",
+        title_justify="left",
+    )
+    table.add_column("point", justify="right")
+    table.add_column("class", no_wrap=True)
+    for kpi in _SHORT:
+        table.add_column(_COMPACT[kpi], justify="right")
+    for number, point in enumerate(document["points"], start=1):
+        classes = point["classes"]
+        for index, (name, block) in enumerate(classes.items()):
+            table.add_row(
+                str(number) if index == 0 else "",
+                name,
+                *(format_interval(kpi, {"mean": block[kpi]["mean"]}) for kpi in _SHORT),
+                end_section=index == len(classes) - 1,
+            )
+    console.print(table)
+
+
+def _title(
+    console: Console, document: Mapping[str, Any], what: str, intervals: bool = True
+) -> None:
+    scenario = document["scenario"]
+    count = document["replications"]
+    level = round(100 * document["confidence_level"])
+    cells = (
+        f"; cells: mean ± half-width of its {level}% confidence interval"
+        if count > 1
+        else "; cells: one replication, no confidence interval"
+    )
+    if not intervals:
+        cells = ""
+    overrides = document.get("overrides") or {}
+    changed = "".join(f", {k}={_cell(v)}" for k, v in overrides.items())
+    console.print(
+        f"[bold]{escape(scenario['name'])}[/] ({escape(scenario['file'] + changed)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"{what}, {count} replication{'' if count == 1 else 's'}, seed {document['seed']}, "
+        f"{document['horizon_days']:g} days, target {document['target_hours']:g} h{cells}",
+        highlight=False,
+    )
+
+
+def _group_table(
+    console: Console, title: str, by: str, values: Mapping[str, Mapping[str, Any]]
+) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column(by, no_wrap=True)
+    labels = dict(_HEADLINES)
+    for kpi in _SHORT:
+        table.add_column(labels[kpi], justify="right")
+    for name, block in values.items():
+        table.add_row(name, *(format_interval(kpi, block[kpi]) for kpi in _SHORT))
+    console.print(table)
+
+
+def _costs(console: Console, costs: Mapping[str, Mapping[str, Any]]) -> None:
+    if not costs:
+        return
+    table = Table(title="By source kind, per replication", title_justify="left")
+    table.add_column("source")
+    table.add_column("units", justify="right")
+    table.add_column("money", justify="right")
+    for kind, block in costs.items():
+        table.add_row(
+            kind, format_interval("orders", block["units"]), format_interval("cost", block["money"])
+        )
+    console.print(table)
+
+
+def _pick(run: Mapping[str, Any], key: str | None, name: str) -> Mapping[str, Any]:
+    block: Mapping[str, Any] = run[key] if key else run["classes"][name]
+    return block
+
+
+def _difference(kpi: str, interval: Mapping[str, float | None]) -> str:
+    text = format_interval(kpi, interval, signed=True)
+    low, high = interval.get("ci_low"), interval.get("ci_high")
+    if low is None or high is None or low <= 0 <= high:
+        return text
+    better = (low > 0) == (kpi in _HIGHER_IS_BETTER)
+    if kpi in ("orders", "cost", "broker_units", "expedited_units"):
+        return f"[bold]{text}[/]"
+    return f"[{'green' if better else 'red'}]{text}[/]"
+
+
+def _number(kpi: str, value: float, signed: bool, unit: bool = True) -> str:
+    sign = "+" if signed and value > 0 else ""
+    if kpi in _SHARES:
+        return f"{sign}{100 * value:.1f}" + ("%" if unit else "")
+    if kpi in ("orders", "units", "broker_units", "expedited_units", "cost"):
+        return f"{sign}{value:,.0f}"
+    return f"{sign}{value:,.1f}"
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
