@@ -96,6 +96,7 @@ class ShortageWorld:
         self.audit = audit
         self.events = 0
         self._seq = 0
+        self._pending: dict[int, None] = {}
         self._dirty: dict[int, None] = {}
         self._names = setup.context.part_numbers
         self._depots = setup.depot_ids
@@ -149,6 +150,7 @@ class ShortageWorld:
             self._record_order(row)
             self._enter(row)
         self._touch(list(self.book.open))
+        self._settle()
 
     def _after(self, delay: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` after ``delay`` hours (one SimPy event)."""
@@ -157,7 +159,9 @@ class ShortageWorld:
         event.callbacks.append(lambda _: self._checked(callback))
 
     def _checked(self, callback: Callable[[], None]) -> None:
+        """Handle one event: its own work, then the decisions it made necessary."""
         callback()
+        self._settle()
         if self.audit:
             self.state.audit(self.book)
 
@@ -250,14 +254,20 @@ class ShortageWorld:
 
     # -- decisions ---------------------------------------------------------------------
     def _touch(self, groups: list[int]) -> None:
-        """Something changed for these groups: decide their open orders (or mark them)."""
-        groups = [g for g in groups if g in self.book.open]
-        if not groups:
-            return
-        if self.periodic:
-            self._dirty.update(dict.fromkeys(groups))
-            return
-        self._decide(groups)
+        """Something changed for these groups: their open orders are decided once the event's
+        own work is done (event mode) or at the next tick (periodic mode)."""
+        open_groups = self.book.open
+        self._pending.update((g, None) for g in groups if g in open_groups)
+
+    def _settle(self) -> None:
+        """Decide every group touched by the event, until no decision touches another."""
+        while self._pending:
+            groups = sorted(self._pending)
+            self._pending.clear()
+            if self.periodic:
+                self._dirty.update(dict.fromkeys(groups))
+            else:
+                self._decide(groups)
 
     def _decide(self, groups: list[int]) -> None:
         """Decide the groups' open orders, best rank first; orders that lose a promise to a
@@ -466,6 +476,7 @@ class ShortageWorld:
             quantity=lack,
         )
         self._expect(part, depot, lack, release + mean, release + lead, "replenishment")
+        self._touch([int(self.setup.context.part_group[part])])
 
     def _expect(
         self, part: int, depot: int, units: int, planned: float, lands: float, kind: str

@@ -88,26 +88,29 @@ class DepotInbound:
             total += promise.units
         return total
 
-    def free_after(self, skip: int, units: int) -> list[tuple[float, int]]:
-        """The next ``units`` units after the first ``skip``, as ``(planned hours, units)``
-        portions, receipts landing at the same planned time merged."""
+    def free_after(self, skip: int, units: int, margin: float) -> list[tuple[float, int]]:
+        """The next ``units`` units after the first ``skip``, plus any landing less than
+        ``margin`` hours after the last of them, as ``(planned hours, units)`` portions;
+        receipts landing at the same planned time are merged."""
         portions: list[tuple[float, int]] = []
         if units <= 0:
             return portions
-        seen = 0
+        seen, last = 0, None
         for planned, _, count in self.receipts:
             if seen + count <= skip:
                 seen += count
                 continue
-            take = min(count - max(skip - seen, 0), units)
+            if units <= 0 and (last is None or planned >= last + margin):
+                break
+            take = count - max(skip - seen, 0)
             seen += count
+            if units > 0:
+                last = planned
+            units -= take
             if portions and portions[-1][0] == planned:
                 portions[-1] = (planned, portions[-1][1] + take)
             else:
                 portions.append((planned, take))
-            units -= take
-            if units == 0:
-                break
         return portions
 
     def join(self, promise: Promise) -> None:
@@ -168,7 +171,8 @@ class OrderBook:
     """Every order of a replication (the backlog first, then arrivals), by row.
 
     ``table`` is the engine's orders table for all of them; the lists are its columns the
-    event path reads; ``info`` is (customer, country, class, tier) for the records. Per order:
+    event path reads (``created_ns``: the engine's ``created_at`` in nanoseconds); ``info`` is
+    (customer, country, class, tier) for the records. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived. ``open`` keeps, per part group, the rows that have entered and
@@ -186,6 +190,7 @@ class OrderBook:
     quantity: list[int]
     created: list[float]
     agg_key: list[int]
+    created_ns: list[int]
     info: list[tuple[str, str, str, str]]
     need: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
@@ -201,6 +206,10 @@ class OrderBook:
 
     def __len__(self) -> int:
         return len(self.quantity)
+
+    def minute(self, row: int) -> int:
+        """The whole minute an order was created in (the engine's age unit)."""
+        return self.created_ns[row] // 60_000_000_000
 
     def mark(self, row: int) -> None:
         """Keep the row in its group's open set exactly when it needs units."""
