@@ -115,10 +115,11 @@ class DepotInbound:
 
     def join(self, promise: Promise) -> None:
         """A promise enters the queue after every promise of its rank or a better one."""
-        position = bisect.bisect_right(
-            [(p.rank, p.seq) for p in self.queue], (promise.rank, promise.seq)
-        )
-        self.queue.insert(position, promise)
+        key, queue = (promise.rank, promise.seq), self.queue
+        position = len(queue)  # usually the end: scan back over the few it goes ahead of
+        while position and (queue[position - 1].rank, queue[position - 1].seq) > key:
+            position -= 1
+        queue.insert(position, promise)
         self.held += promise.units
 
     def trim(self) -> list[tuple[Promise, int]]:
