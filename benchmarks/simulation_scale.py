@@ -14,7 +14,10 @@ Everything in one run, so ratios compare like with like on a noisy machine:
   (its peak memory is its own); seconds, SimPy events per second, simulated orders per second,
   engine solves and exact no-solve decisions, and the event rate as a share of bare SimPy's.
 - ``parallel``: ``--replications`` replications of a smaller year (``--parallel-orders``
-  orders) one after another, then in ``--workers`` local processes: the speed-up.
+  orders) one after another, then in ``--workers`` local processes: the speed-up, the CPU
+  seconds each way (parallel runs must not do more work), and beside it the speed-up the
+  machine gives pure CPU-bound jobs split the same way, measured just before and after: on
+  a machine other work is loading, that ceiling is below ``workers``.
 - ``shortcut``: a small year with the exact single-order path on and off (every decision by
   the engine): what the path is worth, and that it changes no record.
 
@@ -35,6 +38,7 @@ import resource
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -143,23 +147,58 @@ def measure_replication(
     }
 
 
+def _spin(n: int) -> int:
+    """Pure-Python CPU work, the same in every process."""
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def ceiling(tasks: int, workers: int, n: int = 6_000_000) -> float:
+    """How much faster ``workers`` processes finish ``tasks`` equal CPU-bound jobs than one
+    process, on this machine now: the best any parallel run can do at this load."""
+    started = time.perf_counter()
+    for _ in range(tasks):
+        _spin(n)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        list(pool.map(_spin, [n] * tasks))
+    return serial / (time.perf_counter() - started)
+
+
 def measure_parallel(
     setup: WorldSetup, strategy: str, replications: int, workers: int
 ) -> dict[str, Any]:
     tasks = [Task(strategy, r, 1) for r in range(replications)]
+    before = ceiling(replications, workers)
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     serial = run_tasks(setup, tasks, workers=1)
     one_by_one = time.perf_counter() - started
+    serial_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu.ru_utime
     del serial
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     started = time.perf_counter()
     run_tasks(setup, tasks, workers=workers)
     parallel = time.perf_counter() - started
+    parallel_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - children
+    after = ceiling(replications, workers)
+    speedup = one_by_one / parallel
+    machine = statistics.median([before, after])
     return {
         "replications": replications,
         "workers": workers,
         "one_after_another_seconds": round(one_by_one, 2),
         "in_local_processes_seconds": round(parallel, 2),
-        "speedup": round(one_by_one / parallel, 2),
+        "speedup": round(speedup, 2),
+        "cpu_seconds": {
+            "one_after_another": round(serial_cpu, 1),
+            "in_local_processes": round(parallel_cpu, 1),
+        },
+        "cpu_bound_ceiling_speedup": [round(before, 2), round(after, 2)],
+        "speedup_share_of_ceiling": round(speedup / machine, 2),
     }
 
 
