@@ -159,7 +159,9 @@ class Decider:
     def _engine(self, rows: list[int], rank: int, now: float) -> list[Commit]:
         book, supply = self.book, self.supply
         parts = sorted({p for g in {book.group[r] for r in rows} for p in self.parts_of_group[g]})
-        need = sum(book.need[r] for r in rows)
+        need: dict[int, int] = {}
+        for r in rows:
+            need[book.group[r]] = need.get(book.group[r], 0) + book.need[r]
         stock, inbound, planned = self._stock_and_receipts(parts, need, rank)
         options, option_of = self._options(parts, now)
         as_of = pd.Timestamp(supply.as_of_ns(now))
@@ -207,9 +209,10 @@ class Decider:
         return commits
 
     def _stock_and_receipts(
-        self, parts: list[int], need: int, rank: int
+        self, parts: list[int], need: dict[int, int], rank: int
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, int, int], float]]:
-        """Shelves and the free receipts (the first ``need`` units per depot) of some parts."""
+        """Shelves and the free receipts of some parts: per depot, as many units as the
+        orders of the part's group need (and those landing within the margin after them)."""
         state, names, depots = (
             self.supply.state,
             self.setup.context.part_numbers,
@@ -219,6 +222,7 @@ class Decider:
         r_part, r_depot, r_units, r_eta = [], [], [], []
         planned: dict[tuple[int, int, int], float] = {}
         start_ns = self.supply.start_ns
+        group_of = self.setup.context.part_group
         for p in parts:
             for d, units in enumerate(state.on_hand[p]):
                 if units > 0 and not state.offline[d]:
@@ -230,7 +234,8 @@ class Decider:
                 if inbound is None or state.offline[d]:
                     continue
                 skip = inbound.held_through(rank) if self.pre_empts else inbound.held
-                for when, units in inbound.free_after(skip, need, self.supply.margin):
+                wanted = need[int(group_of[p])]
+                for when, units in inbound.free_after(skip, wanted, self.supply.margin):
                     eta = start_ns + hours_to_ns(when)
                     planned[(p, d, eta)] = when
                     r_part.append(names[p])
