@@ -51,7 +51,7 @@ class Decider:
     supply : Supply
         The free supply, read with the engine's numbers.
     shortcut : bool
-        Answer single-order decisions without the engine (exact; off only to prove it).
+        Answer without the engine where that is exact (off only to prove it changes nothing).
     """
 
     def __init__(
