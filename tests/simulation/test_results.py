@@ -161,3 +161,10 @@ def test_option_terms_read_one_at_a_time_match_the_vectorised_ones(tmp_path: Pat
                 float(terms.price[i]),
                 float(terms.success[i]),
             )
+
+
+def test_a_demand_surge_on_a_replayed_log_is_refused_by_name(tmp_path: Path) -> None:
+    world = TinyWorld(orders=[("O1", "STD", "P1", 1, 1.0)])
+    surge = {"kind": "demand_surge", "start_day": 0, "end_day": 1, "factor": 3}
+    with pytest.raises(ScenarioError, match=r"disruptions\.0: a demand_surge"):
+        build_setup(world.write(tmp_path, disruptions=[surge]))
