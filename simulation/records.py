@@ -116,7 +116,17 @@ _TEXT = (
 
 
 class Recorder:
-    """Collects event rows (one tuple each: cheap to append) and turns them into a frame."""
+    """Collects event rows (one tuple each: cheap to append) and turns them into a frame.
+
+    Examples
+    --------
+    >>> rec = Recorder(replication=3)
+    >>> rec.emit(1.5, "order_created", order_id="O1", part_number="P1", quantity=2)
+    >>> rec.emit(2.0, "end")
+    >>> frame = rec.to_frame()
+    >>> frame[["replication", "time", "event", "order_id", "quantity"]].to_dict("records")[0]
+    {'replication': 3, 'time': 1.5, 'event': 'order_created', 'order_id': 'O1', 'quantity': 2}
+    """
 
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication

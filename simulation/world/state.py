@@ -59,6 +59,24 @@ class DepotInbound:
     ``receipts`` holds ``(planned hours, key, units)`` sorted by planned landing; ``queue``
     holds promises sorted by ``(rank, seq)``. The queue's promises own the first ``held``
     units in landing order; the rest are free.
+
+    Examples
+    --------
+    One unit lands at 10 h and one at 20 h; a standard order (rank 1) was promised the
+    first. A parts-priority order (rank 0) joins ahead of it, and the standard order now
+    owns the unit landing at 20 h; nothing is left for a third order:
+
+    >>> inbound = DepotInbound()
+    >>> inbound.add(10.0, 0, 1)
+    >>> inbound.add(20.0, 1, 1)
+    >>> inbound.join(Promise(1, 0, row=7, units=1, kind="inbound", money=0.0, transit_hours=0.0))
+    >>> inbound.free_after(inbound.held_through(0), 1, margin=0.2)
+    [(10.0, 1)]
+    >>> inbound.join(Promise(0, 1, row=8, units=1, kind="inbound", money=0.0, transit_hours=0.0))
+    >>> [p.row for p in inbound.queue], inbound.free_after(inbound.held, 1, margin=0.2)
+    ([8, 7], [])
+    >>> [(p.row, units) for p, units in inbound.serve(1)]
+    [(8, 1)]
     """
 
     receipts: list[tuple[float, int, int]] = field(default_factory=list)

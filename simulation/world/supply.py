@@ -39,7 +39,13 @@ _NS_PER_HOUR = 3_600_000_000_000
 
 
 def hours_to_ns(hours: float) -> int:
-    """Hours since the start as whole nanoseconds (the engine's clock resolution)."""
+    """Hours since the start as whole nanoseconds (the engine's clock resolution).
+
+    Examples
+    --------
+    >>> hours_to_ns(1.5)
+    5400000000000
+    """
     return round(hours * _NS_PER_HOUR)
 
 
