@@ -145,7 +145,7 @@ class Decider:
         answers: dict[tuple[int, int, int, int], bool] = {}
         kept = []
         for row in rows:
-            key = (book.part[row], book.klass[row], book.country_col[row], book.home[row])
+            key = book.profile(row)
             found = answers.get(key)
             if found is None:
                 found = answers[key] = bool(

@@ -264,7 +264,7 @@ def in_sequence(
     seen: dict[tuple[int, int, int, int], list[Candidate]] = {}
     commits = []
     for row in ordered:
-        kind = (book.part[row], book.klass[row], book.country_col[row], book.home[row])
+        kind = book.profile(row)
         found = seen.get(kind)
         if found is None:
             found = seen[kind] = sorted(

@@ -226,6 +226,10 @@ class OrderBook:
     def __len__(self) -> int:
         return len(self.quantity)
 
+    def profile(self, row: int) -> tuple[int, int, int, int]:
+        """What decides the sources an order may use: part, class, country column, home."""
+        return (self.part[row], self.klass[row], self.country_col[row], self.home[row])
+
     def minute(self, row: int) -> int:
         """The whole minute an order was created in (the engine's age unit)."""
         return self.created_ns[row] // 60_000_000_000
