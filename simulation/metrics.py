@@ -34,11 +34,23 @@ Python loop over orders: a million records take a fraction of a second.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
+
+from simulation._rows import (
+    ORDER_ATTRIBUTES,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Rows,
+    codes,
+    counts_at,
+    end_times,
+    grouped_percentiles,
+    is_in,
+    read_rows,
+)
 
 __all__ = [
     "ALL_GROUP",
@@ -57,11 +69,6 @@ GROUP_COLUMN = "group"
 ALL_GROUP = "all"
 """Its only value."""
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-ORDER_ATTRIBUTES = ("customer_id", "country", "priority_class", "tier", "part_number")
 SOURCE_KINDS = ("stock", "transfer", "inbound", "expedite", "broker")
 _FILLING_SOURCES = ("stock", "transfer")
 _PERCENTILES = (50, 90, 99)
@@ -92,27 +99,6 @@ KPI_COLUMNS = (
     "broker_units",
     "expedited_units",
 )
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Records read once: each row's order (index into ``orders``, or -1) and event kind."""
-
-    orders: pd.DataFrame
-    order_of_row: IntArray
-    time: FloatArray
-    quantity: FloatArray
-    money: FloatArray
-    event: IntArray
-    events: pd.Index
-    source: IntArray
-    sources: pd.Index
-
-    def is_event(self, name: str) -> BoolArray:
-        return _is(self.event, self.events, (name,))
-
-    def is_source(self, *names: str) -> BoolArray:
-        return _is(self.source, self.sources, names)
 
 
 def order_outcomes(
@@ -157,7 +143,7 @@ def order_outcomes(
     >>> float(row["downtime_hours"]), bool(row["filled_on_arrival"]), float(row["cost"])
     (7.0, True, 40.0)
     """
-    rows = _read(records)
+    rows = read_rows(records)
     orders = rows.orders
     n = len(orders)
     of = rows.order_of_row
@@ -179,7 +165,7 @@ def order_outcomes(
     is_restored = rows.is_event("restored") & (of >= 0)
     np.minimum.at(restored_at, of[is_restored], rows.time[is_restored])
     restored = np.isfinite(restored_at)
-    end = _end_times(records).reindex(orders["replication"]).to_numpy(np.float64)
+    end = end_times(records).reindex(orders["replication"]).to_numpy(np.float64)
 
     outcomes = orders.assign(
         restored=restored,
@@ -278,7 +264,7 @@ def kpis(
     )
     codes = np.asarray(grouped.ngroup(), dtype=np.int64)
     for p, values in zip(
-        _PERCENTILES, _grouped_percentiles(downtime, codes, len(table), _PERCENTILES), strict=True
+        _PERCENTILES, grouped_percentiles(downtime, codes, len(table), _PERCENTILES), strict=True
     ):
         table[f"p{p}_downtime_hours"] = values
     return table.reset_index()[[*keys, *KPI_COLUMNS]]
@@ -324,7 +310,7 @@ def backorders_over_time(
     """
     if not np.isfinite(step_hours) or step_hours <= 0:
         raise ValueError(f"step_hours must be a positive number of hours, not {step_hours!r}")
-    rows = _read(records)
+    rows = read_rows(records)
     orders = rows.orders
     if by is None:
         labels = pd.Index([ALL_GROUP])
@@ -334,7 +320,7 @@ def backorders_over_time(
         _require(orders, [by], "orders")
         raw_codes, uniques = pd.factorize(orders[by], sort=True, use_na_sentinel=False)
         group, labels, column = raw_codes.astype(np.int64), pd.Index(uniques), by
-    ends = _end_times(records)
+    ends = end_times(records)
     replications = ends.index.to_numpy(np.int64)
     n_groups = len(labels) if len(orders) else 0
     rep_of_order = np.searchsorted(replications, orders["replication"].to_numpy(np.int64))
@@ -348,7 +334,7 @@ def backorders_over_time(
     query_cell = query_cell.T.reshape(-1) if n_groups else np.zeros(0, np.int64)
     query_time = np.tile(step_index * step_hours, n_groups)
 
-    values, cells, times = _counts_at(event_cell, event_time, event_delta, query_cell, query_time)
+    values, cells, times = counts_at(event_cell, event_time, event_delta, query_cell, query_time)
     return pd.DataFrame(
         {
             "replication": replications[cells // max(n_groups, 1)],
@@ -384,10 +370,10 @@ def cost_by_source(records: pd.DataFrame) -> pd.DataFrame:
     0            0       stock      2   20.0
     1            0      broker      0    0.0
     """
-    event, events = _codes(records["event"])
-    source, sources = _codes(records["source_kind"])
-    allocated = _is(event, events, ("allocated",))
-    keep = (allocated | _is(event, events, ("purchase_failed",))) & (source >= 0)
+    event, events = codes(records["event"])
+    source, sources = codes(records["source_kind"])
+    allocated = is_in(event, events, ("allocated",))
+    keep = (allocated | is_in(event, events, ("purchase_failed",))) & (source >= 0)
     sign = np.where(allocated, 1, -1)[keep]
     labels = [str(kind) for kind in sources]
     order = [*SOURCE_KINDS, *sorted(set(labels) - set(SOURCE_KINDS))]
@@ -407,51 +393,8 @@ def cost_by_source(records: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _read(records: pd.DataFrame) -> _Rows:
-    """Index the records once: the order table and, for every row, its order's position."""
-    replication = records["replication"].to_numpy(np.int64)
-    event, events = _codes(records["event"])
-    order_code, _ = _codes(records["order_id"])
-    key = replication * (int(order_code.max(initial=-1)) + 1) + order_code
-    has_order = order_code >= 0
-    created_rows = np.flatnonzero(has_order & _is(event, events, ("order_created",)))
-    sorter = np.argsort(key[created_rows], kind="stable")
-    sorted_keys = key[created_rows][sorter]
-    twice = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
-    if len(twice):
-        row = records.iloc[created_rows[sorter[twice[0]]]]
-        raise ValueError(
-            f"order {row['order_id']!r} is created twice in replication {row['replication']}"
-        )
-    if len(sorted_keys):
-        at = np.minimum(np.searchsorted(sorted_keys, key), len(sorted_keys) - 1)
-        found = has_order & (sorted_keys[at] == key)
-        order_of_row = np.where(found, sorter[at], -1).astype(np.int64)
-    else:
-        order_of_row = np.full(len(records), -1, dtype=np.int64)
-    orders = records.iloc[created_rows][
-        ["replication", "order_id", *ORDER_ATTRIBUTES, "quantity", "time"]
-    ].rename(columns={"time": "created"})
-    orders = orders.reset_index(drop=True)
-    for name in ("order_id", *ORDER_ATTRIBUTES):
-        if isinstance(orders[name].dtype, pd.CategoricalDtype):
-            orders[name] = orders[name].cat.remove_unused_categories()
-    source, sources = _codes(records["source_kind"])
-    return _Rows(
-        orders=orders,
-        order_of_row=order_of_row,
-        time=records["time"].to_numpy(np.float64),
-        quantity=records["quantity"].to_numpy(np.float64),
-        money=records["money"].to_numpy(np.float64),
-        event=event,
-        events=events,
-        source=source,
-        sources=sources,
-    )
-
-
 def _backorder_changes(
-    rows: _Rows, cell_of_order: IntArray
+    rows: Rows, cell_of_order: IntArray
 ) -> tuple[IntArray, FloatArray, IntArray]:
     """Each order's moves onto (+1) and off (-1) the backorder list, with cell and time.
 
@@ -481,80 +424,6 @@ def _backorder_changes(
     delta = waiting - np.where(first, 0, before)
     flips = delta != 0
     return cell_of_order[order[flips]], time[flips], delta[flips]
-
-
-def _counts_at(
-    event_cell: IntArray,
-    event_time: FloatArray,
-    event_delta: IntArray,
-    query_cell: IntArray,
-    query_time: FloatArray,
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """The running sum of ``event_delta`` per cell at each query, queries sorted by cell, time.
-
-    Events and queries are sorted together (an event at a query's time comes first); one
-    cumulative sum, less its value where each cell starts, answers every query at once.
-    """
-    cell = np.concatenate((event_cell, query_cell))
-    time = np.concatenate((event_time, query_time))
-    is_query = np.concatenate((np.zeros(len(event_cell), bool), np.ones(len(query_cell), bool)))
-    delta = np.concatenate((event_delta, np.zeros(len(query_cell), np.int64)))
-    sort = np.lexsort((is_query, time, cell))
-    cell, time, is_query, delta = cell[sort], time[sort], is_query[sort], delta[sort]
-    running = np.cumsum(delta)
-    first = np.ones(len(cell), dtype=bool)
-    first[1:] = cell[1:] != cell[:-1]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(cell)), 0))
-    count = running - (running[start] - delta[start]) if len(cell) else running
-    return count[is_query].astype(np.int64), cell[is_query], time[is_query]
-
-
-def _grouped_percentiles(
-    values: FloatArray, group: IntArray, n_groups: int, percentiles: Sequence[int]
-) -> list[FloatArray]:
-    """NumPy's linear percentiles of ``values`` within each group, all groups at once.
-
-    The arithmetic is ``numpy.percentile``'s own (virtual index ``(n − 1)·q`` and its
-    two-sided interpolation), so the results agree with it to the last bit.
-    """
-    sort = np.lexsort((values, group))
-    ordered = values[sort]
-    counts = np.bincount(group, minlength=n_groups).astype(np.float64)
-    starts = (np.cumsum(counts) - counts).astype(np.int64)
-    results = []
-    for p in percentiles:
-        q = p / 100
-        virtual = (counts - 1) * q
-        below = np.clip(np.floor(virtual), 0, np.maximum(counts - 1, 0))
-        above = np.minimum(below + 1, np.maximum(counts - 1, 0))
-        gamma = virtual - np.floor(virtual)
-        a = ordered[starts + below.astype(np.int64)] if len(ordered) else counts
-        b = ordered[starts + above.astype(np.int64)] if len(ordered) else counts
-        diff = b - a
-        results.append(np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma))
-    return results
-
-
-def _end_times(records: pd.DataFrame) -> pd.Series:
-    """Each replication's ``end`` time (its last event's time when it has no ``end`` row)."""
-    times = records["time"]
-    last = times.groupby(records["replication"]).max()
-    is_end = (records["event"] == "end").to_numpy(bool)
-    ends = times[is_end].groupby(records["replication"][is_end]).max()
-    return ends.reindex(last.index).fillna(last).sort_index()
-
-
-def _codes(column: pd.Series) -> tuple[IntArray, pd.Index]:
-    """Integer codes (−1 for missing) and their labels, cheap for categorical columns."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return np.asarray(column.cat.codes, dtype=np.int64), pd.Index(column.cat.categories)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return codes.astype(np.int64), pd.Index(uniques)
-
-
-def _is(codes: IntArray, labels: pd.Index, wanted: Sequence[str]) -> BoolArray:
-    positions = [labels.get_loc(name) for name in wanted if name in labels]
-    return np.isin(codes, np.asarray(positions, dtype=np.int64))
 
 
 def _units(values: FloatArray) -> IntArray:

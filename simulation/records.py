@@ -116,16 +116,24 @@ _TEXT = (
 
 
 class Recorder:
-    """Collects event rows column by column (cheap to append, quick to turn into a frame)."""
+    """Collects event rows (one tuple each: cheap to append) and turns them into a frame.
+
+    Examples
+    --------
+    >>> rec = Recorder(replication=3)
+    >>> rec.emit(1.5, "order_created", order_id="O1", part_number="P1", quantity=2)
+    >>> rec.emit(2.0, "end")
+    >>> frame = rec.to_frame()
+    >>> frame[["replication", "time", "event", "order_id", "quantity"]].to_dict("records")[0]
+    {'replication': 3, 'time': 1.5, 'event': 'order_created', 'order_id': 'O1', 'quantity': 2}
+    """
 
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication
-        self._columns: dict[str, list[Any]] = {
-            name: [] for name in COLUMNS if name != "replication"
-        }
+        self._rows: list[tuple[Any, ...]] = []
 
     def __len__(self) -> int:
-        return len(self._columns["time"])
+        return len(self._rows)
 
     def emit(
         self,
@@ -146,30 +154,36 @@ class Recorder:
         detail: str | None = None,
     ) -> None:
         """Append one event row."""
-        c = self._columns
-        c["time"].append(time)
-        c["event"].append(event)
-        c["order_id"].append(order_id)
-        c["part_number"].append(part_number)
-        c["depot_id"].append(depot_id)
-        c["source_kind"].append(source_kind)
-        c["origin"].append(origin)
-        c["quantity"].append(quantity)
-        c["money"].append(money)
-        c["customer_id"].append(customer_id)
-        c["country"].append(country)
-        c["priority_class"].append(priority_class)
-        c["tier"].append(tier)
-        c["detail"].append(detail)
+        self._rows.append(
+            (
+                time,
+                event,
+                order_id,
+                part_number,
+                depot_id,
+                source_kind,
+                origin,
+                quantity,
+                money,
+                customer_id,
+                country,
+                priority_class,
+                tier,
+                detail,
+            )
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The rows so far, with :data:`COLUMNS`, text columns as categories."""
+        names = COLUMNS[1:]
+        columns = list(zip(*self._rows, strict=True)) if self._rows else [()] * len(names)
+        raw = dict(zip(names, columns, strict=True))
         data: dict[str, Any] = {
             "replication": np.full(len(self), self.replication, dtype=np.int64),
-            "time": np.asarray(self._columns["time"], dtype=np.float64),
-            "quantity": np.asarray(self._columns["quantity"], dtype=np.int64),
-            "money": np.asarray(self._columns["money"], dtype=np.float64),
+            "time": np.asarray(raw["time"], dtype=np.float64),
+            "quantity": np.asarray(raw["quantity"], dtype=np.int64),
+            "money": np.asarray(raw["money"], dtype=np.float64),
         }
         for name in _TEXT:
-            data[name] = pd.Categorical(self._columns[name])
+            data[name] = pd.Categorical(raw[name])
         return pd.DataFrame(data, columns=list(COLUMNS))

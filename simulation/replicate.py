@@ -8,6 +8,7 @@ are the same bit for bit whether they came from this process, forked workers or 
 from __future__ import annotations
 
 import multiprocessing as mp
+import socket
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -171,9 +172,22 @@ def _on_dask(
             Client(cluster) as client,
         ):
             return gather(client)
+    _reachable(address)
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
     with client:
         return gather(client)
+
+
+def _reachable(address: str) -> None:
+    """Fail at once, by name, when nothing listens at a ``tcp://host:port`` scheduler
+    address (Dask itself would retry until its timeout)."""
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port (another protocol): let Dask judge it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None

@@ -302,7 +302,20 @@ def _writer(table: pd.DataFrame, kind: str) -> Callable[[Path], None]:
 
 def concat_records(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Records of several replications as one frame, text columns as categories again
-    (concatenating categoricals with different categories gives plain text)."""
+    (concatenating categoricals with different categories gives plain text).
+
+    Examples
+    --------
+    >>> from simulation.records import Recorder
+    >>> frames = []
+    >>> for replication, order in ((0, "A"), (1, "B")):
+    ...     rec = Recorder(replication)
+    ...     rec.emit(0.0, "order_created", order_id=order, quantity=1)
+    ...     frames.append(rec.to_frame())
+    >>> both = concat_records(frames)
+    >>> both["order_id"].dtype.name, both["order_id"].tolist()
+    ('category', ['A', 'B'])
+    """
     if not frames:
         return pd.DataFrame(columns=list(COLUMNS))
     records = pd.concat(frames, ignore_index=True)

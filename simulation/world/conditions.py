@@ -6,6 +6,8 @@ pure functions of the time and the part, which keeps the world's behaviour easy 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -84,8 +86,30 @@ class Conditions:
 
     def terms_of(self, option: int, now: float) -> tuple[float, float]:
         """Lead time (hours) and success chance of one option now."""
-        terms = self.terms(np.array([option], dtype=np.int64), now)
-        return float(terms.lead_hours[0]), float(terms.success[0])
+        _, lead, _, success = self.terms_now(option, now)
+        return lead, success
+
+    def terms_now(self, option: int, now: float) -> tuple[int, float, float, float]:
+        """Capacity left, lead time, price and success chance of one option now: the same
+        numbers as :meth:`terms`, computed without arrays (it is asked on every decision)."""
+        opts = self.options
+        part, broker = opts.part[option], bool(opts.is_broker[option])
+        capacity = float(opts.capacity[option]) * float(self._scale[option])
+        lead = float(opts.lead_hours[option])
+        price = float(opts.price[option]) * float(self._price_multiplier[option])
+        success = float(self._success[option])
+        for low, high, mask, lost, stretch, _ in self.setup.cuts:
+            if low <= now < high and mask[part] and not broker:
+                capacity *= 1.0 - lost
+                lead *= stretch
+        for low, high, mask, market, _ in self.setup.markets:
+            if low <= now < high and mask[part] and broker:
+                capacity *= market.capacity_factor
+                price *= market.price_factor
+                if market.failure_probability is not None:
+                    success = min(success, 1.0 - market.failure_probability)
+        left = math.floor(capacity + 1e-9) - int(opts.used[option])
+        return max(left, 0), lead, price, success
 
     def lead_factor(self, part: int, now: float) -> float:
         """How much factory lead times of a part are stretched now."""

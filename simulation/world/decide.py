@@ -28,7 +28,7 @@ from allocation.allocate import solve_problem
 from allocation.engine.frames import sources_table
 from allocation.engine.problem import problem_from
 from simulation.world.setup import WorldSetup
-from simulation.world.solo import Commit, solo
+from simulation.world.solo import Commit, in_sequence, one_node, solo
 from simulation.world.state import OrderBook
 from simulation.world.supply import BASE_NAMES, KIND_NAMES, Supply, hours_to_ns
 
@@ -51,7 +51,7 @@ class Decider:
     supply : Supply
         The free supply, read with the engine's numbers.
     shortcut : bool
-        Answer single-order decisions without the engine (exact; off only to prove it).
+        Answer without the engine where that is exact (off only to prove it changes nothing).
     """
 
     def __init__(
@@ -84,52 +84,84 @@ class Decider:
         return sorted(by_rank.items())
 
     def decide(self, rows: list[int], rank: int, now: float) -> list[Commit]:
-        """Commitments for some open orders of one rank view, in their canonical order."""
-        book = self.book
-        if len(rows) == 1 and self.shortcut:
-            row = rows[0]
-            answer = solo(
-                self.supply,
-                self.strategy,
-                row=row,
-                part=book.part[row],
-                klass=book.klass[row],
-                col=book.country_col[row],
-                home=book.home[row],
-                agg_key=book.agg_key[row],
-                need=book.need[row],
-                rank=rank,
-                now=now,
-                pre_empts=self.pre_empts,
-                partial_fills=self.partial_fills,
+        """Commitments for some open orders of one rank view, in their canonical order.
+
+        With the shortcut, orders that could take no unit from anywhere are left out first:
+        they have no arc in the engine's network, so its plan for the others is the same
+        (ages are compared within a part group, from its oldest order with an arc). If one
+        order is left, the single-order path answers; otherwise the engine.
+        """
+        if self.shortcut:
+            if len(rows) > 1:
+                rows = self._usable(rows, rank, now)
+            if not rows:
+                self.shortcuts += 1
+                return []
+            answer = (
+                self._solo(rows[0], rank, now) if len(rows) == 1 else self._many(rows, rank, now)
             )
             if answer is not None:
                 self.shortcuts += 1
                 return sorted(answer, key=Commit.sort_key)
-        if self.shortcut and not self._anything_usable(rows, rank, now):
-            self.shortcuts += 1
-            return []
         self.solves += 1
         return sorted(self._engine(sorted(rows), rank, now), key=Commit.sort_key)
 
-    def _anything_usable(self, rows: list[int], rank: int, now: float) -> bool:
-        """Whether any of the orders could take a unit from anywhere (exact: if none can,
-        the engine gives nothing)."""
-        book, seen = self.book, set()
+    def _solo(self, row: int, rank: int, now: float) -> list[Commit] | None:
+        book = self.book
+        return solo(
+            self.supply,
+            self.strategy,
+            row=row,
+            part=book.part[row],
+            klass=book.klass[row],
+            col=book.country_col[row],
+            home=book.home[row],
+            agg_key=book.agg_key[row],
+            need=book.need[row],
+            rank=rank,
+            now=now,
+            pre_empts=self.pre_empts,
+            partial_fills=self.partial_fills,
+        )
+
+    def _many(self, rows: list[int], rank: int, now: float) -> list[Commit] | None:
+        """Several orders without the engine where that is exact: the baselines always (they
+        are sequential), ``optimal`` when the orders form one node; None otherwise."""
+        if not self.partial_fills:
+            return None
+        book, supply, pre_empts = self.book, self.supply, self.pre_empts
+        if self.strategy != "optimal":
+            return in_sequence(
+                supply, self.strategy, book, rows, rank=rank, now=now, pre_empts=pre_empts
+            )
+        if len({book.agg_key[r] for r in rows}) == 1:
+            return one_node(supply, book, rows, rank=rank, now=now, pre_empts=pre_empts)
+        return None
+
+    def _usable(self, rows: list[int], rank: int, now: float) -> list[int]:
+        """The orders that could take a unit from somewhere now (asked once per kind of
+        order: part, class, country and home decide it)."""
+        book = self.book
+        answers: dict[tuple[int, int, int, int], bool] = {}
+        kept = []
         for row in rows:
-            key = (book.part[row], book.klass[row], book.country_col[row], book.home[row])
-            if key in seen:
-                continue
-            seen.add(key)
-            if self.supply.candidates(*key, 1, rank, now, self.pre_empts):
-                return True
-        return False
+            key = book.profile(row)
+            found = answers.get(key)
+            if found is None:
+                found = answers[key] = bool(
+                    self.supply.candidates(*key, 1, rank, now, self.pre_empts)
+                )
+            if found:
+                kept.append(row)
+        return kept
 
     # -- the engine ------------------------------------------------------------------------
     def _engine(self, rows: list[int], rank: int, now: float) -> list[Commit]:
         book, supply = self.book, self.supply
         parts = sorted({p for g in {book.group[r] for r in rows} for p in self.parts_of_group[g]})
-        need = sum(book.need[r] for r in rows)
+        need: dict[int, int] = {}
+        for r in rows:
+            need[book.group[r]] = need.get(book.group[r], 0) + book.need[r]
         stock, inbound, planned = self._stock_and_receipts(parts, need, rank)
         options, option_of = self._options(parts, now)
         as_of = pd.Timestamp(supply.as_of_ns(now))
@@ -177,9 +209,10 @@ class Decider:
         return commits
 
     def _stock_and_receipts(
-        self, parts: list[int], need: int, rank: int
+        self, parts: list[int], need: dict[int, int], rank: int
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, int, int], float]]:
-        """Shelves and the free receipts (the first ``need`` units per depot) of some parts."""
+        """Shelves and the free receipts of some parts: per depot, as many units as the
+        orders of the part's group need (and those landing within the margin after them)."""
         state, names, depots = (
             self.supply.state,
             self.setup.context.part_numbers,
@@ -189,6 +222,7 @@ class Decider:
         r_part, r_depot, r_units, r_eta = [], [], [], []
         planned: dict[tuple[int, int, int], float] = {}
         start_ns = self.supply.start_ns
+        group_of = self.setup.context.part_group
         for p in parts:
             for d, units in enumerate(state.on_hand[p]):
                 if units > 0 and not state.offline[d]:
@@ -200,7 +234,8 @@ class Decider:
                 if inbound is None or state.offline[d]:
                     continue
                 skip = inbound.held_through(rank) if self.pre_empts else inbound.held
-                for when, units in inbound.free_after(skip, need):
+                wanted = need[int(group_of[p])]
+                for when, units in inbound.free_after(skip, wanted, self.supply.margin):
                     eta = start_ns + hours_to_ns(when)
                     planned[(p, d, eta)] = when
                     r_part.append(names[p])

@@ -134,6 +134,7 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
         quantity=table["quantity"].astype(np.int64).tolist(),
         created=hours.tolist(),
         agg_key=table["agg_key"].astype(np.int64).tolist(),
+        created_ns=table["created_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64).tolist(),
         info=info,
     )
     return book, range(len(backlog), len(raw))

@@ -164,6 +164,11 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
             mask = _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
             cuts.append((*window, mask, disruption.volume_lost, disruption.lead_time_factor, label))
         elif isinstance(disruption, DemandSurge):
+            if scenario.demand.model == "replay":
+                raise ScenarioError(
+                    f"{where}: disruptions.{i}: a demand_surge scales Poisson demand; with "
+                    "demand model 'replay' the order log is the demand (put the surge in it)"
+                )
             _parts_mask(disruption.parts, parts, f"{where}: disruptions.{i}.parts")
             for j, country in enumerate(disruption.countries):
                 try:

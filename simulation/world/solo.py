@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulation.world.state import OrderBook
 from simulation.world.supply import KIND_NAMES, Candidate, Supply
 
-__all__ = ["Commit", "commit_of", "solo"]
+__all__ = ["Commit", "commit_of", "in_sequence", "one_node", "solo"]
 
 
 @dataclass(frozen=True)
@@ -103,16 +104,8 @@ def solo(
 
 
 def _fill_greedy(supply: Supply, found: list[Candidate], need: int) -> list[tuple[int, int]]:
-    names = supply.setup.depot_ids
-    suppliers = supply.options.supplier
-
-    def key(i: int) -> tuple[float, float, int, int, str, float]:
-        c = found[i]
-        origin = suppliers[c.option] if c.base >= 2 else names[c.depot]
-        return (c.release + c.transit, c.money, c.part, c.base, origin, c.release)
-
     takes = []
-    for i in sorted(range(len(found)), key=key):
+    for i in sorted(range(len(found)), key=lambda i: _greedy_key(supply, found[i])):
         if need == 0:
             break
         units = min(need, found[i].units)
@@ -167,3 +160,142 @@ def _split_by_tie(
         takes.append((i, take))
         need -= take
     return takes
+
+
+def one_node(
+    supply: Supply,
+    book: OrderBook,
+    rows: list[int],
+    *,
+    rank: int,
+    now: float,
+    pre_empts: bool,
+) -> list[Commit] | None:
+    """What ``optimal`` gives several orders of one node (same part, country, rank, class).
+
+    The engine merges such orders into one node: its units are chosen as for one order of
+    their total need (see :func:`solo`), go to the oldest orders first (the age level, in
+    whole minutes) and, among them, the fastest units to the oldest (the engine's split:
+    orders by minute then id, units by ticks, cents, tie-break and source). When the units
+    run out inside a minute shared by several orders, the engine's choice among them is
+    arbitrary: the path declines.
+    """
+    first = rows[0]
+    need = sum(book.need[r] for r in rows)
+    found = supply.candidates(
+        book.part[first],
+        book.klass[first],
+        book.country_col[first],
+        book.home[first],
+        need,
+        rank,
+        now,
+        pre_empts,
+    )
+    if not found:
+        return []
+    takes = _fill_optimal(supply, found, need, book.agg_key[first])
+    if takes is None:
+        return None
+    members = sorted(rows, key=lambda r: (book.minute(r), book.order_id[r]))
+    flows = _member_flows(book, members, sum(units for _, units in takes))
+    if flows is None:
+        return None
+    agg_key = book.agg_key[first]
+    ranked = sorted(
+        ((i, units) for i, units in takes if units > 0),
+        key=lambda t: (
+            *_key(supply, found[t[0]]),
+            supply.tie(agg_key, found[t[0]]),
+            _position(supply, found[t[0]]),
+        ),
+    )
+    commits: list[Commit] = []
+    queue = [[i, units] for i, units in ranked]
+    for row, flow in zip(members, flows, strict=True):
+        while flow > 0:
+            i, units = queue[0]
+            give = min(units, flow)
+            commits.append(commit_of(row, found[i], give))
+            flow -= give
+            queue[0][1] -= give
+            if queue[0][1] == 0:
+                queue.pop(0)
+    return commits
+
+
+def _member_flows(book: OrderBook, members: list[int], units: int) -> list[int] | None:
+    """Units per member, oldest minute first; None when orders of one minute share the last
+    units (the engine prices their ages alike and may split them either way)."""
+    flows = []
+    for row in members:
+        give = min(book.need[row], units)
+        flows.append(give)
+        units -= give
+    by_minute: dict[int, list[int]] = {}
+    for position, row in enumerate(members):
+        by_minute.setdefault(book.minute(row), []).append(position)
+    for positions in by_minute.values():
+        given = sum(flows[p] for p in positions)
+        wanted = sum(book.need[members[p]] for p in positions)
+        if len(positions) > 1 and 0 < given < wanted:
+            return None
+    return flows
+
+
+def in_sequence(
+    supply: Supply,
+    strategy: str,
+    book: OrderBook,
+    rows: list[int],
+    *,
+    rank: int,
+    now: float,
+    pre_empts: bool,
+) -> list[Commit]:
+    """What ``fifo`` or ``tier_greedy`` gives several orders: in the strategy's order (age,
+    or rank then age; the order id last), each takes its best sources with units left."""
+    if strategy == "fifo":
+        ordered = sorted(rows, key=lambda r: (book.created_ns[r], book.order_id[r]))
+    else:
+        ordered = sorted(rows, key=lambda r: (book.rank[r], book.created_ns[r], book.order_id[r]))
+    need = sum(book.need[r] for r in rows)
+    taken: dict[tuple[int, int, int, int, float], int] = {}
+    seen: dict[tuple[int, int, int, int], list[Candidate]] = {}
+    commits = []
+    for row in ordered:
+        kind = book.profile(row)
+        found = seen.get(kind)
+        if found is None:
+            found = seen[kind] = sorted(
+                supply.candidates(*kind, need, rank, now, pre_empts),
+                key=lambda c: _greedy_key(supply, c),
+            )
+        want = book.need[row]
+        for c in found:
+            if want == 0:
+                break
+            source = (c.base, c.part, c.depot, c.option, c.planned)
+            give = min(want, c.units - taken.get(source, 0))
+            if give > 0:
+                taken[source] = taken.get(source, 0) + give
+                commits.append(commit_of(row, c, give))
+                want -= give
+    return commits
+
+
+def _key(supply: Supply, c: Candidate) -> tuple[int, int]:
+    return (round((c.release + c.transit) / supply.resolution), round(c.money * 100.0))
+
+
+def _origin(supply: Supply, c: Candidate) -> str:
+    return supply.options.supplier[c.option] if c.base >= 2 else supply.setup.depot_ids[c.depot]
+
+
+def _position(supply: Supply, c: Candidate) -> tuple[int, int, str, float]:
+    """Where the source sits in the engine's sources table: part, base, origin, release."""
+    return (c.part, c.base, _origin(supply, c), c.release)
+
+
+def _greedy_key(supply: Supply, c: Candidate) -> tuple[float, float, int, int, str, float]:
+    return (c.release + c.transit, c.money, *_position(supply, c))

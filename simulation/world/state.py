@@ -59,6 +59,24 @@ class DepotInbound:
     ``receipts`` holds ``(planned hours, key, units)`` sorted by planned landing; ``queue``
     holds promises sorted by ``(rank, seq)``. The queue's promises own the first ``held``
     units in landing order; the rest are free.
+
+    Examples
+    --------
+    One unit lands at 10 h and one at 20 h; a standard order (rank 1) was promised the
+    first. A parts-priority order (rank 0) joins ahead of it, and the standard order now
+    owns the unit landing at 20 h; nothing is left for a third order:
+
+    >>> inbound = DepotInbound()
+    >>> inbound.add(10.0, 0, 1)
+    >>> inbound.add(20.0, 1, 1)
+    >>> inbound.join(Promise(1, 0, row=7, units=1, kind="inbound", money=0.0, transit_hours=0.0))
+    >>> inbound.free_after(inbound.held_through(0), 1, margin=0.2)
+    [(10.0, 1)]
+    >>> inbound.join(Promise(0, 1, row=8, units=1, kind="inbound", money=0.0, transit_hours=0.0))
+    >>> [p.row for p in inbound.queue], inbound.free_after(inbound.held, 1, margin=0.2)
+    ([8, 7], [])
+    >>> [(p.row, units) for p, units in inbound.serve(1)]
+    [(8, 1)]
     """
 
     receipts: list[tuple[float, int, int]] = field(default_factory=list)
@@ -88,34 +106,38 @@ class DepotInbound:
             total += promise.units
         return total
 
-    def free_after(self, skip: int, units: int) -> list[tuple[float, int]]:
-        """The next ``units`` units after the first ``skip``, as ``(planned hours, units)``
-        portions, receipts landing at the same planned time merged."""
+    def free_after(self, skip: int, units: int, margin: float) -> list[tuple[float, int]]:
+        """The next ``units`` units after the first ``skip``, plus any landing less than
+        ``margin`` hours after the last of them, as ``(planned hours, units)`` portions;
+        receipts landing at the same planned time are merged."""
         portions: list[tuple[float, int]] = []
         if units <= 0:
             return portions
-        seen = 0
+        seen, last = 0, None
         for planned, _, count in self.receipts:
             if seen + count <= skip:
                 seen += count
                 continue
-            take = min(count - max(skip - seen, 0), units)
+            if units <= 0 and (last is None or planned >= last + margin):
+                break
+            take = count - max(skip - seen, 0)
             seen += count
+            if units > 0:
+                last = planned
+            units -= take
             if portions and portions[-1][0] == planned:
                 portions[-1] = (planned, portions[-1][1] + take)
             else:
                 portions.append((planned, take))
-            units -= take
-            if units == 0:
-                break
         return portions
 
     def join(self, promise: Promise) -> None:
         """A promise enters the queue after every promise of its rank or a better one."""
-        position = bisect.bisect_right(
-            [(p.rank, p.seq) for p in self.queue], (promise.rank, promise.seq)
-        )
-        self.queue.insert(position, promise)
+        key, queue = (promise.rank, promise.seq), self.queue
+        position = len(queue)  # usually the end: scan back over the few it goes ahead of
+        while position and (queue[position - 1].rank, queue[position - 1].seq) > key:
+            position -= 1
+        queue.insert(position, promise)
         self.held += promise.units
 
     def trim(self) -> list[tuple[Promise, int]]:
@@ -168,7 +190,8 @@ class OrderBook:
     """Every order of a replication (the backlog first, then arrivals), by row.
 
     ``table`` is the engine's orders table for all of them; the lists are its columns the
-    event path reads; ``info`` is (customer, country, class, tier) for the records. Per order:
+    event path reads (``created_ns``: the engine's ``created_at`` in nanoseconds); ``info`` is
+    (customer, country, class, tier) for the records. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived. ``open`` keeps, per part group, the rows that have entered and
@@ -186,6 +209,7 @@ class OrderBook:
     quantity: list[int]
     created: list[float]
     agg_key: list[int]
+    created_ns: list[int]
     info: list[tuple[str, str, str, str]]
     need: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
@@ -201,6 +225,14 @@ class OrderBook:
 
     def __len__(self) -> int:
         return len(self.quantity)
+
+    def profile(self, row: int) -> tuple[int, int, int, int]:
+        """What decides the sources an order may use: part, class, country column, home."""
+        return (self.part[row], self.klass[row], self.country_col[row], self.home[row])
+
+    def minute(self, row: int) -> int:
+        """The whole minute an order was created in (the engine's age unit)."""
+        return self.created_ns[row] // 60_000_000_000
 
     def mark(self, row: int) -> None:
         """Keep the row in its group's open set exactly when it needs units."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from allocation.domain.model import PriorityClass, SourceKind
@@ -40,7 +39,13 @@ _NS_PER_HOUR = 3_600_000_000_000
 
 
 def hours_to_ns(hours: float) -> int:
-    """Hours since the start as whole nanoseconds (the engine's clock resolution)."""
+    """Hours since the start as whole nanoseconds (the engine's clock resolution).
+
+    Examples
+    --------
+    >>> hours_to_ns(1.5)
+    5400000000000
+    """
     return round(hours * _NS_PER_HOUR)
 
 
@@ -95,6 +100,9 @@ class Supply:
         self.allowed = [[policy.allows(c, k) for k in KINDS] for c in PriorityClass]
         self.wide = [row[TRANSFER] for row in self.allowed]
         self.resolution = policy.eta_resolution_hours
+        # Receipts landing this close after the last one an order needs may still tie with
+        # it in ETA ticks (two ticks: safe against rounding at a tick's edge).
+        self.margin = 2.0 * self.resolution
         self.min_success = policy.min_success_probability
         self.start_ns = int(pd.Timestamp(setup.start).value)
         self.usable: list[list[int]] = [
@@ -109,16 +117,12 @@ class Supply:
         """The engine's ``as_of`` for a decision at ``now``."""
         return self.start_ns + hours_to_ns(now)
 
-    def releases(self, planned: list[float], now: float) -> npt.NDArray[np.float64]:
-        """Hours until receipts planned at ``planned`` land, as the engine computes them."""
-        eta = (np.array([hours_to_ns(h) for h in planned], dtype=np.int64) + self.start_ns).astype(
-            "datetime64[ns]"
-        )
-        as_of = np.datetime64(self.as_of_ns(now), "ns")
-        released: npt.NDArray[np.float64] = np.maximum(
-            (eta - as_of) / np.timedelta64(1, "s") / 3600.0, 0.0
-        )
-        return released
+    def release(self, planned: float, now: float) -> float:
+        """Hours until a receipt planned at ``planned`` lands, as the engine computes it:
+        whole nanoseconds apart, divided as NumPy divides ``timedelta64`` (a test checks the
+        two agree bit for bit), never below zero."""
+        delta = (self.start_ns + hours_to_ns(planned)) - self.as_of_ns(now)
+        return max(float(delta) / 1e9 / 3600.0, 0.0)
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:
         """The engine's tie-break cost of this order's node taking this source."""
@@ -172,13 +176,20 @@ class Supply:
         """Every source an order may take free units from now, enough to cover ``units``.
 
         Shelves are read nearest first and stop once ``units`` are covered (plus any shelf
-        tied with the last one in ticks and cents); receipts give at most ``units`` units
-        per depot. The rest could never be part of the order's best sources.
+        tied with the last one in ticks and cents); receipts give their first ``units`` units
+        per depot (plus those landing within :attr:`margin` of the last, which may tie with
+        it), and no depot whose transit alone is worse, in ticks, than the shelves that
+        already cover ``units``. The rest could never be among the order's best sources.
         """
         found: list[Candidate] = []
         for p in self.usable[part]:
-            found += self._shelves(p, klass, col, home, units)
-            found += self._receipts(p, klass, col, home, units, rank, now, pre_empts)
+            shelves = self._shelves(p, klass, col, home, units)
+            bound = None
+            if sum(c.units for c in shelves) >= units:
+                last = shelves[-1]
+                bound = round((last.release + last.transit) / self.resolution)
+            found += shelves
+            found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, bound)
             found += self._options(p, klass, col, now)
         return found
 
@@ -222,50 +233,52 @@ class Supply:
         rank: int,
         now: float,
         pre_empts: bool,
+        bound: int | None,
     ) -> list[Candidate]:
         state, allowed = self.state, self.allowed[klass]
         if self.wide[klass]:
-            depots = list(state.inbound_depots.get(part, ()))
+            depots: list[int] | dict[int, None] = state.inbound_depots.get(part, {})
         else:
             depots = [home] if home >= 0 and allowed[INBOUND] else []
-        portions: list[tuple[int, int, float, int]] = []
-        hours = self.depot_hours[col]
+        hours, cost = self.depot_hours[col], self.depot_cost[col]
+        found: list[Candidate] = []
         for d in depots:
+            transit = hours[d]
+            if transit == np.inf or state.offline[d]:
+                continue
+            if bound is not None and round(transit / self.resolution) > bound:
+                continue
             inbound = state.pipeline(part, d)
-            if inbound is None or state.offline[d] or hours[d] == np.inf:
+            if inbound is None or not inbound.units:
                 continue
             kind = INBOUND if d == home else TRANSFER
             if not allowed[kind]:
                 continue
             skip = inbound.held_through(rank) if pre_empts else inbound.held
-            for planned, count in inbound.free_after(skip, units):
-                portions.append((kind, d, planned, count))
-        if not portions:
-            return []
-        release = self.releases([p[2] for p in portions], now).tolist()
-        cost = self.depot_cost[col]
-        return [
-            Candidate(1, kind, part, d, -1, count, r, hours[d], cost[d], planned)
-            for (kind, d, planned, count), r in zip(portions, release, strict=True)
-        ]
+            for planned, count in inbound.free_after(skip, units, self.margin):
+                release = self.release(planned, now)
+                found.append(
+                    Candidate(1, kind, part, d, -1, count, release, transit, cost[d], planned)
+                )
+        return found
 
     def _options(self, part: int, klass: int, col: int, now: float) -> list[Candidate]:
         rows = self.options.by_part.get(part)
         if not rows:
             return []
-        allowed = self.allowed[klass]
-        terms = self.conditions.terms(np.array(rows, dtype=np.int64), now)
+        allowed, conditions = self.allowed[klass], self.conditions
         found: list[Candidate] = []
-        for i, option in enumerate(rows):
+        for option in rows:
             kind = BROKER if self.options.is_broker[option] else EXPEDITE
-            capacity = int(terms.capacity[i])
-            if not allowed[kind] or capacity <= 0 or terms.success[i] < self.min_success:
+            if not allowed[kind]:
                 continue
             transit = self.option_hours[col][option]
             if transit == np.inf:
                 continue
-            money = float(terms.price[i]) + self.option_cost[col][option]
-            lead = float(terms.lead_hours[i])
+            capacity, lead, price, success = conditions.terms_now(option, now)
+            if capacity <= 0 or success < self.min_success:
+                continue
+            money = price + self.option_cost[col][option]
             found.append(
                 Candidate(kind - 1, kind, part, -1, option, capacity, lead, transit, money, 0.0)
             )

@@ -20,6 +20,7 @@ import yaml
 
 from simulation.records import Recorder
 from simulation.scenario.load import ScenarioFile, load_scenario
+from simulation.world.demand import ORDER_COLUMNS
 from simulation.world.model import ShortageWorld
 from simulation.world.sampling import Streams
 from simulation.world.setup import WorldSetup, build_setup
@@ -97,17 +98,7 @@ class TinyWorld:
             (oid, customer, part, qty, at(hours), "desktop", "yes", "")
             for oid, customer, part, qty, hours in self.orders
         ]
-        columns = [
-            "order_id",
-            "customer_id",
-            "part_number",
-            "quantity",
-            "created_at",
-            "product_type",
-            "warranty_valid",
-            "ship_to_country",
-        ]
-        return pd.DataFrame(rows, columns=columns)
+        return pd.DataFrame(rows, columns=ORDER_COLUMNS)
 
     def _tables(self, world: Path) -> None:
         customers = pd.DataFrame(

@@ -1,0 +1,379 @@
+"""The world's state and how it handles an event: decisions, units moving, replenishment.
+
+:class:`WorldCore` holds everything a replication changes and the handlers its events call;
+:class:`~simulation.world.model.ShortageWorld` adds the processes that make events happen
+(arrivals, capacity periods, ticks, disruptions). An event's handler does its own work, then
+:meth:`WorldCore._settle` decides every part group the work touched, so a decision never
+runs in the middle of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import simpy
+
+from simulation.errors import ConservationError
+from simulation.records import Recorder
+from simulation.world.conditions import Conditions
+from simulation.world.decide import Decider
+from simulation.world.demand import option_book, order_book
+from simulation.world.sampling import Streams, draw_lead_time
+from simulation.world.setup import WorldSetup
+from simulation.world.solo import Commit
+from simulation.world.state import DepotInbound, Promise, WorldState
+from simulation.world.supply import Supply
+
+__all__ = ["WorldCore"]
+
+
+class WorldCore:
+    """The state of one replication and the handlers of its events (see ShortageWorld)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        setup: WorldSetup,
+        streams: Streams,
+        strategy: str | None = None,
+        recorder: Recorder | None = None,
+        shortcut: bool = True,
+        audit: bool = False,
+    ) -> None:
+        self.env = env
+        self.setup = setup
+        self.streams = streams
+        self.recorder = recorder if recorder is not None else Recorder()
+        scenario = setup.scenario
+        self.periodic = scenario.policy.mode == "periodic"
+        self.repair_hours = scenario.repair_hours
+        self.book, self.arrivals = order_book(setup, streams.demand)
+        self.state = WorldState(setup.initial_stock, setup.base_stock)
+        self.options = option_book(setup)
+        self.conditions = Conditions(setup, self.options)
+        self.supply = Supply(setup, self.state, self.options, self.conditions)
+        self.decider = Decider(
+            setup, strategy or scenario.policy.strategy, self.book, self.supply, shortcut
+        )
+        self.audit = audit
+        self.events = 0
+        self._seq = 0
+        self._pending: dict[int, None] = {}
+        self._dirty: dict[int, None] = {}
+        self._names = setup.context.part_numbers
+        self._depots = setup.depot_ids
+        self._with_options = sorted(
+            {int(setup.context.part_group[p]) for p in self.options.by_part}
+        )
+
+    @property
+    def solves(self) -> int:
+        """Decisions the engine made."""
+        return self.decider.solves
+
+    @property
+    def shortcuts(self) -> int:
+        """Decisions made without the engine (exactly as it would have)."""
+        return self.decider.shortcuts
+
+    def _after(self, delay: float, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after ``delay`` hours (one SimPy event)."""
+        self.events += 1
+        event = self.env.timeout(max(delay, 0.0))
+        event.callbacks.append(lambda _: self._checked(callback))
+
+    def _checked(self, callback: Callable[[], None]) -> None:
+        """Handle one event: its own work, then the decisions it made necessary."""
+        callback()
+        self._settle()
+        if self.audit:
+            self.state.audit(self.book)
+
+    # -- decisions ---------------------------------------------------------------------
+    def _touch(self, groups: list[int]) -> None:
+        """Something changed for these groups: their open orders are decided once the event's
+        own work is done (event mode) or at the next tick (periodic mode)."""
+        open_groups = self.book.open
+        self._pending.update((g, None) for g in groups if g in open_groups)
+
+    def _settle(self) -> None:
+        """Decide every group touched by the event, until no decision touches another."""
+        while self._pending:
+            groups = sorted(self._pending)
+            self._pending.clear()
+            if self.periodic:
+                self._dirty.update(dict.fromkeys(groups))
+            else:
+                self._decide(groups)
+
+    def _decide(self, groups: list[int]) -> None:
+        """Decide the groups' open orders, best rank first; orders that lose a promise to a
+        better rank are open again and decided with their own rank."""
+        now, open_rows, done = self.env.now, self.book.open, -1
+        while True:
+            rows = [r for g in groups for r in open_rows.get(g, ())]
+            views = [(rank, view) for rank, view in self.decider.views(rows) if rank > done]
+            if not views:
+                return
+            rank, view = views[0]
+            self._apply(self.decider.decide(view, rank, now))
+            done = rank
+
+    def _apply(self, commits: list[Commit]) -> None:
+        """Act on a decision: ship, buy, promise (promises queue in the plan's ETA order)."""
+        book = self.book
+        promised = sorted(
+            (c for c in commits if c.base == 1),
+            key=lambda c: (c.part, c.depot, c.planned, book.created[c.row], c.row),
+        )
+        seq = {}
+        for commit in promised:
+            seq[id(commit)] = self._seq
+            self._seq += 1
+        for commit in commits:
+            if commit.base == 0:
+                self._ship(commit)
+            elif commit.base == 1:
+                self._promise(commit, seq[id(commit)])
+            else:
+                self._buy(commit)
+            book.mark(commit.row)
+
+    def _commit(self, row: int, quantity: int) -> None:
+        """Units are shipped or bought for an order: they no longer wait at its home."""
+        book = self.book
+        book.committed[row] += quantity
+        home = book.home[row]
+        if home >= 0:
+            self.state.backorder[book.part[row]][home] -= quantity
+
+    def _allocated(
+        self, row: int, part: int, kind: str, origin: str, units: int, money: float
+    ) -> None:
+        self.recorder.emit(
+            self.env.now,
+            "allocated",
+            order_id=self.book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=origin,
+            quantity=units,
+            money=money * units,
+        )
+
+    def _ship(self, c: Commit) -> None:
+        origin = self._depots[c.depot]
+        self.state.take(c.part, c.depot, c.quantity)
+        self.book.need[c.row] -= c.quantity
+        self._commit(c.row, c.quantity)
+        self._allocated(c.row, c.part, c.kind, origin, c.quantity, c.money)
+        self._reorder(c.part, c.depot)
+        self._send(c.row, c.part, c.quantity, c.transit_hours, c.kind, origin)
+
+    def _promise(self, c: Commit, seq: int) -> None:
+        book = self.book
+        inbound = self.state.pipeline(c.part, c.depot)
+        if inbound is None:
+            raise ConservationError(f"a promise on part {c.part} at depot {c.depot}: no receipts")
+        rank = self.decider.queue_rank(c.row)
+        inbound.join(Promise(rank, seq, c.row, c.quantity, c.kind, c.money, c.transit_hours))
+        book.need[c.row] -= c.quantity
+        book.held[c.row] += c.quantity
+        self.recorder.emit(
+            self.env.now,
+            "reserved",
+            order_id=book.order_id[c.row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=self._depots[c.depot],
+            quantity=c.quantity,
+        )
+        for promise, units in inbound.trim():
+            self._released(promise.row, c.part, c.depot, promise.kind, units, "pre-empted")
+
+    def _released(self, row: int, part: int, depot: int, kind: str, units: int, why: str) -> None:
+        """A promise is withdrawn: its units are the order's need again."""
+        book = self.book
+        book.held[row] -= units
+        book.need[row] += units
+        book.mark(row)
+        self.recorder.emit(
+            self.env.now,
+            "released",
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=self._depots[depot],
+            quantity=units,
+            detail=why,
+        )
+
+    def _buy(self, c: Commit) -> None:
+        options, state, now = self.options, self.state, self.env.now
+        options.used[c.option] += c.quantity
+        terms = self.conditions.terms_of(c.option, now)
+        broker = bool(options.is_broker[c.option])
+        behaviour = self.setup.scenario.sources
+        cv = behaviour.broker.lead_time_cv if broker else behaviour.expedite.lead_time_cv
+        stream = self.streams.purchase(c.option)
+        lead = draw_lead_time(stream, terms[0], cv)
+        failed = bool(stream.random() >= terms[1])
+        supplier = options.supplier[c.option]
+        self.book.need[c.row] -= c.quantity
+        self._commit(c.row, c.quantity)
+        self._allocated(c.row, c.part, c.kind, supplier, c.quantity, c.money)
+        state.entered += c.quantity
+        state.in_transit += c.quantity
+        delay = lead + c.transit_hours
+        if not failed:
+            self._send(c.row, c.part, c.quantity, delay, c.kind, supplier)
+            return
+        detect = behaviour.broker.failure_detected_after_hours
+        self._after(delay if detect is None else detect, lambda: self._fail(c, supplier))
+
+    # -- units moving ------------------------------------------------------------------
+    def _send(self, row: int, part: int, units: int, delay: float, kind: str, origin: str) -> None:
+        """Units leave for the customer (already counted in transit)."""
+        self._after(delay, lambda: self._deliver(row, part, units, kind, origin))
+
+    def _deliver(self, row: int, part: int, units: int, kind: str, origin: str) -> None:
+        book, state = self.book, self.state
+        state.in_transit -= units
+        state.consumed += units
+        book.delivered[row] += units
+        self.recorder.emit(
+            self.env.now,
+            "delivered",
+            order_id=book.order_id[row],
+            part_number=self._names[part],
+            source_kind=kind,
+            origin=origin,
+            quantity=units,
+        )
+        if book.delivered[row] == book.quantity[row]:
+            if self.repair_hours > 0:
+                self._after(self.repair_hours, lambda: self._restored(row))
+            else:
+                self._restored(row)
+
+    def _fail(self, c: Commit, supplier: str) -> None:
+        """A broker buy never arrives: the units never entered; the order needs them again."""
+        book, state, row = self.book, self.state, c.row
+        state.entered -= c.quantity
+        state.in_transit -= c.quantity
+        book.committed[row] -= c.quantity
+        book.need[row] += c.quantity
+        home = book.home[row]
+        if home >= 0:
+            state.backorder[book.part[row]][home] += c.quantity
+            self._reorder(book.part[row], home)
+        self.recorder.emit(
+            self.env.now,
+            "purchase_failed",
+            order_id=book.order_id[row],
+            part_number=self._names[c.part],
+            source_kind=c.kind,
+            origin=supplier,
+            quantity=c.quantity,
+            money=c.money * c.quantity,
+            detail="the broker did not deliver",
+        )
+        book.mark(row)
+        self._touch([book.group[row]])
+
+    def _restored(self, row: int) -> None:
+        book = self.book
+        self.recorder.emit(
+            self.env.now,
+            "restored",
+            order_id=book.order_id[row],
+            part_number=self._names[book.part[row]],
+        )
+
+    # -- replenishment -----------------------------------------------------------------
+    def _reorder(self, part: int, depot: int) -> None:
+        """One-for-one base stock: reorder whatever the inventory position lacks."""
+        spec = self.setup.scenario.replenishment
+        if spec.policy != "base_stock":
+            return
+        lack = self.state.shortfall(part, depot)
+        if lack <= 0:
+            return
+        now, lead_time = self.env.now, spec.lead_time
+        release = self.conditions.factory_release(part, lack, now)
+        mean = lead_time.mean_hours * self.conditions.lead_factor(part, now)
+        lead = draw_lead_time(
+            self.streams.replenishment(part), mean, lead_time.cv, lead_time.distribution
+        )
+        self.recorder.emit(
+            now,
+            "replenishment_ordered",
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
+            quantity=lack,
+        )
+        self._expect(part, depot, lack, release + mean, release + lead, "replenishment")
+        self._touch([int(self.setup.context.part_group[part])])
+
+    def _expect(
+        self, part: int, depot: int, units: int, planned: float, lands: float, kind: str
+    ) -> None:
+        receipt = self.state.expect(part, depot, units, planned, kind)
+        self._after(lands - self.env.now, lambda: self._land(receipt.key))
+
+    def _land(self, key: int) -> None:
+        receipt, inbound = self.state.land(key)
+        part, depot = receipt.part, receipt.depot
+        self.recorder.emit(
+            self.env.now,
+            "receipt",
+            part_number=self._names[part],
+            depot_id=self._depots[depot],
+            source_kind=receipt.kind,
+            quantity=receipt.quantity,
+        )
+        if self.state.offline[depot]:
+            return
+        self._serve(part, depot, inbound)
+        if self.state.on_hand[part][depot] > 0:
+            self._touch([int(self.setup.context.part_group[part])])
+
+    def _serve(self, part: int, depot: int, inbound: DepotInbound) -> None:
+        """The depot's queue takes what is on its shelf, first promises first."""
+        state, book, origin = self.state, self.book, self._depots[depot]
+        units = min(state.on_hand[part][depot], inbound.held)
+        for promise, taken in inbound.serve(units):
+            row = promise.row
+            state.take(part, depot, taken)
+            book.held[row] -= taken
+            self._commit(row, taken)
+            self._allocated(row, part, promise.kind, origin, taken, promise.money)
+            self._reorder(part, depot)
+            self._send(row, part, taken, promise.transit_hours, promise.kind, origin)
+
+    # -- orders ------------------------------------------------------------------------
+    def _enter(self, row: int) -> None:
+        """An order needs its units: it waits at its home and base stock reorders."""
+        book = self.book
+        book.mark(row)
+        home = book.home[row]
+        if home >= 0:
+            part = book.part[row]
+            self.state.backorder[part][home] += book.quantity[row]
+            self._reorder(part, home)
+
+    def _record_order(self, row: int) -> None:
+        book, info = self.book, self.book.info[row]
+        home = book.home[row]
+        self.recorder.emit(
+            book.created[row],
+            "order_created",
+            order_id=book.order_id[row],
+            part_number=self._names[book.part[row]],
+            depot_id=self._depots[home] if home >= 0 else None,
+            quantity=book.quantity[row],
+            customer_id=info[0],
+            country=info[1],
+            priority_class=info[2],
+            tier=info[3],
+        )
