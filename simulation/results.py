@@ -17,12 +17,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from allocation.adapters.files import atomic_write
+from allocation.engine.html import html_block, html_table
 from simulation.metrics import backorders_over_time, cost_by_source, kpis, order_outcomes
 from simulation.plots import (
     backorders_chart,
     comparison_chart,
     cost_chart,
     downtime_ecdf,
+    sweep_chart,
     write_plots,
 )
 from simulation.records import COLUMNS
@@ -30,7 +32,15 @@ from simulation.replicate import ReplicationOutput
 from simulation.scenario.model import Scenario
 from simulation.stats import paired_difference, summarize, summary_document
 
-__all__ = ["HEADLINE_KPIS", "Comparison", "SimulationResult", "SweepResult", "concat_records"]
+__all__ = [
+    "HEADLINE_KPIS",
+    "Comparison",
+    "SimulationResult",
+    "SweepResult",
+    "concat_records",
+    "disruption_windows",
+    "headline",
+]
 
 _NUMERIC = ("replication", "time", "quantity", "money")
 
@@ -136,15 +146,35 @@ class SimulationResult:
             },
         }
 
-    def plots(self) -> dict[str, Figure]:
-        """Downtime ECDF per class, backorders over time and cost by source kind."""
+    def charts(self) -> dict[str, Callable[[], Figure]]:
+        """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
+        scenario = self.scenario
         return {
-            "downtime_ecdf": downtime_ecdf(
-                self.outcomes, log_x=True, target_hours=self.scenario.target_hours
+            "downtime_ecdf": lambda: downtime_ecdf(
+                self.outcomes, log_x=True, target_hours=scenario.target_hours, count_labels=True
             ),
-            "backorders": backorders_chart(self.backorders()),
-            "cost_by_source": cost_chart(self.costs()),
+            "backorders": lambda: backorders_chart(
+                self.backorders(), disruption_windows(scenario), scenario.horizon_days * 24.0
+            ),
+            "cost_by_source": lambda: cost_chart(self.costs()),
         }
+
+    def plots(self) -> dict[str, Figure]:
+        """Downtime ECDF per class, backorders over time (disruptions shaded) and cost by
+        source kind, by name: what ``simulate --plots`` saves."""
+        return {name: draw() for name, draw in self.charts().items()}
+
+    def plot(self, kind: str = "downtime_ecdf") -> Figure:
+        """One chart of :meth:`plots`, by name; a notebook shows the figure it returns.
+
+        Examples
+        --------
+        >>> from simulation import load_scenario, simulate
+        >>> quick = load_scenario("scenarios/normal-quarter.yaml", {"horizon_days": 3})
+        >>> simulate(quick, replications=1).plot("backorders").axes[0].get_title()
+        'Orders waiting for parts (mean over replications)'
+        """
+        return _pick(self.charts(), kind)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Records, outcomes, KPIs and the summary as Parquet and CSV in ``folder``."""
@@ -159,14 +189,9 @@ class SimulationResult:
         return _write_tables(tables, Path(folder))
 
     def _repr_html_(self) -> str:
-        table = self.summary("priority_class")
-        wide = table[table["kpi"].isin(HEADLINE_KPIS)].pivot(
-            index="priority_class", columns="kpi", values="mean"
-        )
-        html: str = wide.to_html(float_format=lambda value: f"{value:.2f}")
-        return (
-            f"<p><b>{self.scenario.name}</b> — policy {self.strategy}, "
-            f"{self.replications} replications</p>{html}"
+        return html_block(
+            f"{self.scenario.name} — policy {self.strategy}, {self.replications} replication(s)",
+            [html_table(headline(self.summary("priority_class")), "mean per priority class")],
         )
 
 
@@ -214,16 +239,65 @@ class Comparison:
             },
         }
 
-    def plots(self) -> dict[str, Figure]:
-        """The policy comparison, plus each policy's own plots."""
-        figures = {
-            "comparison": comparison_chart(
-                {n: r.summary("priority_class") for n, r in self.results.items()}
+    def charts(self) -> dict[str, Callable[[], Figure]]:
+        """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
+        first = self.results[self.baseline]
+
+        def summaries() -> dict[str, pd.DataFrame]:
+            return {n: r.summary("priority_class") for n, r in self.results.items()}
+
+        def ecdf() -> Figure:
+            pooled = pd.concat(
+                [r.outcomes.assign(policy=n) for n, r in self.results.items()], ignore_index=True
             )
+            return downtime_ecdf(
+                pooled,
+                log_x=True,
+                target_hours=first.scenario.target_hours,
+                by="policy",
+                dash_by="priority_class",
+                count_labels=True,
+            )
+
+        charts: dict[str, Callable[[], Figure]] = {
+            "comparison": lambda: comparison_chart(summaries(), "mean_downtime_hours"),
+            "comparison_within_target": lambda: comparison_chart(summaries(), "within_target"),
+            "downtime_ecdf": ecdf,
         }
         for name, result in self.results.items():
-            figures.update({f"{name}_{k}": v for k, v in result.plots().items()})
-        return figures
+            own = result.charts()
+            charts[f"{name}_backorders"] = own["backorders"]
+            charts[f"{name}_cost_by_source"] = own["cost_by_source"]
+        return charts
+
+    def plots(self) -> dict[str, Figure]:
+        """Mean downtime and share within the target per class and policy (with intervals),
+        the downtime ECDF of every policy and class, and each policy's backorders and cost by
+        source kind: what ``compare --plots`` saves."""
+        return {name: draw() for name, draw in self.charts().items()}
+
+    def plot(self, kind: str = "comparison") -> Figure:
+        """One chart of :meth:`plots`, by name (the policies' mean downtime by default)."""
+        return _pick(self.charts(), kind)
+
+    def _repr_html_(self) -> str:
+        frames = [
+            headline(r.summary("priority_class")).assign(policy=n) for n, r in self.results.items()
+        ]
+        table = pd.concat(frames, ignore_index=True)
+        table = table[["policy", *(c for c in table.columns if c != "policy")]]
+        change = self.differences()
+        change = change[change["kpi"].isin(("mean_downtime_hours", "within_target"))]
+        change = change[["policy", "priority_class", "kpi", "mean", "ci_low", "ci_high"]]
+        first = self.results[self.baseline]
+        return html_block(
+            f"{first.scenario.name} — {len(self.results)} policies, "
+            f"{first.replications} replication(s), same random numbers",
+            [
+                html_table(table, "mean per policy and priority class"),
+                html_table(change, f"paired difference from {self.baseline} (policy − baseline)"),
+            ],
+        )
 
     def write(self, folder: str | Path) -> list[Path]:
         """Every policy's tables in a subfolder, plus the differences."""
@@ -263,6 +337,80 @@ class SweepResult:
     def write(self, folder: str | Path) -> list[Path]:
         """The sweep's summary table."""
         return _write_tables({"sweep": self.summary()}, Path(folder))
+
+    def labels(self) -> list[str]:
+        """Each point's field values as text (``field=value, ...``), in grid order."""
+        return [", ".join(f"{k}={v}" for k, v in overrides.items()) for overrides, _ in self.points]
+
+    def charts(self) -> dict[str, Callable[[], Figure]]:
+        """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
+
+        def chart(kpi: str) -> Callable[[], Figure]:
+            return lambda: sweep_chart(
+                self.labels(), [r.summary("priority_class") for _, r in self.points], kpi
+            )
+
+        return {
+            "sweep": chart("mean_downtime_hours"),
+            "sweep_within_target": chart("within_target"),
+        }
+
+    def plots(self) -> dict[str, Figure]:
+        """Mean downtime and share within the target per class along the grid, with
+        intervals: what ``sweep --plots`` saves."""
+        return {name: draw() for name, draw in self.charts().items()}
+
+    def plot(self, kind: str = "sweep") -> Figure:
+        """One chart of :meth:`plots`, by name (mean downtime along the grid by default)."""
+        return _pick(self.charts(), kind)
+
+    def _repr_html_(self) -> str:
+        frames = [
+            headline(result.summary("priority_class")).assign(point=label)
+            for label, (_, result) in zip(self.labels(), self.points, strict=True)
+        ]
+        table = pd.concat(frames, ignore_index=True)
+        table = table[["point", *(c for c in table.columns if c != "point")]]
+        return html_block(
+            f"Sweep of {len(self.points)} point(s), same random numbers at every point",
+            [html_table(table, "mean per point and priority class", max_rows=40)],
+        )
+
+
+def headline(summary: pd.DataFrame) -> pd.DataFrame:
+    """The headline KPIs of a per-class summary, one row per class, one column per KPI
+    (means over the replications).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"priority_class": ["standard", "standard"],
+    ...                      "kpi": ["orders", "fill_rate"], "replications": 2,
+    ...                      "mean": [10.0, 0.5], "ci_low": 0.0, "ci_high": 1.0})
+    >>> headline(long)
+      priority_class  orders  fill_rate
+    0       standard    10.0        0.5
+    """
+    picked = summary[summary["kpi"].isin(HEADLINE_KPIS)]
+    wide = picked.pivot_table(
+        index="priority_class", columns="kpi", values="mean", observed=True, sort=True
+    )
+    wide = wide[[k for k in HEADLINE_KPIS if k in wide.columns]]
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def disruption_windows(scenario: Scenario) -> list[tuple[float, float, str]]:
+    """Each disruption's window in hours and its name, for shading charts."""
+    return [
+        (d.start_day * 24.0, d.end_day * 24.0, d.name or d.kind.replace("_", " "))
+        for d in scenario.disruptions
+    ]
+
+
+def _pick(charts: Mapping[str, Callable[[], Figure]], kind: str) -> Figure:
+    if kind not in charts:
+        raise ValueError(f"unknown chart {kind!r} (use one of {', '.join(charts)})")
+    return charts[kind]()
 
 
 def _costs_document(costs: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -22,13 +22,14 @@ from simulation.errors import ScenarioError
 from simulation.replicate import Progress, Task, run_tasks
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile, load_scenario, scenario_from_mapping
+from simulation.whatif import ScenarioWhatIf
 from simulation.world.setup import build_setup
 
 __all__ = ["ScenarioLike", "compare", "scenario_source", "simulate", "sweep"]
 
-ScenarioLike = str | Path | ScenarioFile | Mapping[str, Any]
-"""A scenario file's path, a loaded file, or a mapping of its fields (relative paths in a
-mapping are read from the working directory)."""
+ScenarioLike = str | Path | ScenarioFile | ScenarioWhatIf | Mapping[str, Any]
+"""A scenario file's path, a loaded file, an edited scenario (:class:`ScenarioWhatIf`), or a
+mapping of its fields (relative paths in a mapping are read from the working directory)."""
 
 _DEMO = {
     "version": 1,
@@ -177,7 +178,8 @@ def sweep(
 
 def scenario_source(scenario: ScenarioLike) -> ScenarioFile:
     """A scenario as a validated :class:`ScenarioFile`: a path is read, a mapping checked
-    (its relative paths are read from the working directory), a loaded file kept.
+    (its relative paths are read from the working directory), an edited scenario written
+    out, a loaded file kept.
 
     Examples
     --------
@@ -186,6 +188,8 @@ def scenario_source(scenario: ScenarioLike) -> ScenarioFile:
     """
     if isinstance(scenario, ScenarioFile):
         return scenario
+    if isinstance(scenario, ScenarioWhatIf):
+        return scenario.scenario_file()
     if isinstance(scenario, Mapping):
         raw = dict(scenario)
         return ScenarioFile(scenario_from_mapping(raw), Path.cwd() / "scenario.yaml", raw)

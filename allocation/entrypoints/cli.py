@@ -239,11 +239,14 @@ def show_plan_diff(
     snapshot: Path | None,
     as_json: bool,
     reader: OutcomeReader = read_outcomes,
+    hours: str = "eta",
 ) -> None:
     """The body of ``diff``; ``reader`` turns a path into per-order outcomes.
 
     A command that compares other results (a simulation's output folders, say) passes a
-    reader that understands them and falls back to :func:`read_outcomes` for plan files.
+    reader that understands them and falls back to :func:`read_outcomes` for plan files, and
+    names what their unit hours measure (``hours="downtime"``): the tables then say mean
+    downtime where plans say mean ETA.
     """
     from allocation.whatif.diff import LEVELS, diff
 
@@ -251,18 +254,23 @@ def show_plan_diff(
         raise typer.BadParameter(
             f"unknown level {by!r} (use one of {', '.join(LEVELS)})", param_hint="--by"
         )
-    if by in ("customer", "country") and snapshot is None:
+    snap = load_snapshot(snapshot) if snapshot is not None else None
+    a, b = reader(plan_a, snap), reader(plan_b, snap)
+    if by in ("customer", "country") and (
+        a["customer_id"].isna().all() or b["customer_id"].isna().all()
+    ):
         raise InputError(
             f"plan files do not say which {by} each order belongs to: "
             "give --snapshot DIR, the snapshot the plans were made from"
         )
-    snap = load_snapshot(snapshot) if snapshot is not None else None
-    change = diff(reader(plan_a, snap), reader(plan_b, snap))
+    change = diff(a, b)
     if as_json:
-        rows = [{k: _json_value(v) for k, v in r.items()} for r in records(change.by(by))]
-        print_json({"summary": change.summary(), "by": by, "rows": rows})
+        rows = [_renamed(r, hours) for r in records(change.by(by))]
+        summary = change.summary()
+        summary["by_priority_class"] = [_renamed(r, hours) for r in summary["by_priority_class"]]
+        print_json({"summary": summary, "by": by, "hours": hours, "rows": rows})
         return
-    show_diff(Console(), change, by)
+    show_diff(Console(), change, by, hours=hours)
 
 
 @app.command()
@@ -283,6 +291,18 @@ def protect(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """Allocate with and without protection levels: what they buy each class, what they cost."""
+    show_plan_protection(snapshot, levels, default, policy, strategy, as_json)
+
+
+def show_plan_protection(
+    snapshot: Path,
+    levels: Path,
+    default: int,
+    policy: Path | None,
+    strategy: str,
+    as_json: bool,
+) -> None:
+    """The body of ``protect`` for one snapshot (a command with more modes calls it too)."""
     from allocation.adapters.protection_file import load_protection_levels
     from allocation.whatif.protection import compare_protection
 
@@ -298,6 +318,11 @@ def protect(
         print_json(report.summary())
         return
     show_protection(Console(), report)
+
+
+def _renamed(row: dict[str, object], hours: str) -> dict[str, object]:
+    """A row for JSON: ``eta`` in its keys named for what the hours measure, NaN as null."""
+    return {k.replace("eta", hours): _json_value(v) for k, v in row.items()}
 
 
 def _json_value(value: object) -> object:

@@ -19,8 +19,11 @@ _TEXT = {"priority_class", "customer", "country", "change", "order_id", "custome
 _TEXT |= {"depot_id", "part_number"}
 
 
-def show_diff(console: Console, change: PlanDiff, level: str, max_rows: int = 30) -> None:
-    """Counts of orders gaining and losing, then the table at ``level``."""
+def show_diff(
+    console: Console, change: PlanDiff, level: str, max_rows: int = 30, hours: str = "eta"
+) -> None:
+    """Counts of orders gaining and losing, then the table at ``level``; ``hours`` names what
+    the mean hours per unit are (``eta`` for plans, ``downtime`` for simulated runs)."""
     s = change.summary()
     console.print(
         f"{s['orders']:,} orders: [green]{s['gaining']:,} gain[/], [red]{s['losing']:,} lose[/], "
@@ -40,7 +43,8 @@ def show_diff(console: Console, change: PlanDiff, level: str, max_rows: int = 30
     compact["units A → B"] = [
         _moved(a, b) for a, b in zip(table["units_a"], table["units_b"], strict=True)
     ]
-    compact["mean ETA h A → B"] = [
+    label = "ETA" if hours == "eta" else hours
+    compact[f"mean {label} h A → B"] = [
         _moved(a, b) for a, b in zip(table["eta_hours_a"], table["eta_hours_b"], strict=True)
     ]
     _print_frame(console, compact, f"By {level.replace('_', ' ')}", max_rows)

@@ -28,6 +28,7 @@ from allocation.allocate import STRATEGIES
 from allocation.entrypoints.cli import app
 from allocation.entrypoints.cli import main as run_cli
 from allocation.entrypoints.output import print_json
+from simulation.entrypoints import analysis as _analysis  # noqa: F401  (diff, protect)
 from simulation.entrypoints.figures import comparison_figures, simulation_figures, sweep_figures
 from simulation.entrypoints.output import (
     comparison_document,

@@ -10,7 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["format_interval", "show_comparison", "show_simulation", "show_sweep"]
+from simulation.protection_report import ProtectionRecommendation
+
+__all__ = [
+    "format_interval",
+    "show_comparison",
+    "show_recommendation",
+    "show_simulation",
+    "show_sweep",
+]
 
 # KPI, label; the terminal shows these, the documents and tables have all of them.
 _HEADLINES = (
@@ -220,3 +228,52 @@ def _number(kpi: str, value: float, signed: bool, unit: bool = True) -> str:
 
 def _cell(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def show_recommendation(console: Console, advice: ProtectionRecommendation) -> None:
+    """A protection-level recommendation: the levels, what they buy and cost per class (with
+    intervals), and each shelf before → after."""
+    document = advice.document()
+    console.print(
+        f"[bold]{escape(document['scenario'])}[/] — protection levels by simulation, "
+        f"{document['replications']} replication(s), seed {document['seed']}",
+        highlight=False,
+    )
+    console.print(f"rule: {escape(document['rule'])}", highlight=False)
+    by_class = Table(title="What the levels buy and cost (change: paired, with interval)")
+    for name in ("class", "KPI", "baseline", "with levels", "change"):
+        by_class.add_column(name, justify="left" if name in ("class", "KPI") else "right")
+    for row in document["by_class"]:
+        kpi = str(row["kpi"])
+        change = {"mean": row["change"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
+        by_class.add_row(
+            escape(str(row["priority_class"])),
+            kpi.replace("_", " "),
+            _number(kpi, row["baseline"], False) if row["baseline"] is not None else "—",
+            _number(kpi, row["recommended"], False) if row["recommended"] is not None else "—",
+            _difference(kpi, change),
+        )
+    console.print(by_class)
+    shelves = Table(title="Shelves searched (per replication; downtime in hours)")
+    columns = ("depot", "part", "level", "pp waiting", "pp downtime", "std downtime", "held")
+    for name in columns:
+        shelves.add_column(name, justify="left" if name in ("depot", "part") else "right")
+    for row in document["shelves"]:
+        shelves.add_row(
+            escape(str(row["depot_id"])),
+            escape(str(row["part_number"])),
+            f"{row['baseline_level']} → {row['level']}",
+            _one(row["orders_waiting"]),
+            f"{_one(row['pp_downtime_before'])} → {_one(row['pp_downtime_after'])}",
+            f"{_one(row['standard_downtime_before'])} → {_one(row['standard_downtime_after'])}",
+            _one(row["mean_held"]),
+        )
+    if document["shelves"]:
+        console.print(shelves)
+    else:
+        console.print("no parts-priority order waited at a stocked shelf: nothing to protect")
+    console.print(f"{len(document['trials'])} assignment(s) simulated")
+
+
+def _one(value: Any) -> str:
+    return "—" if value is None else f"{float(value):,.1f}"

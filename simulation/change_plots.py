@@ -1,0 +1,122 @@
+"""Charts of what-if answers: the downtime a change moves per group, and what each
+protection level buys and costs.
+
+Like :mod:`simulation.plots`, every function returns a figure on the Agg canvas, never
+through pyplot, so a notebook shows it and a worker process can draw it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["change_chart", "levels_chart"]
+
+_CLASS_COLOURS = {"parts_priority": "tab:blue", "standard": "tab:orange"}
+
+
+def change_chart(table: pd.DataFrame, level: str, top: int = 15) -> Figure:
+    """Mean downtime change (B − A) per group as horizontal bars with interval whiskers:
+    green where B is better, red where worse, the largest changes first.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"priority_class": ["parts_priority", "standard"],
+    ...                       "downtime_change": [-12.0, 30.0], "ci_low": [-15.0, 20.0],
+    ...                       "ci_high": [-9.0, 40.0]})
+    >>> figure = change_chart(table, "priority_class")
+    >>> [float(bar.get_width()) for bar in figure.axes[0].patches]
+    [30.0, -12.0]
+    """
+    shown = table.dropna(subset=["downtime_change"])
+    shown = shown.reindex(shown["downtime_change"].abs().sort_values(ascending=False).index)
+    shown = shown.head(top).iloc[::-1]
+    height = max(2.5, 0.35 * len(shown) + 1.5)
+    figure = Figure(figsize=(8.0, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    change = shown["downtime_change"].to_numpy(np.float64)
+    low = np.nan_to_num(change - shown["ci_low"].to_numpy(np.float64))
+    high = np.nan_to_num(shown["ci_high"].to_numpy(np.float64) - change)
+    colours = ["tab:green" if c < 0 else "tab:red" for c in change]
+    y = np.arange(len(shown))
+    axes.barh(y, change, xerr=np.vstack((low, high)), color=colours, capsize=3)
+    axes.set_yticks(y, [str(v) for v in shown[level]])
+    axes.axvline(0.0, color="black", linewidth=0.8)
+    axes.set_xlabel("change in mean downtime per order, hours (B − A; whiskers: interval)")
+    axes.set_title(f"Downtime change by {level.replace('_', ' ')}")
+    axes.grid(True, axis="x", alpha=0.3)
+    if not len(shown):
+        axes.text(0.5, 0.5, "no order in both runs", ha="center", transform=axes.transAxes)
+    figure.tight_layout()
+    return figure
+
+
+def levels_chart(trials: pd.DataFrame, chosen: dict[tuple[str, str], int]) -> Figure:
+    """Per protected shelf (one panel each): mean downtime of each class at every level
+    tried, with interval whiskers, the recommended level marked.
+
+    Parameters
+    ----------
+    trials : DataFrame
+        ``depot_id, part_number, level, priority_class, mean, ci_low, ci_high``: the class's
+        mean downtime when that shelf had that level.
+    chosen : mapping of (depot_id, part_number) to int
+        The recommended level of each shelf.
+
+    Examples
+    --------
+    >>> trials = pd.DataFrame({"depot_id": "D1", "part_number": "P", "level": [0, 0, 1, 1],
+    ...     "priority_class": ["parts_priority", "standard"] * 2,
+    ...     "mean": [50.0, 60.0, 40.0, 65.0], "ci_low": np.nan, "ci_high": np.nan})
+    >>> figure = levels_chart(trials, {("D1", "P"): 1})
+    >>> [line.get_ydata().tolist() for line in figure.axes[0].lines[:2]]
+    [[50.0, 40.0], [60.0, 65.0]]
+    """
+    shelves = list(dict.fromkeys(zip(trials["depot_id"], trials["part_number"], strict=True)))
+    columns = min(max(len(shelves), 1), 3)
+    rows = max(math.ceil(len(shelves) / columns), 1)
+    figure = Figure(figsize=(4.0 * columns, 3.2 * rows + 0.6), dpi=100)
+    FigureCanvasAgg(figure)
+    for index, (depot, part) in enumerate(shelves):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        mine = trials[(trials["depot_id"] == depot) & (trials["part_number"] == part)]
+        for klass, points in mine.groupby("priority_class", sort=True):
+            points = points.sort_values("level")
+            mean = points["mean"].to_numpy(np.float64)
+            errors = np.nan_to_num(
+                np.vstack(
+                    (
+                        mean - points["ci_low"].to_numpy(np.float64),
+                        points["ci_high"].to_numpy(np.float64) - mean,
+                    )
+                )
+            )
+            axes.errorbar(
+                points["level"].to_numpy(),
+                mean,
+                yerr=errors,
+                marker="o",
+                capsize=3,
+                label=str(klass),
+                color=_CLASS_COLOURS.get(str(klass)),
+            )
+        pick = chosen.get((str(depot), str(part)))
+        if pick is not None:
+            axes.axvline(pick, color="tab:green", linestyle="--", linewidth=1, label="chosen")
+        axes.set_title(f"{part} at {depot}", fontsize=10)
+        axes.set_xlabel("protection level (units)")
+        axes.set_ylabel("mean downtime (hours)")
+        axes.grid(True, alpha=0.3)
+        if index == 0:
+            axes.legend(fontsize=8)
+    if not shelves:
+        axes = figure.add_subplot()
+        axes.text(0.5, 0.5, "no shelf to protect", ha="center", transform=axes.transAxes)
+    figure.suptitle("Mean downtime per class at each level tried (whiskers: interval)")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,214 @@
+"""``diff`` and ``protect`` for plans *and* simulated runs.
+
+Allocation's CLI compares plan files (``diff``) and protection levels on one snapshot
+(``protect --snapshot``). The simulator's CLI replaces both commands on the shared app with
+versions that also take what only the simulator has: ``diff`` reads folders written by
+``simulate --out`` through allocation's reader hook, and ``protect SCENARIO`` recommends
+levels by simulation (:func:`simulation.protection.recommend_protection`). Plan files and
+``--snapshot`` keep working as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from allocation.entrypoints.cli import app, show_plan_diff, show_plan_protection
+from allocation.entrypoints.output import print_json
+from allocation.errors import InputError
+from simulation.diff import read_run_outcomes
+from simulation.entrypoints.progress import replication_bar
+from simulation.entrypoints.views import show_recommendation
+from simulation.protection import OBJECTIVES, recommend_protection
+from simulation.scenario.load import load_scenario, parse_override
+
+__all__ = ["replace_command"]
+
+
+def replace_command(name: str) -> None:
+    """Drop the command called ``name`` from the shared app, so that a richer one can take
+    its place under the same name."""
+    app.registered_commands[:] = [
+        command
+        for command in app.registered_commands
+        if (command.name or getattr(command.callback, "__name__", "").replace("_", "-")) != name
+    ]
+
+
+replace_command("diff")
+replace_command("protect")
+
+
+@app.command("diff")
+def diff_runs(
+    a: Annotated[
+        Path,
+        typer.Argument(
+            help="A: a plan file (`allocate --out`) or a run's folder (`simulate --out`)"
+        ),
+    ],
+    b: Annotated[Path, typer.Argument(help="B: the same kind as A")],
+    by: Annotated[
+        str, typer.Option(help="customer, country, priority_class (default) or order")
+    ] = "priority_class",
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="for plan files: the snapshot the orders come from (customers, countries)"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Who gains and who loses from A to B: two plans (units, ETA hours) or two simulated
+    runs of one scenario and seed (units delivered, downtime hours)."""
+    for path in (a, b):
+        if not path.exists():
+            raise InputError(f"{path}: no such plan file or run folder")
+    runs = [path.is_dir() for path in (a, b)]
+    if runs[0] != runs[1]:
+        raise InputError(
+            f"compare a plan with a plan or a run with a run: {a} is a "
+            f"{'run folder' if runs[0] else 'plan file'}, {b} is a "
+            f"{'run folder' if runs[1] else 'plan file'}"
+        )
+    hours = "downtime" if runs[0] else "eta"
+    show_plan_diff(a, b, by, snapshot, as_json, reader=read_run_outcomes, hours=hours)
+
+
+@app.command()
+def protect(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="scenario YAML: recommend levels by simulation", show_default=False),
+    ] = None,
+    levels: Annotated[
+        str | None,
+        typer.Option(
+            help="with SCENARIO: levels to try, e.g. 0,1,2,3; with --snapshot: a levels table"
+        ),
+    ] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="snapshot folder: compare one plan with and without")
+    ] = None,
+    parts: Annotated[
+        str | None, typer.Option(help="parts or patterns to consider, comma-separated (HDD-*)")
+    ] = None,
+    depots: Annotated[str | None, typer.Option(help="depots to consider, comma-separated")] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", min=1, help="default: the scenario's")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="default: the scenario's")] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="replace a scenario field: FIELD=VALUE")
+    ] = None,
+    objective: Annotated[str, typer.Option(help="cap (default) or weighted")] = "cap",
+    standard_cap: Annotated[
+        float, typer.Option(min=0.0, help="cap: standard mean downtime may rise by this share")
+    ] = 0.10,
+    standard_weight: Annotated[
+        float, typer.Option(min=0.0, help="weighted: weight of a standard downtime hour")
+    ] = 0.25,
+    min_gain_hours: Annotated[
+        float, typer.Option(min=0.0, help="a higher level must gain at least this many hours")
+    ] = 0.5,
+    shelves: Annotated[int, typer.Option(min=1, help="shelves (depot × part) to search")] = 4,
+    rounds: Annotated[int, typer.Option(min=1, help="passes of the search")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="local processes for replications")] = 1,
+    default: Annotated[int, typer.Option(min=0, help="--snapshot: level of unlisted pairs")] = 0,
+    policy: Annotated[Path | None, typer.Option(help="--snapshot: policy YAML")] = None,
+    strategy: Annotated[str, typer.Option(help="--snapshot: optimal, fifo or tier_greedy")] = (
+        "optimal"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="with SCENARIO: write the levels as CSV for the policy")
+    ] = None,
+) -> None:
+    """Protection levels: recommend them for a scenario by simulation (SCENARIO --levels
+    0,1,2,3), or show what a levels table buys on one snapshot (--snapshot DIR --levels FILE)."""
+    if (scenario is None) == (snapshot is None):
+        raise typer.BadParameter(
+            "give a SCENARIO (recommend levels by simulation) or --snapshot DIR (compare "
+            "one plan with and without a levels table), not both"
+            if scenario is not None
+            else "give a SCENARIO to recommend levels, or --snapshot DIR --levels FILE"
+        )
+    if snapshot is not None:
+        if levels is None:
+            raise typer.BadParameter("--snapshot needs --levels FILE", param_hint="--levels")
+        if out is not None:
+            raise typer.BadParameter("--out writes recommended levels: it needs a SCENARIO")
+        show_plan_protection(snapshot, Path(levels), default, policy, strategy, as_json)
+        return
+    assert scenario is not None
+    _recommend(scenario, locals())
+
+
+def _recommend(scenario: Path, options: dict[str, Any]) -> None:
+    if options["objective"] not in OBJECTIVES:
+        raise typer.BadParameter(
+            f"unknown objective {options['objective']!r} (use {', '.join(OBJECTIVES)})",
+            param_hint="--objective",
+        )
+    tried = _whole_numbers(options["levels"] or "0,1,2,3")
+    overrides: dict[str, Any] = {}
+    for text in options["sets"] or []:
+        field, values = parse_override(text)
+        if len(values) != 1 or field in overrides:
+            raise typer.BadParameter(f"{text!r}: one value per field, once", param_hint="--set")
+        overrides[field] = values[0]
+    source = load_scenario(scenario, overrides or None)
+    count = options["replications"] or source.scenario.replications
+    shelves, rounds = options["shelves"], options["rounds"]
+    bound = (1 + rounds * shelves * max(len(tried) - 1, 1)) * count
+    label = f"{source.scenario.name}: protection levels"
+    with replication_bar(bound, label) as progress:
+        advice = recommend_protection(
+            source,
+            parts=_names(options["parts"]),
+            depots=_names(options["depots"]),
+            levels=tried,
+            replications=count,
+            seed=options["seed"],
+            objective=options["objective"],
+            standard_cap=options["standard_cap"],
+            standard_weight=options["standard_weight"],
+            min_gain_hours=options["min_gain_hours"],
+            shelves=shelves,
+            rounds=rounds,
+            workers=options["workers"],
+            progress=progress,
+        )
+    out = options["out"]
+    if out is not None:
+        advice.write_levels(out)
+        Console(stderr=True).print(f"wrote {len(advice.levels_table())} level(s) to {out}")
+    if options["as_json"]:
+        print_json(advice.document())
+    else:
+        show_recommendation(Console(), advice)
+
+
+def _whole_numbers(text: str) -> list[int]:
+    values = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece.isdigit():
+            raise typer.BadParameter(
+                f"{piece!r} is not a whole number of units (e.g. --levels 0,1,2,3; a levels "
+                "table goes with --snapshot)",
+                param_hint="--levels",
+            )
+        values.append(int(piece))
+    return values
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise typer.BadParameter(f"{text!r} names nothing")
+    return names
