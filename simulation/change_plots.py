@@ -21,7 +21,7 @@ _CLASS_COLOURS = {"parts_priority": "tab:blue", "standard": "tab:orange"}
 
 def change_chart(table: pd.DataFrame, level: str, top: int = 15) -> Figure:
     """Mean downtime change (B − A) per group as horizontal bars with interval whiskers:
-    green where B is better, red where worse, the largest changes first.
+    green where B is better, red where worse, the largest change on top.
 
     Examples
     --------
@@ -29,8 +29,8 @@ def change_chart(table: pd.DataFrame, level: str, top: int = 15) -> Figure:
     ...                       "downtime_change": [-12.0, 30.0], "ci_low": [-15.0, 20.0],
     ...                       "ci_high": [-9.0, 40.0]})
     >>> figure = change_chart(table, "priority_class")
-    >>> [float(bar.get_width()) for bar in figure.axes[0].patches]
-    [30.0, -12.0]
+    >>> [float(bar.get_width()) for bar in figure.axes[0].patches]  # bottom to top
+    [-12.0, 30.0]
     """
     shown = table.dropna(subset=["downtime_change"])
     shown = shown.reindex(shown["downtime_change"].abs().sort_values(ascending=False).index)
@@ -74,7 +74,7 @@ def levels_chart(trials: pd.DataFrame, chosen: dict[tuple[str, str], int]) -> Fi
     ...     "priority_class": ["parts_priority", "standard"] * 2,
     ...     "mean": [50.0, 60.0, 40.0, 65.0], "ci_low": np.nan, "ci_high": np.nan})
     >>> figure = levels_chart(trials, {("D1", "P"): 1})
-    >>> [line.get_ydata().tolist() for line in figure.axes[0].lines[:2]]
+    >>> [bars.lines[0].get_ydata().tolist() for bars in figure.axes[0].containers]
     [[50.0, 40.0], [60.0, 65.0]]
     """
     shelves = list(dict.fromkeys(zip(trials["depot_id"], trials["part_number"], strict=True)))

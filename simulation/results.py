@@ -220,6 +220,11 @@ class Comparison:
             frames.append(diff.assign(policy=name, baseline=self.baseline))
         return pd.concat(frames, ignore_index=True)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """Every policy's per-order outcomes, stacked with a ``policy`` column."""
+        frames = [r.outcomes.assign(policy=n) for n, r in self.results.items()]
+        return pd.concat(frames, ignore_index=True)
+
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Each policy's per-class summary, stacked with a ``policy`` column."""
         return pd.concat(
@@ -247,11 +252,8 @@ class Comparison:
             return {n: r.summary("priority_class") for n, r in self.results.items()}
 
         def ecdf() -> Figure:
-            pooled = pd.concat(
-                [r.outcomes.assign(policy=n) for n, r in self.results.items()], ignore_index=True
-            )
             return downtime_ecdf(
-                pooled,
+                self.to_pandas(),
                 log_x=True,
                 target_hours=first.scenario.target_hours,
                 by="policy",
@@ -314,6 +316,14 @@ class SweepResult:
     """A grid of scenario variants: each point's overrides and result."""
 
     points: list[tuple[dict[str, Any], SimulationResult]]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Every point's per-order outcomes, with the point's field values as columns."""
+        frames = [
+            result.outcomes.assign(**{k: str(v) for k, v in overrides.items()})
+            for overrides, result in self.points
+        ]
+        return pd.concat(frames, ignore_index=True)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Per point and class: the KPI summary, with the point's field values as columns."""

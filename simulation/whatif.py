@@ -89,12 +89,12 @@ class ScenarioWhatIf:
 
     Examples
     --------
-    >>> from simulation import load_scenario, simulate
+    >>> from simulation import ScenarioWhatIf, load_scenario, simulate
     >>> base = ScenarioWhatIf(load_scenario("scenarios/depot-fire.yaml", {"horizon_days": 3}))
-    >>> case = base.take_depot_offline("D-CZ").with_policy(strategy="fifo")
+    >>> case = base.take_depot_offline("D-PRAGUE").with_policy(strategy="fifo")
     >>> case.edits
-    ('depot D-CZ offline', 'policy: strategy=fifo')
-    >>> [sorted(c.snapshot.depots["depot_id"]).count("D-CZ") for c in (base, case)]
+    ('depot D-PRAGUE offline', 'policy: strategy=fifo')
+    >>> [list(c.snapshot.depots["depot_id"]).count("D-PRAGUE") for c in (base, case)]
     [1, 0]
     >>> simulate(case, replications=1).strategy
     'fifo'

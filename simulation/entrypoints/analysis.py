@@ -66,7 +66,7 @@ def diff_runs(
     runs of one scenario and seed (units delivered, downtime hours)."""
     for path in (a, b):
         if not path.exists():
-            raise InputError(f"{path}: no such plan file or run folder")
+            raise InputError(f"{path}: no such file or folder (a plan file or a run folder)")
     runs = [path.is_dir() for path in (a, b)]
     if runs[0] != runs[1]:
         raise InputError(

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import simulation
-
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -96,24 +94,6 @@ def test_the_readme_python_example_for_the_simulator_runs(
     assert set(differences["policy"]) == {"fifo"}
     points = namespace["grid"].summary()  # type: ignore[attr-defined]
     assert sorted(points["sources.broker.price_multiplier"].unique()) == ["1.0", "3.0"]
-
-
-def test_the_simulation_package_exports_exactly_its_public_api() -> None:
-    assert sorted(simulation.__all__) == [
-        "Comparison",
-        "ConservationError",
-        "ScenarioError",
-        "ScenarioFile",
-        "SimulationError",
-        "SimulationResult",
-        "SweepResult",
-        "compare",
-        "load_scenario",
-        "simulate",
-        "sweep",
-    ]
-    for name in simulation.__all__:
-        assert getattr(simulation, name) is not None
 
 
 def test_the_readme_names_every_event_of_the_records_and_every_kpi() -> None:
