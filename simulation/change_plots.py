@@ -11,8 +11,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from simulation.figure import new_figure
 
 __all__ = ["change_chart", "levels_chart"]
 
@@ -36,8 +37,7 @@ def change_chart(table: pd.DataFrame, level: str, top: int = 15) -> Figure:
     shown = shown.reindex(shown["downtime_change"].abs().sort_values(ascending=False).index)
     shown = shown.head(top).iloc[::-1]
     height = max(2.5, 0.35 * len(shown) + 1.5)
-    figure = Figure(figsize=(8.0, height), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure((8.0, height))
     axes = figure.add_subplot()
     change = shown["downtime_change"].to_numpy(np.float64)
     low = np.nan_to_num(change - shown["ci_low"].to_numpy(np.float64))
@@ -80,8 +80,7 @@ def levels_chart(trials: pd.DataFrame, chosen: dict[tuple[str, str], int]) -> Fi
     shelves = list(dict.fromkeys(zip(trials["depot_id"], trials["part_number"], strict=True)))
     columns = min(max(len(shelves), 1), 3)
     rows = max(math.ceil(len(shelves) / columns), 1)
-    figure = Figure(figsize=(4.0 * columns, 3.2 * rows + 0.6), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure((4.0 * columns, 3.2 * rows + 0.6))
     for index, (depot, part) in enumerate(shelves):
         axes = figure.add_subplot(rows, columns, index + 1)
         mine = trials[(trials["depot_id"] == depot) & (trials["part_number"] == part)]

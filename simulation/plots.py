@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from allocation.adapters.files import atomic_write
+from simulation.figure import new_figure
 from simulation.metrics import ALL_GROUP
 from simulation.stats import SUMMARY_COLUMNS
 
@@ -385,9 +385,7 @@ def _saver(figure: Figure) -> Callable[[Path], None]:
 
 
 def _new_figure() -> Figure:
-    figure = Figure(figsize=_SIZE, dpi=_DPI)
-    FigureCanvasAgg(figure)
-    return figure
+    return new_figure(_SIZE, _DPI)
 
 
 def _figure() -> tuple[Figure, Axes]:

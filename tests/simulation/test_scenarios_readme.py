@@ -81,7 +81,9 @@ def test_the_opening_command_runs_as_written_and_prints_a_table() -> None:
 def test_the_readme_python_example_for_the_simulator_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    examples = [block for block in code_blocks("python") if "from simulation import" in block]
+    examples = [
+        block for block in code_blocks("python") if "from simulation import compare" in block
+    ]
     assert len(examples) == 1
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {}
