@@ -200,19 +200,12 @@ class ResultDiff:
     def summary(self) -> dict[str, Any]:
         """Orders gaining and losing, orders that are not the same in both runs, and the
         table by class."""
-        change = self.orders["change"].value_counts()
-        by_class = self.by("priority_class")
+        counts = self.changes.summary()  # orders gaining, losing, ...; units delivered
+        rows = self.by("priority_class").to_dict("records")
         return {
             "replications": self.replications,
-            "orders": len(self.orders),
-            "gaining": int(change.get("gains", 0)),
-            "losing": int(change.get("loses", 0)),
-            "unchanged": int(change.get("same", 0)),
-            "only_in_a": int(change.get("only_in_a", 0)),
-            "only_in_b": int(change.get("only_in_b", 0)),
-            "by_priority_class": [
-                {k: _plain(v) for k, v in row.items()} for row in by_class.to_dict("records")
-            ],
+            **{k: v for k, v in counts.items() if k != "by_priority_class"},
+            "by_priority_class": [{k: _plain(v) for k, v in row.items()} for row in rows],
         }
 
     def plot(self, level: str = "priority_class", top: int = 15) -> Figure:
