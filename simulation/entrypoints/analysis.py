@@ -69,10 +69,10 @@ def diff_runs(
             raise InputError(f"{path}: no such file or folder (a plan file or a run folder)")
     runs = [path.is_dir() for path in (a, b)]
     if runs[0] != runs[1]:
+        kinds = {True: "a folder (a run, as `simulate --out` writes)", False: "a plan file"}
         raise InputError(
-            f"compare a plan with a plan or a run with a run: {a} is a "
-            f"{'run folder' if runs[0] else 'plan file'}, {b} is a "
-            f"{'run folder' if runs[1] else 'plan file'}"
+            f"compare a plan with a plan or a run with a run: {a} is {kinds[runs[0]]}, "
+            f"{b} is {kinds[runs[1]]}"
         )
     hours = "downtime" if runs[0] else "eta"
     show_plan_diff(a, b, by, snapshot, as_json, reader=read_run_outcomes, hours=hours)
