@@ -62,8 +62,7 @@ def diff_runs(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
-    """Who gains and who loses from A to B: two plans (units, ETA hours) or two simulated
-    runs of one scenario and seed (units delivered, downtime hours)."""
+    """Who gains and who loses from A to B: two plans, or two runs of one scenario and seed."""
     for path in (a, b):
         if not path.exists():
             raise InputError(f"{path}: no such file or folder (a plan file or a run folder)")
@@ -127,8 +126,7 @@ def protect(
         Path | None, typer.Option(help="with SCENARIO: write the levels as CSV for the policy")
     ] = None,
 ) -> None:
-    """Protection levels: recommend them for a scenario by simulation (SCENARIO --levels
-    0,1,2,3), or show what a levels table buys on one snapshot (--snapshot DIR --levels FILE)."""
+    """Recommend protection levels for a SCENARIO by simulation, or try a table on a snapshot."""
     if (scenario is None) == (snapshot is None):
         raise typer.BadParameter(
             "give a SCENARIO (recommend levels by simulation) or --snapshot DIR (compare "
