@@ -136,11 +136,13 @@ class AllocationProblem:
 
 def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
     """Routes, home depots, part codes and groups of a snapshot under a policy."""
-    parts = snapshot.parts["part_number"].tolist()
+    # Codes and home-depot ties by id, never by row position: the plan must not depend on
+    # the order of a table's rows.
+    parts = sorted(snapshot.parts["part_number"].tolist())
     part_code = {p: i for i, p in enumerate(parts)}
     usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
     suppliers = snapshot.supply_options["supplier_id"]
-    depots = snapshot.depots["depot_id"].tolist()
+    depots = sorted(snapshot.depots["depot_id"].tolist())
     origins = sorted(set(depots) | set(suppliers))
     kinds = dict.fromkeys(depots, "depot")
     kinds.update(dict.fromkeys(suppliers, "supplier"))
@@ -159,7 +161,7 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
         part_group=part_group,
         routes=table,
         homes=table.home_depots(depots),
-        depot_code={d: i for i, d in enumerate(sorted(depots))},
+        depot_code={d: i for i, d in enumerate(depots)},
         policy=policy,
         as_of=pd.Timestamp(snapshot.as_of),
         unit_cost=dict(
@@ -186,9 +188,18 @@ def build_problem(
     from allocation.engine.frames import orders_table, sources_table
 
     context = context or build_context(snapshot, policy)
-    orders = orders_table(snapshot.orders, snapshot.customers, decisions, context)
+    orders = _canonical(orders_table(snapshot.orders, snapshot.customers, decisions, context))
     sources = sources_table(snapshot.stock, snapshot.inbound, snapshot.supply_options, context)
     return problem_from(orders, sources, context)
+
+
+def _canonical(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders oldest first, then by id: the plan depends on the set of orders, never on
+    the rows' order in a file (a solver breaks ties between equal orders by position)."""
+    order_ids = orders["order_id"].to_numpy(dtype=object).astype(str)
+    created = orders["created_at"].to_numpy()
+    rows = np.lexsort((order_ids, created))
+    return orders.iloc[rows].reset_index(drop=True)
 
 
 def problem_from(

@@ -364,13 +364,14 @@ def _groups(by: str | None) -> list[str]:
 
 
 def _prepare(out: Path | None, plots: Path | None, dask: str | None) -> None:
-    """Refuse, before a long run, output folders that cannot be made and a missing extra."""
+    """Refuse, before a long run, output folders that cannot be made and Dask missing (a broken install)."""
     for option, folder in (("--out", out), ("--plots", plots)):
         if folder is not None:
             _writable_folder(folder, option)
     if dask is not None and importlib.util.find_spec("distributed") is None:
         raise typer.BadParameter(
-            "needs the optional Dask extra: pip install 'parts-priority[dask]'", param_hint="--dask"
+            "needs Dask's distributed scheduler: pip install 'dask[distributed]'",
+            param_hint="--dask",
         )
 
 
