@@ -12,7 +12,11 @@ Free supply of a part group, for orders of rank ``r``:
 - shelves: units on hand at online depots;
 - receipts: units on their way to online depots after the first ``held`` units, where
   ``held`` counts the promises an order of rank ``r`` cannot take (every promise, or with
-  pre-emption only those of rank ``r`` or better);
+  pre-emption only those of rank ``r`` or better), at the time each receipt is expected
+  to land *given what is known now* (:meth:`Supply.free_receipts`): a factory reorder
+  planned at release + mean lead time that has not landed by then is expected at release
+  + ``E[lead | lead > elapsed]``, never in the past; otherwise an overdue receipt would
+  look as good as a shelf unit, and the optimizer would promise it instead of real stock;
 - options: expedite and broker capacity left this period, on the terms of the moment.
 """
 
@@ -27,8 +31,9 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.engine.optimal import tie_break
 from allocation.engine.problem import KINDS
 from simulation.world.conditions import Conditions
+from simulation.world.sampling import expected_lead_time
 from simulation.world.setup import WorldSetup
-from simulation.world.state import OptionBook, WorldState
+from simulation.world.state import DepotInbound, OptionBook, WorldState
 
 __all__ = ["Candidate", "Supply", "hours_to_ns"]
 
@@ -111,6 +116,8 @@ class Supply:
         ]
         self._by_distance: dict[tuple[int, int], list[int]] = {}
         self._hashes: dict[str, int] = {}
+        lead_time = setup.scenario.replenishment.lead_time
+        self._lead_cv, self._lead_law = lead_time.cv, lead_time.distribution
 
     # -- clocks and keys ---------------------------------------------------------------
     def as_of_ns(self, now: float) -> int:
@@ -123,6 +130,28 @@ class Supply:
         two agree bit for bit), never below zero."""
         delta = (self.start_ns + hours_to_ns(planned)) - self.as_of_ns(now)
         return max(float(delta) / 1e9 / 3600.0, 0.0)
+
+    def expected_lead(self, mean: float, elapsed: float) -> float:
+        """Expected factory lead time of a reorder still out ``elapsed`` hours after its
+        release (the scenario's lead-time distribution with this mean)."""
+        return expected_lead_time(mean, self._lead_cv, self._lead_law, elapsed)
+
+    def free_receipts(
+        self, inbound: DepotInbound, skip: int, units: int, now: float
+    ) -> list[tuple[float, int]]:
+        """The free units of a depot's receipts after the first ``skip``, as ``(expected
+        landing hours, units)``: enough for ``units`` plus those within :attr:`margin`.
+
+        The engine bridge and the exact paths both read receipts here, so they see the same
+        landing times. A receipt is expected where :meth:`DepotInbound.landing` puts it:
+        as planned until its planned time, then at its release plus the expected lead time
+        given that it has not landed. That is the conditional mean — the estimate that
+        minimises the squared error of the landing time with what is known at ``now`` —
+        and it keeps an overdue receipt from being priced as landing at once, which would
+        make a unit that is not there beat a unit on another depot's shelf.
+        """
+        landing = inbound.landing(now, self.expected_lead)
+        return inbound.free_after(skip, units, self.margin, landing)
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:
         """The engine's tie-break cost of this order's node taking this source."""
@@ -255,7 +284,7 @@ class Supply:
             if not allowed[kind]:
                 continue
             skip = inbound.held_through(rank) if pre_empts else inbound.held
-            for planned, count in inbound.free_after(skip, units, self.margin):
+            for planned, count in self.free_receipts(inbound, skip, units, now):
                 release = self.release(planned, now)
                 found.append(
                     Candidate(1, kind, part, d, -1, count, release, transit, cost[d], planned)
