@@ -178,6 +178,7 @@ class Decider:
         depot_code = sources["depot_code"].to_numpy(dtype=np.int64)
         origin = sources["origin"].to_numpy(dtype=object)
         release_at = sources["release_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        protected = sources["protected"].to_numpy(dtype=bool)
         commits = []
         for a in used.tolist():
             s, row = int(arcs.source[a]), rows[int(arcs.order[a])]
@@ -204,6 +205,7 @@ class Decider:
                     transit_hours=transit,
                     money=float(arcs.money[a]),
                     planned=when,
+                    protected=bool(protected[s]),
                 )
             )
         return commits

@@ -18,6 +18,13 @@ Free supply of a part group, for orders of rank ``r``:
   + ``E[lead | lead > elapsed]``, never in the past; otherwise an overdue receipt would
   look as good as a shelf unit, and the optimizer would promise it instead of real stock;
 - options: expedite and broker capacity left this period, on the terms of the moment.
+
+With protection levels in the policy (:mod:`allocation.domain.protection`), a shelf is two
+sources, as the engine splits it (:func:`allocation.engine.frames.sources_table`): the
+units above the depot's level for the part, which any order may take, and the protected
+units up to the level, which only ``parts_priority`` orders may take (RULES.md, "Parts
+priority": Priority Management orders are filled first). A standard order never sees the
+last ``level`` units of a shelf; a parts-priority order sees both, the free ones first.
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ class Candidate:
     transit: float
     money: float
     planned: float
+    protected: bool = False
 
 
 class Supply:
@@ -116,6 +124,12 @@ class Supply:
         ]
         self._by_distance: dict[tuple[int, int], list[int]] = {}
         self._hashes: dict[str, int] = {}
+        levels = policy.protection
+        self.levels: list[list[int]] = [
+            [levels.level(d, p) if levels else 0 for d in setup.depot_ids]
+            for p in context.part_numbers
+        ]
+        self.priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
         lead_time = setup.scenario.replenishment.lead_time
         self._lead_cv, self._lead_law = lead_time.cv, lead_time.distribution
 
@@ -163,7 +177,7 @@ class Supply:
         release = float(np.round(np.float64(candidate.release), 6))
         identity = (
             f"{context.part_numbers[candidate.part]}|{origin}|{BASE_NAMES[candidate.base]}|"
-            f"{release!r}"
+            f"{release!r}{'|held' if candidate.protected else ''}"
         )
         hashed = self._hashes.get(identity)
         if hashed is None:
@@ -231,14 +245,11 @@ class Supply:
                 return []
             if hours[home] == np.inf:
                 return []
-            return [
-                Candidate(0, STOCK, part, home, -1, shelf[home], 0.0, hours[home], cost[home], 0.0)
-            ]
+            return self._tranches(part, home, klass, STOCK, hours[home], cost[home])
         found: list[Candidate] = []
         covered, limit = 0, None
         for d in self.depots_by_distance(klass, col):
-            have = shelf[d]
-            if not have or state.offline[d]:
+            if not shelf[d] or state.offline[d]:
                 continue
             kind = STOCK if d == home else TRANSFER
             if not allowed[kind]:
@@ -246,10 +257,27 @@ class Supply:
             key = (round(hours[d] / self.resolution), round(cost[d] * 100.0))
             if limit is not None and key != limit:
                 break
-            found.append(Candidate(0, kind, part, d, -1, have, 0.0, hours[d], cost[d], 0.0))
-            covered += have
+            tranches = self._tranches(part, d, klass, kind, hours[d], cost[d])
+            if not tranches:
+                continue
+            found += tranches
+            covered += sum(c.units for c in tranches)
             if covered >= units and limit is None:
                 limit = key
+        return found
+
+    def _tranches(
+        self, part: int, depot: int, klass: int, kind: int, transit: float, money: float
+    ) -> list[Candidate]:
+        """A shelf as the engine's stock sources: the units above the protection level,
+        then — for parts-priority orders only — the protected units up to it."""
+        have = self.state.on_hand[part][depot]
+        held = min(self.levels[part][depot], have)
+        found = []
+        if have > held:
+            found.append(Candidate(0, kind, part, depot, -1, have - held, 0.0, transit, money, 0.0))
+        if held and klass == self.priority:
+            found.append(Candidate(0, kind, part, depot, -1, held, 0.0, transit, money, 0.0, True))
         return found
 
     def _receipts(

@@ -101,7 +101,7 @@ def test_an_assignment_is_simulated_once_however_it_is_reached() -> None:
 
 @pytest.fixture(scope="module")
 def advice() -> ProtectionRecommendation:
-    floods = load_scenario(FLOODS, {"horizon_days": 20, "drain_days": 15})
+    floods = load_scenario(FLOODS, {"horizon_days": 35, "drain_days": 15})
     return recommend_protection(floods, levels=[0, 1, 2], replications=2, shelves=2, rounds=1)
 
 
