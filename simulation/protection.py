@@ -191,7 +191,7 @@ def recommend_protection(
 
     Examples
     --------
-    >>> quick = {"replications": 1, "horizon_days": 15, "drain_days": 10}
+    >>> quick = {"replications": 1, "horizon_days": 35, "drain_days": 10}
     >>> from simulation import load_scenario
     >>> floods = load_scenario("scenarios/thailand-floods-2011.yaml", quick)
     >>> advice = recommend_protection(floods, levels=[0, 2], shelves=1, rounds=1)

@@ -162,7 +162,7 @@ class Decider:
         need: dict[int, int] = {}
         for r in rows:
             need[book.group[r]] = need.get(book.group[r], 0) + book.need[r]
-        stock, inbound, planned = self._stock_and_receipts(parts, need, rank)
+        stock, inbound, planned = self._stock_and_receipts(parts, need, rank, now)
         options, option_of = self._options(parts, now)
         as_of = pd.Timestamp(supply.as_of_ns(now))
         context = replace(self.setup.context, as_of=as_of)
@@ -178,6 +178,7 @@ class Decider:
         depot_code = sources["depot_code"].to_numpy(dtype=np.int64)
         origin = sources["origin"].to_numpy(dtype=object)
         release_at = sources["release_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        protected = sources["protected"].to_numpy(dtype=bool)
         commits = []
         for a in used.tolist():
             s, row = int(arcs.source[a]), rows[int(arcs.order[a])]
@@ -204,15 +205,18 @@ class Decider:
                     transit_hours=transit,
                     money=float(arcs.money[a]),
                     planned=when,
+                    protected=bool(protected[s]),
                 )
             )
         return commits
 
     def _stock_and_receipts(
-        self, parts: list[int], need: dict[int, int], rank: int
+        self, parts: list[int], need: dict[int, int], rank: int, now: float
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, int, int], float]]:
         """Shelves and the free receipts of some parts: per depot, as many units as the
-        orders of the part's group need (and those landing within the margin after them)."""
+        orders of the part's group need (and those landing within the margin after them),
+        each at its expected landing given that it has not landed by ``now``
+        (:meth:`~simulation.world.supply.Supply.free_receipts`)."""
         state, names, depots = (
             self.supply.state,
             self.setup.context.part_numbers,
@@ -235,7 +239,7 @@ class Decider:
                     continue
                 skip = inbound.held_through(rank) if self.pre_empts else inbound.held
                 wanted = need[int(group_of[p])]
-                for when, units in inbound.free_after(skip, wanted, self.supply.margin):
+                for when, units in self.supply.free_receipts(inbound, skip, wanted, now):
                     eta = start_ns + hours_to_ns(when)
                     planned[(p, d, eta)] = when
                     r_part.append(names[p])

@@ -312,13 +312,25 @@ class WorldCore:
             depot_id=self._depots[depot],
             quantity=lack,
         )
-        self._expect(part, depot, lack, release + mean, release + lead, "replenishment")
+        self._expect(
+            part, depot, lack, release + mean, release + lead, "replenishment", since=release
+        )
         self._touch([int(self.setup.context.part_group[part])])
 
     def _expect(
-        self, part: int, depot: int, units: int, planned: float, lands: float, kind: str
+        self,
+        part: int,
+        depot: int,
+        units: int,
+        planned: float,
+        lands: float,
+        kind: str,
+        since: float | None = None,
     ) -> None:
-        receipt = self.state.expect(part, depot, units, planned, kind)
+        """A receipt is on its way: planned at ``planned`` (what decisions see, re-estimated
+        once overdue when ``since`` gives the release of a random lead time), it lands at
+        ``lands``."""
+        receipt = self.state.expect(part, depot, units, planned, kind, since)
         self._after(lands - self.env.now, lambda: self._land(receipt.key))
 
     def _land(self, key: int) -> None:

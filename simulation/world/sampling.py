@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Streams", "draw_lead_time"]
+__all__ = ["Streams", "draw_lead_time", "expected_lead_time"]
 
 _DEMAND, _REPLENISHMENT, _PURCHASE = 0, 1, 2
 
@@ -89,3 +89,95 @@ def draw_lead_time(
         half = mean * cv * math.sqrt(3.0)
         return float(rng.uniform(mean - half, mean + half))
     raise ValueError(f"unknown lead-time distribution {distribution!r}")
+
+
+def expected_lead_time(mean: float, cv: float, distribution: str, elapsed: float) -> float:
+    """The expected lead time of a reorder that has not landed ``elapsed`` hours after its
+    release: ``E[L | L > elapsed]`` for the lead time ``L`` that :func:`draw_lead_time`
+    draws with the same ``mean``, ``cv`` and ``distribution``.
+
+    A planner who only knows the distribution expects a reorder at release + ``mean``; once
+    that time has passed without the truck, "now" is not a good guess either — the truck
+    is late, and late trucks of a spread-out distribution tend to be later still. What is
+    known is that ``L > elapsed``, and the expectation given that is the planner's best
+    estimate. It equals ``mean`` at release, never decreases as time passes, and always
+    lies beyond ``elapsed``:
+
+    - ``fixed`` (or ``cv`` 0): ``max(mean, elapsed)`` (a fixed lead time is never late);
+    - ``exponential``: ``elapsed + mean`` (memoryless);
+    - ``gamma`` (shape ``k`` = 1/cv², scale θ = mean/k): ``kθ + θ·xᵏe⁻ˣ/Γ(k, x)`` with
+      ``x = elapsed/θ`` (the upper incomplete gamma function);
+    - ``lognormal``: ``mean·Φ(σ − z)/Φ(−z)`` with ``z = (ln elapsed − μ)/σ``;
+    - ``uniform`` on ``[lo, hi]``: ``mean`` before ``lo``, then ``(elapsed + hi)/2``.
+
+    Examples
+    --------
+    >>> expected_lead_time(336.0, 0.3, "gamma", 0.0)
+    336.0
+    >>> round(expected_lead_time(336.0, 0.3, "gamma", 400.0), 1)
+    473.4
+    >>> expected_lead_time(48.0, 1.0, "exponential", 10.0)
+    58.0
+    >>> expected_lead_time(48.0, 0.0, "fixed", 60.0)
+    60.0
+    """
+    if mean <= 0:
+        return max(elapsed, 0.0)
+    if elapsed <= 0:
+        return float(mean)
+    if distribution == "fixed" or (cv == 0 and distribution != "exponential"):
+        return max(float(mean), elapsed)
+    if distribution == "exponential":
+        return elapsed + mean
+    if distribution == "gamma":
+        shape = 1.0 / (cv * cv)
+        scale = mean / shape
+        return max(mean + scale * _density_over_tail(shape, elapsed / scale), elapsed)
+    if distribution == "lognormal":
+        sigma = math.sqrt(math.log1p(cv * cv))
+        z = (math.log(elapsed) - (math.log(mean) - sigma * sigma / 2.0)) / sigma
+        tail = math.erfc(z / math.sqrt(2.0))
+        if tail == 0.0:  # beyond any lead time ever drawn: as good as due now
+            return elapsed
+        return max(mean * math.erfc((z - sigma) / math.sqrt(2.0)) / tail, elapsed)
+    if distribution == "uniform":
+        half = mean * cv * math.sqrt(3.0)
+        if elapsed <= mean - half:
+            return float(mean)
+        return max((elapsed + mean + half) / 2.0, elapsed)
+    raise ValueError(f"unknown lead-time distribution {distribution!r}")
+
+
+def _density_over_tail(shape: float, x: float) -> float:
+    """``xᵏe⁻ˣ/Γ(k, x)`` for shape ``k`` (series below ``k + 1``, continued fraction above,
+    as in Numerical Recipes' ``gser``/``gcf``)."""
+    log_front = shape * math.log(x) - x
+    if x < shape + 1.0:
+        term = total = 1.0 / shape
+        n = shape
+        for _ in range(1000):
+            n += 1.0
+            term *= x / n
+            total += term
+            if term < total * 1e-16:
+                break
+        lower = math.exp(log_front - math.lgamma(shape)) * total  # P(k, x)
+        upper = math.exp(math.lgamma(shape)) * max(1.0 - lower, 1e-300)  # Γ(k, x)
+        return math.exp(log_front) / upper
+    tiny = 1e-300
+    b = x + 1.0 - shape
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - shape)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-15:
+            break
+    return 1.0 / h  # Γ(k, x) = xᵏe⁻ˣ·h

@@ -130,7 +130,11 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
     snapshot = _load_world(source)
     where = str(source.path)
     try:
-        policy = allocation_policy_from(dict(scenario.policy.options), f"{where}: policy.options")
+        # A protection table named in the scenario is read from the scenario's folder, as
+        # simulation.whatif.protection_of reads it.
+        policy = allocation_policy_from(
+            dict(scenario.policy.options), f"{where}: policy.options", source.folder
+        )
         entitlement = entitlement_policy_from(
             dict(scenario.policy.entitlement), f"{where}: policy.entitlement"
         )

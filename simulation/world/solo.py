@@ -35,8 +35,8 @@ class Commit:
     ``base`` is 0 shelf (ships now), 1 receipt (promised, ships when it lands), 2 expedite
     and 3 broker (bought now). ``depot`` is the depot of a shelf or receipt, ``option`` the
     supply option row, -1 where they do not apply; ``transit_hours`` the lane from the source
-    to the order; ``money`` per unit (price plus lane); ``planned`` when a receipt is planned
-    to land.
+    to the order; ``money`` per unit (price plus lane); ``planned`` when a receipt is expected
+    to land; ``protected`` whether shelf units come from under the protection level.
     """
 
     row: int
@@ -49,10 +49,19 @@ class Commit:
     transit_hours: float
     money: float
     planned: float
+    protected: bool = False
 
-    def sort_key(self) -> tuple[int, int, int, int, int, float]:
+    def sort_key(self) -> tuple[int, int, int, int, bool, int, float]:
         """Canonical order of application (purchases draw random numbers in this order)."""
-        return (self.row, self.part, self.base, self.depot, self.option, self.planned)
+        return (
+            self.row,
+            self.part,
+            self.base,
+            self.depot,
+            self.protected,
+            self.option,
+            self.planned,
+        )
 
 
 def commit_of(row: int, candidate: Candidate, quantity: int) -> Commit:
@@ -68,6 +77,7 @@ def commit_of(row: int, candidate: Candidate, quantity: int) -> Commit:
         transit_hours=candidate.transit,
         money=candidate.money,
         planned=candidate.planned,
+        protected=candidate.protected,
     )
 
 
@@ -260,7 +270,7 @@ def in_sequence(
     else:
         ordered = sorted(rows, key=lambda r: (book.rank[r], book.created_ns[r], book.order_id[r]))
     need = sum(book.need[r] for r in rows)
-    taken: dict[tuple[int, int, int, int, float], int] = {}
+    taken: dict[tuple[int, int, int, int, float, bool], int] = {}
     seen: dict[tuple[int, int, int, int], list[Candidate]] = {}
     commits = []
     for row in ordered:
@@ -275,7 +285,7 @@ def in_sequence(
         for c in found:
             if want == 0:
                 break
-            source = (c.base, c.part, c.depot, c.option, c.planned)
+            source = (c.base, c.part, c.depot, c.option, c.planned, c.protected)
             give = min(want, c.units - taken.get(source, 0))
             if give > 0:
                 taken[source] = taken.get(source, 0) + give
@@ -292,10 +302,11 @@ def _origin(supply: Supply, c: Candidate) -> str:
     return supply.options.supplier[c.option] if c.base >= 2 else supply.setup.depot_ids[c.depot]
 
 
-def _position(supply: Supply, c: Candidate) -> tuple[int, int, str, float]:
-    """Where the source sits in the engine's sources table: part, base, origin, release."""
-    return (c.part, c.base, _origin(supply, c), c.release)
+def _position(supply: Supply, c: Candidate) -> tuple[int, int, str, float, bool]:
+    """Where the source sits in the engine's sources table: part, base, origin, release,
+    then a shelf's free units before its protected ones."""
+    return (c.part, c.base, _origin(supply, c), c.release, c.protected)
 
 
-def _greedy_key(supply: Supply, c: Candidate) -> tuple[float, float, int, int, str, float]:
+def _greedy_key(supply: Supply, c: Candidate) -> tuple[float, float, int, int, str, float, bool]:
     return (c.release + c.transit, c.money, *_position(supply, c))

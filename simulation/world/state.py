@@ -16,6 +16,7 @@ lower class may be re-assigned to a higher one.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,11 @@ class Receipt:
     quantity: int
     planned_hours: float
     kind: str
+    since: float | None = None
+
+
+#: ``(mean lead time, hours since release) -> expected lead time given it has not landed``.
+Estimate = Callable[[float, float], float]
 
 
 @dataclass
@@ -59,6 +65,12 @@ class DepotInbound:
     ``receipts`` holds ``(planned hours, key, units)`` sorted by planned landing; ``queue``
     holds promises sorted by ``(rank, seq)``. The queue's promises own the first ``held``
     units in landing order; the rest are free.
+
+    A receipt with a random lead time (a factory reorder) is planned at its release plus
+    the mean lead time, and ``since`` keeps its release. It may land later than planned;
+    until it lands, :meth:`landing` re-estimates it as its release plus the expected lead
+    time given that it has not landed yet, so a late receipt is never shown as landing in
+    the past (a planner would otherwise promise units that are not there).
 
     Examples
     --------
@@ -83,11 +95,18 @@ class DepotInbound:
     units: int = 0
     queue: list[Promise] = field(default_factory=list)
     held: int = 0
+    since: dict[int, float] = field(default_factory=dict)
+    _seen: tuple[float, list[tuple[float, int, int]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
-    def add(self, planned: float, key: int, units: int) -> None:
-        """A receipt joins the pipeline."""
+    def add(self, planned: float, key: int, units: int, since: float | None = None) -> None:
+        """A receipt joins the pipeline (``since``: its release, for a random lead time)."""
         bisect.insort(self.receipts, (planned, key, units))
         self.units += units
+        if since is not None:
+            self.since[key] = since
+        self._seen = None
 
     def remove(self, planned: float, key: int, units: int) -> None:
         """A receipt leaves the pipeline (it landed)."""
@@ -96,6 +115,43 @@ class DepotInbound:
             raise ConservationError(f"receipt {key} is not in the pipeline it lands from")
         del self.receipts[index]
         self.units -= units
+        self.since.pop(key, None)
+        self._seen = None
+
+    def landing(self, now: float, estimate: Estimate) -> list[tuple[float, int, int]]:
+        """The receipts as ``(expected landing, key, units)``, soonest first, at ``now``.
+
+        A receipt with a fixed time lands when planned. One with a random lead time that
+        was released at ``since`` and has not landed is expected at
+        ``since + estimate(planned − since, now − since)``: the expected lead time given
+        that it is still out (see :func:`simulation.world.sampling.expected_lead_time`),
+        which is its planned time until it is released and later than ``now`` once it is
+        overdue. The first ``held`` units of this order are the promised ones.
+
+        Examples
+        --------
+        A receipt planned at 10 h (released at 0 h) is overdue at 12 h: with a memoryless
+        lead time it is now expected 10 hours from now, after the one planned at 20 h:
+
+        >>> inbound = DepotInbound()
+        >>> inbound.add(10.0, 0, 1, since=0.0)
+        >>> inbound.add(20.0, 1, 1)
+        >>> inbound.landing(12.0, lambda mean, elapsed: elapsed + mean)
+        [(20.0, 1, 1), (22.0, 0, 1)]
+        """
+        if not self.since:
+            return self.receipts
+        if self._seen is not None and self._seen[0] == now:
+            return self._seen[1]
+        seen = []
+        for planned, key, units in self.receipts:
+            since = self.since.get(key)
+            if since is not None and now > since:
+                planned = max(planned, since + estimate(planned - since, now - since))
+            seen.append((planned, key, units))
+        seen.sort()
+        self._seen = (now, seen)
+        return seen
 
     def held_through(self, rank: int) -> int:
         """Units promised to ranks up to ``rank`` (what an order of that rank cannot have)."""
@@ -106,15 +162,22 @@ class DepotInbound:
             total += promise.units
         return total
 
-    def free_after(self, skip: int, units: int, margin: float) -> list[tuple[float, int]]:
+    def free_after(
+        self,
+        skip: int,
+        units: int,
+        margin: float,
+        landing: list[tuple[float, int, int]] | None = None,
+    ) -> list[tuple[float, int]]:
         """The next ``units`` units after the first ``skip``, plus any landing less than
         ``margin`` hours after the last of them, as ``(planned hours, units)`` portions;
-        receipts landing at the same planned time are merged."""
+        receipts landing at the same planned time are merged. ``landing`` is the receipts
+        in the order and at the times expected now (:meth:`landing`; default: as planned)."""
         portions: list[tuple[float, int]] = []
         if units <= 0:
             return portions
         seen, last = 0, None
-        for planned, _, count in self.receipts:
+        for planned, _, count in self.receipts if landing is None else landing:
             if seen + count <= skip:
                 seen += count
                 continue
@@ -311,16 +374,24 @@ class WorldState:
         self.on_hand[part][depot] = have - quantity
         self.in_transit += quantity
 
-    def expect(self, part: int, depot: int, quantity: int, planned: float, kind: str) -> Receipt:
-        """A receipt enters the pipeline."""
-        receipt = Receipt(self._next_receipt, part, depot, quantity, planned, kind)
+    def expect(
+        self,
+        part: int,
+        depot: int,
+        quantity: int,
+        planned: float,
+        kind: str,
+        since: float | None = None,
+    ) -> Receipt:
+        """A receipt enters the pipeline (``since``: its release, for a random lead time)."""
+        receipt = Receipt(self._next_receipt, part, depot, quantity, planned, kind, since)
         self._next_receipt += 1
         self.receipts[receipt.key] = receipt
         cell = part * self.depots + depot
         inbound = self.inbound.get(cell)
         if inbound is None:
             inbound = self.inbound[cell] = DepotInbound()
-        inbound.add(planned, receipt.key, quantity)
+        inbound.add(planned, receipt.key, quantity, since)
         self.inbound_depots.setdefault(part, {})[depot] = None
         self.on_order[part][depot] += quantity
         return receipt

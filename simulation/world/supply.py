@@ -12,8 +12,19 @@ Free supply of a part group, for orders of rank ``r``:
 - shelves: units on hand at online depots;
 - receipts: units on their way to online depots after the first ``held`` units, where
   ``held`` counts the promises an order of rank ``r`` cannot take (every promise, or with
-  pre-emption only those of rank ``r`` or better);
+  pre-emption only those of rank ``r`` or better), at the time each receipt is expected
+  to land *given what is known now* (:meth:`Supply.free_receipts`): a factory reorder
+  planned at release + mean lead time that has not landed by then is expected at release
+  + ``E[lead | lead > elapsed]``, never in the past; otherwise an overdue receipt would
+  look as good as a shelf unit, and the optimizer would promise it instead of real stock;
 - options: expedite and broker capacity left this period, on the terms of the moment.
+
+With protection levels in the policy (:mod:`allocation.domain.protection`), a shelf is two
+sources, as the engine splits it (:func:`allocation.engine.frames.sources_table`): the
+units above the depot's level for the part, which any order may take, and the protected
+units up to the level, which only ``parts_priority`` orders may take (RULES.md, "Parts
+priority": Priority Management orders are filled first). A standard order never sees the
+last ``level`` units of a shelf; a parts-priority order sees both, the free ones first.
 """
 
 from __future__ import annotations
@@ -27,8 +38,9 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.engine.optimal import tie_break
 from allocation.engine.problem import KINDS
 from simulation.world.conditions import Conditions
+from simulation.world.sampling import expected_lead_time
 from simulation.world.setup import WorldSetup
-from simulation.world.state import OptionBook, WorldState
+from simulation.world.state import DepotInbound, OptionBook, WorldState
 
 __all__ = ["Candidate", "Supply", "hours_to_ns"]
 
@@ -68,6 +80,7 @@ class Candidate:
     transit: float
     money: float
     planned: float
+    protected: bool = False
 
 
 class Supply:
@@ -111,6 +124,14 @@ class Supply:
         ]
         self._by_distance: dict[tuple[int, int], list[int]] = {}
         self._hashes: dict[str, int] = {}
+        levels = policy.protection
+        self.levels: list[list[int]] = [
+            [levels.level(d, p) if levels else 0 for d in setup.depot_ids]
+            for p in context.part_numbers
+        ]
+        self.priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
+        lead_time = setup.scenario.replenishment.lead_time
+        self._lead_cv, self._lead_law = lead_time.cv, lead_time.distribution
 
     # -- clocks and keys ---------------------------------------------------------------
     def as_of_ns(self, now: float) -> int:
@@ -124,6 +145,28 @@ class Supply:
         delta = (self.start_ns + hours_to_ns(planned)) - self.as_of_ns(now)
         return max(float(delta) / 1e9 / 3600.0, 0.0)
 
+    def expected_lead(self, mean: float, elapsed: float) -> float:
+        """Expected factory lead time of a reorder still out ``elapsed`` hours after its
+        release (the scenario's lead-time distribution with this mean)."""
+        return expected_lead_time(mean, self._lead_cv, self._lead_law, elapsed)
+
+    def free_receipts(
+        self, inbound: DepotInbound, skip: int, units: int, now: float
+    ) -> list[tuple[float, int]]:
+        """The free units of a depot's receipts after the first ``skip``, as ``(expected
+        landing hours, units)``: enough for ``units`` plus those within :attr:`margin`.
+
+        The engine bridge and the exact paths both read receipts here, so they see the same
+        landing times. A receipt is expected where :meth:`DepotInbound.landing` puts it:
+        as planned until its planned time, then at its release plus the expected lead time
+        given that it has not landed. That is the conditional mean — the estimate that
+        minimises the squared error of the landing time with what is known at ``now`` —
+        and it keeps an overdue receipt from being priced as landing at once, which would
+        make a unit that is not there beat a unit on another depot's shelf.
+        """
+        landing = inbound.landing(now, self.expected_lead)
+        return inbound.free_after(skip, units, self.margin, landing)
+
     def tie(self, agg_key: int, candidate: Candidate) -> int:
         """The engine's tie-break cost of this order's node taking this source."""
         context = self.setup.context
@@ -134,7 +177,7 @@ class Supply:
         release = float(np.round(np.float64(candidate.release), 6))
         identity = (
             f"{context.part_numbers[candidate.part]}|{origin}|{BASE_NAMES[candidate.base]}|"
-            f"{release!r}"
+            f"{release!r}{'|held' if candidate.protected else ''}"
         )
         hashed = self._hashes.get(identity)
         if hashed is None:
@@ -202,14 +245,11 @@ class Supply:
                 return []
             if hours[home] == np.inf:
                 return []
-            return [
-                Candidate(0, STOCK, part, home, -1, shelf[home], 0.0, hours[home], cost[home], 0.0)
-            ]
+            return self._tranches(part, home, klass, STOCK, hours[home], cost[home])
         found: list[Candidate] = []
         covered, limit = 0, None
         for d in self.depots_by_distance(klass, col):
-            have = shelf[d]
-            if not have or state.offline[d]:
+            if not shelf[d] or state.offline[d]:
                 continue
             kind = STOCK if d == home else TRANSFER
             if not allowed[kind]:
@@ -217,10 +257,27 @@ class Supply:
             key = (round(hours[d] / self.resolution), round(cost[d] * 100.0))
             if limit is not None and key != limit:
                 break
-            found.append(Candidate(0, kind, part, d, -1, have, 0.0, hours[d], cost[d], 0.0))
-            covered += have
+            tranches = self._tranches(part, d, klass, kind, hours[d], cost[d])
+            if not tranches:
+                continue
+            found += tranches
+            covered += sum(c.units for c in tranches)
             if covered >= units and limit is None:
                 limit = key
+        return found
+
+    def _tranches(
+        self, part: int, depot: int, klass: int, kind: int, transit: float, money: float
+    ) -> list[Candidate]:
+        """A shelf as the engine's stock sources: the units above the protection level,
+        then — for parts-priority orders only — the protected units up to it."""
+        have = self.state.on_hand[part][depot]
+        held = min(self.levels[part][depot], have)
+        found = []
+        if have > held:
+            found.append(Candidate(0, kind, part, depot, -1, have - held, 0.0, transit, money, 0.0))
+        if held and klass == self.priority:
+            found.append(Candidate(0, kind, part, depot, -1, held, 0.0, transit, money, 0.0, True))
         return found
 
     def _receipts(
@@ -255,7 +312,7 @@ class Supply:
             if not allowed[kind]:
                 continue
             skip = inbound.held_through(rank) if pre_empts else inbound.held
-            for planned, count in inbound.free_after(skip, units, self.margin):
+            for planned, count in self.free_receipts(inbound, skip, units, now):
                 release = self.release(planned, now)
                 found.append(
                     Candidate(1, kind, part, d, -1, count, release, transit, cost[d], planned)

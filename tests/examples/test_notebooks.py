@@ -21,7 +21,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "02-allocating-a-shortage.ipynb": {},
     "03-thailand-floods.ipynb": {"HORIZON_DAYS": 10, "REPLICATIONS": 2},
     "04-protection-levels.ipynb": {
-        "HORIZON_DAYS": 15,
+        "HORIZON_DAYS": 35,  # long enough for parts-priority orders to wait at a shelf
         "REPLICATIONS": 1,
         "LEVELS": [0, 2],
         "SHELVES": 1,

@@ -13,6 +13,8 @@ from simulation.entrypoints.cli import main
 
 FLOODS = "scenarios/thailand-floods-2011.yaml"
 QUICK = ["--set", "horizon_days=15", "--set", "drain_days=10", "-r", "2", "--workers", "1"]
+# Long enough into the floods for parts-priority orders to wait at a shelf.
+SHORTAGE = ["--set", "horizon_days=35", "--set", "drain_days=10", "-r", "2", "--workers", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_protect_recommends_levels_for_a_scenario_and_writes_them_for_the_policy
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     out = tmp_path / "levels.csv"
-    argv = ["protect", FLOODS, "--levels", "0,2", *QUICK, "--shelves", "1", "--rounds", "1"]
+    argv = ["protect", FLOODS, "--levels", "0,2", *SHORTAGE, "--shelves", "1", "--rounds", "1"]
     document = _json(capsys, *argv, "--json", "--out", str(out))
     assert document["command"] == "protect"
     levels = load_protection_levels(out)

@@ -129,7 +129,25 @@ def worlds(draw: st.DrawFn) -> tuple[TinyWorld, dict[str, Any], str]:
         },
         "disruptions": draw(st.lists(_disruption(list(depots)), max_size=3)),
     }
+    if draw(st.booleans()):
+        scenario["policy"]["options"]["protection"] = draw(protection(list(depots), parts))
     return world, scenario, draw(st.sampled_from(["optimal", "fifo", "tier_greedy"]))
+
+
+def protection(depots: list[str], parts: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """A policy's ``protection`` option: a default level and levels for some shelves."""
+    row = st.builds(
+        lambda d, p, n: {"depot_id": d, "part_number": p, "level": n},
+        st.sampled_from(depots),
+        st.sampled_from(parts),
+        st.integers(0, 3),
+    )
+    rows = st.lists(row, max_size=4, unique_by=lambda r: (r["depot_id"], r["part_number"]))
+    return st.builds(
+        lambda default, levels: {"default": default, "levels": levels},
+        st.sampled_from([0, 0, 1]),
+        rows,
+    )
 
 
 def _disruption(depots: list[str]) -> st.SearchStrategy[dict[str, Any]]:

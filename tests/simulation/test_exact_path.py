@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import simulation.world.decide as decide
 from simulation.world.setup import build_setup
-from tests.simulation.test_conservation import worlds
+from tests.simulation.test_conservation import protection, worlds
 from tests.simulation.worlds import TinyWorld, run_world
 
 
@@ -29,6 +29,29 @@ def test_the_exact_paths_leave_the_same_records_as_the_engine(
     case: tuple[TinyWorld, dict[str, Any], str], seed: int
 ) -> None:
     world, scenario, strategy = case
+    note(f"{world!r}\n{scenario!r}\n{strategy}")
+    with tempfile.TemporaryDirectory() as folder:
+        setup = build_setup(world.write(Path(folder), **scenario))
+    fast = run_world(setup, strategy, seed=seed, shortcut=True, audit=False)
+    slow = run_world(setup, strategy, seed=seed, shortcut=False, audit=False)
+    pd.testing.assert_frame_equal(
+        fast.recorder.to_frame(), slow.recorder.to_frame(), check_exact=True
+    )
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.integers(0, 3), st.data())
+def test_the_exact_paths_honour_protection_levels_as_the_engine_does(
+    case: tuple[TinyWorld, dict[str, Any], str], seed: int, data: st.DataObject
+) -> None:
+    world, scenario, strategy = case
+    depots, parts = list(world.depots), world.parts
+    levels = data.draw(
+        protection(depots, parts).filter(
+            lambda p: any(r["level"] for r in p["levels"]) or p["default"]
+        )
+    )
+    scenario["policy"]["options"]["protection"] = levels
     note(f"{world!r}\n{scenario!r}\n{strategy}")
     with tempfile.TemporaryDirectory() as folder:
         setup = build_setup(world.write(Path(folder), **scenario))
