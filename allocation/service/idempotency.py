@@ -8,9 +8,11 @@
   ``Idempotent-Replayed: true``.
 - The same key with a different body (or another route) is a 422.
 - A retry while the first is still running is a 409: caught in this process by a registry of
-  running keys, across PostgreSQL servers by a transaction-scoped advisory lock on the key.
-  (On SQLite the write lock serializes processes: a retry from another process waits for the
-  first and replays its response.)
+  running keys, across PostgreSQL servers by a transaction-scoped advisory lock on the key,
+  across server processes sharing a SQLite file by a claim row committed before the work
+  (:mod:`allocation.service.claims`; a claim of a server that died does not count). On
+  SQLite a read that never waits for the write lock looks for the stored answer and for a
+  live claim first, so a replay or a 409 does not queue behind other writes.
 - Keys belong to the client whose token sent them: two clients never share a key.
 """
 
@@ -30,8 +32,9 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.database import StoreBusyError, is_sqlite
+from allocation.adapters.store.database import StoreBusyError, is_sqlite, run_read
 from allocation.errors import InputError
+from allocation.service.claims import ClaimedElsewhereError
 from allocation.service.clock import utc_now
 from allocation.service.planning import NotLoadedError, World, WorldCache
 from allocation.service.problems import (
@@ -129,13 +132,10 @@ def keyed_write(
     method, path, payload = request
     digest = _digest(method, path, payload)
 
-    def transaction(connection: Connection) -> _Outcome:
-        if not is_sqlite(engine):
-            got = connection.execute(
-                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
-            ).scalar_one()
-            if not got:
-                raise _in_flight()
+    claims = writes.claims
+
+    def look(connection: Connection) -> _Outcome | None:
+        """The stored answer (or a 422); on SQLite a 409 if another server runs the key."""
         table = schema.idempotency
         stored = connection.execute(
             select(table.c.request_hash, table.c.status_code, table.c.body).where(
@@ -149,6 +149,22 @@ def keyed_write(
                     [FieldError(_KEY_FIELD, "reused with a different body or route")],
                 )
             return _Outcome(int(stored.status_code), json.loads(stored.body), True)
+        if claims.enabled:
+            claim = claims.find(connection, client, key)
+            if claim is not None and claims.held_elsewhere(claim, utc_now()):
+                raise _in_flight()
+        return None
+
+    def transaction(connection: Connection) -> _Outcome:
+        if not is_sqlite(engine):
+            got = connection.execute(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
+            ).scalar_one()
+            if not got:
+                raise _in_flight()
+        found = look(connection)  # on SQLite the claim is this server's by now
+        if found is not None:
+            return found
         try:
             world = worlds.get(connection)
         except NotLoadedError as error:
@@ -169,7 +185,7 @@ def keyed_write(
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
         connection.execute(
-            insert(table).values(
+            insert(schema.idempotency).values(
                 client_id=client,
                 key=key,
                 request_hash=digest,
@@ -178,13 +194,18 @@ def keyed_write(
                 created_at=now,
             )
         )
+        if claims.enabled:
+            claims.release(connection, [(client, key)])
         return _Outcome(status, body, False)
 
     with inflight.claim(client, key):
         try:
-            outcome = writes.run(transaction)
+            early = run_read(engine, look) if claims.enabled else None
+            outcome = early or writes.run(transaction, claim=(client, key))
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
+        except ClaimedElsewhereError:
+            raise _in_flight() from None
     assert isinstance(outcome, _Outcome)
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -134,10 +135,18 @@ def lock_groups(
 
 
 def run_write(
-    engine: Engine, work: Callable[[Connection], T], attempts: int = 8, budget_s: float = 60.0
+    engine: Engine,
+    work: Callable[[Connection], T],
+    attempts: int = 8,
+    budget_s: float = 60.0,
+    durable: bool = True,
 ) -> T:
     """Run ``work`` in one write transaction; retry deadlocks, serialization failures and
     unique-key races (each retry sees what the winner committed).
+
+    ``durable=False`` is for bookkeeping whose loss in a power cut is harmless (never the
+    ledger): on SQLite its commit does not wait for the disk (``synchronous=NORMAL`` for this
+    transaction only; the next durable commit flushes it with its own).
 
     Raises
     ------
@@ -150,7 +159,10 @@ def run_write(
         try:
             with engine.connect() as connection:
                 connection.execution_options(write=True)
-                with connection.begin():
+                if durable or not is_sqlite(engine):
+                    with connection.begin():
+                        return work(connection)
+                with _synchronous_normal(connection), connection.begin():
                     return work(connection)
         except exc.IntegrityError as error:
             last = error
@@ -162,6 +174,21 @@ def run_write(
             break
         time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise StoreBusyError(f"the database stayed busy; try again ({last})")
+
+
+@contextmanager
+def _synchronous_normal(connection: Connection) -> Iterator[None]:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        try:
+            driver.execute("PRAGMA synchronous=FULL")
+        except Exception:
+            connection.invalidate()  # never hand a relaxed connection back to the pool
+            raise
 
 
 def run_read(engine: Engine, work: Callable[[Connection], T]) -> T:

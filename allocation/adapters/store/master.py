@@ -24,6 +24,7 @@ from allocation.adapters.store.ledger import supply_key
 __all__ = ["MasterData", "master_version", "read_master", "write_master"]
 
 _CLEAR_ORDER = (
+    schema.idempotency_claims,
     schema.idempotency,
     schema.holdings,
     schema.supply_journal,
