@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import schema
 from allocation.adapters.store.database import is_sqlite
 
 __all__ = ["MAX_AGE", "ClaimedElsewhereError", "Claims", "Owner"]
@@ -82,6 +81,43 @@ class Owner:
         return cls(uuid.uuid4().hex, socket.gethostname()[:255], pid, _process_started(pid))
 
 
+@dataclass(frozen=True)
+class _Claim:
+    owner: str
+    host: str
+    pid: int
+    pid_started: int | None
+    claimed_at: datetime
+
+
+# Claims exist on SQLite only: plain SQL on the driver's connection, inside the transaction
+# SQLAlchemy began, costs a fraction of building statements on every request. Times are
+# written as SQLAlchemy writes a DateTime to SQLite.
+_FIND = (
+    "SELECT owner, host, pid, pid_started, claimed_at FROM idempotency_claims "
+    "WHERE client_id = ? AND key = ?"
+)
+_INSERT = (
+    "INSERT OR IGNORE INTO idempotency_claims "
+    "(client_id, key, owner, host, pid, pid_started, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_TAKE_OVER = (
+    "UPDATE idempotency_claims SET owner = ?, host = ?, pid = ?, pid_started = ?, "
+    "claimed_at = ? WHERE client_id = ? AND key = ?"
+)
+_RELEASE = "DELETE FROM idempotency_claims WHERE client_id = ? AND key = ? AND owner = ?"
+
+
+def _driver(connection: Connection) -> Any:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class Claims:
     """The claims of one server instance (enabled on SQLite only)."""
 
@@ -89,64 +125,46 @@ class Claims:
         self.enabled = is_sqlite(engine)
         self.owner = Owner.current()
 
-    def held_elsewhere(self, row: Any, now: datetime) -> bool:
-        """Whether a claim row belongs to another server that is still running it."""
-        if row.owner == self.owner.token or now - row.claimed_at > MAX_AGE:
+    def held_elsewhere(self, claim: _Claim, now: datetime) -> bool:
+        """Whether a claim belongs to another server that is still running it."""
+        if claim.owner == self.owner.token or now - claim.claimed_at > MAX_AGE:
             return False
-        if row.host != self.owner.host:
+        if claim.host != self.owner.host:
             return True  # another machine's process: only the age can tell
-        return _process_alive(int(row.pid), row.pid_started)
+        return _process_alive(claim.pid, claim.pid_started)
 
-    def find(self, connection: Connection, client: str, key: str) -> Any:
-        """The claim row of a key, or None."""
-        table = schema.idempotency_claims
-        return connection.execute(
-            select(table).where(table.c.client_id == client, table.c.key == key)
-        ).first()
+    def find(self, connection: Connection, client: str, key: str) -> _Claim | None:
+        """The claim of a key, or None."""
+        row = _driver(connection).execute(_FIND, (client, key)).fetchone()
+        if row is None:
+            return None
+        owner, host, pid, started, at = row
+        at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        return _Claim(str(owner), str(host), int(pid), started, at)
 
     def take(self, connection: Connection, keys: Iterable[Key], now: datetime) -> set[Key]:
-        """Claim the keys that have no answer yet; the keys another live server holds.
+        """Claim the keys; the keys another live server holds (those stay unclaimed).
 
-        Runs in a write transaction of its own, committed before the work starts.
+        Runs in a write transaction of its own, committed before the work starts. A key
+        that already has an answer is claimed too: the work replays it and releases it.
         """
-        table = schema.idempotency_claims
-        answers = schema.idempotency
+        driver = _driver(connection)
+        me = self.owner
+        stamp = _stamp(now)
         refused: set[Key] = set()
         for client, key in keys:
-            answered = connection.execute(
-                select(answers.c.key).where(answers.c.client_id == client, answers.c.key == key)
-            ).first()
-            if answered is not None:
-                continue  # the work transaction replays it
-            row = self.find(connection, client, key)
-            if row is not None:
-                if self.held_elsewhere(row, now):
-                    refused.add((client, key))
-                    continue
-                connection.execute(
-                    delete(table).where(table.c.client_id == client, table.c.key == key)
-                )
-            connection.execute(
-                insert(table).values(
-                    client_id=client,
-                    key=key,
-                    owner=self.owner.token,
-                    host=self.owner.host,
-                    pid=self.owner.pid,
-                    pid_started=self.owner.started,
-                    claimed_at=now,
-                )
-            )
+            mine = (me.token, me.host, me.pid, me.started, stamp)
+            if driver.execute(_INSERT, (client, key, *mine)).rowcount == 1:
+                continue
+            claim = self.find(connection, client, key)
+            if claim is not None and self.held_elsewhere(claim, now):
+                refused.add((client, key))
+            else:
+                driver.execute(_TAKE_OVER, (*mine, client, key))
         return refused
 
     def release(self, connection: Connection, keys: Iterable[Key]) -> None:
         """Delete this server's claims of the keys."""
-        table = schema.idempotency_claims
+        driver = _driver(connection)
         for client, key in keys:
-            connection.execute(
-                delete(table).where(
-                    table.c.client_id == client,
-                    table.c.key == key,
-                    table.c.owner == self.owner.token,
-                )
-            )
+            driver.execute(_RELEASE, (client, key, self.owner.token))

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
@@ -102,6 +102,14 @@ def _digest(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(text_.encode()).hexdigest()
 
 
+_STORED = select(
+    schema.idempotency.c.request_hash, schema.idempotency.c.status_code, schema.idempotency.c.body
+).where(
+    schema.idempotency.c.client_id == bindparam("client"),
+    schema.idempotency.c.key == bindparam("key"),
+)
+
+
 def _lock_id(client: str, key: str) -> int:
     raw = hashlib.sha256(f"{client}\x00{key}".encode()).digest()[:8]
     return int.from_bytes(raw, "big", signed=True)
@@ -134,14 +142,10 @@ def keyed_write(
 
     claims = writes.claims
 
-    def look(connection: Connection) -> _Outcome | None:
-        """The stored answer (or a 422); on SQLite a 409 if another server runs the key."""
-        table = schema.idempotency
-        stored = connection.execute(
-            select(table.c.request_hash, table.c.status_code, table.c.body).where(
-                table.c.client_id == client, table.c.key == key
-            )
-        ).first()
+    def look(connection: Connection, claimed: bool = False) -> _Outcome | None:
+        """The stored answer (or a 422); on SQLite, unless this server has ``claimed`` the
+        key, a 409 if another server runs it."""
+        stored = connection.execute(_STORED, {"client": client, "key": key}).first()
         if stored is not None:
             if stored.request_hash != digest:
                 raise UnprocessableError(
@@ -149,7 +153,7 @@ def keyed_write(
                     [FieldError(_KEY_FIELD, "reused with a different body or route")],
                 )
             return _Outcome(int(stored.status_code), json.loads(stored.body), True)
-        if claims.enabled:
+        if claims.enabled and not claimed:
             claim = claims.find(connection, client, key)
             if claim is not None and claims.held_elsewhere(claim, utc_now()):
                 raise _in_flight()
@@ -162,8 +166,10 @@ def keyed_write(
             ).scalar_one()
             if not got:
                 raise _in_flight()
-        found = look(connection)  # on SQLite the claim is this server's by now
+        found = look(connection, claimed=True)
         if found is not None:
+            if claims.enabled:
+                claims.release(connection, [(client, key)])
             return found
         try:
             world = worlds.get(connection)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -104,6 +104,21 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Built once: statements of every write, with their parameters bound at execution.
+_GROUPS = schema.part_groups
+_LOCK = (
+    select(_GROUPS.c.group_key, _GROUPS.c.version)
+    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
+    .order_by(_GROUPS.c.group_key)
+    .with_for_update()
+)
+_BUMP = (
+    update(_GROUPS)
+    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
+    .values(version=_GROUPS.c.version + 1)
+)
+
+
 def lock_groups(
     connection: Connection, group_keys: Iterable[str], at: datetime
 ) -> dict[str, Stamp]:
@@ -117,20 +132,11 @@ def lock_groups(
     keys = sorted(set(group_keys))
     if not keys:
         return {}
-    table = schema.part_groups
-    query = (
-        select(table.c.group_key, table.c.version)
-        .where(table.c.group_key.in_(keys))
-        .order_by(table.c.group_key)
-        .with_for_update()
-    )
-    versions = {str(k): int(v) + 1 for k, v in connection.execute(query).all()}
+    versions = {str(k): int(v) + 1 for k, v in connection.execute(_LOCK, {"keys": keys}).all()}
     missing = sorted(set(keys) - set(versions))
     if missing:
         raise InputError(f"unknown part group {missing[0]!r}")
-    connection.execute(
-        update(table).where(table.c.group_key.in_(keys)).values(version=table.c.version + 1)
-    )
+    connection.execute(_BUMP, {"keys": keys})
     return {k: Stamp(k, v, at) for k, v in versions.items()}
 
 
