@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import ledger, schema
@@ -74,15 +74,19 @@ def _shipped(connection: Connection, order_ids: Sequence[str]) -> dict[str, list
     return result
 
 
+_ORDERS = select(schema.orders).where(
+    schema.orders.c.order_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def order_answers(connection: Connection, order_ids: Sequence[str]) -> dict[str, OrderAnswer]:
     """Answers for orders that exist, by id (unknown ids are left out)."""
     ids = list(dict.fromkeys(order_ids))
     if not ids:
         return {}
-    o = schema.orders
     rows: list[Any] = []
     for start in range(0, len(ids), 500):
-        rows.extend(connection.execute(select(o).where(o.c.order_id.in_(ids[start : start + 500]))))
+        rows.extend(connection.execute(_ORDERS, {"ids": ids[start : start + 500]}))
     held: dict[str, list[ledger.Holding]] = defaultdict(list)
     open_ids = [r.order_id for r in rows if r.status == "open"]
     for h in ledger.held_by_orders(connection, open_ids):

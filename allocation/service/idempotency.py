@@ -8,9 +8,11 @@
   ``Idempotent-Replayed: true``.
 - The same key with a different body (or another route) is a 422.
 - A retry while the first is still running is a 409: caught in this process by a registry of
-  running keys, across PostgreSQL servers by a transaction-scoped advisory lock on the key.
-  (On SQLite the write lock serializes processes: a retry from another process waits for the
-  first and replays its response.)
+  running keys, across PostgreSQL servers by a transaction-scoped advisory lock on the key,
+  across server processes sharing a SQLite file by a claim row committed before the work
+  (:mod:`allocation.service.claims`; a claim of a server that died does not count). On
+  SQLite a read that never waits for the write lock looks for the stored answer and for a
+  live claim first, so a replay or a 409 does not queue behind other writes.
 - Keys belong to the client whose token sent them: two clients never share a key.
 """
 
@@ -26,12 +28,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.database import StoreBusyError, is_sqlite
+from allocation.adapters.store.database import StoreBusyError, is_sqlite, run_read
 from allocation.errors import InputError
+from allocation.service.claims import ClaimedElsewhereError
 from allocation.service.clock import utc_now
 from allocation.service.planning import NotLoadedError, World, WorldCache
 from allocation.service.problems import (
@@ -99,6 +102,14 @@ def _digest(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(text_.encode()).hexdigest()
 
 
+_STORED = select(
+    schema.idempotency.c.request_hash, schema.idempotency.c.status_code, schema.idempotency.c.body
+).where(
+    schema.idempotency.c.client_id == bindparam("client"),
+    schema.idempotency.c.key == bindparam("key"),
+)
+
+
 def _lock_id(client: str, key: str) -> int:
     raw = hashlib.sha256(f"{client}\x00{key}".encode()).digest()[:8]
     return int.from_bytes(raw, "big", signed=True)
@@ -129,19 +140,12 @@ def keyed_write(
     method, path, payload = request
     digest = _digest(method, path, payload)
 
-    def transaction(connection: Connection) -> _Outcome:
-        if not is_sqlite(engine):
-            got = connection.execute(
-                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
-            ).scalar_one()
-            if not got:
-                raise _in_flight()
-        table = schema.idempotency
-        stored = connection.execute(
-            select(table.c.request_hash, table.c.status_code, table.c.body).where(
-                table.c.client_id == client, table.c.key == key
-            )
-        ).first()
+    claims = writes.claims
+
+    def look(connection: Connection, claimed: bool = False) -> _Outcome | None:
+        """The stored answer (or a 422); on SQLite, unless this server has ``claimed`` the
+        key, a 409 if another server runs it."""
+        stored = connection.execute(_STORED, {"client": client, "key": key}).first()
         if stored is not None:
             if stored.request_hash != digest:
                 raise UnprocessableError(
@@ -149,6 +153,24 @@ def keyed_write(
                     [FieldError(_KEY_FIELD, "reused with a different body or route")],
                 )
             return _Outcome(int(stored.status_code), json.loads(stored.body), True)
+        if claims.enabled and not claimed:
+            claim = claims.find(connection, client, key)
+            if claim is not None and claims.held_elsewhere(claim, utc_now()):
+                raise _in_flight()
+        return None
+
+    def transaction(connection: Connection) -> _Outcome:
+        if not is_sqlite(engine):
+            got = connection.execute(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
+            ).scalar_one()
+            if not got:
+                raise _in_flight()
+        found = look(connection, claimed=True)
+        if found is not None:
+            if claims.enabled:
+                claims.release(connection, [(client, key)])
+            return found
         try:
             world = worlds.get(connection)
         except NotLoadedError as error:
@@ -169,7 +191,7 @@ def keyed_write(
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
         connection.execute(
-            insert(table).values(
+            insert(schema.idempotency).values(
                 client_id=client,
                 key=key,
                 request_hash=digest,
@@ -178,13 +200,18 @@ def keyed_write(
                 created_at=now,
             )
         )
+        if claims.enabled:
+            claims.release(connection, [(client, key)])
         return _Outcome(status, body, False)
 
     with inflight.claim(client, key):
         try:
-            outcome = writes.run(transaction)
+            early = run_read(engine, look) if claims.enabled else None
+            outcome = early or writes.run(transaction, claim=(client, key))
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
+        except ClaimedElsewhereError:
+            raise _in_flight() from None
     assert isinstance(outcome, _Outcome)
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(

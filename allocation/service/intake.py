@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
@@ -92,6 +92,11 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
     }
 
 
+_EXISTING = select(schema.orders.c.order_id).where(
+    schema.orders.c.order_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def create_orders(
     connection: Connection,
     world: World,
@@ -113,9 +118,7 @@ def create_orders(
     stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
     o = schema.orders
-    existing = sorted(
-        str(i) for (i,) in connection.execute(select(o.c.order_id).where(o.c.order_id.in_(ids)))
-    )
+    existing = sorted(str(i) for (i,) in connection.execute(_EXISTING, {"ids": ids}))
     if existing:
         first = existing[0]
         index = ids.index(first)

@@ -47,7 +47,10 @@ _LATEST = datetime(2200, 1, 1)
 
 
 def _moment(value: datetime) -> datetime:
-    moment = to_utc_naive(value)
+    try:
+        moment = to_utc_naive(value)
+    except OverflowError:  # e.g. 0001-01-01 in a zone east of UTC
+        moment = _LATEST
     if not _EARLIEST <= moment < _LATEST:
         raise ValueError("must be between 1970-01-01 and 2200-01-01")
     return moment

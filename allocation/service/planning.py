@@ -23,7 +23,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.inputs import EntitlementInputs
@@ -438,11 +438,21 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     missing = orders["quantity"].to_numpy(dtype=np.int64)[mine] - plan.filled[mine]
     short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
     reasons = plan.short_reasons(short) if short else {}
-    o = schema.orders
-    for row, quantity in zip(mine.tolist(), missing.tolist(), strict=True):
-        order_id = str(ids[row])
-        connection.execute(
-            update(o)
-            .where(o.c.order_id == order_id)
-            .values(backorder_quantity=int(quantity), backorder_reason=reasons.get(order_id))
-        )
+    connection.execute(
+        _BACKORDER,
+        [
+            {
+                "id": str(ids[row]),
+                "b_quantity": int(quantity),
+                "b_reason": reasons.get(str(ids[row])),
+            }
+            for row, quantity in zip(mine.tolist(), missing.tolist(), strict=True)
+        ],
+    )
+
+
+_BACKORDER = (
+    update(schema.orders)
+    .where(schema.orders.c.order_id == bindparam("id"))
+    .values(backorder_quantity=bindparam("b_quantity"), backorder_reason=bindparam("b_reason"))
+)

@@ -11,6 +11,12 @@ deadlock, a serialization failure, a lost connection) is retried for the whole b
 :func:`~allocation.adapters.store.database.run_write`, each write run again from the start.
 No answer leaves before the transaction that holds its effects has committed.
 
+On SQLite a batch whose writes carry idempotency keys starts with a short transaction that
+claims those keys (:mod:`allocation.service.claims`), so that other server processes on the
+same file see them in flight; a key another live server holds fails its write with
+:class:`~allocation.service.claims.ClaimedElsewhereError`. Claims of writes that failed are
+released afterwards.
+
 The thread starts with the first write and ends after a second without any.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +33,8 @@ from sqlalchemy import Engine, exc
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store.database import run_write
+from allocation.service.claims import ClaimedElsewhereError, Claims
+from allocation.service.clock import utc_now
 
 __all__ = ["WriteQueue"]
 
@@ -57,6 +66,7 @@ class Plans:
 @dataclass
 class _Waiting:
     job: Job
+    claim: tuple[str, str] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -65,17 +75,22 @@ class _Waiting:
 class WriteQueue:
     """One writer thread per process, committing waiting writes together."""
 
-    def __init__(self, engine: Engine, max_batch: int = 16) -> None:
+    def __init__(self, engine: Engine, max_batch: int = 16, claims: Claims | None = None) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.claims = claims if claims is not None else Claims(engine)
         self.plans = Plans()
         self._waiting: deque[_Waiting] = deque()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def run(self, job: Job) -> Any:
-        """Run ``job(connection)`` in a write transaction; its result, or its exception."""
-        item = _Waiting(job)
+    def run(self, job: Job, claim: tuple[str, str] | None = None) -> Any:
+        """Run ``job(connection)`` in a write transaction; its result, or its exception.
+
+        ``claim``: the (client, idempotency key) the job answers, claimed before it runs
+        (SQLite); the job deletes the claim in its transaction when it stores the answer.
+        """
+        item = _Waiting(job, claim)
         with self._wake:
             self._waiting.append(item)
             if self._thread is None:
@@ -108,7 +123,45 @@ class WriteQueue:
                         item.error = failure
                         item.done.set()
 
+    def _claim(self, batch: list[_Waiting]) -> list[_Waiting]:
+        """Claim the batch's keys (SQLite); the writes that may run."""
+        keys = [item.claim for item in batch if item.claim is not None]
+        if not keys or not self.claims.enabled:
+            return batch
+        try:
+            refused = run_write(
+                self.engine, lambda c: self.claims.take(c, keys, utc_now()), durable=False
+            )
+        except BaseException as failure:
+            for item in batch:
+                item.error = failure
+                item.done.set()
+            return []
+        for item in batch:
+            if item.claim in refused:
+                item.error = ClaimedElsewhereError(item.claim[1])
+                item.done.set()
+        return [item for item in batch if not item.done.is_set()]
+
+    def _release(self, batch: list[_Waiting]) -> None:
+        """Release the claims of writes that failed (best effort: an abandoned claim of a
+        live server expires after :data:`~allocation.service.claims.MAX_AGE`)."""
+        keys = [item.claim for item in batch if item.claim is not None and item.error is not None]
+        if not keys or not self.claims.enabled:
+            return
+        with suppress(Exception):  # the claim expires; the answers are already decided
+            run_write(self.engine, lambda c: self.claims.release(c, keys), durable=False)
+
     def _run(self, batch: list[_Waiting]) -> None:
+        batch = self._claim(batch)
+        if not batch:
+            return
+        try:
+            self._work(batch)
+        finally:
+            self._release(batch)
+
+    def _work(self, batch: list[_Waiting]) -> None:
         def transaction(connection: Connection) -> list[tuple[Any, BaseException | None]]:
             self.plans.abort()  # what an earlier attempt of this batch did
             results: list[tuple[Any, BaseException | None]] = []

@@ -345,6 +345,16 @@ def test_a_scheduled_receipt_serves_a_backorder(client: TestClient) -> None:
     assert body["allocations"][0]["eta"].startswith("2030-01-01")
 
 
+def test_a_receipt_dated_before_year_one_in_utc_is_a_422_naming_its_eta(
+    client: TestClient,
+) -> None:
+    line = {"part_number": "P-B", "depot_id": "D-US", "quantity": 1}
+    receipt = {"lines": [{**line, "eta": "0001-01-01T00:00:00+00:01"}]}
+    answer = write(client, "POST", "/inbound", receipt)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "body.lines[0].eta"
+
+
 def test_supply_options_serve_parts_priority_only(client: TestClient) -> None:
     write(client, "POST", "/orders", order("O-1", "C-PM", "P-B", created_at=EARLY))
     write(client, "POST", "/orders", order("O-STD", "C-STD", "P-B"))

@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -103,6 +104,21 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Built once: statements of every write, with their parameters bound at execution.
+_GROUPS = schema.part_groups
+_LOCK = (
+    select(_GROUPS.c.group_key, _GROUPS.c.version)
+    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
+    .order_by(_GROUPS.c.group_key)
+    .with_for_update()
+)
+_BUMP = (
+    update(_GROUPS)
+    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
+    .values(version=_GROUPS.c.version + 1)
+)
+
+
 def lock_groups(
     connection: Connection, group_keys: Iterable[str], at: datetime
 ) -> dict[str, Stamp]:
@@ -116,28 +132,27 @@ def lock_groups(
     keys = sorted(set(group_keys))
     if not keys:
         return {}
-    table = schema.part_groups
-    query = (
-        select(table.c.group_key, table.c.version)
-        .where(table.c.group_key.in_(keys))
-        .order_by(table.c.group_key)
-        .with_for_update()
-    )
-    versions = {str(k): int(v) + 1 for k, v in connection.execute(query).all()}
+    versions = {str(k): int(v) + 1 for k, v in connection.execute(_LOCK, {"keys": keys}).all()}
     missing = sorted(set(keys) - set(versions))
     if missing:
         raise InputError(f"unknown part group {missing[0]!r}")
-    connection.execute(
-        update(table).where(table.c.group_key.in_(keys)).values(version=table.c.version + 1)
-    )
+    connection.execute(_BUMP, {"keys": keys})
     return {k: Stamp(k, v, at) for k, v in versions.items()}
 
 
 def run_write(
-    engine: Engine, work: Callable[[Connection], T], attempts: int = 8, budget_s: float = 60.0
+    engine: Engine,
+    work: Callable[[Connection], T],
+    attempts: int = 8,
+    budget_s: float = 60.0,
+    durable: bool = True,
 ) -> T:
     """Run ``work`` in one write transaction; retry deadlocks, serialization failures and
     unique-key races (each retry sees what the winner committed).
+
+    ``durable=False`` is for bookkeeping whose loss in a power cut is harmless (never the
+    ledger): on SQLite its commit does not wait for the disk (``synchronous=NORMAL`` for this
+    transaction only; the next durable commit flushes it with its own).
 
     Raises
     ------
@@ -150,7 +165,10 @@ def run_write(
         try:
             with engine.connect() as connection:
                 connection.execution_options(write=True)
-                with connection.begin():
+                if durable or not is_sqlite(engine):
+                    with connection.begin():
+                        return work(connection)
+                with _synchronous_normal(connection), connection.begin():
                     return work(connection)
         except exc.IntegrityError as error:
             last = error
@@ -162,6 +180,21 @@ def run_write(
             break
         time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise StoreBusyError(f"the database stayed busy; try again ({last})")
+
+
+@contextmanager
+def _synchronous_normal(connection: Connection) -> Iterator[None]:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        try:
+            driver.execute("PRAGMA synchronous=FULL")
+        except Exception:
+            connection.invalidate()  # never hand a relaxed connection back to the pool
+            raise
 
 
 def run_read(engine: Engine, work: Callable[[Connection], T]) -> T:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
@@ -104,7 +104,7 @@ def _holding(row: Any) -> Holding:
 
 def balances(connection: Connection, group_key: str) -> dict[HoldingKey, Holding]:
     """What every order of a part group holds now."""
-    rows = connection.execute(select(*_COLUMNS).where(_H.c.group_key == group_key))
+    rows = connection.execute(_BALANCES, {"group_key": group_key})
     return {h.key: h for h in map(_holding, rows)}
 
 
@@ -113,11 +113,7 @@ def held_by_orders(connection: Connection, order_ids: Iterable[str]) -> list[Hol
     ids = sorted(set(order_ids))
     result: list[Holding] = []
     for start in range(0, len(ids), 500):
-        rows = connection.execute(
-            select(*_COLUMNS)
-            .where(_H.c.order_id.in_(ids[start : start + 500]))
-            .order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
-        )
+        rows = connection.execute(_HELD_BY, {"ids": ids[start : start + 500]})
         result.extend(map(_holding, rows))
     return result
 
@@ -189,17 +185,26 @@ def _apply(
     now = have + h.quantity if event == "allocate" else have - h.quantity
     if now < 0:
         raise ValueError(f"{event} of {h.quantity} from {h.key} but only {have} are held")
-    where = and_(*(c == v for c, v in zip(_COLUMNS[:5], h.key, strict=True)))
+    key = {f"k_{name}": value for name, value in zip(_KEY_NAMES, h.key, strict=True)}
     if before is None:
         values = {"group_key": group_key, "quantity": now, "eta": h.eta, "unit_cost": h.unit_cost}
-        connection.execute(insert(_H).values(**dict(zip(_KEY_NAMES, h.key, strict=True)), **values))
+        connection.execute(insert(_H), {**dict(zip(_KEY_NAMES, h.key, strict=True)), **values})
         held[h.key] = h
     elif now == 0:
-        connection.execute(delete(_H).where(where))
+        connection.execute(_DELETE_HOLDING, key)
         del held[h.key]
     else:
-        connection.execute(update(_H).where(where).values(quantity=now))
+        connection.execute(_UPDATE_HOLDING, {**key, "new_quantity": now})
         held[h.key] = replace(before, quantity=now)
 
 
 _KEY_NAMES = ("order_id", "part_number", "source", "origin", "supply_key")
+_KEY_MATCH = and_(*(c == bindparam(f"k_{c.name}") for c in _COLUMNS[:5]))
+_BALANCES = select(*_COLUMNS).where(_H.c.group_key == bindparam("group_key"))
+_HELD_BY = (
+    select(*_COLUMNS)
+    .where(_H.c.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
+)
+_DELETE_HOLDING = delete(_H).where(_KEY_MATCH)
+_UPDATE_HOLDING = update(_H).where(_KEY_MATCH).values(quantity=bindparam("new_quantity"))

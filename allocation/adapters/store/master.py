@@ -24,6 +24,7 @@ from allocation.adapters.store.ledger import supply_key
 __all__ = ["MasterData", "master_version", "read_master", "write_master"]
 
 _CLEAR_ORDER = (
+    schema.idempotency_claims,
     schema.idempotency,
     schema.holdings,
     schema.supply_journal,
@@ -56,11 +57,12 @@ class MasterData:
     group_of: dict[str, str]
 
 
+_VERSION = select(schema.meta.c.value).where(schema.meta.c.key == "master_version")
+
+
 def master_version(connection: Connection) -> str | None:
     """The id of the last load (None: nothing loaded yet)."""
-    row = connection.execute(
-        select(schema.meta.c.value).where(schema.meta.c.key == "master_version")
-    ).first()
+    row = connection.execute(_VERSION).first()
     return None if row is None else str(row[0])
 
 

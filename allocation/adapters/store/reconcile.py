@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import supply_key
@@ -30,23 +31,37 @@ def supply_totals(
     connection: Connection, part_numbers: Iterable[str] | None = None
 ) -> dict[Supply, int]:
     """Units each supply has now, from the supply tables, by (part_number, supply_key)."""
-    wanted = None if part_numbers is None else sorted(set(part_numbers))
     totals: dict[Supply, int] = defaultdict(int)
-    s, i, o = schema.stock, schema.inbound, schema.supply_options
-    q_stock = select(s.c.part_number, s.c.depot_id, s.c.on_hand)
-    q_inbound = select(i.c.part_number, i.c.depot_id, i.c.eta, i.c.quantity)
-    q_options = select(o.c.part_number, o.c.source, o.c.supplier_id, o.c.capacity)
-    if wanted is not None:
-        q_stock = q_stock.where(s.c.part_number.in_(wanted))
-        q_inbound = q_inbound.where(i.c.part_number.in_(wanted))
-        q_options = q_options.where(o.c.part_number.in_(wanted))
-    for part, depot, on_hand in connection.execute(q_stock):
+    if part_numbers is None:
+        q_stock, q_inbound, q_options = (q for q, _ in _SUPPLY)
+        params: dict[str, list[str]] = {}
+    else:
+        q_stock, q_inbound, q_options = (q for _, q in _SUPPLY)
+        params = {"parts": sorted(set(part_numbers))}
+    for part, depot, on_hand in connection.execute(q_stock, params):
         totals[(part, supply_key("stock", depot))] += int(on_hand)
-    for part, depot, eta, quantity in connection.execute(q_inbound):
+    for part, depot, eta, quantity in connection.execute(q_inbound, params):
         totals[(part, supply_key("inbound", depot, eta))] += int(quantity)
-    for part, kind, supplier, capacity in connection.execute(q_options):
+    for part, kind, supplier, capacity in connection.execute(q_options, params):
         totals[(part, supply_key(kind, supplier))] += int(capacity)
     return dict(totals)
+
+
+def _supply_queries() -> list[tuple[Select[Any], Select[Any]]]:
+    """Each supply table's query: of every part, and of the parts bound as ``parts``."""
+    s, i, o = schema.stock, schema.inbound, schema.supply_options
+    parts: BindParameter[Any] = bindparam("parts", expanding=True)
+    queries = []
+    for table, query in (
+        (s, select(s.c.part_number, s.c.depot_id, s.c.on_hand)),
+        (i, select(i.c.part_number, i.c.depot_id, i.c.eta, i.c.quantity)),
+        (o, select(o.c.part_number, o.c.source, o.c.supplier_id, o.c.capacity)),
+    ):
+        queries.append((query, query.where(table.c.part_number.in_(parts))))
+    return queries
+
+
+_SUPPLY = _supply_queries()
 
 
 def check_store(connection: Connection) -> list[str]:

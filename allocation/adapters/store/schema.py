@@ -17,6 +17,7 @@ UTC.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -38,6 +39,7 @@ __all__ = [
     "depots",
     "holdings",
     "idempotency",
+    "idempotency_claims",
     "inbound",
     "lanes",
     "ledger",
@@ -245,4 +247,20 @@ idempotency = Table(
     Column("status_code", Integer, nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+# A key whose first request is running, committed before its work starts, so that servers
+# sharing one SQLite file see it in flight (PostgreSQL servers use an advisory lock instead).
+# ``owner`` names the server instance; ``host``, ``pid`` and ``pid_started`` (the process's
+# start time in clock ticks since boot) tell whether it is still alive.
+idempotency_claims = Table(
+    "idempotency_claims",
+    metadata,
+    Column("client_id", String(ID), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("pid_started", BigInteger, nullable=True),
+    Column("claimed_at", DateTime, nullable=False),
 )

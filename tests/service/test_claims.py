@@ -1,0 +1,153 @@
+"""A retry sent to another server process while the first request with its key is still
+running is a 409 on SQLite too; once the first has answered, it is a replay; and a key whose
+first server was killed mid-request runs afresh."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from allocation.adapters.store import make_engine, migrate, schema
+from allocation.adapters.store.database import run_read, run_write
+from allocation.service.claims import MAX_AGE
+from allocation.service.clock import utc_now
+from allocation.service.loading import load_into_store
+from allocation.service.settings import client_id_of
+from tests.service import worlds
+from tests.service.conftest import TOKEN, make_client
+from tests.service.helpers import ledger_problems, write
+from tests.service.holder import hold_order
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A loaded SQLite file (P-A: 2 units, P-B: 1 unit)."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_into_store(engine, worlds.snapshot({"P-A": 2, "P-B": 1}))
+    engine.dispose()
+    return url
+
+
+class Holder:
+    """Another server process holding one keyed order in flight."""
+
+    def __init__(self, url: str, body: dict[str, Any], key: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.started, self.release = context.Event(), context.Event()
+        self.answers: Any = context.Queue()
+        self.process = context.Process(
+            target=hold_order, args=(url, body, key, self.started, self.release, self.answers)
+        )
+        self.process.start()
+        assert self.started.wait(timeout=120), "the other server never started the write"
+
+    def finish(self) -> tuple[int, Any]:
+        self.release.set()
+        answer = self.answers.get(timeout=120)
+        self.process.join(timeout=60)
+        return answer  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        assert self.process.pid is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(timeout=60)
+
+
+def _orders(engine: Engine, order_id: str) -> int:
+    query = select(func.count()).where(schema.orders.c.order_id == order_id)
+    return int(run_read(engine, lambda c: c.execute(query).scalar_one()))
+
+
+def test_a_retry_sent_to_another_process_while_the_first_runs_is_a_409_then_a_replay(
+    sqlite_url: str,
+) -> None:
+    body, key = worlds.order("HELD-1", "C-PM", "P-A", 1), uuid.uuid4().hex
+    holder = Holder(sqlite_url, body, key)
+    engine = make_engine(sqlite_url)
+    try:
+        client = make_client(engine)
+        retry = write(client, "POST", "/orders", body, idempotency_key=key)
+        assert retry.status_code == 409, retry.text
+        assert retry.headers["Retry-After"] == "1"
+        assert retry.json()["errors"][0]["field"] == "header.Idempotency-Key"
+        first = holder.finish()
+        assert first[0] == 201
+        again = write(client, "POST", "/orders", body, idempotency_key=key)
+        assert again.status_code == 201
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first[1]
+        assert _orders(engine, "HELD-1") == 1
+        assert run_read(engine, lambda c: c.execute(select(schema.idempotency_claims)).all()) == []
+        assert ledger_problems(engine) == []
+    finally:
+        holder.release.set()
+        engine.dispose()
+
+
+def test_a_key_whose_server_was_killed_mid_request_runs_afresh_when_resent(
+    sqlite_url: str,
+) -> None:
+    body, key = worlds.order("HELD-2", "C-STD", "P-B", 1), uuid.uuid4().hex
+    holder = Holder(sqlite_url, body, key)
+    holder.kill()
+    engine = make_engine(sqlite_url)
+    try:
+        claims = run_read(engine, lambda c: c.execute(select(schema.idempotency_claims)).all())
+        assert [c.key for c in claims] == [key]  # left behind by the killed server
+        client = make_client(engine)
+        answer = write(client, "POST", "/orders", body, idempotency_key=key)
+        assert answer.status_code == 201, answer.text
+        assert answer.headers["Idempotent-Replayed"] == "false"
+        assert answer.json()["allocated_quantity"] == 1
+        assert _orders(engine, "HELD-2") == 1
+        assert ledger_problems(engine) == []
+    finally:
+        engine.dispose()
+
+
+def _claim(engine: Engine, key: str, pid: int, age: timedelta) -> None:
+    row = {
+        "client_id": client_id_of(TOKEN),
+        "key": key,
+        "owner": "another-server",
+        "host": os.uname().nodename,
+        "pid": pid,
+        "pid_started": None,
+        "claimed_at": utc_now() - age,
+    }
+    run_write(engine, lambda c: c.execute(insert(schema.idempotency_claims).values(row)))
+
+
+@pytest.mark.parametrize(
+    ("alive", "age", "status"),
+    [
+        pytest.param(True, timedelta(0), 409, id="live-server"),
+        pytest.param(False, timedelta(0), 201, id="dead-server"),
+        pytest.param(True, MAX_AGE + timedelta(seconds=1), 201, id="too-old"),
+    ],
+)
+def test_a_claim_blocks_its_key_only_while_its_server_lives(
+    sqlite_url: str, alive: bool, age: timedelta, status: int
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    engine = make_engine(sqlite_url)
+    try:
+        client = make_client(engine)
+        key = uuid.uuid4().hex
+        _claim(engine, key, os.getpid() if alive else gone.pid, age)
+        answer = write(client, "POST", "/orders", worlds.order("CLAIMED", "C-STD", "P-A", 1), key)
+        assert answer.status_code == status, answer.text
+    finally:
+        engine.dispose()
