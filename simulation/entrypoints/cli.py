@@ -364,7 +364,7 @@ def _groups(by: str | None) -> list[str]:
 
 
 def _prepare(out: Path | None, plots: Path | None, dask: str | None) -> None:
-    """Refuse, before a long run, output folders that cannot be made and Dask missing (a broken install)."""
+    """Refuse, before a long run, output folders that cannot be made and a missing Dask."""
     for option, folder in (("--out", out), ("--plots", plots)):
         if folder is not None:
             _writable_folder(folder, option)

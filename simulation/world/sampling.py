@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Streams", "draw_lead_time", "expected_lead_time"]
+__all__ = ["ExpectedLead", "Streams", "draw_lead_time", "expected_lead_time"]
 
 _DEMAND, _REPLENISHMENT, _PURCHASE = 0, 1, 2
 
@@ -146,6 +146,55 @@ def expected_lead_time(mean: float, cv: float, distribution: str, elapsed: float
             return float(mean)
         return max((elapsed + mean + half) / 2.0, elapsed)
     raise ValueError(f"unknown lead-time distribution {distribution!r}")
+
+
+class ExpectedLead:
+    """:func:`expected_lead_time` for one scenario's lead-time law, fast enough to ask for
+    every outstanding reorder on every decision.
+
+    The gamma case is the costly one (an incomplete gamma function per call, millions of
+    calls in a busy year). Its only non-trivial term, ``h(x) = xᵏe⁻ˣ/Γ(k, x)``, depends on
+    the shape alone, so it is tabulated once on a grid of ``x`` and interpolated linearly:
+    within ``1e-5`` of the mean of the exact value (a test checks it), never decreasing in
+    ``elapsed`` (the table is), and exact beyond the grid; for shapes below 1 (cv above 1)
+    it is always exact. Other laws have closed forms.
+
+    Examples
+    --------
+    >>> estimate = ExpectedLead(0.3, "gamma")
+    >>> round(estimate(336.0, 400.0), 1), estimate(336.0, 0.0)
+    (473.4, 336.0)
+    """
+
+    _POINTS = 8192
+
+    def __init__(self, cv: float, distribution: str) -> None:
+        self.cv, self.distribution = cv, distribution
+        self._table: list[float] = []
+        self._shape = self._step = self._end = 0.0
+        # A shape below 1 (cv above 1) has a density without bound at 0: no table there.
+        if distribution == "gamma" and 0 < cv <= 1:
+            shape = 1.0 / (cv * cv)
+            self._shape = shape
+            self._end = shape + 12.0 * math.sqrt(shape) + 20.0
+            self._step = self._end / self._POINTS
+            self._table = [0.0] + [
+                _density_over_tail(shape, i * self._step) for i in range(1, self._POINTS + 2)
+            ]
+
+    def __call__(self, mean: float, elapsed: float) -> float:
+        """The expected lead time of a reorder with this mean, still out after ``elapsed``."""
+        if not self._table or mean <= 0 or elapsed <= 0:
+            return expected_lead_time(mean, self.cv, self.distribution, elapsed)
+        scale = mean / self._shape
+        x = elapsed / scale
+        if x >= self._end:
+            return expected_lead_time(mean, self.cv, self.distribution, elapsed)
+        at = x / self._step
+        i = int(at)
+        low = self._table[i]
+        h = low + (self._table[i + 1] - low) * (at - i)
+        return max(mean + scale * h, elapsed)
 
 
 def _density_over_tail(shape: float, x: float) -> float:

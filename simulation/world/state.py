@@ -16,6 +16,7 @@ lower class may be re-assigned to a higher one.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -96,7 +97,9 @@ class DepotInbound:
     queue: list[Promise] = field(default_factory=list)
     held: int = 0
     since: dict[int, float] = field(default_factory=dict)
-    _seen: tuple[float, list[tuple[float, int, int]]] | None = field(
+    # At one moment: the receipts whose expected landing is known, sorted, how many of
+    # ``receipts`` (in planned order) that covers, and their units.
+    _seen: tuple[float, list[tuple[float, int, int]], int, int] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -118,7 +121,9 @@ class DepotInbound:
         self.since.pop(key, None)
         self._seen = None
 
-    def landing(self, now: float, estimate: Estimate) -> list[tuple[float, int, int]]:
+    def landing(
+        self, now: float, estimate: Estimate, need: int | None = None, margin: float = 0.0
+    ) -> list[tuple[float, int, int]]:
         """The receipts as ``(expected landing, key, units)``, soonest first, at ``now``.
 
         A receipt with a fixed time lands when planned. One with a random lead time that
@@ -127,6 +132,10 @@ class DepotInbound:
         that it is still out (see :func:`simulation.world.sampling.expected_lead_time`),
         which is its planned time until it is released and later than ``now`` once it is
         overdue. The first ``held`` units of this order are the promised ones.
+
+        With ``need``, only as many receipts as the first ``need`` units and those landing
+        less than ``margin`` hours after them (what :meth:`free_after` reads); the rest of
+        the list is left out, not wrong.
 
         Examples
         --------
@@ -141,16 +150,23 @@ class DepotInbound:
         """
         if not self.since:
             return self.receipts
-        if self._seen is not None and self._seen[0] == now:
-            return self._seen[1]
-        seen = []
-        for planned, key, units in self.receipts:
-            since = self.since.get(key)
+        if self._seen is None or self._seen[0] != now:
+            self._seen = (now, [], 0, 0)
+        _, seen, done, total = self._seen
+        receipts, since_of = self.receipts, self.since
+        while done < len(receipts):
+            planned, key, units = receipts[done]
+            # An expected landing is never before the planned one, so once a receipt is
+            # planned ``margin`` past the landing of unit ``need``, none after it can matter.
+            if need is not None and total >= need and planned >= _unit_time(seen, need) + margin:
+                break
+            since = since_of.get(key)
             if since is not None and now > since:
                 planned = max(planned, since + estimate(planned - since, now - since))
-            seen.append((planned, key, units))
-        seen.sort()
-        self._seen = (now, seen)
+            bisect.insort(seen, (planned, key, units))
+            done += 1
+            total += units
+        self._seen = (now, seen, done, total)
         return seen
 
     def held_through(self, rank: int) -> int:
@@ -450,3 +466,13 @@ class WorldState:
                 )
             if book.delivered[row] > done:
                 raise ConservationError(f"order {book.order_id[row]}: more delivered than sent")
+
+
+def _unit_time(seen: list[tuple[float, int, int]], need: int) -> float:
+    """When unit number ``need`` lands, in a sorted list of (landing, key, units)."""
+    count = 0
+    for planned, _, units in seen:
+        count += units
+        if count >= need:
+            return planned
+    return math.inf

@@ -38,7 +38,7 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.engine.optimal import tie_break
 from allocation.engine.problem import KINDS
 from simulation.world.conditions import Conditions
-from simulation.world.sampling import expected_lead_time
+from simulation.world.sampling import ExpectedLead
 from simulation.world.setup import WorldSetup
 from simulation.world.state import DepotInbound, OptionBook, WorldState
 
@@ -131,7 +131,7 @@ class Supply:
         ]
         self.priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
         lead_time = setup.scenario.replenishment.lead_time
-        self._lead_cv, self._lead_law = lead_time.cv, lead_time.distribution
+        self._expected_lead = ExpectedLead(lead_time.cv, lead_time.distribution)
 
     # -- clocks and keys ---------------------------------------------------------------
     def as_of_ns(self, now: float) -> int:
@@ -148,7 +148,7 @@ class Supply:
     def expected_lead(self, mean: float, elapsed: float) -> float:
         """Expected factory lead time of a reorder still out ``elapsed`` hours after its
         release (the scenario's lead-time distribution with this mean)."""
-        return expected_lead_time(mean, self._lead_cv, self._lead_law, elapsed)
+        return self._expected_lead(mean, elapsed)
 
     def free_receipts(
         self, inbound: DepotInbound, skip: int, units: int, now: float
@@ -164,7 +164,9 @@ class Supply:
         and it keeps an overdue receipt from being priced as landing at once, which would
         make a unit that is not there beat a unit on another depot's shelf.
         """
-        landing = inbound.landing(now, self.expected_lead)
+        if units <= 0:
+            return []
+        landing = inbound.landing(now, self._expected_lead, skip + units, self.margin)
         return inbound.free_after(skip, units, self.margin, landing)
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:

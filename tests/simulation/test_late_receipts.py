@@ -15,12 +15,15 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulation.metrics import kpis, order_outcomes
 from simulation.world.model import ShortageWorld
-from simulation.world.sampling import Streams, expected_lead_time
+from simulation.world.sampling import ExpectedLead, Streams, expected_lead_time
 from simulation.world.setup import build_setup
 from simulation.world.solo import Commit
+from simulation.world.state import DepotInbound
 from tests.simulation.worlds import TinyWorld, run_world
 
 GAMMA_336 = {"distribution": "gamma", "mean_hours": 336.0, "cv": 0.3}
@@ -167,3 +170,54 @@ def test_optimal_serves_parts_priority_no_worse_than_fifo_in_a_normal_quarter(
         fifo = run_world(setup, "fifo", seed=seed, audit=False)
         gaps.append(_parts_priority_downtime(fifo) - _parts_priority_downtime(optimal))
     assert np.mean(gaps) >= 0, gaps
+
+
+LAWS = [("gamma", cv) for cv in (0.1, 0.3, 0.7, 1.0, 2.0)] + [
+    ("lognormal", 0.3),
+    ("lognormal", 1.5),
+    ("uniform", 0.3),
+    ("exponential", 1.0),
+    ("fixed", 0.0),
+]
+
+
+@pytest.mark.parametrize(("law", "cv"), LAWS)
+def test_the_fast_estimate_is_the_exact_one_to_a_hundred_thousandth_and_never_decreases(
+    law: str, cv: float
+) -> None:
+    estimate = ExpectedLead(cv, law)
+    for mean in (24.0, 336.0, 2000.0):
+        elapsed = np.linspace(0.0, 10.0 * mean, 4001)
+        fast = np.array([estimate(mean, e) for e in elapsed])
+        exact = np.array([expected_lead_time(mean, cv, law, e) for e in elapsed])
+        assert np.max(np.abs(fast - exact)) <= 1e-5 * mean
+        assert np.all(np.diff(fast) >= -1e-9 * mean)
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 500), st.integers(1, 5), st.one_of(st.none(), st.floats(0, 400))),
+        max_size=12,
+    ),
+    st.floats(0, 600),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.floats(0, 50),
+)
+def test_reading_only_the_receipts_that_can_matter_gives_the_same_free_units(
+    receipts: list[tuple[float, int, float | None]],
+    now: float,
+    skip: int,
+    units: int,
+    margin: float,
+) -> None:
+    estimate = ExpectedLead(0.3, "gamma")
+    lazy, full = DepotInbound(), DepotInbound()
+    for key, (planned, count, since) in enumerate(receipts):
+        released = None if since is None else min(since, planned)
+        lazy.add(planned, key, count, since=released)
+        full.add(planned, key, count, since=released)
+    # Several questions at one moment share what was read, as decisions do.
+    for ask in ((skip, units), (0, 1), (skip + units, units + 3)):
+        wanted = lazy.free_after(*ask, margin, lazy.landing(now, estimate, sum(ask), margin))
+        assert wanted == full.free_after(*ask, margin, full.landing(now, estimate))
