@@ -131,7 +131,8 @@ class Supply:
         ]
         self.priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
         lead_time = setup.scenario.replenishment.lead_time
-        self._expected_lead = ExpectedLead(lead_time.cv, lead_time.distribution)
+        # Expected factory lead time of a reorder still out some hours after its release.
+        self.expected_lead = ExpectedLead(lead_time.cv, lead_time.distribution)
 
     # -- clocks and keys ---------------------------------------------------------------
     def as_of_ns(self, now: float) -> int:
@@ -144,11 +145,6 @@ class Supply:
         two agree bit for bit), never below zero."""
         delta = (self.start_ns + hours_to_ns(planned)) - self.as_of_ns(now)
         return max(float(delta) / 1e9 / 3600.0, 0.0)
-
-    def expected_lead(self, mean: float, elapsed: float) -> float:
-        """Expected factory lead time of a reorder still out ``elapsed`` hours after its
-        release (the scenario's lead-time distribution with this mean)."""
-        return self._expected_lead(mean, elapsed)
 
     def free_receipts(
         self, inbound: DepotInbound, skip: int, units: int, now: float
@@ -166,7 +162,7 @@ class Supply:
         """
         if units <= 0:
             return []
-        landing = inbound.landing(now, self._expected_lead, skip + units, self.margin)
+        landing = inbound.landing(now, self.expected_lead, skip + units, self.margin)
         return inbound.free_after(skip, units, self.margin, landing)
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:
