@@ -130,10 +130,11 @@ def create_orders(
             location=f"/orders/{first}",
         )
     planner = world.plans.prepare(connection, world, stamps, now)
+    before = {g: planner.group_plan(world.parts_of[g][0]) for g in stamps}
     rows = [_row(world, order, now, client) for order in orders]
     connection.execute(insert(o), rows)
     for row in rows:
         planner.add_order(row)
-    replan_groups(connection, world, stamps, reload=False, new_orders=ids)
+    replan_groups(connection, world, stamps, reload=False, new_orders=ids, before=before)
     answers = order_answers(connection, ids)
     return [answers[i] for i in ids]

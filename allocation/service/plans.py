@@ -14,6 +14,13 @@ under the group's lock) is the one the planner reflects:
 - only when the transaction commits does the planner's version of the group advance
   (:meth:`PlanCache.commit`); a failure forgets the group, which is rebuilt on next use.
 
+A group is also *in step* once a committed write of this process has brought its ledger to
+the planner's plan (and stays so while the planner is trusted): a write that then changes
+nobody's units in the plan has nothing to append to the ledger, and need not read it
+(:func:`allocation.service.planning.replan_groups`). A group rebuilt from its rows is not in
+step until a write has brought the ledger to the rebuilt plan: a fresh solve need not give
+every order what the ledger says it holds.
+
 A server process freezes what the planner holds once built (``freeze``), so that the cyclic
 garbage collector stops walking it on every full collection.
 
@@ -70,6 +77,8 @@ class PlanCache:
         self.freeze = freeze
         self._state: _State | None = None
         self._pending: dict[str, int] = {}
+        self._in_step: set[str] = set()
+        self._pending_in_step: set[str] = set()
         self._lock = threading.Lock()
         self.rebuilt_groups = 0
 
@@ -112,12 +121,27 @@ class PlanCache:
             self._pending[stamp.group_key] = stamp.txn
             return state.planner
 
+    def in_step(self, group: str) -> bool:
+        """Whether the ledger of a locked group holds exactly the planner's plan of it (as
+        of before this write's change); see the module."""
+        with self._lock:
+            return group in self._pending_in_step or (
+                group in self._in_step and group in self._pending
+            )
+
+    def brought_in_step(self, group: str) -> None:
+        """This write brought the group's ledger to the planner's plan."""
+        with self._lock:
+            self._pending_in_step.add(group)
+
     def commit(self) -> None:
         """The write committed: the planner reflects its groups at their new versions."""
         with self._lock:
             if self._state is not None:
                 self._state.versions.update(self._pending)
+                self._in_step.update(self._pending_in_step)
             self._pending.clear()
+            self._pending_in_step.clear()
 
     def abort(self) -> None:
         """The write failed or was rolled back: forget every group it touched."""
@@ -125,9 +149,13 @@ class PlanCache:
             if self._state is not None:
                 for group in self._pending:
                     self._state.versions.pop(group, None)
+                    self._in_step.discard(group)
             self._pending.clear()
+            self._pending_in_step.clear()
 
     def _build(self, connection: Connection, world: World, now: datetime) -> _State:
+        self._in_step.clear()
+        self._pending_in_step.clear()
         state = _build(connection, world, now)
         if self.freeze:
             # The planner lives as long as the process: the collector need not walk it on
@@ -161,6 +189,8 @@ class PlanCache:
         planner.context = replace(planner.context, as_of=pd.Timestamp(now))
         planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
         state.versions.pop(group, None)
+        self._in_step.discard(group)
+        self._pending_in_step.discard(group)
         state.loaded[group] = time.monotonic()
         self.rebuilt_groups += 1
 
