@@ -6,6 +6,7 @@ arrays; :meth:`Plan.explain` answers one order at a time in words.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -347,10 +348,29 @@ def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int
 
 def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
     """Why orders with no allowed arc got nothing: no source at all, or policy forbids them."""
-    from allocation.engine.problem import build_arcs
-
     if len(rows) == 0:
         return {}
+    orders = problem.orders
+    parts = orders["part_number"].to_numpy(dtype=object)
+    countries = orders["country"].to_numpy(dtype=object)
+    classes = orders["priority_class"].to_numpy(dtype=object)
+    homes = orders["home_code"].to_numpy(dtype=np.int64)
+    keys = {
+        row: (str(parts[row]), str(countries[row]), str(classes[row]), int(homes[row]))
+        for row in rows.tolist()
+    }
+    words = {row: _SOURCE_WORDS.get(problem, key) for row, key in keys.items()}
+    todo = np.array([row for row, said in words.items() if said is None], dtype=np.int64)
+    if len(todo):
+        for row, said in _source_words(problem, todo).items():
+            words[row] = said
+            _SOURCE_WORDS.put(problem, keys[row], said)
+    return {row: str(said) for row, said in words.items()}
+
+
+def _source_words(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> dict[int, str]:
+    from allocation.engine.problem import build_arcs
+
     every = build_arcs(problem, rows, only_allowed=False)
     names = [k.value for k in KINDS]
     kinds_by_order: dict[int, set[str]] = {}
@@ -373,3 +393,50 @@ def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64])
                 "the only sources of this part"
             )
     return words
+
+
+class _WordsBySupply:
+    """The words of :func:`_source_words`, remembered per sources table and order kind.
+
+    They depend only on the order's part, country, class and home depot, on the sources
+    table and on the context (routes, policy). A service plans one order after another
+    against the same sources table, and explaining each waiting order's backorder would
+    otherwise build every arc it could have had, every time. Entries hold the very table
+    and context they were made from and match only those (by identity), so nothing is
+    reused across a change of supply; only the ``tables`` most recently used tables are
+    kept (a big problem's table is not held for long).
+    """
+
+    def __init__(self, tables: int = 16) -> None:
+        self.tables = tables
+        self._by_table: OrderedDict[int, tuple[pd.DataFrame, object, dict[Key, str]]] = (
+            OrderedDict()
+        )
+
+    def _entry(self, problem: AllocationProblem) -> dict[Key, str] | None:
+        found = self._by_table.get(id(problem.sources))
+        if found is None or found[0] is not problem.sources or found[1] is not problem.context:
+            return None
+        self._by_table.move_to_end(id(problem.sources))
+        return found[2]
+
+    def get(self, problem: AllocationProblem, key: Key) -> str | None:
+        """The words for an order of this kind, if worked out for this very table."""
+        entry = self._entry(problem)
+        return None if entry is None else entry.get(key)
+
+    def put(self, problem: AllocationProblem, key: Key, words: str) -> None:
+        """Remember the words for an order of this kind and this table."""
+        entry = self._entry(problem)
+        if entry is None:
+            entry = {}
+            self._by_table[id(problem.sources)] = (problem.sources, problem.context, entry)
+            while len(self._by_table) > self.tables:
+                self._by_table.popitem(last=False)
+        entry[key] = words
+
+
+Key = tuple[str, str, str, int]
+"""(part, country, class, home depot code) of an order."""
+
+_SOURCE_WORDS = _WordsBySupply()
