@@ -403,12 +403,14 @@ class _WordsBySupply:
     against the same sources table, and explaining each waiting order's backorder would
     otherwise build every arc it could have had, every time. Entries hold the very table
     and context they were made from and match only those (by identity), so nothing is
-    reused across a change of supply; only the ``tables`` most recently used tables are
-    kept (a big problem's table is not held for long).
+    reused across a change of supply. The tables most recently used are kept while their
+    rows add up to at most ``rows`` (one part group's table has a few dozen; a whole
+    world's is let go soon).
     """
 
-    def __init__(self, tables: int = 16) -> None:
-        self.tables = tables
+    def __init__(self, rows: int = 100_000) -> None:
+        self.rows = rows
+        self._held = 0
         self._by_table: OrderedDict[int, tuple[pd.DataFrame, object, dict[Key, str]]] = (
             OrderedDict()
         )
@@ -431,8 +433,9 @@ class _WordsBySupply:
         if entry is None:
             entry = {}
             self._by_table[id(problem.sources)] = (problem.sources, problem.context, entry)
-            while len(self._by_table) > self.tables:
-                self._by_table.popitem(last=False)
+            self._held += len(problem.sources)
+            while self._held > self.rows and len(self._by_table) > 1:
+                self._held -= len(self._by_table.popitem(last=False)[1][0])
         entry[key] = words
 
 
