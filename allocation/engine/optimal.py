@@ -20,7 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic_flows
+from allocation.engine.lexflow import (
+    FlowProblem,
+    Level,
+    solve_lexicographic_flows,
+    unique_inverse,
+)
 from allocation.engine.problem import AllocationProblem, problem_size_bucket
 
 __all__ = ["FlowTask", "LevelArrays", "level_arrays", "make_tasks", "solve_optimal"]
@@ -191,13 +196,13 @@ def _task(
     and scores the same on every level but age, which the sink arcs price exactly.
     """
     arcs = problem.arcs
-    src_global, src_local = _unique_inverse(arcs.source[arc_index])
-    ord_global, ord_local = _unique_inverse(arcs.order[arc_index])
+    src_global, src_local = unique_inverse(arcs.source[arc_index])
+    ord_global, ord_local = unique_inverse(arcs.order[arc_index])
     node_of_order, node_key = _nodes(levels.agg_key[ord_global])
     n_nodes = len(node_key)
     # One aggregated arc per (node, source).
     pair = node_of_order[ord_local] * len(src_global) + src_local
-    agg_pair, agg_of_arc = _unique_inverse(pair)
+    agg_pair, agg_of_arc = unique_inverse(pair)
     agg_node = agg_pair // len(src_global)
     agg_src = agg_pair % len(src_global)
     first_arc = np.zeros(len(agg_pair), dtype=np.int64)
@@ -205,7 +210,7 @@ def _task(
     rep = arc_index[first_arc]
     ord_demand = demand[ord_global]
     node_demand = np.bincount(node_of_order, weights=ord_demand, minlength=n_nodes).astype(np.int64)
-    _, comp_local = _unique_inverse(component)
+    _, comp_local = unique_inverse(component)
     src_comp = np.zeros(len(src_global), dtype=np.int64)
     src_comp[src_local] = comp_local
     node_comp = np.zeros(n_nodes, dtype=np.int64)
@@ -255,26 +260,6 @@ def _task(
         ).astype(np.int64),
     )
     return FlowTask(flow_problem, task_levels, arc_index, split)
-
-
-def _unique_inverse(
-    values: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """``np.unique(values, return_inverse=True)`` for integers, without sorting when their
-    range is small (sources, orders and runs of one batch): a sort of every arc was most of
-    the cost of building a one-group task."""
-    if len(values) == 0:
-        return np.unique(values, return_inverse=True)
-    low = int(values.min())
-    span = int(values.max()) - low + 1
-    if span > 4 * len(values) + 1024:
-        return np.unique(values, return_inverse=True)
-    shifted = values - low
-    present = np.zeros(span, dtype=bool)
-    present[shifted] = True
-    unique = np.flatnonzero(present)
-    position = np.cumsum(present) - 1
-    return (unique + low).astype(values.dtype), position[shifted].astype(np.intp)
 
 
 def _text_rank(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
