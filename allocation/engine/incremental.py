@@ -131,7 +131,10 @@ class Planner:
             name: dict(tuple(t.groupby(t["part_number"].map(group_of))))
             for name, t in tables.items()
         }
+        # The groups' orders are rows of one table: check its layout once, not per group.
+        layout = {_SAME_LAYOUT: np.array([orders.dtypes.equals(self._row_template.dtypes)])}
         for g, plan in split_by_group(Plan(full, flow, "optimal")).items():
+            seed_orders_columns(plan.problem, dict(layout))
             self._groups[g] = _Group(
                 stock=split["stock"].get(g, snapshot.stock.iloc[0:0]),
                 inbound=split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
