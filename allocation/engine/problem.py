@@ -194,6 +194,24 @@ def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
     return new
 
 
+def sliced_columns(
+    problem: AllocationProblem,
+    part: AllocationProblem,
+    order_rows: npt.NDArray[np.int64],
+    source_rows: npt.NDArray[np.int64],
+) -> None:
+    """Give ``part`` (the given rows of ``problem``'s tables) the columns ``problem`` has
+    read, sliced: a planner's groups start with what the full solve read."""
+    for table, rows in (("orders", order_rows), ("sources", source_rows)):
+        known = _columns(problem, table)
+        mine = _columns(part, table)
+        for key, values in known.items():
+            if not key[0].startswith("_"):
+                sliced = values[rows]
+                sliced.flags.writeable = False
+                mine[key] = sliced
+
+
 def known_orders_columns(problem: AllocationProblem) -> dict[tuple[str, Any], npt.NDArray[Any]]:
     """The order columns read so far (key: name and requested dtype)."""
     return dict(_columns(problem, "orders"))
@@ -273,7 +291,7 @@ def problem_from(
     """A problem over prepared order and source tables, with its allowed arcs."""
     problem = AllocationProblem(orders=orders, sources=sources, arcs=_empty_arcs(), context=context)
     arcs = build_arcs(problem, solve_sequence(orders, sources, context), only_allowed=True)
-    return AllocationProblem(orders=orders, sources=sources, arcs=arcs, context=context)
+    return with_arcs(problem, arcs)
 
 
 def size_bucket(sources: pd.DataFrame, context: Context) -> npt.NDArray[np.int64]:

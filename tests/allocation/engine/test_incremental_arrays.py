@@ -50,15 +50,23 @@ def test_arrivals_leave_the_orders_table_orders_table_would_build() -> None:
     assert mine.columns.dtype == expected.columns.dtype
 
 
-def test_columns_carried_from_one_arrival_to_the_next_equal_the_tables_own() -> None:
-    planner, _ = _planner_after_arrivals()
-    problem = planner.group_plan("A").problem
+def _assert_known_columns_are_the_tables_own(problem: AllocationProblem) -> None:
     known = {k: v for k, v in known_orders_columns(problem).items() if not k[0].startswith("_")}
     assert {"quantity", "agg_key", "part_code"} <= {name for name, _ in known}
     for (name, dtype), values in known.items():
         direct = problem.orders[name].to_numpy(dtype=dtype)
         assert values.dtype == direct.dtype
         assert values.tolist() == direct.tolist()
+
+
+def test_columns_sliced_from_the_full_solve_equal_each_groups_own() -> None:
+    snap = snapshot([order("O1", PM, age=5), order("O2", STD, age=4)], stock=[("A", "D1", 2)])
+    _assert_known_columns_are_the_tables_own(Planner(snap).group_plan("A").problem)
+
+
+def test_columns_carried_from_one_arrival_to_the_next_equal_the_tables_own() -> None:
+    planner, _ = _planner_after_arrivals()
+    _assert_known_columns_are_the_tables_own(planner.group_plan("A").problem)
 
 
 def test_one_orders_arcs_on_the_grown_table_equal_those_of_a_one_row_table() -> None:
