@@ -17,7 +17,14 @@ from allocation.domain.model import PriorityClass, Tier
 if TYPE_CHECKING:
     from allocation.engine.problem import Context
 
-__all__ = ["node_key", "orders_table", "source_identity", "source_tie_hash", "sources_table"]
+__all__ = [
+    "node_key",
+    "node_keys",
+    "orders_table",
+    "source_identity",
+    "source_tie_hash",
+    "sources_table",
+]
 
 _BASES = ("stock", "inbound", "expedite", "broker")
 _HELD = "|held"
@@ -239,14 +246,22 @@ def node_key(orders: pd.DataFrame) -> npt.NDArray[np.int64]:
     Such orders have the same sources at the same ETAs and costs; the optimizer gives them
     one node, and the tie-break one key.
     """
-    key: npt.NDArray[np.int64] = (
-        (
-            orders["part_code"].to_numpy(dtype=np.int64) * 1024
-            + orders["country_col"].to_numpy(dtype=np.int64)
-        )
-        * 16
-        + orders["group"].to_numpy(dtype=np.int64)
-    ) * 4 + orders["class_code"].to_numpy(dtype=np.int64)
+    return node_keys(
+        orders["part_code"].to_numpy(dtype=np.int64),
+        orders["country_col"].to_numpy(dtype=np.int64),
+        orders["group"].to_numpy(dtype=np.int64),
+        orders["class_code"].to_numpy(dtype=np.int64),
+    )
+
+
+def node_keys(
+    part_code: npt.NDArray[np.int64],
+    country_col: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int64],
+    class_code: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """:func:`node_key` from the four columns as arrays (an arrival has them at hand)."""
+    key: npt.NDArray[np.int64] = ((part_code * 1024 + country_col) * 16 + group) * 4 + class_code
     return key
 
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from allocation.engine.plan import Plan
-from allocation.engine.problem import AllocationProblem, Arcs, Context
+from allocation.engine.problem import AllocationProblem, Arcs, Context, sliced_columns
 from allocation.errors import InputError
 
 __all__ = ["concat_arcs", "merge_plans", "split_by_group"]
@@ -46,6 +46,7 @@ def split_by_group(plan: Plan) -> dict[int, Plan]:
             arcs=arcs,
             context=problem.context,
         )
+        sliced_columns(problem, sub, o, s)
         plans[g] = Plan(sub, plan.flow[a], plan.strategy)
     return plans
 

@@ -20,8 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic_flows
-from allocation.engine.problem import AllocationProblem, size_bucket
+from allocation.engine.lexflow import (
+    FlowProblem,
+    Level,
+    solve_lexicographic_flows,
+    unique_inverse,
+)
+from allocation.engine.problem import AllocationProblem, problem_size_bucket
 
 __all__ = ["FlowTask", "LevelArrays", "level_arrays", "make_tasks", "solve_optimal"]
 
@@ -69,24 +74,24 @@ def tie_break(
 
 def level_arrays(problem: AllocationProblem) -> LevelArrays:
     """The integer levels: ETA in policy ticks, money in cents, age rank, tie-break."""
-    arcs, orders, sources = problem.arcs, problem.orders, problem.sources
+    arcs = problem.arcs
     resolution = problem.policy.eta_resolution_hours
     eta_ticks = np.rint(arcs.eta_hours / resolution).astype(np.int64)
     money_cents = np.rint(arcs.money * 100.0).astype(np.int64)
-    agg_key = orders["agg_key"].to_numpy(dtype=np.int64)
-    source_hash = sources["tie_hash"].to_numpy(dtype=np.int64)
+    agg_key = problem.orders_column("agg_key", np.int64)
+    source_hash = problem.sources_column("tie_hash", np.int64)
     mixed = tie_break(agg_key[arcs.order], source_hash[arcs.source])
     # Age in minutes since the earliest order: older orders cost less. A constant shift
     # changes a group's level by a constant times its (already fixed) units, so batches and
     # single groups rank alike; ranks would not (a sum of ranks depends on who else exists).
-    created = orders["created_at"].to_numpy().astype("datetime64[m]").astype(np.int64)
+    created = problem.orders_column("created_at").astype("datetime64[m]").astype(np.int64)
     age = created - (created.min() if len(created) else 0)
     return LevelArrays(
         eta_ticks=eta_ticks,
         money_cents=money_cents,
         tie=mixed.astype(np.int64),
         age_rank=age.astype(np.int64),
-        group=orders["group"].to_numpy(dtype=np.int64),
+        group=problem.orders_column("group", np.int64),
         agg_key=agg_key,
     )
 
@@ -137,18 +142,18 @@ def make_batches(
     path passes what is left after pinned allocations).
     """
     arcs = problem.arcs
-    supply = problem.sources["quantity"].to_numpy(dtype=np.int64) if supply is None else supply
-    demand = problem.orders["quantity"].to_numpy(dtype=np.int64) if demand is None else demand
+    supply = problem.sources_column("quantity", np.int64) if supply is None else supply
+    demand = problem.orders_column("quantity", np.int64) if demand is None else demand
     idx = np.arange(len(arcs)) if arc_mask is None else np.flatnonzero(arc_mask)
     if len(idx) == 0:
         return Batches(problem, levels, supply, demand, [])
-    part_group = problem.orders["part_group"].to_numpy(dtype=np.int64)[arcs.order[idx]]
+    part_group = problem.orders_column("part_group", np.int64)[arcs.order[idx]]
     # Useful arcs only: a source with no units or an order wanting none adds nothing.
     useful = (supply[arcs.source[idx]] > 0) & (demand[arcs.order[idx]] > 0)
     idx, part_group = idx[useful], part_group[useful]
     if len(idx) == 0:
         return Batches(problem, levels, supply, demand, [])
-    bucket = size_bucket(problem.sources, problem.context)[part_group]
+    bucket = problem_size_bucket(problem)[part_group]
     # The problem's arcs come grouped by (bucket, part group); re-sort only if not.
     key = bucket * (int(part_group.max()) + 1) + part_group
     if np.any(key[1:] < key[:-1]):
@@ -191,13 +196,13 @@ def _task(
     and scores the same on every level but age, which the sink arcs price exactly.
     """
     arcs = problem.arcs
-    src_global, src_local = np.unique(arcs.source[arc_index], return_inverse=True)
-    ord_global, ord_local = np.unique(arcs.order[arc_index], return_inverse=True)
+    src_global, src_local = unique_inverse(arcs.source[arc_index])
+    ord_global, ord_local = unique_inverse(arcs.order[arc_index])
     node_of_order, node_key = _nodes(levels.agg_key[ord_global])
     n_nodes = len(node_key)
     # One aggregated arc per (node, source).
     pair = node_of_order[ord_local] * len(src_global) + src_local
-    agg_pair, agg_of_arc = np.unique(pair, return_inverse=True)
+    agg_pair, agg_of_arc = unique_inverse(pair)
     agg_node = agg_pair // len(src_global)
     agg_src = agg_pair % len(src_global)
     first_arc = np.zeros(len(agg_pair), dtype=np.int64)
@@ -205,7 +210,7 @@ def _task(
     rep = arc_index[first_arc]
     ord_demand = demand[ord_global]
     node_demand = np.bincount(node_of_order, weights=ord_demand, minlength=n_nodes).astype(np.int64)
-    _, comp_local = np.unique(component, return_inverse=True)
+    _, comp_local = unique_inverse(component)
     src_comp = np.zeros(len(src_global), dtype=np.int64)
     src_comp[src_local] = comp_local
     node_comp = np.zeros(n_nodes, dtype=np.int64)
@@ -222,7 +227,6 @@ def _task(
         sink_capacity=ord_demand,
     )
     group = levels.group[ord_global]
-    arc_group = group[node_of_order[ord_local]][first_arc] if len(first_arc) else group[:0]
     arc_group = levels.group[arcs.order[rep]]
     task_levels: list[Level] = []
     for g in np.unique(group):
@@ -247,7 +251,7 @@ def _task(
         # Older orders first; among equals the order id decides, never a row position.
         member_rank=np.lexsort(
             (
-                _text_rank(problem.orders["order_id"].to_numpy(dtype=object)[ord_global]),
+                _text_rank(problem.orders_column("order_id", object)[ord_global]),
                 levels.age_rank[ord_global],
             )
         ).astype(np.int64),

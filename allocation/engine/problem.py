@@ -17,6 +17,7 @@ Money per unit = transit cost + the option's price (stock already owned costs on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
 KINDS: tuple[SourceKind, ...] = tuple(SourceKind)
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 _PARTS_PRIORITY = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
+_FEW = 16  # up to this many orders, per-order Python beats NumPy's fixed costs
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,87 @@ class AllocationProblem:
         """Parts each part may use, for parts with a supersession chain."""
         return self.context.usable
 
+    def orders_column(self, name: str, dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
+        """``orders[name].to_numpy(dtype)``, read once per problem (see :meth:`sources_column`)."""
+        return _column(self, "orders", name, dtype)
+
+    def sources_column(self, name: str, dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
+        """``sources[name].to_numpy(dtype)``, read once per problem.
+
+        Reading a column out of a DataFrame costs about 10 µs, and one incremental re-plan
+        reads dozens; a problem's tables are never edited once it is made, so each column is
+        read once and kept (read-only).
+        """
+        return _column(self, "sources", name, dtype)
+
+
+def _columns(problem: AllocationProblem, table: str) -> dict[tuple[str, Any], Any]:
+    """The column cache of one of a problem's tables (outside the dataclass fields)."""
+    cache: dict[tuple[str, Any], Any] = problem.__dict__.setdefault(f"_{table}_columns", {})
+    return cache
+
+
+def _column(
+    problem: AllocationProblem, table: str, name: str, dtype: npt.DTypeLike | None
+) -> npt.NDArray[Any]:
+    cache = _columns(problem, table)
+    wanted = None if dtype is None else np.dtype(dtype)
+    values: npt.NDArray[Any] | None = cache.get((name, wanted))
+    if values is None:
+        frame: pd.DataFrame = getattr(problem, table)
+        values = frame[name].to_numpy(dtype=wanted)
+        values.flags.writeable = False
+        cache[(name, wanted)] = values
+    return values
+
+
+def share_source_columns(problem: AllocationProblem, previous: AllocationProblem) -> None:
+    """Let ``problem`` reuse the source columns ``previous`` has read: the same table."""
+    if problem.sources is previous.sources:
+        problem.__dict__["_sources_columns"] = _columns(previous, "sources")
+
+
+def seed_orders_columns(
+    problem: AllocationProblem, columns: dict[tuple[str, Any], npt.NDArray[Any]]
+) -> None:
+    """Give ``problem`` order columns already known to equal ``orders[name].to_numpy(dtype)``."""
+    for values in columns.values():
+        values.flags.writeable = False
+    _columns(problem, "orders").update(columns)
+
+
+def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
+    """The same tables with other arcs; the columns read so far come along."""
+    new = AllocationProblem(
+        orders=problem.orders, sources=problem.sources, arcs=arcs, context=problem.context
+    )
+    for table in ("orders", "sources"):
+        new.__dict__[f"_{table}_columns"] = _columns(problem, table)
+    return new
+
+
+def sliced_columns(
+    problem: AllocationProblem,
+    part: AllocationProblem,
+    order_rows: npt.NDArray[np.int64],
+    source_rows: npt.NDArray[np.int64],
+) -> None:
+    """Give ``part`` (the given rows of ``problem``'s tables) the columns ``problem`` has
+    read, sliced: a planner's groups start with what the full solve read."""
+    for table, rows in (("orders", order_rows), ("sources", source_rows)):
+        known = _columns(problem, table)
+        mine = _columns(part, table)
+        for key, values in known.items():
+            if not key[0].startswith("_"):
+                sliced = values[rows]
+                sliced.flags.writeable = False
+                mine[key] = sliced
+
+
+def known_orders_columns(problem: AllocationProblem) -> dict[tuple[str, Any], npt.NDArray[Any]]:
+    """The order columns read so far (key: name and requested dtype)."""
+    return dict(_columns(problem, "orders"))
+
 
 def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
     """Routes, home depots, part codes and groups of a snapshot under a policy."""
@@ -208,14 +291,27 @@ def problem_from(
     """A problem over prepared order and source tables, with its allowed arcs."""
     problem = AllocationProblem(orders=orders, sources=sources, arcs=_empty_arcs(), context=context)
     arcs = build_arcs(problem, solve_sequence(orders, sources, context), only_allowed=True)
-    return AllocationProblem(orders=orders, sources=sources, arcs=arcs, context=context)
+    return with_arcs(problem, arcs)
 
 
 def size_bucket(sources: pd.DataFrame, context: Context) -> npt.NDArray[np.int64]:
     """Per part group: ceil(log2(sources + 1)), so groups of like size share a solve."""
-    counts = np.bincount(
-        sources["part_group"].to_numpy(dtype=np.int64), minlength=len(context.part_numbers)
-    )
+    return _bucket(sources["part_group"].to_numpy(dtype=np.int64), context)
+
+
+def problem_size_bucket(problem: AllocationProblem) -> npt.NDArray[np.int64]:
+    """:func:`size_bucket` of a problem's sources, computed once per sources table."""
+    cache = _columns(problem, "sources")
+    bucket: npt.NDArray[np.int64] | None = cache.get(("_size_bucket", None))
+    if bucket is None:
+        bucket = _bucket(problem.sources_column("part_group", np.int64), problem.context)
+        bucket.flags.writeable = False
+        cache[("_size_bucket", None)] = bucket
+    return bucket
+
+
+def _bucket(part_group: npt.NDArray[np.int64], context: Context) -> npt.NDArray[np.int64]:
+    counts = np.bincount(part_group, minlength=len(context.part_numbers))
     return np.ceil(np.log2(counts + 1)).astype(np.int64)
 
 
@@ -237,28 +333,9 @@ def build_arcs(
     With ``only_allowed`` the arcs policy forbids are left out; without it they are kept
     with ``allowed`` false (the explanation uses them to say what policy costs an order).
     """
-    orders, sources = problem.orders, problem.sources
-    if len(order_rows) == 0 or len(sources) == 0:
+    if len(order_rows) == 0 or len(problem.sources) == 0:
         return _empty_arcs()
-    # Order × usable part: itself, plus its chain's parts for the few that have one.
-    o_part = orders["part_code"].to_numpy()[order_rows]
-    with_chain = (
-        np.isin(o_part, np.fromiter(problem.usable, dtype=np.int64))
-        if problem.usable
-        else np.zeros(len(o_part), dtype=bool)
-    )
-    if with_chain.any():
-        counts = np.ones(len(o_part), dtype=np.int64)
-        chain_lists = [problem.usable[int(p)] for p in o_part[with_chain]]
-        counts[with_chain] = [len(u) for u in chain_lists]
-        rep_order = np.repeat(order_rows, counts)
-        use_part = np.repeat(o_part, counts)
-        starts = np.cumsum(counts) - counts
-        for start, chain in zip(starts[with_chain], chain_lists, strict=True):
-            use_part[start : start + len(chain)] = chain
-    else:
-        rep_order = np.asarray(order_rows, dtype=np.int64)
-        use_part = o_part.astype(np.int64)
+    rep_order, use_part = _order_parts(problem, order_rows)
     # × candidate sources of that part. Orders whose class may use any depot get every
     # source of the part; the others only their home depot's stock and receipts (and the
     # supply options when their class may use them), which keeps the arcs near 5 per order.
@@ -271,12 +348,14 @@ def build_arcs(
             for c in classes
         ]
     )
-    row_class = orders["class_code"].to_numpy(dtype=np.int64)[rep_order]
+    order_class = problem.orders_column("class_code", np.int64)
+    order_home = problem.orders_column("home_code", np.int64)
+    row_class = order_class[rep_order]
     is_wide = wide[row_class]
     index = _source_index(problem)
     pieces = [index.expand(rep_order[is_wide], use_part[is_wide], None)]
     narrow = ~is_wide
-    home = orders["home_code"].to_numpy(dtype=np.int64)[rep_order[narrow]]
+    home = order_home[rep_order[narrow]]
     # No home depot (code -1): no home stock. Slot -1 would be the previous part's options.
     housed = home >= 0
     pieces.append(index.expand(rep_order[narrow][housed], use_part[narrow][housed], home[housed]))
@@ -288,45 +367,14 @@ def build_arcs(
     if len(arc_source) == 0:
         return _empty_arcs()
     # Keep arcs grouped by order, in the sequence the orders were asked for.
-    position = np.empty(len(orders), dtype=np.int64)
+    position = np.empty(len(problem.orders), dtype=np.int64)
     position[np.asarray(order_rows, dtype=np.int64)] = np.arange(len(order_rows))
     by_order = np.argsort(position[arc_order], kind="stable")
     arc_order, arc_part, arc_source = arc_order[by_order], arc_part[by_order], arc_source[by_order]
-    base = sources["base"].to_numpy()[arc_source]
-    src_depot = sources["depot_code"].to_numpy(dtype=np.int64)[arc_source]
-    home = orders["home_code"].to_numpy(dtype=np.int64)[arc_order]
-    at_home = src_depot == home
-    kind = np.full(len(arc_source), _KIND_CODE[SourceKind.TRANSFER], dtype=np.int8)
-    kind[(base == 0) & at_home] = _KIND_CODE[SourceKind.STOCK]
-    kind[(base == 1) & at_home] = _KIND_CODE[SourceKind.INBOUND]
-    kind[base == 2] = _KIND_CODE[SourceKind.EXPEDITE]
-    kind[base == 3] = _KIND_CODE[SourceKind.BROKER]
-    # Routes: origin row × country column.
-    src_row = sources["origin_row"].to_numpy(dtype=np.int64)[arc_source]
-    ord_col = orders["country_col"].to_numpy(dtype=np.int64)[arc_order]
-    # A country no lane reaches sits in the column past the last: an extra column of inf.
-    hours, costs = _padded_routes(problem.routes)
-    flat = src_row * hours.shape[1] + ord_col
-    transit = hours.ravel()[flat]
-    lane_cost = costs.ravel()[flat]
-    eta = sources["release_hours"].to_numpy()[arc_source] + transit
-    money = sources["unit_price"].to_numpy()[arc_source] + lane_cost
+    kind = _arc_kinds(problem, arc_source, order_home[arc_order])
+    eta, money = _arc_costs(problem, arc_source, arc_order)
     reachable = np.isfinite(eta)
-    allowed_table = np.array(
-        [[problem.policy.allows(c, k) for k in KINDS] for c in PriorityClass], dtype=bool
-    )
-    class_code = orders["class_code"].to_numpy()[arc_order]
-    allowed = allowed_table[class_code, kind]
-    if problem.policy.protection:
-        # Protected units (RULES.md, "Parts priority": Priority Management orders first)
-        # go to parts_priority orders only.
-        held = sources["protected"].to_numpy(dtype=bool)[arc_source]
-        allowed &= ~held | (class_code == _PARTS_PRIORITY)
-    if problem.policy.min_success_probability > 0:
-        ok = sources["success_probability"].to_numpy()[arc_source] >= (
-            problem.policy.min_success_probability
-        )
-        allowed &= ok
+    allowed = _arc_allowed(problem, arc_source, order_class[arc_order], kind)
     keep = reachable & allowed if only_allowed else reachable
     if keep.all():
         return Arcs(arc_source, arc_order, arc_part, kind, eta, money, allowed)
@@ -339,6 +387,91 @@ def build_arcs(
         money=money[keep],
         allowed=allowed[keep],
     )
+
+
+def _order_parts(
+    problem: AllocationProblem, order_rows: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Order × usable part: itself, plus its chain's parts for the few that have one."""
+    o_part = problem.orders_column("part_code")[order_rows]
+    usable = problem.usable
+    if not usable:
+        with_chain = np.zeros(len(o_part), dtype=bool)
+    elif len(o_part) <= _FEW:
+        # A set lookup: np.isin's sorting costs ~50 µs, a one-order arrival needs one lookup.
+        with_chain = np.array([int(p) in usable for p in o_part.tolist()], dtype=bool)
+    else:
+        with_chain = np.isin(o_part, np.fromiter(usable, dtype=np.int64))
+    if not with_chain.any():
+        return np.asarray(order_rows, dtype=np.int64), o_part.astype(np.int64)
+    counts = np.ones(len(o_part), dtype=np.int64)
+    chain_lists = [usable[int(p)] for p in o_part[with_chain]]
+    counts[with_chain] = [len(u) for u in chain_lists]
+    rep_order = np.repeat(order_rows, counts)
+    use_part = np.repeat(o_part, counts)
+    starts = np.cumsum(counts) - counts
+    for start, chain in zip(starts[with_chain], chain_lists, strict=True):
+        use_part[start : start + len(chain)] = chain
+    return rep_order, use_part
+
+
+def _arc_kinds(
+    problem: AllocationProblem,
+    arc_source: npt.NDArray[np.int64],
+    home: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int8]:
+    """Stock or inbound at the order's home depot, transfer from elsewhere, or an option."""
+    base = problem.sources_column("base")[arc_source]
+    at_home = problem.sources_column("depot_code", np.int64)[arc_source] == home
+    kind = np.full(len(arc_source), _KIND_CODE[SourceKind.TRANSFER], dtype=np.int8)
+    kind[(base == 0) & at_home] = _KIND_CODE[SourceKind.STOCK]
+    kind[(base == 1) & at_home] = _KIND_CODE[SourceKind.INBOUND]
+    kind[base == 2] = _KIND_CODE[SourceKind.EXPEDITE]
+    kind[base == 3] = _KIND_CODE[SourceKind.BROKER]
+    return kind
+
+
+def _arc_costs(
+    problem: AllocationProblem,
+    arc_source: npt.NDArray[np.int64],
+    arc_order: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """ETA hours and money per unit: the source's release and price plus the route's."""
+    # Routes: origin row × country column.
+    src_row = problem.sources_column("origin_row", np.int64)[arc_source]
+    ord_col = problem.orders_column("country_col", np.int64)[arc_order]
+    # A country no lane reaches sits in the column past the last: an extra column of inf.
+    hours, costs = _padded_routes(problem.routes)
+    flat = src_row * hours.shape[1] + ord_col
+    transit = hours.ravel()[flat]
+    lane_cost = costs.ravel()[flat]
+    eta = problem.sources_column("release_hours")[arc_source] + transit
+    money = problem.sources_column("unit_price")[arc_source] + lane_cost
+    return eta, money
+
+
+def _arc_allowed(
+    problem: AllocationProblem,
+    arc_source: npt.NDArray[np.int64],
+    class_code: npt.NDArray[np.int64],
+    kind: npt.NDArray[np.int8],
+) -> npt.NDArray[np.bool_]:
+    """Whether policy lets the order's class take units of the arc's kind from the source."""
+    allowed_table = np.array(
+        [[problem.policy.allows(c, k) for k in KINDS] for c in PriorityClass], dtype=bool
+    )
+    allowed: npt.NDArray[np.bool_] = allowed_table[class_code, kind]
+    if problem.policy.protection:
+        # Protected units (RULES.md, "Parts priority": Priority Management orders first)
+        # go to parts_priority orders only.
+        held = problem.sources_column("protected", bool)[arc_source]
+        allowed &= ~held | (class_code == _PARTS_PRIORITY)
+    if problem.policy.min_success_probability > 0:
+        ok = problem.sources_column("success_probability")[arc_source] >= (
+            problem.policy.min_success_probability
+        )
+        allowed &= ok
+    return allowed
 
 
 def _check_protection(
@@ -395,13 +528,18 @@ class _SourceIndex:
 
 
 def _source_index(problem: AllocationProblem) -> _SourceIndex:
-    sources = problem.sources
-    slots = len(problem.context.depot_code) + 1
-    depot = sources["depot_code"].to_numpy(dtype=np.int64)
-    slot = np.where(depot < 0, slots - 1, depot)
-    keys = sources["part_code"].to_numpy(dtype=np.int64) * slots + slot
-    order = np.argsort(keys, kind="stable")
-    return _SourceIndex(order=order, keys=keys[order], slots=slots, options_slot=slots - 1)
+    """Built once per sources table (kept with its columns): every arrival reuses it."""
+    cache = _columns(problem, "sources")
+    index: _SourceIndex | None = cache.get(("_source_index", None))
+    if index is None:
+        slots = len(problem.context.depot_code) + 1
+        depot = problem.sources_column("depot_code", np.int64)
+        slot = np.where(depot < 0, slots - 1, depot)
+        keys = problem.sources_column("part_code", np.int64) * slots + slot
+        order = np.argsort(keys, kind="stable")
+        index = _SourceIndex(order=order, keys=keys[order], slots=slots, options_slot=slots - 1)
+        cache[("_source_index", None)] = index
+    return index
 
 
 def _empty_arcs() -> Arcs:
