@@ -13,8 +13,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.engine.columns import sliced_columns
 from allocation.engine.plan import Plan
-from allocation.engine.problem import AllocationProblem, Arcs, Context, sliced_columns
+from allocation.engine.problem import AllocationProblem, Arcs, Context
 from allocation.errors import InputError
 
 __all__ = ["concat_arcs", "merge_plans", "split_by_group"]

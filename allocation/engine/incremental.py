@@ -29,6 +29,11 @@ from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.classify import classify_orders
+from allocation.engine.columns import (
+    known_orders_columns,
+    seed_orders_columns,
+    share_source_columns,
+)
 from allocation.engine.frames import node_keys, orders_table, sources_table
 from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
 from allocation.engine.holdings import consume, pinned_standard_units
@@ -39,10 +44,7 @@ from allocation.engine.problem import (
     Context,
     build_arcs,
     build_context,
-    known_orders_columns,
     problem_from,
-    seed_orders_columns,
-    share_source_columns,
     with_arcs,
 )
 from allocation.errors import InputError, UnknownIdError

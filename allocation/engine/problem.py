@@ -27,6 +27,7 @@ import pandas as pd
 from allocation.adapters.snapshot import Snapshot, split_substitutes
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine.columns import column, read_columns
 from allocation.engine.network import Routes, build_network, routes
 from allocation.errors import UnknownIdError
 
@@ -137,7 +138,7 @@ class AllocationProblem:
 
     def orders_column(self, name: str, dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
         """``orders[name].to_numpy(dtype)``, read once per problem (see :meth:`sources_column`)."""
-        return _column(self, "orders", name, dtype)
+        return column(self, "orders", name, dtype)
 
     def sources_column(self, name: str, dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
         """``sources[name].to_numpy(dtype)``, read once per problem.
@@ -146,42 +147,7 @@ class AllocationProblem:
         reads dozens; a problem's tables are never edited once it is made, so each column is
         read once and kept (read-only).
         """
-        return _column(self, "sources", name, dtype)
-
-
-def _columns(problem: AllocationProblem, table: str) -> dict[tuple[str, Any], Any]:
-    """The column cache of one of a problem's tables (outside the dataclass fields)."""
-    cache: dict[tuple[str, Any], Any] = problem.__dict__.setdefault(f"_{table}_columns", {})
-    return cache
-
-
-def _column(
-    problem: AllocationProblem, table: str, name: str, dtype: npt.DTypeLike | None
-) -> npt.NDArray[Any]:
-    cache = _columns(problem, table)
-    wanted = None if dtype is None else np.dtype(dtype)
-    values: npt.NDArray[Any] | None = cache.get((name, wanted))
-    if values is None:
-        frame: pd.DataFrame = getattr(problem, table)
-        values = frame[name].to_numpy(dtype=wanted)
-        values.flags.writeable = False
-        cache[(name, wanted)] = values
-    return values
-
-
-def share_source_columns(problem: AllocationProblem, previous: AllocationProblem) -> None:
-    """Let ``problem`` reuse the source columns ``previous`` has read: the same table."""
-    if problem.sources is previous.sources:
-        problem.__dict__["_sources_columns"] = _columns(previous, "sources")
-
-
-def seed_orders_columns(
-    problem: AllocationProblem, columns: dict[tuple[str, Any], npt.NDArray[Any]]
-) -> None:
-    """Give ``problem`` order columns already known to equal ``orders[name].to_numpy(dtype)``."""
-    for values in columns.values():
-        values.flags.writeable = False
-    _columns(problem, "orders").update(columns)
+        return column(self, "sources", name, dtype)
 
 
 def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
@@ -190,31 +156,8 @@ def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
         orders=problem.orders, sources=problem.sources, arcs=arcs, context=problem.context
     )
     for table in ("orders", "sources"):
-        new.__dict__[f"_{table}_columns"] = _columns(problem, table)
+        new.__dict__[f"_{table}_columns"] = read_columns(problem, table)
     return new
-
-
-def sliced_columns(
-    problem: AllocationProblem,
-    part: AllocationProblem,
-    order_rows: npt.NDArray[np.int64],
-    source_rows: npt.NDArray[np.int64],
-) -> None:
-    """Give ``part`` (the given rows of ``problem``'s tables) the columns ``problem`` has
-    read, sliced: a planner's groups start with what the full solve read."""
-    for table, rows in (("orders", order_rows), ("sources", source_rows)):
-        known = _columns(problem, table)
-        mine = _columns(part, table)
-        for key, values in known.items():
-            if not key[0].startswith("_"):
-                sliced = values[rows]
-                sliced.flags.writeable = False
-                mine[key] = sliced
-
-
-def known_orders_columns(problem: AllocationProblem) -> dict[tuple[str, Any], npt.NDArray[Any]]:
-    """The order columns read so far (key: name and requested dtype)."""
-    return dict(_columns(problem, "orders"))
 
 
 def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
@@ -301,7 +244,7 @@ def size_bucket(sources: pd.DataFrame, context: Context) -> npt.NDArray[np.int64
 
 def problem_size_bucket(problem: AllocationProblem) -> npt.NDArray[np.int64]:
     """:func:`size_bucket` of a problem's sources, computed once per sources table."""
-    cache = _columns(problem, "sources")
+    cache = read_columns(problem, "sources")
     bucket: npt.NDArray[np.int64] | None = cache.get(("_size_bucket", None))
     if bucket is None:
         bucket = _bucket(problem.sources_column("part_group", np.int64), problem.context)
@@ -529,7 +472,7 @@ class _SourceIndex:
 
 def _source_index(problem: AllocationProblem) -> _SourceIndex:
     """Built once per sources table (kept with its columns): every arrival reuses it."""
-    cache = _columns(problem, "sources")
+    cache = read_columns(problem, "sources")
     index: _SourceIndex | None = cache.get(("_source_index", None))
     if index is None:
         slots = len(problem.context.depot_code) + 1
