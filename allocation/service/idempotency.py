@@ -110,6 +110,10 @@ _STORED = select(
 )
 
 
+_STORE = insert(schema.idempotency)
+"""The answer stored with its key (values bound per request: the statement is built once)."""
+
+
 def _lock_id(client: str, key: str) -> int:
     raw = hashlib.sha256(f"{client}\x00{key}".encode()).digest()[:8]
     return int.from_bytes(raw, "big", signed=True)
@@ -191,14 +195,15 @@ def keyed_write(
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
         connection.execute(
-            insert(schema.idempotency).values(
-                client_id=client,
-                key=key,
-                request_hash=digest,
-                status_code=status,
-                body=json.dumps(body, separators=(",", ":")),
-                created_at=now,
-            )
+            _STORE,
+            {
+                "client_id": client,
+                "key": key,
+                "request_hash": digest,
+                "status_code": status,
+                "body": json.dumps(body, separators=(",", ":")),
+                "created_at": now,
+            },
         )
         if claims.enabled:
             claims.release(connection, [(client, key)])

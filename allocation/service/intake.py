@@ -92,6 +92,7 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
     }
 
 
+_INSERT = insert(schema.orders)
 _EXISTING = select(schema.orders.c.order_id).where(
     schema.orders.c.order_id.in_(bindparam("ids", expanding=True))
 )
@@ -117,7 +118,6 @@ def create_orders(
     _check(world, orders, batch)
     stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
-    o = schema.orders
     existing = sorted(str(i) for (i,) in connection.execute(_EXISTING, {"ids": ids}))
     if existing:
         first = existing[0]
@@ -132,7 +132,7 @@ def create_orders(
     planner = world.plans.prepare(connection, world, stamps, now)
     before = {g: planner.group_plan(world.parts_of[g][0]) for g in stamps}
     rows = [_row(world, order, now, client) for order in orders]
-    connection.execute(insert(o), rows)
+    connection.execute(_INSERT, rows)
     for row in rows:
         planner.add_order(row)
     replan_groups(connection, world, stamps, reload=False, new_orders=ids, before=before)

@@ -152,7 +152,7 @@ def record(
     if not entries:
         return 0
     connection.execute(
-        insert(schema.ledger),
+        _APPEND,
         [
             {
                 "group_key": stamp.group_key,
@@ -188,7 +188,7 @@ def _apply(
     key = {f"k_{name}": value for name, value in zip(_KEY_NAMES, h.key, strict=True)}
     if before is None:
         values = {"group_key": group_key, "quantity": now, "eta": h.eta, "unit_cost": h.unit_cost}
-        connection.execute(insert(_H), {**dict(zip(_KEY_NAMES, h.key, strict=True)), **values})
+        connection.execute(_HOLD, {**dict(zip(_KEY_NAMES, h.key, strict=True)), **values})
         held[h.key] = h
     elif now == 0:
         connection.execute(_DELETE_HOLDING, key)
@@ -207,4 +207,6 @@ _HELD_BY = (
     .order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
 )
 _DELETE_HOLDING = delete(_H).where(_KEY_MATCH)
+_APPEND = insert(schema.ledger)
+_HOLD = insert(_H)
 _UPDATE_HOLDING = update(_H).where(_KEY_MATCH).values(quantity=bindparam("new_quantity"))
