@@ -35,9 +35,10 @@ from allocation.engine.columns import (
     share_source_columns,
 )
 from allocation.engine.frames import node_keys, orders_table, sources_table
+from allocation.engine.free_supply import serve_from_free_supply, took_protected
 from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
 from allocation.engine.holdings import consume, pinned_standard_units
-from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal, tie_break
+from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal
 from allocation.engine.plan import Plan
 from allocation.engine.problem import (
     AllocationProblem,
@@ -185,7 +186,7 @@ class Planner:
         self._carry_order_columns(grown, old, values)
         new_arcs = build_arcs(grown, np.array([len(old.orders)]), only_allowed=True)
         problem = with_arcs(grown, concat_arcs(old.arcs, new_arcs))
-        fast = _serve_from_free_supply(state.plan, problem, len(old.arcs))
+        fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
         plan = fast if fast is not None else self._solve(problem, state.plan)
         self._groups[g] = _Group(state.stock, state.inbound, state.options, plan)
         self._order_group[str(values["order_id"])] = g
@@ -233,7 +234,7 @@ class Planner:
             context=self.context,
         )
         flow = plan.flow[keep_arcs]
-        if shipped and _took_protected(problem, row, plan):
+        if shipped and took_protected(problem, row, plan):
             # The protection level refills from the units above it: split the stock again.
             self._groups[g] = self._resolved(
                 stock, inbound, options, reduced.orders, Plan(reduced, flow, "optimal")
@@ -481,14 +482,6 @@ class Planner:
         return bool(known[_SAME_LAYOUT][0])
 
 
-def _took_protected(problem: AllocationProblem, row: int, plan: Plan) -> bool:
-    """Whether the order holds protected units (see :mod:`allocation.domain.protection`)."""
-    if "protected" not in problem.sources:
-        return False
-    mine = (problem.arcs.order == row) & (plan.flow > 0)
-    return bool(problem.sources["protected"].to_numpy(dtype=bool)[problem.arcs.source[mine]].any())
-
-
 def _row_template(snapshot: Snapshot, context: Context) -> pd.DataFrame:
     """A one-row orders table with every column typed as :func:`orders_table` makes it."""
     customer = snapshot.customers.iloc[:1]
@@ -508,45 +501,3 @@ def _row_template(snapshot: Snapshot, context: Context) -> pd.DataFrame:
         {"order_id": ["template"], "priority_class": ["standard"], "tier": ["standard"]}
     )
     return orders_table(raw, snapshot.customers, decisions, context)
-
-
-def _serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
-    """The new order (last row) served from free units, if that is exactly optimal, else None.
-
-    It is when the order can take its full quantity from its own best arcs, in the
-    objective's order, each with enough free units for what the order would take there if it
-    were alone: then no other order gives anything up and the new one gets its own optimum.
-    """
-    arcs = problem.arcs
-    mine = np.arange(first_new, len(arcs))
-    if len(mine) == 0:
-        return None
-    row = len(problem.orders) - 1
-    resolution = problem.policy.eta_resolution_hours
-    eta = np.rint(arcs.eta_hours[mine] / resolution).astype(np.int64)
-    money = np.rint(arcs.money[mine] * 100.0).astype(np.int64)
-    keys = problem.orders_column("agg_key", np.int64)[arcs.order[mine]]
-    tie = tie_break(keys, problem.sources_column("tie_hash", np.int64)[arcs.source[mine]])
-    preference = mine[np.lexsort((tie, money, eta))]
-    total = problem.sources_column("quantity", np.int64)
-    used = np.bincount(
-        arcs.source[:first_new], weights=plan.flow, minlength=len(problem.sources)
-    ).astype(np.int64)
-    free = total - used
-    need = int(problem.orders_column("quantity", np.int64)[row])
-    flow = np.concatenate([plan.flow, np.zeros(len(mine), dtype=np.int64)])
-    for a in preference:
-        if need == 0:
-            break
-        s = int(arcs.source[a])
-        alone = min(need, int(total[s]))  # what it would take here with nobody else around
-        if alone == 0:
-            continue
-        if free[s] < alone:
-            return None
-        flow[a] = alone
-        free[s] -= alone
-        need -= alone
-    if need > 0:
-        return None
-    return Plan(problem=problem, flow=flow, strategy="optimal")

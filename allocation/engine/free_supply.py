@@ -1,0 +1,68 @@
+"""Two exact shortcuts of incremental re-planning that need no solve.
+
+- An arriving order that can take its full quantity from its own best sources' free units
+  gets exactly that, and nobody else changes (:func:`serve_from_free_supply`).
+- A shipped order that held protected units is the one case where shipping is not simply
+  taking its units away (:func:`took_protected`): the protection level refills from the
+  units above it, and the group must be solved again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from allocation.engine.optimal import tie_break
+from allocation.engine.plan import Plan
+from allocation.engine.problem import AllocationProblem
+
+__all__ = ["serve_from_free_supply", "took_protected"]
+
+
+def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
+    """The new order (last row) served from free units, if that is exactly optimal, else None.
+
+    It is when the order can take its full quantity from its own best arcs, in the
+    objective's order, each with enough free units for what the order would take there if it
+    were alone: then no other order gives anything up and the new one gets its own optimum.
+    """
+    arcs = problem.arcs
+    mine = np.arange(first_new, len(arcs))
+    if len(mine) == 0:
+        return None
+    row = len(problem.orders) - 1
+    resolution = problem.policy.eta_resolution_hours
+    eta = np.rint(arcs.eta_hours[mine] / resolution).astype(np.int64)
+    money = np.rint(arcs.money[mine] * 100.0).astype(np.int64)
+    keys = problem.orders_column("agg_key", np.int64)[arcs.order[mine]]
+    tie = tie_break(keys, problem.sources_column("tie_hash", np.int64)[arcs.source[mine]])
+    preference = mine[np.lexsort((tie, money, eta))]
+    total = problem.sources_column("quantity", np.int64)
+    used = np.bincount(
+        arcs.source[:first_new], weights=plan.flow, minlength=len(problem.sources)
+    ).astype(np.int64)
+    free = total - used
+    need = int(problem.orders_column("quantity", np.int64)[row])
+    flow = np.concatenate([plan.flow, np.zeros(len(mine), dtype=np.int64)])
+    for a in preference:
+        if need == 0:
+            break
+        s = int(arcs.source[a])
+        alone = min(need, int(total[s]))  # what it would take here with nobody else around
+        if alone == 0:
+            continue
+        if free[s] < alone:
+            return None
+        flow[a] = alone
+        free[s] -= alone
+        need -= alone
+    if need > 0:
+        return None
+    return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+def took_protected(problem: AllocationProblem, row: int, plan: Plan) -> bool:
+    """Whether the order holds protected units (see :mod:`allocation.domain.protection`)."""
+    if "protected" not in problem.sources:
+        return False
+    mine = (problem.arcs.order == row) & (plan.flow > 0)
+    return bool(problem.sources["protected"].to_numpy(dtype=bool)[problem.arcs.source[mine]].any())
