@@ -137,8 +137,8 @@ class Plan:
 
         The reasons of :attr:`unfilled`, for a few orders, without working out every one.
         """
-        ids = self.problem.orders["order_id"].to_numpy(dtype=object)
-        missing = self.problem.orders["quantity"].to_numpy(dtype=np.int64) - self.filled
+        ids = self.problem.orders_column("order_id", object)
+        missing = self.problem.orders_column("quantity", np.int64) - self.filled
         wanted = np.flatnonzero(np.isin(ids, list(order_ids)) & (missing > 0))
         return dict(zip(ids[wanted].tolist(), self._short_reasons(wanted), strict=True))
 
@@ -262,12 +262,12 @@ class Plan:
             return []
         arcs, orders = self.problem.arcs, self.problem.orders
         n_allowed = np.bincount(arcs.order, minlength=len(orders))
-        groups = orders["group"].to_numpy(dtype=np.int64)
+        groups = self.problem.orders_column("group", np.int64)
         holders_group = _best_holder_group(self, rows)
-        no_route = orders["home_depot"].isna().to_numpy()
+        no_route = pd.isna(self.problem.orders_column("home_depot", object))
         blocked = rows[(n_allowed[rows] == 0) & ~no_route[rows]]
         policy_words = _no_allowed_sources(self.problem, blocked)
-        country = orders["country"].to_numpy(dtype=object)
+        country = self.problem.orders_column("country", object)
         protected = held_back(self, rows)
         reasons = []
         for row in rows.tolist():
@@ -330,7 +330,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int]:
     """For each order row: the best priority group among orders holding its sources' units."""
     arcs = plan.problem.arcs
-    groups = plan.problem.orders["group"].to_numpy(dtype=np.int64)
+    groups = plan.problem.orders_column("group", np.int64)
     used = plan.flow > 0
     if not used.any():
         return {}
@@ -350,11 +350,10 @@ def _no_allowed_sources(problem: AllocationProblem, rows: npt.NDArray[np.int64])
     """Why orders with no allowed arc got nothing: no source at all, or policy forbids them."""
     if len(rows) == 0:
         return {}
-    orders = problem.orders
-    parts = orders["part_number"].to_numpy(dtype=object)
-    countries = orders["country"].to_numpy(dtype=object)
-    classes = orders["priority_class"].to_numpy(dtype=object)
-    homes = orders["home_code"].to_numpy(dtype=np.int64)
+    parts = problem.orders_column("part_number", object)
+    countries = problem.orders_column("country", object)
+    classes = problem.orders_column("priority_class", object)
+    homes = problem.orders_column("home_code", np.int64)
     keys = {
         row: (str(parts[row]), str(countries[row]), str(classes[row]), int(homes[row]))
         for row in rows.tolist()

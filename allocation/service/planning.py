@@ -322,14 +322,14 @@ def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Hol
     hundreds of orders and sources, and a write runs this once per group it touches.
     """
     problem = plan.problem
-    arcs, sources = problem.arcs, problem.sources
+    arcs = problem.arcs
     used = np.flatnonzero(plan.flow > 0)
     if len(used) == 0:
         return {}
     src = arcs.source[used]
-    base = sources["base"].to_numpy(dtype=np.int64)[src]
-    release_hours = sources["release_hours"].to_numpy(dtype=np.float64)[src]
-    lands = sources["release_at"].to_numpy(dtype="datetime64[ns]")[src]
+    base = problem.sources_column("base", np.int64)[src]
+    release_hours = problem.sources_column("release_hours", np.float64)[src]
+    lands = problem.sources_column("release_at", "datetime64[ns]")[src]
     moment = np.datetime64(now, "ns")
     # When each source can release a unit, counted from now (a landed receipt: now).
     start = moment + (release_hours * 3.6e12).astype("timedelta64[ns]")
@@ -338,9 +338,9 @@ def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Hol
     transit = ((arcs.eta_hours[used] - release_hours) * 3.6e12).astype("timedelta64[ns]")
     etas = (start + transit).astype("datetime64[s]").tolist()
     landing = lands.astype("datetime64[us]").tolist()
-    order_ids = problem.orders["order_id"].to_numpy(dtype=object)[arcs.order[used]].tolist()
-    parts = sources["part_number"].to_numpy(dtype=object)[src].tolist()
-    origins = sources["origin"].to_numpy(dtype=object)[src].tolist()
+    order_ids = problem.orders_column("order_id", object)[arcs.order[used]].tolist()
+    parts = problem.sources_column("part_number", object)[src].tolist()
+    origins = problem.sources_column("origin", object)[src].tolist()
     kinds = [KINDS[k].value for k in arcs.kind[used].tolist()]
     costs = np.round(arcs.money[used], 6).tolist()
     result: dict[ledger.HoldingKey, ledger.Holding] = {}
@@ -455,12 +455,11 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     order's reason is the one given when its holdings last changed; the explanation route
     always answers from the current plan.
     """
-    orders = plan.problem.orders
-    ids = orders["order_id"].to_numpy(dtype=object)
+    ids = plan.problem.orders_column("order_id", object)
     mine = np.flatnonzero(np.isin(ids, sorted(candidates)))
     if len(mine) == 0:
         return
-    missing = orders["quantity"].to_numpy(dtype=np.int64)[mine] - plan.filled[mine]
+    missing = plan.problem.orders_column("quantity", np.int64)[mine] - plan.filled[mine]
     short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
     reasons = plan.short_reasons(short) if short else {}
     connection.execute(
