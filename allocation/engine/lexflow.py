@@ -47,12 +47,12 @@ the number of arcs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from allocation.engine.unique import unique_inverse
 from allocation.errors import InfeasibleError, OutOfRangeError, SolverError
 
 __all__ = ["FlowProblem", "Level", "solve_lexicographic"]
@@ -200,29 +200,6 @@ def _check(problem: FlowProblem, levels: list[Level]) -> None:
         or problem.demand.sum(dtype=np.float64) >= _LIMIT
     ):
         raise OutOfRangeError("total supply or demand is too large for int64 flows")
-
-
-def unique_inverse(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
-    """``np.unique(values, return_inverse=True)`` for integers, without sorting when their
-    range is small (a batch's sources, orders and runs; a network's nodes): sorting every
-    arc was most of the cost of a one-group re-plan.
-
-    >>> unique, inverse = unique_inverse(np.array([7, 5, 7, 9]))
-    >>> unique.tolist(), inverse.tolist()
-    ([5, 7, 9], [1, 0, 1, 2])
-    """
-    if len(values) == 0:
-        return np.unique(values, return_inverse=True)
-    low = int(values.min())
-    span = int(values.max()) - low + 1
-    if span > 4 * len(values) + 1024:
-        return np.unique(values, return_inverse=True)
-    shifted = values - low
-    present = np.zeros(span, dtype=bool)
-    present[shifted] = True
-    unique = np.flatnonzero(present)
-    position = np.cumsum(present) - 1
-    return (unique + low).astype(values.dtype), position[shifted].astype(np.intp)
 
 
 @dataclass

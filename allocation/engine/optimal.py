@@ -20,13 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.lexflow import (
-    FlowProblem,
-    Level,
-    solve_lexicographic_flows,
-    unique_inverse,
-)
+from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic_flows
 from allocation.engine.problem import AllocationProblem, problem_size_bucket
+from allocation.engine.unique import unique_inverse
 
 __all__ = ["FlowTask", "LevelArrays", "level_arrays", "make_tasks", "solve_optimal"]
 

@@ -29,6 +29,7 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.columns import column, read_columns
 from allocation.engine.network import Routes, build_network, routes
+from allocation.engine.source_index import source_index
 from allocation.errors import UnknownIdError
 
 __all__ = [
@@ -295,7 +296,7 @@ def build_arcs(
     order_home = problem.orders_column("home_code", np.int64)
     row_class = order_class[rep_order]
     is_wide = wide[row_class]
-    index = _source_index(problem)
+    index = source_index(problem)
     pieces = [index.expand(rep_order[is_wide], use_part[is_wide], None)]
     narrow = ~is_wide
     home = order_home[rep_order[narrow]]
@@ -437,52 +438,6 @@ def _padded_routes(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     pad = np.full((routes.hours.shape[0], 1), np.inf)
     return np.hstack([routes.hours, pad]), np.hstack([routes.cost, pad])
-
-
-@dataclass(frozen=True)
-class _SourceIndex:
-    """Sources sorted by (part, depot slot) with range lookups; options share one slot."""
-
-    order: npt.NDArray[np.int64]
-    keys: npt.NDArray[np.int64]
-    slots: int
-    options_slot: int
-
-    def expand(
-        self,
-        rows: npt.NDArray[np.int64],
-        parts: npt.NDArray[np.int64],
-        slot: npt.NDArray[np.int64] | int | None,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """(order row, part, source) for every source of each part (in a slot, if given)."""
-        if slot is None:
-            low_key = parts * self.slots
-            high_key = low_key + self.slots
-        else:
-            low_key = parts * self.slots + slot
-            high_key = low_key + 1
-        first = np.searchsorted(self.keys, low_key, side="left")
-        last = np.searchsorted(self.keys, high_key, side="left")
-        per = last - first
-        total = int(per.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-        where = np.repeat(first, per) + offsets
-        return np.repeat(rows, per), np.repeat(parts, per), self.order[where]
-
-
-def _source_index(problem: AllocationProblem) -> _SourceIndex:
-    """Built once per sources table (kept with its columns): every arrival reuses it."""
-    cache = read_columns(problem, "sources")
-    index: _SourceIndex | None = cache.get(("_source_index", None))
-    if index is None:
-        slots = len(problem.context.depot_code) + 1
-        depot = problem.sources_column("depot_code", np.int64)
-        slot = np.where(depot < 0, slots - 1, depot)
-        keys = problem.sources_column("part_code", np.int64) * slots + slot
-        order = np.argsort(keys, kind="stable")
-        index = _SourceIndex(order=order, keys=keys[order], slots=slots, options_slot=slots - 1)
-        cache[("_source_index", None)] = index
-    return index
 
 
 def _empty_arcs() -> Arcs:

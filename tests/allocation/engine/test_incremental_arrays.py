@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from allocation import Planner
 from allocation.engine.columns import known_orders_columns
 from allocation.engine.frames import orders_table
-from allocation.engine.lexflow import unique_inverse
 from allocation.engine.problem import AllocationProblem, build_arcs
+from allocation.engine.unique import unique_inverse
 from tests.allocation.engine.builders import AS_OF, PM, STD, order, snapshot
 
 ARRIVALS = [("N1", STD, 2), ("N2", STD, 1), ("N3", PM, 3), ("N4", STD, 1), ("N5", PM, 1)]
