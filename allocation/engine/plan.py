@@ -375,10 +375,9 @@ def _source_words(problem: AllocationProblem, rows: npt.NDArray[np.int64]) -> di
     kinds_by_order: dict[int, set[str]] = {}
     for o, k in zip(every.order.tolist(), every.kind.tolist(), strict=True):
         kinds_by_order.setdefault(o, set()).add(names[k])
-    orders = problem.orders
-    parts = orders["part_number"].to_numpy(dtype=object)
-    countries = orders["country"].to_numpy(dtype=object)
-    classes = orders["priority_class"].to_numpy(dtype=object)
+    parts = problem.orders_column("part_number", object)
+    countries = problem.orders_column("country", object)
+    classes = problem.orders_column("priority_class", object)
     words = {}
     for row in rows.tolist():
         kinds = kinds_by_order.get(row)
