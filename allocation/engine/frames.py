@@ -92,8 +92,13 @@ def sources_table(
     kind_name = np.array(_BASES, dtype=object)[base]
     protected = np.concatenate([s_protected, np.zeros(n_i + n_o, dtype=bool)])
     tie_hash = _tie_hash(part, origin, kind_name, release, protected)
+    success = np.concatenate([np.ones(n_s + n_i), success])
     order = (
-        np.lexsort((release, origin.astype(str), base, part_code))
+        # Every column that tells sources apart, so the row order of the input tables
+        # never decides the order of the sources (the solver's pick among equals follows it).
+        np.lexsort(
+            (quantity, price, success, protected, release, origin.astype(str), base, part_code)
+        )
         if len(part)
         else np.zeros(0, dtype=np.int64)
     )
@@ -111,7 +116,7 @@ def sources_table(
             "quantity": quantity[order],
             "release_hours": release[order],
             "unit_price": price[order],
-            "success_probability": np.concatenate([np.ones(n_s + n_i), success])[order],
+            "success_probability": success[order],
             "release_at": release_at[order],
             "part_code": part_code[order],
             "book_cost": np.array([context.unit_cost[p] for p in part[order]], dtype=np.float64),

@@ -60,12 +60,20 @@ def tie_break(
 ) -> npt.NDArray[np.int64]:
     """The last level: a pseudo-random cost per (order node, source), the same everywhere.
 
-    It is not a sum of a node term and a source term (the modulus mixes them), so it does
-    break ties between plans that give the same units to each order and take the same
-    units from each source.
+    The pair is mixed through a 64-bit finaliser (splitmix64's) before it is cut to the
+    range, so the cost is no sum of a node term and a source term: were it one, every plan
+    giving the same units to each node and taking the same units from each source would
+    cost the same, and the tie level would break none of those ties.
     """
-    node_hash = (node_keys % 1_000_003) * 7919 + (node_keys // 1_000_003) % 65_521
-    return (node_hash * 40503 + source_hashes) % _TIE_RANGE
+    with np.errstate(over="ignore"):
+        node = node_keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x = node ^ source_hashes.astype(np.uint64)
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x % np.uint64(_TIE_RANGE)).astype(np.int64)
 
 
 def level_arrays(problem: AllocationProblem) -> LevelArrays:
@@ -194,6 +202,12 @@ def _task(
     arcs = problem.arcs
     src_global, src_local = unique_inverse(arcs.source[arc_index])
     ord_global, ord_local = unique_inverse(arcs.order[arc_index])
+    # Orders in rank order (node, then older first, then order id), never in row order: the
+    # solver's pick among equally good plans follows the order of its arcs.
+    id_rank = _text_rank(problem.orders_column("order_id", object)[ord_global])
+    rank = np.lexsort((id_rank, levels.age_rank[ord_global], levels.agg_key[ord_global]))
+    ord_global, id_rank = ord_global[rank], id_rank[rank]
+    ord_local = np.argsort(rank)[ord_local]
     node_of_order, node_key = _nodes(levels.agg_key[ord_global])
     n_nodes = len(node_key)
     # One aggregated arc per (node, source).
@@ -245,12 +259,7 @@ def _task(
         arc_source_local=src_local.astype(np.int64),
         n_sources=len(src_global),
         # Older orders first; among equals the order id decides, never a row position.
-        member_rank=np.lexsort(
-            (
-                _text_rank(problem.orders_column("order_id", object)[ord_global]),
-                levels.age_rank[ord_global],
-            )
-        ).astype(np.int64),
+        member_rank=np.lexsort((id_rank, levels.age_rank[ord_global])).astype(np.int64),
         agg_rank=np.lexsort(
             (agg_src, levels.tie[rep], levels.money_cents[rep], levels.eta_ticks[rep], agg_node)
         ).astype(np.int64),
@@ -287,9 +296,10 @@ class _Split:
         sink_flow: npt.NDArray[np.int64],
     ) -> npt.NDArray[np.int64]:
         """Units on each original order arc, from the node arcs' and sink arcs' flows."""
-        node_of_member = problem.sink_arcs()[0]
+        node_of_member, wanted = problem.sink_arcs()
         # Units leaving each node, oldest member first; units arriving, best arc first.
         members = self.member_rank[np.argsort(node_of_member[self.member_rank], kind="stable")]
+        sink_flow = _fill_in_rank(node_of_member, wanted, sink_flow, members)
         member_units = np.repeat(members, sink_flow[members])
         arcs_in = self.agg_rank
         arc_units = np.repeat(arcs_in, agg_flow[arcs_in])
@@ -300,6 +310,31 @@ class _Split:
         order = np.argsort(arc_key, kind="stable")
         at = order[np.searchsorted(arc_key[order], key)]
         return np.bincount(at, minlength=len(arc_key)).astype(np.int64)
+
+
+def _fill_in_rank(
+    node_of_member: npt.NDArray[np.int64],
+    wanted: npt.NDArray[np.int64],
+    sink_flow: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Each node's units handed to its members in rank order, each filled before the next.
+
+    The solver prices a member's age on its sink arc, so it fills older members first, but
+    between members of equal age any split is optimal and the solver's pick follows the row
+    order. Refilling the node's total in rank order (older first, then order id) scores the
+    same on every level and makes the split independent of row order. ``members`` runs node
+    by node, in rank order within each node.
+    """
+    node_total = np.bincount(node_of_member, weights=sink_flow, minlength=0).astype(np.int64)
+    node = node_of_member[members]
+    want = wanted[members]
+    before = np.cumsum(want) - want
+    start = np.r_[True, node[1:] != node[:-1]] if len(node) else np.zeros(0, dtype=bool)
+    before -= np.maximum.accumulate(np.where(start, before, 0))
+    filled = np.empty_like(sink_flow)
+    filled[members] = np.clip(node_total[node] - before, 0, want)
+    return filled
 
 
 def run_task(task: FlowTask) -> npt.NDArray[np.int64]:
