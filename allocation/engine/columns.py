@@ -41,8 +41,12 @@ def column(
     wanted = None if dtype is None else np.dtype(dtype)
     values: npt.NDArray[Any] | None = cache.get((name, wanted))
     if values is None:
-        frame: pd.DataFrame = getattr(problem, table)
-        values = frame[name].to_numpy(dtype=wanted)
+        grown = problem.__dict__.get("_grown_orders") if table == "orders" else None
+        if grown is not None and "orders" not in problem.__dict__:
+            values = grown.column(name, wanted)  # a grown table is not made for one column
+        else:
+            frame: pd.DataFrame = getattr(problem, table)
+            values = frame[name].to_numpy(dtype=wanted)
         values.flags.writeable = False
         cache[(name, wanted)] = values
     return values

@@ -29,7 +29,7 @@ def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: in
     mine = np.arange(first_new, len(arcs))
     if len(mine) == 0:
         return None
-    row = len(problem.orders) - 1
+    row = problem.order_count - 1
     resolution = problem.policy.eta_resolution_hours
     eta = np.rint(arcs.eta_hours[mine] / resolution).astype(np.int64)
     money = np.rint(arcs.money[mine] * 100.0).astype(np.int64)

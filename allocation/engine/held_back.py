@@ -48,19 +48,19 @@ def held_back(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, HeldBack]:
     class may use the source's kind count (a unit it may not use anyway is not held back).
     """
     problem = plan.problem
-    sources, orders = problem.sources, problem.orders
+    sources = problem.sources
     if not problem.policy.protection or "protected" not in sources or len(rows) == 0:
         return {}
     protected = sources["protected"].to_numpy(dtype=bool)
     if not protected.any():
         return {}
     pp = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
-    class_code = orders["class_code"].to_numpy(dtype=np.int64)
+    class_code = problem.orders_column("class_code", np.int64)
     groups = np.unique(sources["part_group"].to_numpy(dtype=np.int64)[protected])
     rows = np.asarray(rows, dtype=np.int64)
     rows = rows[
         (class_code[rows] != pp)
-        & np.isin(orders["part_group"].to_numpy(dtype=np.int64)[rows], groups)
+        & np.isin(problem.orders_column("part_group", np.int64)[rows], groups)
     ]
     if len(rows) == 0:
         return {}

@@ -62,8 +62,8 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
     """
     old = previous.problem
     held = np.flatnonzero(previous.flow > 0)
-    old_orders = old.orders["order_id"].to_numpy(dtype=object)[old.arcs.order[held]]
-    standard = old.orders["group"].to_numpy()[old.arcs.order[held]] > 0
+    old_orders = old.orders_column("order_id", object)[old.arcs.order[held]]
+    standard = old.orders_column("group", np.int64)[old.arcs.order[held]] > 0
     keys_old = source_identity(old.sources).to_numpy(dtype=object)[old.arcs.source[held]]
     pins = {
         (o, k): int(q)
@@ -73,10 +73,10 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
     pinned = np.zeros(len(problem.arcs), dtype=np.int64)
     if not pins:
         return pinned
-    new_orders = problem.orders["order_id"].to_numpy(dtype=object)[problem.arcs.order]
+    new_orders = problem.orders_column("order_id", object)[problem.arcs.order]
     new_keys = source_identity(problem.sources).to_numpy(dtype=object)[problem.arcs.source]
     supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
-    demand = problem.orders["quantity"].to_numpy(dtype=np.int64).copy()
+    demand = problem.orders_column("quantity", np.int64).copy()
     for a, (o, k) in enumerate(zip(new_orders, new_keys, strict=True)):
         want = pins.get((o, k), 0)
         if want:

@@ -111,7 +111,7 @@ class Plan:
         return np.bincount(
             self.problem.arcs.order,
             weights=self.flow,
-            minlength=len(self.problem.orders),
+            minlength=self.problem.order_count,
         ).astype(np.int64)
 
     @cached_property
@@ -260,8 +260,7 @@ class Plan:
     def _short_reasons(self, rows: npt.NDArray[np.int64]) -> list[str]:
         if len(rows) == 0:
             return []
-        arcs, orders = self.problem.arcs, self.problem.orders
-        n_allowed = np.bincount(arcs.order, minlength=len(orders))
+        n_allowed = np.bincount(self.problem.arcs.order, minlength=self.problem.order_count)
         groups = self.problem.orders_column("group", np.int64)
         holders_group = _best_holder_group(self, rows)
         no_route = pd.isna(self.problem.orders_column("home_depot", object))

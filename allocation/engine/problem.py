@@ -17,7 +17,7 @@ Money per unit = transit cost + the option's price (stock already owned costs on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -28,6 +28,7 @@ from allocation.adapters.snapshot import Snapshot, split_substitutes
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.columns import column, read_columns
+from allocation.engine.grown_orders import GrownOrders
 from allocation.engine.network import Routes, build_network, routes
 from allocation.engine.source_index import source_index
 from allocation.errors import UnknownIdError
@@ -112,6 +113,41 @@ class AllocationProblem:
     arcs: Arcs
     context: Context
 
+    if not TYPE_CHECKING:  # hidden from type checkers: every other name stays checked
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for attributes not set: a grown problem's orders table is made
+            # when first read (see allocation.engine.grown_orders).
+            if name == "orders":
+                grown = self.__dict__.get("_grown_orders")
+                if grown is not None:
+                    frame = grown.frame()
+                    object.__setattr__(self, "orders", frame)
+                    return frame
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def grown(
+        cls, orders: GrownOrders, sources: pd.DataFrame, arcs: Arcs, context: Context
+    ) -> AllocationProblem:
+        """A problem whose orders table is made only when read (see :meth:`__getattr__`)."""
+        problem = object.__new__(cls)
+        problem.__dict__.update(sources=sources, arcs=arcs, context=context, _grown_orders=orders)
+        return problem
+
+    @property
+    def order_count(self) -> int:
+        """``len(orders)``, without making a grown problem's table."""
+        grown: GrownOrders | None = self.__dict__.get("_grown_orders")
+        return len(grown) if grown is not None else len(self.orders)
+
+    def grown_orders(self) -> GrownOrders:
+        """The orders table as rows to grow: a grown problem's own, or the table made."""
+        grown: GrownOrders | None = self.__dict__.get("_grown_orders")
+        if grown is not None and "orders" not in self.__dict__:
+            return grown
+        return GrownOrders.starting_from(self.orders)
+
     @property
     def policy(self) -> AllocationPolicy:
         """The allocation policy."""
@@ -153,9 +189,13 @@ class AllocationProblem:
 
 def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
     """The same tables with other arcs; the columns read so far come along."""
-    new = AllocationProblem(
-        orders=problem.orders, sources=problem.sources, arcs=arcs, context=problem.context
-    )
+    grown: GrownOrders | None = problem.__dict__.get("_grown_orders")
+    if grown is not None and "orders" not in problem.__dict__:
+        new = AllocationProblem.grown(grown, problem.sources, arcs, problem.context)
+    else:
+        new = AllocationProblem(
+            orders=problem.orders, sources=problem.sources, arcs=arcs, context=problem.context
+        )
     for table in ("orders", "sources"):
         new.__dict__[f"_{table}_columns"] = read_columns(problem, table)
     return new
@@ -311,7 +351,7 @@ def build_arcs(
     if len(arc_source) == 0:
         return _empty_arcs()
     # Keep arcs grouped by order, in the sequence the orders were asked for.
-    position = np.empty(len(problem.orders), dtype=np.int64)
+    position = np.empty(problem.order_count, dtype=np.int64)
     position[np.asarray(order_rows, dtype=np.int64)] = np.arange(len(order_rows))
     by_order = np.argsort(position[arc_order], kind="stable")
     arc_order, arc_part, arc_source = arc_order[by_order], arc_part[by_order], arc_source[by_order]

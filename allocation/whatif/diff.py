@@ -56,10 +56,12 @@ class PlanDiff:
     >>> before = load_snapshot("scenarios/example")
     >>> change = diff(allocate(before), allocate(set_tier(before, "C-NORD", "PM")))
     >>> change
-    PlanDiff(16 orders: 1 gain, 0 lose, 0 only in A, 0 only in B; units 11 → 13)
-    >>> change.to_pandas().query("change != 'same'")[["order_id", "units_a", "units_b"]]
-      order_id  units_a  units_b
-    6   O-1007        1        3
+    PlanDiff(16 orders: 1 gain, 1 lose, 0 only in A, 0 only in B; units 11 → 13)
+    >>> moved = change.to_pandas().query("change != 'same'")
+    >>> moved[["order_id", "change", "units_a", "units_b", "eta_hours_a", "eta_hours_b"]]
+       order_id change  units_a  units_b  eta_hours_a  eta_hours_b
+    6    O-1007  gains        1        3         36.0         42.0
+    11   O-1012  loses        2        2         36.0         45.0
     """
 
     orders: pd.DataFrame
