@@ -4,9 +4,11 @@ transaction.
 A write's commit waits for the disk (``synchronous=FULL`` on SQLite, the WAL flush on
 PostgreSQL), and writes of one process are serialised anyway (SQLite has one writer; the
 per-process planner is changed by one write at a time). So the writer thread takes every
-write waiting, up to ``max_batch``, first come first served, runs each in its own savepoint
-of one transaction, and commits once: one flush for all of them. A write that fails on its
-own (an unexpected error) rolls back its savepoint alone; a failure of the transaction (a
+write waiting, up to ``max_batch``, first come first served, runs them in one transaction,
+and commits once: one flush for all of them. A write that fails on its own (a refusal, or
+an unexpected error) fails alone: a batch runs first without savepoints (one costs about as
+much as a small write's statements), and only a batch in which a write failed runs again
+with a savepoint per write, that write's rolled back. A failure of the transaction (a
 deadlock, a serialization failure, a lost connection) is retried for the whole batch by
 :func:`~allocation.adapters.store.database.run_write`, each write run again from the start.
 No answer leaves before the transaction that holds its effects has committed.
@@ -162,24 +164,39 @@ class WriteQueue:
             self._release(batch)
 
     def _work(self, batch: list[_Waiting]) -> None:
-        def transaction(connection: Connection) -> list[tuple[Any, BaseException | None]]:
+        def transaction(
+            connection: Connection, guarded: bool
+        ) -> list[tuple[Any, BaseException | None]]:
             self.plans.abort()  # what an earlier attempt of this batch did
             results: list[tuple[Any, BaseException | None]] = []
             for item in batch:
-                savepoint = connection.begin_nested()
+                savepoint = connection.begin_nested() if guarded else None
                 try:
                     results.append((item.job(connection), None))
-                    savepoint.commit()
+                    if savepoint is not None:
+                        savepoint.commit()
                 except (exc.OperationalError, exc.IntegrityError, exc.InterfaceError):
                     raise  # the transaction is lost: the whole batch again
                 except Exception as error:
+                    if savepoint is None:
+                        raise _RefusedError(error) from error
                     savepoint.rollback()
                     self.plans.abort()
                     results.append((None, error))
             return results
 
         try:
-            outcomes = run_write(self.engine, transaction)
+            try:
+                # Most batches refuse nothing: no savepoint per write. A write that refuses
+                # loses the transaction; alone, its refusal is the answer, otherwise the
+                # batch runs again with a savepoint per write.
+                outcomes = run_write(self.engine, lambda c: transaction(c, guarded=False))
+            except _RefusedError as refused:
+                self.plans.abort()
+                if len(batch) > 1:
+                    outcomes = run_write(self.engine, lambda c: transaction(c, guarded=True))
+                else:
+                    outcomes = [(None, refused.error)]
         except BaseException as failure:
             self.plans.abort()
             for item in batch:
@@ -187,6 +204,14 @@ class WriteQueue:
                 item.done.set()
             return
         self.plans.commit()
-        for item, (result, refused) in zip(batch, outcomes, strict=True):
-            item.result, item.error = result, refused
+        for item, (result, refusal) in zip(batch, outcomes, strict=True):
+            item.result, item.error = result, refusal
             item.done.set()
+
+
+class _RefusedError(Exception):
+    """A write of an unguarded batch refused (a 4xx, or its own unexpected failure)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
