@@ -46,7 +46,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
-from allocation.service.writes import WriteQueue
+from allocation.service.writes import GUARDED, WriteQueue
 
 __all__ = ["InFlight", "Work", "keyed_write"]
 
@@ -181,6 +181,11 @@ def keyed_write(
             raise UnavailableError(str(error)) from None
         writes.plans.touch(world.plans)
         now = utc_now()
+        if not connection.info.get(GUARDED, True):
+            # A batch without savepoints: a refusal raises, and the batch runs again with
+            # them, this write's refusal then stored below as its answer.
+            status, body = work(connection, world, now)
+            return _store(connection, status, body, now)
         savepoint = connection.begin_nested()
         try:
             status, body = work(connection, world, now)
@@ -194,6 +199,9 @@ def keyed_write(
             world.plans.abort()
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
+        return _store(connection, status, body, now)
+
+    def _store(connection: Connection, status: int, body: Any, now: datetime) -> _Outcome:
         connection.execute(
             _STORE,
             {

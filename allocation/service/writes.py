@@ -38,7 +38,7 @@ from allocation.adapters.store.database import run_write
 from allocation.service.claims import ClaimedElsewhereError, Claims
 from allocation.service.clock import utc_now
 
-__all__ = ["WriteQueue"]
+__all__ = ["GUARDED", "WriteQueue"]
 
 Job = Callable[[Connection], Any]
 
@@ -168,6 +168,7 @@ class WriteQueue:
             connection: Connection, guarded: bool
         ) -> list[tuple[Any, BaseException | None]]:
             self.plans.abort()  # what an earlier attempt of this batch did
+            connection.info[GUARDED] = guarded
             results: list[tuple[Any, BaseException | None]] = []
             for item in batch:
                 savepoint = connection.begin_nested() if guarded else None
@@ -188,15 +189,12 @@ class WriteQueue:
         try:
             try:
                 # Most batches refuse nothing: no savepoint per write. A write that refuses
-                # loses the transaction; alone, its refusal is the answer, otherwise the
-                # batch runs again with a savepoint per write.
+                # loses the transaction, and the batch runs again with a savepoint per
+                # write (a keyed write then stores its refusal as its answer).
                 outcomes = run_write(self.engine, lambda c: transaction(c, guarded=False))
-            except _RefusedError as refused:
+            except _RefusedError:
                 self.plans.abort()
-                if len(batch) > 1:
-                    outcomes = run_write(self.engine, lambda c: transaction(c, guarded=True))
-                else:
-                    outcomes = [(None, refused.error)]
+                outcomes = run_write(self.engine, lambda c: transaction(c, guarded=True))
         except BaseException as failure:
             self.plans.abort()
             for item in batch:
@@ -207,6 +205,12 @@ class WriteQueue:
         for item, (result, refusal) in zip(batch, outcomes, strict=True):
             item.result, item.error = result, refusal
             item.done.set()
+
+
+GUARDED = "parts_priority_guarded"
+"""``connection.info`` key: whether this run of a batch gives each write a savepoint. A
+write that would keep part of its work after refusing (a keyed write stores its refusal)
+must refuse by raising when it is False: the batch then runs again with savepoints."""
 
 
 class _RefusedError(Exception):

@@ -117,6 +117,21 @@ def test_an_existing_order_id_with_a_new_key_is_a_409_naming_it(client: TestClie
     assert "O-1" in answer.json()["detail"]
 
 
+def test_a_refusal_is_the_keys_answer_and_leaves_nothing_behind(
+    client: TestClient, engine: Engine
+) -> None:
+    write(client, "POST", "/orders", order("O-1"))
+    k = key()
+    batch = {"orders": [order("O-2"), order("O-1", part="P-B")]}
+    first = write(client, "POST", "/orders", batch, k)
+    again = write(client, "POST", "/orders", batch, k)
+    assert first.status_code == 409
+    assert first.headers["idempotent-replayed"] == "false"
+    assert (again.status_code, again.json()) == (409, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _orders_in_db(engine) == 1  # O-2 was refused with the batch
+
+
 def test_keys_belong_to_the_client_that_sent_them(client: TestClient, engine: Engine) -> None:
     k = key()
     write(client, "POST", "/orders", order("O-1"), k)
