@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -79,8 +79,14 @@ _ORDERS = select(schema.orders).where(
 )
 
 
-def order_answers(connection: Connection, order_ids: Sequence[str]) -> dict[str, OrderAnswer]:
-    """Answers for orders that exist, by id (unknown ids are left out)."""
+def order_answers(
+    connection: Connection, order_ids: Sequence[str], holding_nothing: Collection[str] = ()
+) -> dict[str, OrderAnswer]:
+    """Answers for orders that exist, by id (unknown ids are left out).
+
+    ``holding_nothing``: orders known to hold no units, whose holdings need not be read
+    (an order posted in this transaction that no ledger entry of it names).
+    """
     ids = list(dict.fromkeys(order_ids))
     if not ids:
         return {}
@@ -88,7 +94,9 @@ def order_answers(connection: Connection, order_ids: Sequence[str]) -> dict[str,
     for start in range(0, len(ids), 500):
         rows.extend(connection.execute(_ORDERS, {"ids": ids[start : start + 500]}))
     held: dict[str, list[ledger.Holding]] = defaultdict(list)
-    open_ids = [r.order_id for r in rows if r.status == "open"]
+    open_ids = [
+        r.order_id for r in rows if r.status == "open" and r.order_id not in holding_nothing
+    ]
     for h in ledger.held_by_orders(connection, open_ids):
         held[h.order_id].append(h)
     shipped_ids = [r.order_id for r in rows if r.status == "shipped"]

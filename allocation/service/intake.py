@@ -135,6 +135,7 @@ def create_orders(
     connection.execute(_INSERT, rows)
     for row in rows:
         planner.add_order(row)
-    replan_groups(connection, world, stamps, reload=False, new_orders=ids, before=before)
-    answers = order_answers(connection, ids)
+    changed = replan_groups(connection, world, stamps, reload=False, new_orders=ids, before=before)
+    # A new order holds units only through this write's ledger entries, which name it.
+    answers = order_answers(connection, ids, holding_nothing=set(ids) - changed)
     return [answers[i] for i in ids]
