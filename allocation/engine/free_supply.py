@@ -1,7 +1,8 @@
 """Two exact shortcuts of incremental re-planning that need no solve.
 
 - An arriving order that can take its full quantity from its own best sources' free units
-  gets exactly that, and nobody else changes (:func:`serve_from_free_supply`).
+  gets exactly that, and nobody else changes; one with no arc to a source that has units
+  gets nothing, and nobody else changes either (:func:`serve_from_free_supply`).
 - A shipped order that held protected units is the one case where shipping is not simply
   taking its units away (:func:`took_protected`): the protection level refills from the
   units above it, and the group must be solved again.
@@ -21,14 +22,19 @@ __all__ = ["serve_from_free_supply", "took_protected"]
 def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
     """The new order (last row) served from free units, if that is exactly optimal, else None.
 
+    An order with no arc to a source with units gets nothing (and nobody else changes).
+
     It is when the order can take its full quantity from its own best arcs, in the
     objective's order, each with enough free units for what the order would take there if it
     were alone: then no other order gives anything up and the new one gets its own optimum.
     """
     arcs = problem.arcs
     mine = np.arange(first_new, len(arcs))
-    if len(mine) == 0:
-        return None
+    total = problem.sources_column("quantity", np.int64)
+    if not total[arcs.source[mine]].any():
+        # No arc to a source with units: it gets nothing and touches nobody (the solver
+        # never sees such arcs), so every other order keeps what it has.
+        return Plan(problem=problem, flow=_padded(plan.flow, len(mine)), strategy="optimal")
     row = problem.order_count - 1
     resolution = problem.policy.eta_resolution_hours
     eta = np.rint(arcs.eta_hours[mine] / resolution).astype(np.int64)
@@ -36,13 +42,12 @@ def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: in
     keys = problem.orders_column("agg_key", np.int64)[arcs.order[mine]]
     tie = tie_break(keys, problem.sources_column("tie_hash", np.int64)[arcs.source[mine]])
     preference = mine[np.lexsort((tie, money, eta))]
-    total = problem.sources_column("quantity", np.int64)
     used = np.bincount(
         arcs.source[:first_new], weights=plan.flow, minlength=len(problem.sources)
     ).astype(np.int64)
     free = total - used
     need = int(problem.orders_column("quantity", np.int64)[row])
-    flow = np.concatenate([plan.flow, np.zeros(len(mine), dtype=np.int64)])
+    flow = _padded(plan.flow, len(mine))
     for a in preference:
         if need == 0:
             break
@@ -58,6 +63,10 @@ def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: in
     if need > 0:
         return None
     return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+def _padded(flow: np.ndarray, extra: int) -> np.ndarray:
+    return np.concatenate([flow, np.zeros(extra, dtype=np.int64)])
 
 
 def took_protected(problem: AllocationProblem, row: int, plan: Plan) -> bool:

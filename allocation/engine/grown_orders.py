@@ -31,12 +31,12 @@ class GrownOrders:
     base: pd.DataFrame
     rows: list[dict[str, Any]]
     count: int
-    dtypes: pd.Series
+    dtypes: dict[str, Any]
 
     @classmethod
     def starting_from(cls, base: pd.DataFrame) -> GrownOrders:
         """No rows yet on top of ``base`` (whose columns and types the rows must match)."""
-        return cls(base, [], 0, base.dtypes)
+        return cls(base, [], 0, {str(k): v for k, v in base.dtypes.items()})
 
     def __len__(self) -> int:
         return len(self.base) + self.count
@@ -49,16 +49,23 @@ class GrownOrders:
 
     def column(self, name: str, dtype: np.dtype[Any] | None) -> npt.NDArray[Any]:
         """``frame()[name].to_numpy(dtype)``, without making the frame."""
-        rows = self.rows[: self.count]
-        added = pd.Series([row[name] for row in rows], dtype=self.dtypes[name])
-        return np.concatenate([self.base[name].to_numpy(dtype), added.to_numpy(dtype)])
+        values = [row[name] for row in self.rows[: self.count]]
+        typed = self.dtypes[name]
+        # Numbers, flags and text: NumPy converts as pandas does, without a Series. Times
+        # differ (pandas gives Timestamps as objects, NumPy integers).
+        if isinstance(typed, np.dtype) and typed.kind not in "mM":
+            added = np.array(values, dtype=typed)
+            added = added if dtype is None else added.astype(dtype)
+        else:
+            added = pd.Series(values, dtype=typed).to_numpy(dtype)
+        return np.concatenate([self.base[name].to_numpy(dtype), added])
 
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame: the same columns, types and values, index 0..n-1."""
         rows = self.rows[: self.count]
         added = pd.DataFrame(
             {
-                name: pd.Series([row[str(name)] for row in rows], dtype=dtype)
+                name: pd.Series([row[name] for row in rows], dtype=dtype)
                 for name, dtype in self.dtypes.items()
             }
         )

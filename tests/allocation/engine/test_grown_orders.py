@@ -92,3 +92,17 @@ def test_a_grown_problem_survives_pickling_for_worker_processes() -> None:
     problem = planner.group_plan("A").problem
     copy = pickle.loads(pickle.dumps(problem))
     pd.testing.assert_frame_equal(copy.orders, problem.orders, check_exact=True)
+
+
+def test_a_column_read_without_making_the_table_is_the_tables_own() -> None:
+    planner = _planner()
+    for n in range(3, 6):
+        planner.add_order(_raw(f"N{n}", PM if n % 2 else STD, qty=n))
+    grown = planner.group_plan("A").problem.grown_orders()
+    made = grown.frame()
+    for name in made.columns:
+        for dtype in (None, object):
+            mine = grown.column(str(name), None if dtype is None else np.dtype(dtype))
+            theirs = made[name].to_numpy(dtype)
+            assert mine.dtype == theirs.dtype, name
+            assert mine.tolist() == theirs.tolist(), name

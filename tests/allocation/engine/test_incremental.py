@@ -105,6 +105,27 @@ def test_an_arrival_served_from_free_stock_needs_no_solve_and_matches_a_full_rep
     assert _filled(plan) == {"O1": 1, "O2": 1}
 
 
+def test_an_arrival_no_source_with_units_can_serve_needs_no_solve_and_changes_nobody(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    snap = snapshot(
+        [order("O1", PM, part="A"), order("O2", STD, part="A"), order("O3", STD, part="B")],
+        stock=[("A", "D1", 1), ("B", "D1", 0)],
+    )
+    planner = Planner(snap)
+    before = _filled(planner.plan())
+
+    def no_solve(*args: object) -> None:
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(planner, "_solve", no_solve)
+    planner.add_order(_order_row("N1", PM, "B", hours_old=0.1))
+    planner.add_order(_order_row("N2", STD, "B", hours_old=0.1))
+    plan = planner.plan()
+    assert _filled(plan) == before == {"O1": 1}
+    assert set(plan.short_reasons(["N1", "N2"])) == {"N1", "N2"}
+
+
 def test_a_parts_priority_arrival_takes_the_unit_a_standard_order_held() -> None:
     snap = snapshot([order("S1", STD, age=5)], stock=[("A", "D1", 1)])
     planner = Planner(snap)
