@@ -22,11 +22,10 @@ __all__ = ["serve_from_free_supply", "took_protected"]
 def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
     """The new order (last row) served from free units, if that is exactly optimal, else None.
 
-    An order with no arc to a source with units gets nothing (and nobody else changes).
-
     It is when the order can take its full quantity from its own best arcs, in the
     objective's order, each with enough free units for what the order would take there if it
     were alone: then no other order gives anything up and the new one gets its own optimum.
+    An order with no arc to a source with units gets nothing, and nobody else changes.
     """
     arcs = problem.arcs
     mine = np.arange(first_new, len(arcs))
