@@ -54,7 +54,6 @@ __all__ = ["Planner", "merge_plans"]
 
 # Marks, among an orders table's known columns, that the table has the row template's layout.
 _SAME_LAYOUT = ("_same_layout", None)
-# The columns that differ between orders of one customer, part and class.
 
 
 @dataclass
