@@ -41,8 +41,8 @@ def column(
     wanted = None if dtype is None else np.dtype(dtype)
     values: npt.NDArray[Any] | None = cache.get((name, wanted))
     if values is None:
-        grown = problem.__dict__.get("_grown_orders") if table == "orders" else None
-        if grown is not None and "orders" not in problem.__dict__:
+        grown = problem.unmade_orders() if table == "orders" else None
+        if grown is not None:
             values = grown.column(name, wanted)  # a grown table is not made for one column
         else:
             frame: pd.DataFrame = getattr(problem, table)

@@ -19,19 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.snapshot import Snapshot, split_substitutes
+from allocation.adapters.snapshot import Snapshot
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.columns import column, read_columns
+from allocation.engine.context import Context, build_context
 from allocation.engine.grown_orders import GrownOrders
-from allocation.engine.network import Routes, build_network, routes
+from allocation.engine.network import Routes
 from allocation.engine.source_index import source_index
-from allocation.errors import UnknownIdError
 
 __all__ = [
     "KINDS",
@@ -81,25 +80,6 @@ class Arcs:
 
 
 @dataclass(frozen=True)
-class Context:
-    """What stays put while orders arrive and stock moves: parts, routes, homes, policy.
-
-    Built once per snapshot; the incremental planner reuses it for every re-plan.
-    """
-
-    part_numbers: list[str]
-    part_code: dict[str, int]
-    usable: dict[int, npt.NDArray[np.int64]]
-    part_group: npt.NDArray[np.int64]
-    routes: Routes
-    homes: dict[str, str | None]
-    depot_code: dict[str, int]
-    policy: AllocationPolicy
-    as_of: pd.Timestamp
-    unit_cost: dict[str, float]
-
-
-@dataclass(frozen=True)
 class AllocationProblem:
     """Everything the strategies need, as tables and arrays.
 
@@ -119,7 +99,7 @@ class AllocationProblem:
             # Reached only for attributes not set: a grown problem's orders table is made
             # when first read (see allocation.engine.grown_orders).
             if name == "orders":
-                grown = self.__dict__.get("_grown_orders")
+                grown = self.unmade_orders()
                 if grown is not None:
                     frame = grown.frame()
                     object.__setattr__(self, "orders", frame)
@@ -141,12 +121,17 @@ class AllocationProblem:
         grown: GrownOrders | None = self.__dict__.get("_grown_orders")
         return len(grown) if grown is not None else len(self.orders)
 
+    def unmade_orders(self) -> GrownOrders | None:
+        """A grown problem's rows while its orders table is not made yet, else None."""
+        if "orders" in self.__dict__:
+            return None
+        grown: GrownOrders | None = self.__dict__.get("_grown_orders")
+        return grown
+
     def grown_orders(self) -> GrownOrders:
         """The orders table as rows to grow: a grown problem's own, or the table made."""
-        grown: GrownOrders | None = self.__dict__.get("_grown_orders")
-        if grown is not None and "orders" not in self.__dict__:
-            return grown
-        return GrownOrders.starting_from(self.orders)
+        grown = self.unmade_orders()
+        return grown if grown is not None else GrownOrders.starting_from(self.orders)
 
     @property
     def policy(self) -> AllocationPolicy:
@@ -189,8 +174,8 @@ class AllocationProblem:
 
 def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
     """The same tables with other arcs; the columns read so far come along."""
-    grown: GrownOrders | None = problem.__dict__.get("_grown_orders")
-    if grown is not None and "orders" not in problem.__dict__:
+    grown = problem.unmade_orders()
+    if grown is not None:
         new = AllocationProblem.grown(grown, problem.sources, arcs, problem.context)
     else:
         new = AllocationProblem(
@@ -199,46 +184,6 @@ def with_arcs(problem: AllocationProblem, arcs: Arcs) -> AllocationProblem:
     for table in ("orders", "sources"):
         new.__dict__[f"_{table}_columns"] = read_columns(problem, table)
     return new
-
-
-def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
-    """Routes, home depots, part codes and groups of a snapshot under a policy."""
-    # Codes and home-depot ties by id, never by row position: the plan must not depend on
-    # the order of a table's rows.
-    parts = sorted(snapshot.parts["part_number"].tolist())
-    part_code = {p: i for i, p in enumerate(parts)}
-    usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
-    suppliers = snapshot.supply_options["supplier_id"]
-    depots = sorted(snapshot.depots["depot_id"].tolist())
-    origins = sorted(set(depots) | set(suppliers))
-    kinds = dict.fromkeys(depots, "depot")
-    kinds.update(dict.fromkeys(suppliers, "supplier"))
-    graph = build_network(snapshot.lanes, snapshot.depots, suppliers)
-    countries = sorted(
-        {name for kind, name in graph.nodes if kind == "country"}
-        | set(snapshot.customers["country"])
-        | set(snapshot.orders["ship_to_country"].dropna())
-    )
-    table = routes(graph, origins, countries, kinds)
-    _check_protection(policy, depots, part_code)
-    return Context(
-        part_numbers=parts,
-        part_code=part_code,
-        usable=usable,
-        part_group=part_group,
-        routes=table,
-        homes=table.home_depots(depots),
-        depot_code={d: i for i, d in enumerate(depots)},
-        policy=policy,
-        as_of=pd.Timestamp(snapshot.as_of),
-        unit_cost=dict(
-            zip(
-                snapshot.parts["part_number"],
-                snapshot.parts["unit_cost"].astype(float),
-                strict=True,
-            )
-        ),
-    )
 
 
 def build_problem(
@@ -458,21 +403,6 @@ def _arc_allowed(
     return allowed
 
 
-def _check_protection(
-    policy: AllocationPolicy, depots: list[str], part_code: dict[str, int]
-) -> None:
-    """A protection level that names an unknown depot or part is a typo: refuse it."""
-    unknown_depots = sorted(policy.protection.depots() - set(depots))
-    if unknown_depots:
-        raise UnknownIdError(
-            f"allocation.protection: unknown depot {unknown_depots[0]!r} "
-            f"(known: {', '.join(sorted(depots))})"
-        )
-    unknown_parts = sorted(policy.protection.parts() - set(part_code))
-    if unknown_parts:
-        raise UnknownIdError(f"allocation.protection: unknown part {unknown_parts[0]!r}")
-
-
 def _padded_routes(
     routes: Routes,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -483,30 +413,3 @@ def _padded_routes(
 def _empty_arcs() -> Arcs:
     i = np.zeros(0, dtype=np.int64)
     return Arcs(i, i, i, np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0, bool))
-
-
-def _substitution(
-    parts: pd.DataFrame, part_code: dict[str, int], enabled: bool
-) -> tuple[dict[int, npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
-    """Usable parts per part (itself first, then what its chain reaches) and part groups.
-
-    An edge A → B means B may replace A; supersession chains are followed transitively.
-    Parts decompose into the weakly connected components of this graph.
-    """
-    n = len(part_code)
-    group = np.arange(n, dtype=np.int64)
-    usable: dict[int, npt.NDArray[np.int64]] = {}
-    if not enabled:
-        return usable, group
-    graph = nx.DiGraph()
-    for part, cell in zip(parts["part_number"], parts["substitutes"], strict=True):
-        for sub in split_substitutes(cell):
-            graph.add_edge(part_code[part], part_code[sub])
-    for component in nx.weakly_connected_components(graph):
-        root = min(component)
-        for node in component:
-            group[node] = root
-            reach = sorted(nx.descendants(graph, node))
-            if reach:
-                usable[node] = np.array([node, *reach], dtype=np.int64)
-    return usable, group
