@@ -126,7 +126,7 @@ class _Outcome:
     replayed: bool
 
 
-def keyed_write(
+async def keyed_write(
     engine: Engine,
     worlds: WorldCache,
     inflight: InFlight,
@@ -139,6 +139,8 @@ def keyed_write(
     """Run a write once per (client, key); see the module for the rules.
 
     ``request`` is (method, path, body as JSON-ready data): what "the same request" means.
+    A coroutine: the route waits for the writer thread without a worker thread of its own
+    (the early look on SQLite is one indexed read that never waits for the write lock).
     """
     key = _check_key(key)
     method, path, payload = request
@@ -220,7 +222,7 @@ def keyed_write(
     with inflight.claim(client, key):
         try:
             early = run_read(engine, look) if claims.enabled else None
-            outcome = early or writes.run(transaction, claim=(client, key))
+            outcome = early or await writes.run_async(transaction, claim=(client, key))
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
         except ClaimedElsewhereError:

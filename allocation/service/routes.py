@@ -126,11 +126,11 @@ def _has_orders(value: object) -> bool:
     return isinstance(value, OrderBatch) or (isinstance(value, dict) and "orders" in value)
 
 
-def _write(
+async def _write(
     request: Request, client: str, key: str | None, payload: Any, work: Work
 ) -> JSONResponse:
     runtime = _runtime(request)
-    return keyed_write(
+    return await keyed_write(
         runtime.engine,
         runtime.worlds,
         runtime.inflight,
@@ -157,7 +157,9 @@ def _lines_limit(request: Request, count: int, what: str) -> None:
     response_model=OrderAnswer | OrderBatchAnswer,
     summary="Post one order line, or a batch under 'orders'",
 )
-def post_orders(request: Request, body: OrderBody, client: Client, key: Key = None) -> JSONResponse:
+async def post_orders(
+    request: Request, body: OrderBody, client: Client, key: Key = None
+) -> JSONResponse:
     """Each line gets its priority class and either units (source, origin, ETA) or a
     backorder with the reason. A batch is accepted or refused whole."""
     batch = isinstance(body, OrderBatch)
@@ -170,10 +172,10 @@ def post_orders(request: Request, body: OrderBody, client: Client, key: Key = No
             return 201, OrderBatchAnswer(orders=answers).model_dump(mode="json")
         return 201, answers[0].model_dump(mode="json")
 
-    return _write(request, client, key, body.model_dump(mode="json"), work)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
-def _order_write(
+async def _order_write(
     request: Request, client: str, key: str | None, order_id: str, what: str
 ) -> JSONResponse:
     use = changes.cancel_order if what == "cancel" else changes.ship_order
@@ -181,34 +183,40 @@ def _order_write(
     def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
         return 200, use(connection, world, now, order_id).model_dump(mode="json")
 
-    return _write(request, client, key, None, work)
+    return await _write(request, client, key, None, work)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderAnswer)
-def cancel(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> JSONResponse:
+async def cancel(
+    request: Request, order_id: OrderPath, client: Client, key: Key = None
+) -> JSONResponse:
     """Cancel an open order; its units are re-planned to the orders that rank first."""
-    return _order_write(request, client, key, order_id, "cancel")
+    return await _order_write(request, client, key, order_id, "cancel")
 
 
 @router.post("/orders/{order_id}/ship", response_model=OrderAnswer)
-def ship(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> JSONResponse:
+async def ship(
+    request: Request, order_id: OrderPath, client: Client, key: Key = None
+) -> JSONResponse:
     """Ship what the order holds: its allocation is consumed and the units leave supply."""
-    return _order_write(request, client, key, order_id, "ship")
+    return await _order_write(request, client, key, order_id, "ship")
 
 
 @router.post("/stock/receipts", response_model=StockAnswer)
-def receipts(request: Request, body: ReceiptBatch, client: Client, key: Key = None) -> JSONResponse:
+async def receipts(
+    request: Request, body: ReceiptBatch, client: Client, key: Key = None
+) -> JSONResponse:
     """Units arrived on hand; waiting orders are re-planned, parts priority first."""
     _lines_limit(request, len(body.lines), "lines")
 
     def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
         return 200, changes.add_receipts(connection, world, now, body.lines).model_dump(mode="json")
 
-    return _write(request, client, key, body.model_dump(mode="json"), work)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 @router.post("/stock/adjustments", response_model=StockAnswer)
-def adjustments(
+async def adjustments(
     request: Request, body: AdjustmentBatch, client: Client, key: Key = None
 ) -> JSONResponse:
     """Corrections of units on hand; promises beyond what is left are released."""
@@ -218,11 +226,13 @@ def adjustments(
         answer = changes.adjust_stock(connection, world, now, body.lines)
         return 200, answer.model_dump(mode="json")
 
-    return _write(request, client, key, body.model_dump(mode="json"), work)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 @router.post("/inbound", status_code=201, response_model=StockAnswer)
-def inbound(request: Request, body: InboundBatch, client: Client, key: Key = None) -> JSONResponse:
+async def inbound(
+    request: Request, body: InboundBatch, client: Client, key: Key = None
+) -> JSONResponse:
     """Scheduled receipts; orders that can wait for them are re-planned."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -230,11 +240,11 @@ def inbound(request: Request, body: InboundBatch, client: Client, key: Key = Non
         answer = changes.schedule_inbound(connection, world, now, body.lines)
         return 201, answer.model_dump(mode="json")
 
-    return _write(request, client, key, body.model_dump(mode="json"), work)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 @router.put("/supply-options", response_model=StockAnswer)
-def supply_options(
+async def supply_options(
     request: Request, body: SupplyOptions, client: Client, key: Key = None
 ) -> JSONResponse:
     """Replace the expedite and broker options of every part named in the body."""
@@ -244,7 +254,7 @@ def supply_options(
         answer = changes.set_supply_options(connection, world, now, body.options)
         return 200, answer.model_dump(mode="json")
 
-    return _write(request, client, key, body.model_dump(mode="json"), work)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 def _read(request: Request, work: Any) -> Any:

@@ -24,6 +24,7 @@ The thread starts with the first write and ends after a second without any.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -72,6 +73,25 @@ class _Waiting:
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    future: asyncio.Future[Any] | None = None
+
+    def finish(self) -> None:
+        """The write's answer is decided: wake whoever waits for it."""
+        self.done.set()
+        future = self.future
+        if future is not None:
+            # The event loop may be gone (the server stopping): nobody waits any more.
+            with suppress(RuntimeError):
+                future.get_loop().call_soon_threadsafe(_settle, future, self)
+
+
+def _settle(future: asyncio.Future[Any], item: _Waiting) -> None:
+    if future.done():  # the waiting request was cancelled
+        return
+    if item.error is not None:
+        future.set_exception(item.error)
+    else:
+        future.set_result(item.result)
 
 
 class WriteQueue:
@@ -93,6 +113,23 @@ class WriteQueue:
         (SQLite); the job deletes the claim in its transaction when it stores the answer.
         """
         item = _Waiting(job, claim)
+        self._enqueue(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    async def run_async(self, job: Job, claim: tuple[str, str] | None = None) -> Any:
+        """:meth:`run` for a coroutine: the event loop goes on serving while the write waits.
+
+        A route that awaits this needs no worker thread of its own to wait on: the writer
+        thread hands the answer to the event loop.
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Waiting(job, claim, future=future))
+        return await future
+
+    def _enqueue(self, item: _Waiting) -> None:
         with self._wake:
             self._waiting.append(item)
             if self._thread is None:
@@ -101,10 +138,6 @@ class WriteQueue:
                 )
                 self._thread.start()
             self._wake.notify()
-        item.done.wait()
-        if item.error is not None:
-            raise item.error
-        return item.result
 
     def _serve(self) -> None:
         while True:
@@ -123,7 +156,7 @@ class WriteQueue:
                 for item in batch:
                     if not item.done.is_set():
                         item.error = failure
-                        item.done.set()
+                        item.finish()
 
     def _claim(self, batch: list[_Waiting]) -> list[_Waiting]:
         """Claim the batch's keys (SQLite); the writes that may run."""
@@ -137,12 +170,12 @@ class WriteQueue:
         except BaseException as failure:
             for item in batch:
                 item.error = failure
-                item.done.set()
+                item.finish()
             return []
         for item in batch:
             if item.claim in refused:
                 item.error = ClaimedElsewhereError(item.claim[1])
-                item.done.set()
+                item.finish()
         return [item for item in batch if not item.done.is_set()]
 
     def _release(self, batch: list[_Waiting]) -> None:
@@ -199,12 +232,12 @@ class WriteQueue:
             self.plans.abort()
             for item in batch:
                 item.error = failure
-                item.done.set()
+                item.finish()
             return
         self.plans.commit()
         for item, (result, refusal) in zip(batch, outcomes, strict=True):
             item.result, item.error = result, refusal
-            item.done.set()
+            item.finish()
 
 
 GUARDED = "parts_priority_guarded"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -111,3 +112,42 @@ def test_a_write_refused_on_its_own_leaves_nothing_behind(scratch: Engine) -> No
     assert _stored(scratch) == []
     assert queue.run(_insert(8)) == 8
     assert _stored(scratch) == [8]
+
+
+def test_a_coroutine_awaits_its_write_and_its_refusal_without_a_thread_of_its_own(
+    scratch: Engine,
+) -> None:
+    queue = WriteQueue(scratch)
+    threads_before = threading.active_count()
+
+    async def post_all() -> list[Any]:
+        jobs = [_insert(n, refuse=n == 2) for n in range(1, 6)]
+        return await asyncio.gather(*(queue.run_async(job) for job in jobs), return_exceptions=True)
+
+    answers = asyncio.run(post_all())
+    assert [a for i, a in enumerate(answers) if i != 1] == [1, 3, 4, 5]
+    assert isinstance(answers[1], RefusalError)
+    assert _stored(scratch) == [1, 3, 4, 5]
+    # Only the writer thread was started for five waiting writes.
+    assert threading.active_count() <= threads_before + 1
+
+
+def test_a_cancelled_waiter_does_not_undo_its_write_nor_break_the_writer(scratch: Engine) -> None:
+    queue = WriteQueue(scratch)
+    gate = threading.Event()
+
+    def slow(connection: Connection) -> int:
+        assert gate.wait(10)
+        return _insert(1)(connection)
+
+    async def give_up() -> None:
+        waiting = asyncio.ensure_future(queue.run_async(slow))
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(give_up())
+    assert queue.run(_insert(2)) == 2
+    assert _stored(scratch) == [1, 2]
