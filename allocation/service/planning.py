@@ -169,6 +169,10 @@ def _parts_of(group_of: dict[str, str]) -> dict[str, list[str]]:
     return dict(parts_of)
 
 
+_SEEN_WORLD = "parts_priority_world"
+"""``connection.info`` key: (transaction, cache, world) of the last :meth:`WorldCache.get`."""
+
+
 class WorldCache:
     """One :class:`World` per process, rebuilt when another load happened."""
 
@@ -185,7 +189,22 @@ class WorldCache:
         self._lock = threading.Lock()
 
     def get(self, connection: Connection) -> World:
-        """The world of the database's current load."""
+        """The world of the database's current load.
+
+        The load's version is read once per transaction: the writes of one batch share
+        their transaction, and a load cannot change what that transaction sees of it.
+        """
+        transaction = connection.get_transaction()
+        seen = connection.info.get(_SEEN_WORLD)
+        if seen is not None and seen[0] is transaction is not None and seen[1] is self:
+            world: World = seen[2]
+            return world
+        world = self._current(connection)
+        if transaction is not None:
+            connection.info[_SEEN_WORLD] = (transaction, self, world)
+        return world
+
+    def _current(self, connection: Connection) -> World:
         version = master_version(connection)
         if version is None:
             raise NotLoadedError(

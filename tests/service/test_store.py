@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, insert, text
 
 from allocation.adapters.store import make_engine, migrate, schema
-from allocation.adapters.store.database import run_read, run_write
+from allocation.adapters.store.database import is_sqlite, lock_groups, run_read, run_write
 from allocation.adapters.store.ledger import Holding, Stamp, record
 from allocation.adapters.store.migrate import current_revision, head_revision
 from allocation.adapters.store.reconcile import check_store
+from allocation.errors import InputError
 from tests.service import worlds
 from tests.service.conftest import make_client
 from tests.service.helpers import write
@@ -108,3 +110,29 @@ def test_the_planner_reads_again_only_old_groups_whose_receipts_depend_on_the_mo
     write(client, "POST", "/orders", worlds.order("O-3", "C-STD", "P-B", 1))
     assert plans.rebuilt_groups == before + 1
     assert run_read(engine, check_store) == []
+
+
+def _versions(engine: Engine) -> dict[str, int]:
+    rows = run_read(engine, lambda c: c.execute(text("SELECT group_key, version FROM part_groups")))
+    return {str(k): int(v) for k, v in rows}
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["one-statement", "two-statements"])
+def test_locking_groups_numbers_each_write_of_a_group_one_after_another(
+    engine: Engine, returning: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite before 3.35 has no UPDATE ... RETURNING; PostgreSQL always takes two statements.
+    monkeypatch.setattr(engine.dialect, "update_returning", returning and is_sqlite(engine))
+    before = _versions(engine)
+    groups = sorted(before)
+    first = run_write(engine, lambda c: lock_groups(c, groups, AT))
+    second = run_write(engine, lambda c: lock_groups(c, [groups[0]], AT))
+    assert {k: s.txn for k, s in first.items()} == {k: v + 1 for k, v in before.items()}
+    assert second == {groups[0]: Stamp(groups[0], before[groups[0]] + 2, AT)}
+    with pytest.raises(InputError, match="unknown part group 'NOPE'"):
+        run_write(engine, lambda c: lock_groups(c, [groups[0], "NOPE"], AT))
+    assert _versions(engine) == {
+        **before,
+        groups[0]: before[groups[0]] + 2,
+        groups[1]: before[groups[1]] + 1,
+    }

@@ -117,6 +117,7 @@ _BUMP = (
     .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
     .values(version=_GROUPS.c.version + 1)
 )
+_BUMP_RETURNING = _BUMP.returning(_GROUPS.c.group_key, _GROUPS.c.version)
 
 
 def lock_groups(
@@ -132,12 +133,19 @@ def lock_groups(
     keys = sorted(set(group_keys))
     if not keys:
         return {}
-    versions = {str(k): int(v) + 1 for k, v in connection.execute(_LOCK, {"keys": keys}).all()}
+    if is_sqlite(connection.engine) and connection.dialect.update_returning:
+        # The database lock is held already: one statement bumps and reads the versions
+        # (SQLite 3.35 and later; older ones take the two statements below).
+        bumped = connection.execute(_BUMP_RETURNING, {"keys": keys}).all()
+        versions = {str(k): int(v) for k, v in bumped}
+    else:
+        versions = {str(k): int(v) + 1 for k, v in connection.execute(_LOCK, {"keys": keys})}
+        if len(versions) == len(keys):
+            connection.execute(_BUMP, {"keys": keys})
     missing = sorted(set(keys) - set(versions))
     if missing:
         raise InputError(f"unknown part group {missing[0]!r}")
-    connection.execute(_BUMP, {"keys": keys})
-    return {k: Stamp(k, v, at) for k, v in versions.items()}
+    return {k: Stamp(k, versions[k], at) for k in keys}
 
 
 def run_write(
