@@ -32,7 +32,7 @@ from sqlalchemy import Engine, bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.database import StoreBusyError, is_sqlite, run_read
+from allocation.adapters.store.database import StoreBusyError, is_sqlite
 from allocation.errors import InputError
 from allocation.service.claims import ClaimedElsewhereError
 from allocation.service.clock import utc_now
@@ -148,21 +148,30 @@ async def keyed_write(
 
     claims = writes.claims
 
-    def look(connection: Connection, claimed: bool = False) -> _Outcome | None:
-        """The stored answer (or a 422); on SQLite, unless this server has ``claimed`` the
-        key, a 409 if another server runs it."""
+    def replay(request_hash: str, status_code: int, body: str) -> _Outcome:
+        """The stored answer, or a 422 if the key came with another request."""
+        if request_hash != digest:
+            raise UnprocessableError(
+                "this Idempotency-Key was used for a different request",
+                [FieldError(_KEY_FIELD, "reused with a different body or route")],
+            )
+        return _Outcome(int(status_code), json.loads(body), True)
+
+    def look(connection: Connection) -> _Outcome | None:
+        """The stored answer (or a 422), seen from inside the write's transaction."""
         stored = connection.execute(_STORED, {"client": client, "key": key}).first()
+        if stored is None:
+            return None
+        return replay(stored.request_hash, stored.status_code, stored.body)
+
+    def look_early() -> _Outcome | None:
+        """On SQLite, before the write queues: the stored answer (or a 422), or a 409 if
+        another server runs the key."""
+        stored, claim = claims.look(client, key)
         if stored is not None:
-            if stored.request_hash != digest:
-                raise UnprocessableError(
-                    "this Idempotency-Key was used for a different request",
-                    [FieldError(_KEY_FIELD, "reused with a different body or route")],
-                )
-            return _Outcome(int(stored.status_code), json.loads(stored.body), True)
-        if claims.enabled and not claimed:
-            claim = claims.find(connection, client, key)
-            if claim is not None and claims.held_elsewhere(claim, utc_now()):
-                raise _in_flight()
+            return replay(stored.request_hash, stored.status_code, stored.body)
+        if claim is not None and claims.held_elsewhere(claim, utc_now()):
+            raise _in_flight()
         return None
 
     def transaction(connection: Connection) -> _Outcome:
@@ -172,7 +181,7 @@ async def keyed_write(
             ).scalar_one()
             if not got:
                 raise _in_flight()
-        found = look(connection, claimed=True)
+        found = look(connection)
         if found is not None:
             if claims.enabled:
                 claims.release(connection, [(client, key)])
@@ -221,7 +230,7 @@ async def keyed_write(
 
     with inflight.claim(client, key):
         try:
-            early = run_read(engine, look) if claims.enabled else None
+            early = look_early() if claims.enabled else None
             outcome = early or await writes.run_async(transaction, claim=(client, key))
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None

@@ -4,6 +4,7 @@ first server was killed mid-request runs afresh."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from allocation.adapters.store import make_engine, migrate, schema
 from allocation.adapters.store.database import run_read, run_write
-from allocation.service.claims import MAX_AGE
+from allocation.service.claims import MAX_AGE, Claims
 from allocation.service.clock import utc_now
 from allocation.service.loading import load_into_store
 from allocation.service.settings import client_id_of
@@ -149,5 +150,36 @@ def test_a_claim_blocks_its_key_only_while_its_server_lives(
         _claim(engine, key, os.getpid() if alive else gone.pid, age)
         answer = write(client, "POST", "/orders", worlds.order("CLAIMED", "C-STD", "P-A", 1), key)
         assert answer.status_code == status, answer.text
+    finally:
+        engine.dispose()
+
+
+def test_the_early_look_sees_answer_and_claim_while_another_writer_holds_the_lock(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        client = make_client(engine)
+        answered, claimed, unknown = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+        body = worlds.order("LOOKED", "C-STD", "P-A", 1)
+        first = write(client, "POST", "/orders", body, answered)
+        assert first.status_code == 201
+        _claim(engine, claimed, os.getpid(), timedelta(0))
+        claims = Claims(engine)
+        me = client_id_of(TOKEN)
+        with engine.connect() as writer, writer.execution_options(write=True).begin():
+            writer.execute(insert(schema.meta).values(key="held", value="the write lock"))
+            stored, claim = claims.look(me, answered)
+            assert claim is None
+            assert stored is not None
+            assert stored.status_code == 201
+            assert json.loads(stored.body) == first.json()
+            stored, claim = claims.look(me, claimed)
+            assert stored is None
+            assert claim is not None
+            assert claim.pid == os.getpid()
+            assert claims.look(me, unknown) == (None, None)
+            assert claims.look("another-client", answered) == (None, None)
+            writer.rollback()
     finally:
         engine.dispose()
