@@ -7,7 +7,7 @@ arrays; :meth:`Plan.explain` answers one order at a time in words.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -139,7 +139,8 @@ class Plan:
         """
         ids = self.problem.orders_column("order_id", object)
         missing = self.problem.orders_column("quantity", np.int64) - self.filled
-        wanted = np.flatnonzero(np.isin(ids, list(order_ids)) & (missing > 0))
+        rows = rows_of(ids, order_ids)
+        wanted = rows[missing[rows] > 0]
         return dict(zip(ids[wanted].tolist(), self._short_reasons(wanted), strict=True))
 
     def to_pandas(self) -> pd.DataFrame:
@@ -326,6 +327,24 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+_FEW = 8
+"""Up to this many values, comparing with each is cheaper than :func:`numpy.isin`'s sort."""
+
+
+def rows_of(ids: npt.NDArray[np.object_], wanted: Collection[str]) -> npt.NDArray[np.int64]:
+    """Rows whose id is one of ``wanted``, in row order (a write asks for a few of many)."""
+    if len(wanted) > _FEW:
+        return np.flatnonzero(np.isin(ids, list(wanted)))
+    return np.flatnonzero(_any_equal(ids, wanted))
+
+
+def _any_equal(values: npt.NDArray[Any], wanted: Iterable[Any]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(len(values), dtype=bool)
+    for value in wanted:
+        mask |= values == value
+    return mask
+
+
 def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int]:
     """For each order row: the best priority group among orders holding its sources' units."""
     arcs = plan.problem.arcs
@@ -336,7 +355,7 @@ def _best_holder_group(plan: Plan, rows: npt.NDArray[np.int64]) -> dict[int, int
     nobody = np.iinfo(np.int64).max
     by_source = np.full(len(plan.problem.sources), nobody, dtype=np.int64)
     np.minimum.at(by_source, arcs.source[used], groups[arcs.order[used]])
-    wanted = np.isin(arcs.order, rows)
+    wanted = np.isin(arcs.order, rows) if len(rows) > _FEW else _any_equal(arcs.order, rows)
     holder = by_source[arcs.source[wanted]]
     held = holder != nobody
     order = arcs.order[wanted][held]

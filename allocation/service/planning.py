@@ -37,7 +37,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import Contract, Customer
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.frames import orders_table, sources_table
-from allocation.engine.plan import Plan
+from allocation.engine.plan import Plan, rows_of
 from allocation.engine.problem import KINDS, Context, build_context, problem_from
 from allocation.errors import InputError
 from allocation.service.plans import PlanCache
@@ -475,7 +475,7 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     always answers from the current plan.
     """
     ids = plan.problem.orders_column("order_id", object)
-    mine = np.flatnonzero(np.isin(ids, sorted(candidates)))
+    mine = rows_of(ids, candidates)
     if len(mine) == 0:
         return
     missing = plan.problem.orders_column("quantity", np.int64)[mine] - plan.filled[mine]
