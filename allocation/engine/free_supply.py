@@ -16,7 +16,7 @@ from allocation.engine.optimal import tie_break
 from allocation.engine.plan import Plan
 from allocation.engine.problem import AllocationProblem
 
-__all__ = ["serve_from_free_supply", "took_protected"]
+__all__ = ["serve_from_free_supply", "took_protected", "waits_behind_its_node"]
 
 
 def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: int) -> Plan | None:
@@ -62,6 +62,37 @@ def serve_from_free_supply(plan: Plan, problem: AllocationProblem, first_new: in
     if need > 0:
         return None
     return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+def waits_behind_its_node(plan: Plan, problem: AllocationProblem) -> Plan | None:
+    """The old plan, the new order (last row) getting nothing, if that is exactly optimal.
+
+    It is when an order of the same node — same part, country, priority group and class,
+    hence the same arcs at the same ETAs and costs — that ranks before the new one (older,
+    or as old and with a smaller order id) is not filled. The new order's only difference
+    from that order is its sink arc, which prices age: whatever the new one could gain, by
+    taking a unit from another order or by drawing one more unit into the node, the waiting
+    order could gain as well at no worse a cost on any level — and the old plan had found no
+    such gain. The node's capacity grows, but it was not binding (the node was short), so
+    relaxing it improves nothing; and the node's units are handed out in rank order, so the
+    new order, ranked after one still short, gets none.
+    """
+    row = problem.order_count - 1
+    keys = problem.orders_column("agg_key", np.int64)
+    mates = np.flatnonzero(keys[:row] == keys[row])
+    if len(mates) == 0:
+        return None
+    quantity = problem.orders_column("quantity", np.int64)
+    short = mates[quantity[mates] > plan.filled[mates]]
+    if len(short) == 0:
+        return None
+    minutes = problem.orders_column("created_at", "datetime64[ns]").astype("datetime64[m]")
+    ids = problem.orders_column("order_id", object)
+    mine = (minutes[row], str(ids[row]))
+    if not any((minutes[m], str(ids[m])) < mine for m in short.tolist()):
+        return None
+    extra = len(problem.arcs) - len(plan.flow)
+    return Plan(problem=problem, flow=_padded(plan.flow, extra), strategy="optimal")
 
 
 def _padded(flow: np.ndarray, extra: int) -> np.ndarray:

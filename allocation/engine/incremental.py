@@ -35,7 +35,11 @@ from allocation.engine.columns import (
     share_source_columns,
 )
 from allocation.engine.frames import node_keys, orders_table, sources_table
-from allocation.engine.free_supply import serve_from_free_supply, took_protected
+from allocation.engine.free_supply import (
+    serve_from_free_supply,
+    took_protected,
+    waits_behind_its_node,
+)
 from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
 from allocation.engine.holdings import consume, pinned_standard_units
 from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal
@@ -180,6 +184,8 @@ class Planner:
         new_arcs = build_arcs(grown, np.array([old.order_count]), only_allowed=True)
         problem = with_arcs(grown, concat_arcs(old.arcs, new_arcs))
         fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
+        if fast is None:
+            fast = waits_behind_its_node(state.plan, problem)
         plan = fast if fast is not None else self._solve(problem, state.plan)
         self._groups[g] = _Group(state.stock, state.inbound, state.options, plan)
         self._order_group[str(values["order_id"])] = g

@@ -211,3 +211,65 @@ def test_the_reasons_of_a_few_orders_are_those_of_the_whole_unfilled_table() -> 
     assert set(everyone) == {"S1", "S2"}
     assert plan.short_reasons(["S2", "P1"]) == {"S2": everyone["S2"]}
     assert "parts_priority orders, which rank first" in everyone["S2"]
+
+
+arrivals_like_orders = st.lists(
+    st.tuples(
+        st.integers(0, 50),  # which order the arrival copies
+        st.integers(-3, 3),  # minutes later than it (the age level counts whole minutes)
+        st.booleans(),  # its id sorts before every other id, or after
+        st.integers(1, 3),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_worlds(), arrivals_like_orders)
+def test_an_arrival_like_an_order_already_waiting_leaves_the_plan_a_full_replan_would_make(
+    world: World, arrivals: list
+) -> None:
+    # Copies of orders of the world (same customer, part and country: one node of the
+    # solver), a few minutes older or younger, their ids sorting first or last: the arrivals
+    # that may join a node whose older orders wait, and those that may not.
+    tables = world.tables()
+    planner = Planner(load_snapshot(tables, as_of=AS_OF))
+    for n, (pick, minutes, first, qty) in enumerate(arrivals):
+        model = tables["orders"].iloc[pick % len(tables["orders"])].to_dict()
+        row = {
+            **model,
+            "order_id": f"{'A' if first else 'Z'}{n:02d}",
+            "created_at": pd.Timestamp(model["created_at"]).floor("min")
+            + timedelta(minutes=minutes, seconds=n),
+            "quantity": qty,
+        }
+        planner.add_order(row)
+        tables["orders"] = pd.concat([tables["orders"], pd.DataFrame([row])], ignore_index=True)
+        _same(planner, tables)
+
+
+def test_an_arrival_behind_a_waiting_order_of_its_node_needs_no_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    snap = snapshot(
+        [order("O1", STD, part="A", age=5), order("O2", STD, part="A", age=4)],
+        stock=[("A", "D1", 1)],
+    )
+    planner = Planner(snap)
+    assert _filled(planner.plan()) == {"O1": 1}
+
+    def no_solve(*args: object) -> None:
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(planner, "_solve", no_solve)
+    planner.add_order(_order_row("N1", STD, "A", hours_old=1))
+    assert _filled(planner.plan()) == {"O1": 1}
+    # Older than the waiting order, it ranks first among the waiting ones: solved for.
+    monkeypatch.undo()
+    solves: list[object] = []
+    solve = planner._solve
+    monkeypatch.setattr(planner, "_solve", lambda *a: solves.append(a) or solve(*a))
+    planner.add_order(_order_row("N0", STD, "A", hours_old=4.5))
+    assert len(solves) == 1
+    assert _filled(planner.plan()) == {"O1": 1}
