@@ -92,8 +92,10 @@ def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byt
     command = [sys.executable, "-m", "allocation.entrypoints.cli", "serve", "--db", url]
     command += ["--port", str(port), "--workers", str(workers)]
     env = {**os.environ, "PARTS_PRIORITY_TOKEN": TOKEN}
+    # Started outside any checkout: ``-m`` puts the working directory first on the path, and
+    # the code on PYTHONPATH (another version, to compare) must be the code that serves.
     with log.open("ab") as out:
-        server = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=out, cwd=log.parent)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:

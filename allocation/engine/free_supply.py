@@ -1,8 +1,10 @@
-"""Two exact shortcuts of incremental re-planning that need no solve.
+"""Exact shortcuts of incremental re-planning that need no solve.
 
 - An arriving order that can take its full quantity from its own best sources' free units
   gets exactly that, and nobody else changes; one with no arc to a source that has units
   gets nothing, and nobody else changes either (:func:`serve_from_free_supply`).
+- An arriving order ranked behind a waiting order of its node gets nothing, and nobody else
+  changes (:func:`waits_behind_its_node`).
 - A shipped order that held protected units is the one case where shipping is not simply
   taking its units away (:func:`took_protected`): the protection level refills from the
   units above it, and the group must be solved again.

@@ -1,12 +1,14 @@
 """Incremental re-planning: keep an optimal plan current, re-solving only what a change touches.
 
 Part groups are independent, so an arriving order, a cancelled or shipped one, or a receipt
-touches one group, and only that group's problem is updated and solved. Three changes need no
+touches one group, and only that group's problem is updated and solved. These changes need no
 solve at all, and are still exactly what a full re-plan would give:
 
 - an order arrives that can take its full quantity from its own best sources' free units
   (the others keep an optimal plan, the new order gets what it would get alone, and
   lexicographic optima add up);
+- an order arrives behind a waiting order of its node (same part, country and class, ranked
+  before it): it gets nothing and nobody changes;
 - an order that holds no units is cancelled (nobody could have used its absence);
 - an order ships (its units leave with it; a better plan for the rest, plus its units, would
   have beaten the old optimum) — unless it took protected units: then the protection level
