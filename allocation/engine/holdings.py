@@ -85,4 +85,6 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
             pinned[a] = give
             supply[s] -= give
             demand[r] -= give
+            # Sources alike in every respect share an identity: a unit is pinned once.
+            pins[(o, k)] = want - give
     return pinned

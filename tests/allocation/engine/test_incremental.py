@@ -141,6 +141,19 @@ def test_without_preemption_a_standard_order_keeps_its_unit() -> None:
     assert _filled(planner.plan()) == {"S1": 1}
 
 
+def test_without_preemption_a_held_unit_is_pinned_once_among_sources_alike() -> None:
+    # Two receipts of one depot landing together are alike in every respect; the standard
+    # order holds one unit of them, and keeps one, not one of each.
+    snap = snapshot(
+        [order("S1", STD, age=5, quantity=2), order("P1", PM, age=4)],
+        inbound=[("A", "D1", 1, 0.0), ("A", "D1", 1, 0.0)],
+    )
+    planner = Planner(snap, policy=AllocationPolicy(preemption=False))
+    assert _filled(planner.plan()) == {"S1": 1, "P1": 1}
+    planner.add_order(_order_row("P2", PM, "A", hours_old=0.1))  # solved, with pins
+    assert _filled(planner.plan()) == {"S1": 1, "P1": 1}
+
+
 def test_a_receipt_goes_to_the_waiting_parts_priority_order_first() -> None:
     snap = snapshot([order("S1", STD, age=9), order("P1", PM, age=1)], stock=[("A", "D1", 0)])
     planner = Planner(snap)
