@@ -11,11 +11,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.reconcile import supply_totals
+from allocation.adapters.store.statements import pair, pick
 from allocation.service.models import (
     AllocationLine,
     Backorder,
@@ -74,9 +75,7 @@ def _shipped(connection: Connection, order_ids: Sequence[str]) -> dict[str, list
     return result
 
 
-_ORDERS = select(schema.orders).where(
-    schema.orders.c.order_id.in_(bindparam("ids", expanding=True))
-)
+_ORDERS = pair(lambda match: select(schema.orders).where(match), schema.orders.c.order_id, "ids")
 
 
 def order_answers(
@@ -92,7 +91,7 @@ def order_answers(
         return {}
     rows: list[Any] = []
     for start in range(0, len(ids), 500):
-        rows.extend(connection.execute(_ORDERS, {"ids": ids[start : start + 500]}))
+        rows.extend(connection.execute(*pick(_ORDERS, "ids", ids[start : start + 500])))
     held: dict[str, list[ledger.Holding]] = defaultdict(list)
     open_ids = [
         r.order_id for r in rows if r.status == "open" and r.order_id not in holding_nothing

@@ -11,11 +11,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
+from allocation.adapters.store.statements import pair, pick
 from allocation.domain.entitlement import decide_entitlement
 from allocation.domain.model import OrderLine
 from allocation.service.answers import order_answers
@@ -93,8 +94,8 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
 
 
 _INSERT = insert(schema.orders)
-_EXISTING = select(schema.orders.c.order_id).where(
-    schema.orders.c.order_id.in_(bindparam("ids", expanding=True))
+_EXISTING = pair(
+    lambda match: select(schema.orders.c.order_id).where(match), schema.orders.c.order_id, "ids"
 )
 
 
@@ -118,7 +119,7 @@ def create_orders(
     _check(world, orders, batch)
     stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
-    existing = sorted(str(i) for (i,) in connection.execute(_EXISTING, {"ids": ids}))
+    existing = sorted(str(i) for (i,) in connection.execute(*pick(_EXISTING, "ids", ids)))
     if existing:
         first = existing[0]
         index = ids.index(first)

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, select, text
 
 from allocation.adapters.store import make_engine, migrate, schema
 from allocation.adapters.store.database import is_sqlite, lock_groups, run_read, run_write
 from allocation.adapters.store.ledger import Holding, Stamp, record
 from allocation.adapters.store.migrate import current_revision, head_revision
 from allocation.adapters.store.reconcile import check_store
+from allocation.adapters.store.statements import pair, pick
 from allocation.errors import InputError
 from tests.service import worlds
 from tests.service.conftest import make_client
@@ -136,3 +137,25 @@ def test_locking_groups_numbers_each_write_of_a_group_one_after_another(
         groups[0]: before[groups[0]] + 2,
         groups[1]: before[groups[1]] + 1,
     }
+
+
+def test_a_statement_pair_answers_alike_for_one_value_and_for_a_list(engine: Engine) -> None:
+    groups = schema.part_groups
+    statements = pair(
+        lambda match: select(groups.c.group_key).where(match).order_by(groups.c.group_key),
+        groups.c.group_key,
+        "keys",
+    )
+    keys = sorted(_versions(engine))
+
+    def rows(statement: Any, params: dict[str, Any]) -> list[str]:
+        return [str(k) for (k,) in run_read(engine, lambda c: c.execute(statement, params))]
+
+    one, one_params = pick(statements, "keys", keys[:1])
+    assert one is statements[1]
+    assert one_params == {"keys": keys[0]}
+    assert rows(one, one_params) == rows(statements[0], {"keys": keys[:1]}) == keys[:1]
+    many, many_params = pick(statements, "keys", keys)
+    assert many is statements[0]
+    assert rows(many, many_params) == keys
+    assert rows(*pick(statements, "keys", [])) == []

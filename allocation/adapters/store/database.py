@@ -21,12 +21,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, create_engine, event, exc, select, update
+from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp
+from allocation.adapters.store.statements import pair, pick
 from allocation.errors import InputError
 
 __all__ = [
@@ -106,18 +107,31 @@ def _sqlite_begin(connection: Connection) -> None:
 
 # Built once: statements of every write, with their parameters bound at execution.
 _GROUPS = schema.part_groups
-_LOCK = (
-    select(_GROUPS.c.group_key, _GROUPS.c.version)
-    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
-    .order_by(_GROUPS.c.group_key)
-    .with_for_update()
+_LOCK = pair(
+    lambda match: (
+        select(_GROUPS.c.group_key, _GROUPS.c.version)
+        .where(match)
+        .order_by(_GROUPS.c.group_key)
+        .with_for_update()
+    ),
+    _GROUPS.c.group_key,
+    "keys",
 )
-_BUMP = (
-    update(_GROUPS)
-    .where(_GROUPS.c.group_key.in_(bindparam("keys", expanding=True)))
-    .values(version=_GROUPS.c.version + 1)
+_BUMP = pair(
+    lambda match: update(_GROUPS).where(match).values(version=_GROUPS.c.version + 1),
+    _GROUPS.c.group_key,
+    "keys",
 )
-_BUMP_RETURNING = _BUMP.returning(_GROUPS.c.group_key, _GROUPS.c.version)
+_BUMP_RETURNING = pair(
+    lambda match: (
+        update(_GROUPS)
+        .where(match)
+        .values(version=_GROUPS.c.version + 1)
+        .returning(_GROUPS.c.group_key, _GROUPS.c.version)
+    ),
+    _GROUPS.c.group_key,
+    "keys",
+)
 
 
 def lock_groups(
@@ -136,12 +150,12 @@ def lock_groups(
     if is_sqlite(connection.engine) and connection.dialect.update_returning:
         # The database lock is held already: one statement bumps and reads the versions
         # (SQLite 3.35 and later; older ones take the two statements below).
-        bumped = connection.execute(_BUMP_RETURNING, {"keys": keys}).all()
+        bumped = connection.execute(*pick(_BUMP_RETURNING, "keys", keys)).all()
         versions = {str(k): int(v) for k, v in bumped}
     else:
-        versions = {str(k): int(v) + 1 for k, v in connection.execute(_LOCK, {"keys": keys})}
+        versions = {str(k): int(v) + 1 for k, v in connection.execute(*pick(_LOCK, "keys", keys))}
         if len(versions) == len(keys):
-            connection.execute(_BUMP, {"keys": keys})
+            connection.execute(*pick(_BUMP, "keys", keys))
     missing = sorted(set(keys) - set(versions))
     if missing:
         raise InputError(f"unknown part group {missing[0]!r}")

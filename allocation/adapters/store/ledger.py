@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
+from allocation.adapters.store.statements import pair, pick
 
 __all__ = [
     "Holding",
@@ -113,7 +114,7 @@ def held_by_orders(connection: Connection, order_ids: Iterable[str]) -> list[Hol
     ids = sorted(set(order_ids))
     result: list[Holding] = []
     for start in range(0, len(ids), 500):
-        rows = connection.execute(_HELD_BY, {"ids": ids[start : start + 500]})
+        rows = connection.execute(*pick(_HELD_BY, "ids", ids[start : start + 500]))
         result.extend(map(_holding, rows))
     return result
 
@@ -201,10 +202,12 @@ def _apply(
 _KEY_NAMES = ("order_id", "part_number", "source", "origin", "supply_key")
 _KEY_MATCH = and_(*(c == bindparam(f"k_{c.name}") for c in _COLUMNS[:5]))
 _BALANCES = select(*_COLUMNS).where(_H.c.group_key == bindparam("group_key"))
-_HELD_BY = (
-    select(*_COLUMNS)
-    .where(_H.c.order_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
+_HELD_BY = pair(
+    lambda match: (
+        select(*_COLUMNS).where(match).order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
+    ),
+    _H.c.order_id,
+    "ids",
 )
 _DELETE_HOLDING = delete(_H).where(_KEY_MATCH)
 _APPEND = insert(schema.ledger)

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     DateTime,
-    bindparam,
     case,
     cast,
     func,
@@ -28,10 +27,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import BindParameter
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import supply_key
+from allocation.adapters.store.statements import among, pick
 
 __all__ = ["check_store", "supply_totals"]
 
@@ -46,14 +45,14 @@ def supply_totals(
     if part_numbers is None:
         rows = connection.execute(_SUPPLY_ALL)
     else:
-        rows = connection.execute(_SUPPLY_OF, {"parts": sorted(set(part_numbers))})
+        rows = connection.execute(*pick(_SUPPLY_OF, "parts", sorted(set(part_numbers))))
     for kind, part, origin, eta, units in rows:
         release = eta if kind == "inbound" else None
         totals[(part, supply_key(kind, origin, release))] += int(units)
     return dict(totals)
 
 
-def _supply_query(parts: BindParameter[Any] | None) -> CompoundSelect[Any]:
+def _supply_query(parts: str | None, one: bool = False) -> CompoundSelect[Any]:
     """Every supply row as (kind, part, origin, eta, units), in one statement: a write checks
     its part group's supply on every order, and one round trip beats three."""
     s, i, o = schema.stock, schema.inbound, schema.supply_options
@@ -66,13 +65,14 @@ def _supply_query(parts: BindParameter[Any] | None) -> CompoundSelect[Any]:
     if parts is not None:
         tables = (s, i, o)
         selects = [
-            q.where(t.c.part_number.in_(parts)) for q, t in zip(selects, tables, strict=True)
+            q.where(among(t.c.part_number, parts)[1 if one else 0])
+            for q, t in zip(selects, tables, strict=True)
         ]
     return union_all(*selects)
 
 
 _SUPPLY_ALL = _supply_query(None)
-_SUPPLY_OF = _supply_query(bindparam("parts", expanding=True))
+_SUPPLY_OF = (_supply_query("parts"), _supply_query("parts", one=True))
 
 
 def check_store(connection: Connection) -> list[str]:
