@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store.database import is_sqlite
+from allocation.adapters.store.database import StoreBusyError, is_sqlite
 
 __all__ = ["MAX_AGE", "ClaimedElsewhereError", "Claims", "Owner"]
 
@@ -150,13 +151,16 @@ class Claims:
         The look before a write queues: one indexed read on a pooled connection, which
         never waits for the write lock.
         """
-        raw = self._engine.raw_connection()
         try:
-            driver = raw.driver_connection
-            assert driver is not None
-            row = driver.execute(_LOOK, (client, key, client, key)).fetchone()
-        finally:
-            raw.close()
+            raw = self._engine.raw_connection()
+            try:
+                driver = raw.driver_connection
+                assert driver is not None
+                row = driver.execute(_LOOK, (client, key, client, key)).fetchone()
+            finally:
+                raw.close()
+        except (sqlite3.Error, exc.DBAPIError) as error:  # locked or unreachable: retry later
+            raise StoreBusyError(f"the database could not be read: {error}") from None
         digest, status, body, owner, host, pid, started, at = row
         stored = None if digest is None else Stored(str(digest), int(status), str(body))
         if owner is None:

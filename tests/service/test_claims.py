@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sqlite3
 import subprocess
 import uuid
 from datetime import timedelta
@@ -181,5 +182,24 @@ def test_the_early_look_sees_answer_and_claim_while_another_writer_holds_the_loc
             assert claims.look(me, unknown) == (None, None)
             assert claims.look("another-client", answered) == (None, None)
             writer.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_database_that_cannot_be_read_before_the_write_is_a_503_not_a_500(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        client = make_client(engine)
+
+        def locked(*args: Any) -> Any:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(engine, "raw_connection", locked)
+        answer = write(client, "POST", "/orders", worlds.order("LOCKED", "C-STD", "P-A", 1))
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "1"
+        assert answer.headers["content-type"].startswith("application/problem+json")
     finally:
         engine.dispose()
