@@ -192,7 +192,8 @@ class WorldCache:
         """The world of the database's current load.
 
         The load's version is read once per transaction: the writes of one batch share
-        their transaction, and a load cannot change what that transaction sees of it.
+        their transaction, and a load, which deletes the part groups every write locks,
+        cannot commit while that transaction holds them.
         """
         transaction = connection.get_transaction()
         seen = connection.info.get(_SEEN_WORLD)
