@@ -19,7 +19,6 @@ from sqlalchemy import exc as sa_exc
 from allocation.adapters.store.database import StoreBusyError, make_engine
 from allocation.service.idempotency import InFlight
 from allocation.service.limits import BodyLimit
-from allocation.service.planning import WorldCache
 from allocation.service.problems import (
     FieldError,
     ServiceError,
@@ -29,6 +28,7 @@ from allocation.service.problems import (
 )
 from allocation.service.routes import Runtime, router
 from allocation.service.settings import ServiceSettings
+from allocation.service.world import WorldCache
 from allocation.service.writes import WriteQueue
 
 __all__ = ["app_from_env", "create_app"]

@@ -30,8 +30,9 @@ from allocation.service.models import (
     StockAnswer,
     SupplyOptionIn,
 )
-from allocation.service.planning import World, replan_groups
+from allocation.service.planning import replan_groups
 from allocation.service.problems import ConflictError, FieldError, NotFoundError, UnprocessableError
+from allocation.service.world import World
 
 __all__ = [
     "add_receipts",

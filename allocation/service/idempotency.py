@@ -36,7 +36,6 @@ from allocation.adapters.store.database import StoreBusyError, is_sqlite
 from allocation.errors import InputError
 from allocation.service.claims import ClaimedElsewhereError
 from allocation.service.clock import utc_now
-from allocation.service.planning import NotLoadedError, World, WorldCache
 from allocation.service.problems import (
     PROBLEM_JSON,
     BadRequestError,
@@ -46,6 +45,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
+from allocation.service.world import NotLoadedError, World, WorldCache
 from allocation.service.writes import GUARDED, WriteQueue
 
 __all__ = ["InFlight", "Work", "keyed_write"]

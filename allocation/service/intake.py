@@ -21,8 +21,9 @@ from allocation.domain.entitlement import decide_entitlement
 from allocation.domain.model import OrderLine
 from allocation.service.answers import order_answers
 from allocation.service.models import OrderAnswer, OrderIn
-from allocation.service.planning import World, replan_groups
+from allocation.service.planning import replan_groups
 from allocation.service.problems import ConflictError, FieldError, UnprocessableError
+from allocation.service.world import World
 
 __all__ = ["create_orders"]
 

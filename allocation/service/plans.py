@@ -56,7 +56,7 @@ from allocation.adapters.store.ledger import Stamp
 from allocation.engine.incremental import Planner
 
 if TYPE_CHECKING:
-    from allocation.service.planning import World
+    from allocation.service.world import World
 
 __all__ = ["PlanCache"]
 

@@ -37,7 +37,7 @@ from allocation.service.models import (
     StockAnswer,
     SupplyOptions,
 )
-from allocation.service.planning import NotLoadedError, World, WorldCache, plan_group
+from allocation.service.planning import plan_group
 from allocation.service.problems import (
     PROBLEM_JSON,
     FieldError,
@@ -46,6 +46,7 @@ from allocation.service.problems import (
     UnavailableError,
     UnprocessableError,
 )
+from allocation.service.world import NotLoadedError, World, WorldCache
 from allocation.service.writes import WriteQueue
 
 __all__ = ["Runtime", "router"]

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event
 
 from allocation.adapters.store.database import run_read, run_write
 from allocation.service.loading import load_into_store
-from allocation.service.planning import World, WorldCache
+from allocation.service.world import World, WorldCache
 from tests.service import worlds
 
 

@@ -1,0 +1,184 @@
+"""What stays put between loads, turned into the engine's terms once per process and load.
+
+Parts, depots, lanes, customers and contracts change only with a load
+(``parts-priority load``); the engine's :class:`~allocation.engine.problem.Context`, the
+entitlement inputs and the per-process planner are built from them once (:class:`World`),
+and built again when another load happened (:class:`WorldCache`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from allocation.adapters.inputs import EntitlementInputs
+from allocation.adapters.snapshot import Snapshot
+from allocation.adapters.store.master import MasterData, master_version, read_master
+from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.model import Contract, Customer
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine.problem import Context, build_context
+from allocation.errors import InputError
+from allocation.service.plans import PlanCache
+
+__all__ = ["NotLoadedError", "World", "WorldCache", "build_world"]
+
+
+class NotLoadedError(InputError):
+    """The database holds no master data yet: run ``parts-priority load`` first."""
+
+
+@dataclass(frozen=True)
+class World:
+    """Master data and the engine's context built from it (one per load and process)."""
+
+    version: str
+    context: Context
+    customers: dict[str, Customer]
+    contracts: dict[str, list[Contract]]
+    customers_frame: pd.DataFrame
+    group_of: dict[str, str]
+    parts_of: dict[str, list[str]]
+    depots: frozenset[str]
+    suppliers: frozenset[str]
+    entitlement_policy: EntitlementPolicy | None
+    snapshot: Snapshot
+    plans: PlanCache
+
+
+def _empty_orders() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": pd.Series([], dtype=object),
+            "customer_id": pd.Series([], dtype=object),
+            "part_number": pd.Series([], dtype=object),
+            "quantity": pd.Series([], dtype=np.int64),
+            "created_at": pd.Series([], dtype="datetime64[ns]"),
+            "product_type": pd.Series([], dtype=object),
+            "warranty_valid": pd.Series([], dtype=bool),
+            "ship_to_country": pd.Series([], dtype=object),
+        }
+    )
+
+
+def _supplier_frame(suppliers: Iterable[str]) -> pd.DataFrame:
+    names = sorted(suppliers)
+    return pd.DataFrame(
+        {
+            "part_number": pd.Series([""] * len(names), dtype=object),
+            "source": pd.Series(["expedite"] * len(names), dtype=object),
+            "supplier_id": pd.Series(names, dtype=object),
+            "capacity": np.zeros(len(names), dtype=np.int64),
+            "lead_time_hours": np.zeros(len(names)),
+            "unit_cost": np.zeros(len(names)),
+            "success_probability": np.ones(len(names)),
+        }
+    )
+
+
+def build_world(
+    master: MasterData,
+    policy: AllocationPolicy | None = None,
+    entitlement_policy: EntitlementPolicy | None = None,
+    freeze: bool = False,
+) -> World:
+    """The engine's context and the entitlement inputs of a load (``freeze``: see
+    :class:`PlanCache`)."""
+    inputs = EntitlementInputs(master.customers, master.contracts, _empty_orders())
+    snapshot = Snapshot(
+        entitlement=inputs,
+        parts=master.parts,
+        depots=master.depots,
+        stock=pd.DataFrame(),
+        inbound=pd.DataFrame(),
+        lanes=master.lanes,
+        supply_options=_supplier_frame(master.suppliers),
+        as_of=datetime(2000, 1, 1),
+    )
+    context = build_context(snapshot, policy or AllocationPolicy())
+    contracts: dict[str, list[Contract]] = defaultdict(list)
+    for contract in inputs.contract_objects():
+        contracts[contract.customer_id].append(contract)
+    return World(
+        version=master.version,
+        context=context,
+        customers=inputs.customer_objects(),
+        contracts=dict(contracts),
+        customers_frame=master.customers[["customer_id", "country"]].copy(),
+        group_of=dict(master.group_of),
+        parts_of=_parts_of(master.group_of),
+        depots=frozenset(master.depots["depot_id"]),
+        suppliers=frozenset(master.suppliers),
+        entitlement_policy=entitlement_policy,
+        snapshot=snapshot,
+        plans=PlanCache(freeze=freeze),
+    )
+
+
+def _parts_of(group_of: dict[str, str]) -> dict[str, list[str]]:
+    parts_of: dict[str, list[str]] = defaultdict(list)
+    for part, group in sorted(group_of.items()):
+        parts_of[group].append(part)
+    return dict(parts_of)
+
+
+_SEEN_WORLD = "parts_priority_world"
+"""``connection.info`` key: (transaction, cache, world) of the last :meth:`WorldCache.get`."""
+
+
+class WorldCache:
+    """One :class:`World` per process, rebuilt when another load happened."""
+
+    def __init__(
+        self,
+        policy: AllocationPolicy | None = None,
+        entitlement_policy: EntitlementPolicy | None = None,
+        freeze: bool = False,
+    ) -> None:
+        self._policy = policy
+        self._entitlement_policy = entitlement_policy
+        self._freeze = freeze
+        self._world: World | None = None
+        self._lock = threading.Lock()
+
+    def get(self, connection: Connection) -> World:
+        """The world of the database's current load.
+
+        The load's version is read once per transaction: the writes of one batch share
+        their transaction, and a load, which deletes the part groups every write locks,
+        cannot commit while that transaction holds them.
+        """
+        transaction = connection.get_transaction()
+        seen = connection.info.get(_SEEN_WORLD)
+        if seen is not None and seen[0] is transaction is not None and seen[1] is self:
+            world: World = seen[2]
+            return world
+        world = self._current(connection)
+        if transaction is not None:
+            connection.info[_SEEN_WORLD] = (transaction, self, world)
+        return world
+
+    def _current(self, connection: Connection) -> World:
+        version = master_version(connection)
+        if version is None:
+            raise NotLoadedError(
+                "no master data loaded: run 'parts-priority load --snapshot DIR' first"
+            )
+        world = self._world
+        if world is not None and world.version == version:
+            return world
+        with self._lock:
+            if self._world is None or self._world.version != version:
+                master = read_master(connection)
+                assert master is not None
+                self._world = build_world(
+                    master, self._policy, self._entitlement_policy, self._freeze
+                )
+            return self._world
