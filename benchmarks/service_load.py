@@ -151,11 +151,11 @@ class _Connection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: dict[str, Any], key: str) -> tuple[int, Any]:
-        """Status and JSON answer of one POST (reconnecting if the server closed)."""
+    async def post(self, body: dict[str, Any], key: str) -> tuple[int, Any]:
+        """Status and JSON answer of one POST /orders (reconnecting if the server closed)."""
         payload = json.dumps(body, separators=(",", ":")).encode()
         request = (
-            f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n{self._head}"
+            f"POST /orders HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n{self._head}"
             f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(payload)}\r\n\r\n"
         ).encode() + payload
@@ -204,7 +204,7 @@ async def _post_all(
 
         async def client() -> None:
             own = _Connection(host, int(port), headers)
-            post = own.post if kind == "raw" else None
+            post = own.post if kind == "raw" else post_httpx
             try:
                 while not queue.empty():
                     index, body = queue.get_nowait()
@@ -212,10 +212,7 @@ async def _post_all(
                         await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
                     sent = time.perf_counter()
                     key = uuid.uuid4().hex
-                    if post is not None:
-                        status, answer = await post("/orders", body, key)
-                    else:
-                        status, answer = await post_httpx(body, key)
+                    status, answer = await post(body, key)
                     latencies.append(time.perf_counter() - sent)
                     answers.append((body["order_id"], status, answer))
             finally:

@@ -127,6 +127,12 @@ class Stored:
     body: str
 
 
+def _claim_of(owner: Any, host: Any, pid: Any, started: Any, at: Any) -> _Claim:
+    """A claim from its row (SQLite may hand the moment back as text)."""
+    at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    return _Claim(str(owner), str(host), int(pid), started, at)
+
+
 def _driver(connection: Connection) -> Any:
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -161,12 +167,9 @@ class Claims:
                 raw.close()
         except (sqlite3.Error, exc.DBAPIError) as error:  # locked or unreachable: retry later
             raise StoreBusyError(f"the database could not be read: {error}") from None
-        digest, status, body, owner, host, pid, started, at = row
+        digest, status, body, *claim = row
         stored = None if digest is None else Stored(str(digest), int(status), str(body))
-        if owner is None:
-            return stored, None
-        at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
-        return stored, _Claim(str(owner), str(host), int(pid), started, at)
+        return stored, None if claim[0] is None else _claim_of(*claim)
 
     def held_elsewhere(self, claim: _Claim, now: datetime) -> bool:
         """Whether a claim belongs to another server that is still running it."""
@@ -179,11 +182,7 @@ class Claims:
     def find(self, connection: Connection, client: str, key: str) -> _Claim | None:
         """The claim of a key, or None."""
         row = _driver(connection).execute(_FIND, (client, key)).fetchone()
-        if row is None:
-            return None
-        owner, host, pid, started, at = row
-        at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
-        return _Claim(str(owner), str(host), int(pid), started, at)
+        return None if row is None else _claim_of(*row)
 
     def take(self, connection: Connection, keys: Iterable[Key], now: datetime) -> set[Key]:
         """Claim the keys; the keys another live server holds (those stay unclaimed).

@@ -122,15 +122,9 @@ _BUMP = pair(
     _GROUPS.c.group_key,
     "keys",
 )
-_BUMP_RETURNING = pair(
-    lambda match: (
-        update(_GROUPS)
-        .where(match)
-        .values(version=_GROUPS.c.version + 1)
-        .returning(_GROUPS.c.group_key, _GROUPS.c.version)
-    ),
-    _GROUPS.c.group_key,
-    "keys",
+_BUMP_RETURNING = (
+    _BUMP[0].returning(_GROUPS.c.group_key, _GROUPS.c.version),
+    _BUMP[1].returning(_GROUPS.c.group_key, _GROUPS.c.version),
 )
 
 
