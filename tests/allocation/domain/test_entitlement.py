@@ -6,23 +6,19 @@ active on :data:`DAY`; each test changes the one fact it is about.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import (
-    ContractWindow,
-    EntitlementDecision,
     EntitlementPolicy,
-    contract_window,
-    decide_entitlement,
     entitle_orders,
 )
-from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
-from allocation.domain.rulebook import default_rulebook
+from allocation.domain.model import PriorityClass, Tier
 from allocation.errors import InputError, PolicyError, UnknownIdError
 from tests.allocation import rules_md
+from tests.allocation.domain.deciding import decide, has_reason, outcome
 from tests.allocation.factories import contract, customer, order
 from tests.allocation.rules_md import (
     PA_PC_1Y,
@@ -30,36 +26,10 @@ from tests.allocation.rules_md import (
     PA_PRINT_1Y,
     PM_PC_1Y,
     PM_PC_3Y,
-    PM_PC_4Y,
-    PM_PC_5Y,
     PM_PRINT_1Y,
 )
 
 PARTS_PRIORITY, STANDARD = PriorityClass.PARTS_PRIORITY, PriorityClass.STANDARD
-
-
-def decide(
-    the_order: OrderLine | None = None,
-    the_customer: Customer | None = None,
-    contracts: list[Contract] | None = None,
-    on: date | None = None,
-    policy: EntitlementPolicy | None = None,
-) -> EntitlementDecision:
-    return decide_entitlement(
-        the_order or order(),
-        the_customer or customer(),
-        [contract()] if contracts is None else contracts,
-        on=on,
-        policy=policy,
-    )
-
-
-def outcome(decision: EntitlementDecision) -> tuple[PriorityClass, Tier]:
-    return decision.priority_class, decision.tier
-
-
-def has_reason(decision: EntitlementDecision, text: str) -> bool:
-    return any(text in reason for reason in decision.reasons)
 
 
 def test_an_entitled_pm_customer_in_a_covered_country_has_parts_priority() -> None:
@@ -165,93 +135,6 @@ def test_the_customer_country_policy_ignores_the_ship_to_country() -> None:
     assert at_uruguay_site.country == "US"
 
 
-# --- installed base -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("sku", "base", "expected"),
-    [
-        pytest.param(PA_PC_1Y, 249, (STANDARD, Tier.STANDARD), id="PA-249"),
-        pytest.param(PA_PC_1Y, 250, (STANDARD, Tier.PA), id="PA-250"),
-        pytest.param(PA_PLUS_PC_1Y, 999, (STANDARD, Tier.STANDARD), id="PA+-999"),
-        pytest.param(PA_PLUS_PC_1Y, 1000, (STANDARD, Tier.PA_PLUS), id="PA+-1000"),
-        pytest.param(PM_PC_1Y, 999, (STANDARD, Tier.STANDARD), id="PM-999"),
-        pytest.param(PM_PC_1Y, 1000, (PARTS_PRIORITY, Tier.PM), id="PM-1000"),
-    ],
-)
-def test_each_tier_needs_its_minimum_installed_base(
-    sku: str, base: int, expected: tuple[PriorityClass, Tier]
-) -> None:
-    decision = decide(the_customer=customer(installed_base_pcs=base), contracts=[contract(sku)])
-    assert outcome(decision) == expected
-    assert ("installed_base" in decision.failed_rules) is (expected[1] is Tier.STANDARD)
-
-
-@pytest.mark.parametrize(
-    ("sku", "pcs", "printers", "tier"),
-    [
-        pytest.param(PA_PC_1Y, 150, 100, Tier.PA, id="PA-150+100"),
-        pytest.param(PA_PC_1Y, 150, 99, Tier.STANDARD, id="PA-150+99"),
-        pytest.param(PA_PLUS_PC_1Y, 600, 400, Tier.PA_PLUS, id="PA+-600+400"),
-        pytest.param(PA_PLUS_PC_1Y, 600, 399, Tier.STANDARD, id="PA+-600+399"),
-        pytest.param(PM_PC_1Y, 600, 400, Tier.PM, id="PM-600+400"),
-        pytest.param(PM_PC_1Y, 600, 399, Tier.STANDARD, id="PM-600+399"),
-        pytest.param(PM_PC_1Y, 0, 1000, Tier.PM, id="PM-printers-only"),
-    ],
-)
-def test_pcs_and_business_printers_count_together_towards_the_minimum(
-    sku: str, pcs: int, printers: int, tier: Tier
-) -> None:
-    the_customer = customer(installed_base_pcs=pcs, installed_base_printers=printers)
-    decision = decide(the_customer=the_customer, contracts=[contract(sku)])
-    assert decision.tier is tier
-
-
-@pytest.mark.parametrize(
-    ("pcs", "printers", "tier"),
-    [
-        pytest.param(999, 500, Tier.STANDARD, id="999-pcs"),
-        pytest.param(1000, 0, Tier.PA_PLUS, id="1000-pcs"),
-    ],
-)
-def test_pa_plus_can_count_pcs_only_as_the_body_text_says(
-    pcs: int, printers: int, tier: Tier
-) -> None:
-    policy = EntitlementPolicy(pa_plus_installed_base_counts="pcs")
-    the_customer = customer(installed_base_pcs=pcs, installed_base_printers=printers)
-    decision = decide(the_customer=the_customer, contracts=[contract(PA_PLUS_PC_1Y)], policy=policy)
-    assert decision.tier is tier
-
-
-def test_counting_pcs_only_for_pa_plus_leaves_pm_counting_printers_too() -> None:
-    policy = EntitlementPolicy(pa_plus_installed_base_counts="pcs")
-    the_customer = customer(installed_base_pcs=500, installed_base_printers=500)
-    decision = decide(the_customer=the_customer, policy=policy)
-    assert outcome(decision) == (PARTS_PRIORITY, Tier.PM)
-
-
-def test_a_pm_customer_one_unit_short_is_told_the_exact_shortfall() -> None:
-    decision = decide(the_customer=customer(installed_base_pcs=999))
-    assert has_reason(
-        decision,
-        "not entitled: installed base 999 is below the 1,000 that Priority Management requires",
-    )
-    assert decision.failed_rules == ["installed_base"]
-
-
-def test_a_pa_customer_one_unit_short_is_told_the_exact_shortfall() -> None:
-    decision = decide(the_customer=customer(installed_base_pcs=249), contracts=[contract(PA_PC_1Y)])
-    assert has_reason(
-        decision, "not entitled: installed base 249 is below the 250 that Priority Access requires"
-    )
-
-
-def test_the_installed_base_check_can_be_switched_off_for_what_if_analysis() -> None:
-    policy = EntitlementPolicy(enforce_installed_base=False)
-    decision = decide(the_customer=customer(installed_base_pcs=10), policy=policy)
-    assert outcome(decision) == (PARTS_PRIORITY, Tier.PM)
-
-
 # --- products -----------------------------------------------------------------------------------
 
 PC_TYPES = [t for t, family in rules_md.PRODUCT_FAMILIES.items() if family is rules_md.PC]
@@ -307,120 +190,6 @@ def test_a_product_outside_the_covered_types_is_not_entitled(product_type: str) 
 def test_a_standalone_monitor_is_told_to_be_recorded_under_its_desktop_or_workstation() -> None:
     decision = decide(order(product_type="monitor"))
     assert has_reason(decision, "only as part of a desktop or workstation unit")
-
-
-# --- contract windows ---------------------------------------------------------------------------
-
-START = date(2025, 3, 10)
-
-
-@pytest.mark.parametrize(
-    ("sku", "years"), [(PM_PC_1Y, 1), (PM_PC_3Y, 3), (PM_PC_4Y, 4), (PM_PC_5Y, 5)]
-)
-def test_a_contract_is_active_from_its_start_day_until_the_day_before_start_plus_term(
-    sku: str, years: int
-) -> None:
-    contracts = [contract(sku, activation_date=START)]
-    end = date(START.year + years, START.month, START.day)
-
-    def klass(day: date) -> PriorityClass:
-        return decide(contracts=contracts, on=day).priority_class
-
-    assert klass(START - timedelta(days=1)) is STANDARD
-    assert klass(START) is PARTS_PRIORITY
-    assert klass(end - timedelta(days=1)) is PARTS_PRIORITY
-    assert klass(end) is STANDARD
-
-
-def test_a_contract_not_yet_active_says_when_it_starts() -> None:
-    decision = decide(contracts=[contract(activation_date=START)], on=date(2025, 3, 9))
-    assert outcome(decision) == (STANDARD, Tier.STANDARD)
-    assert decision.failed_rules == ["contract"]
-    assert has_reason(decision, "starts on 2025-03-10, after 2025-03-09")
-    assert (decision.contract_id, decision.contract_tier) == ("K1", Tier.PM)
-
-
-def test_an_expired_contract_says_when_it_expired() -> None:
-    decision = decide(contracts=[contract(activation_date=START)], on=date(2026, 3, 10))
-    assert outcome(decision) == (STANDARD, Tier.STANDARD)
-    assert has_reason(
-        decision,
-        "not entitled: contract K1 (U7D00E, Priority Management for PC units, 1 year) "
-        "expired on 2026-03-10",
-    )
-
-
-def test_without_an_activation_date_service_starts_30_days_after_purchase() -> None:
-    bought = contract(PM_PC_1Y, purchase_date=date(2025, 1, 1))
-    window = contract_window(bought, default_rulebook().skus[PM_PC_1Y], 30)
-    assert window == ContractWindow(start=date(2025, 1, 31), end=date(2026, 1, 31))
-    assert decide(contracts=[bought], on=date(2025, 1, 30)).priority_class is STANDARD
-    assert decide(contracts=[bought], on=date(2025, 1, 31)).priority_class is PARTS_PRIORITY
-
-
-@pytest.mark.parametrize("activation", [date(2025, 1, 5), date(2025, 4, 1)])
-def test_an_activation_date_is_the_start_whether_early_or_late(activation: date) -> None:
-    activated = contract(purchase_date=date(2025, 1, 1), activation_date=activation)
-    window = contract_window(activated, default_rulebook().skus[PM_PC_1Y], 30)
-    assert window.start == activation
-    assert decide(contracts=[activated], on=activation).priority_class is PARTS_PRIORITY
-    assert decide(contracts=[activated], on=activation - timedelta(days=1)).priority_class is (
-        STANDARD
-    )
-
-
-def test_the_policy_can_change_the_days_from_purchase_to_start() -> None:
-    bought = [contract(purchase_date=date(2025, 1, 1))]
-    day = date(2025, 2, 10)
-    assert decide(contracts=bought, on=day).priority_class is PARTS_PRIORITY
-    later = EntitlementPolicy(start_days_after_purchase=45)  # starts 15 February
-    assert decide(contracts=bought, on=day, policy=later).priority_class is STANDARD
-    at_once = EntitlementPolicy(start_days_after_purchase=0)
-    assert decide(contracts=bought, on=date(2025, 1, 1), policy=at_once).priority_class is (
-        PARTS_PRIORITY
-    )
-
-
-def test_a_term_starting_on_29_february_ends_on_28_february() -> None:
-    leap = contract(activation_date=date(2024, 2, 29))
-    window = contract_window(leap, default_rulebook().skus[PM_PC_1Y], 30)
-    assert window.end == date(2025, 2, 28)
-    assert decide(contracts=[leap], on=date(2025, 2, 27)).priority_class is PARTS_PRIORITY
-    assert decide(contracts=[leap], on=date(2025, 2, 28)).priority_class is STANDARD
-
-
-def test_a_29_february_purchase_started_at_once_rolls_its_end_to_28_february() -> None:
-    leap = contract(purchase_date=date(2024, 2, 29))
-    window = contract_window(leap, default_rulebook().skus[PM_PC_1Y], 0)
-    assert window == ContractWindow(start=date(2024, 2, 29), end=date(2025, 2, 28))
-
-
-def test_a_four_year_term_from_29_february_ends_on_29_february() -> None:
-    leap = contract(PM_PC_4Y, activation_date=date(2024, 2, 29))
-    window = contract_window(leap, default_rulebook().skus[PM_PC_4Y], 30)
-    assert window.end == date(2028, 2, 29)
-
-
-def test_purchase_plus_30_days_may_land_on_29_february() -> None:
-    bought = contract(purchase_date=date(2024, 1, 30))
-    window = contract_window(bought, default_rulebook().skus[PM_PC_1Y], 30)
-    assert window == ContractWindow(start=date(2024, 2, 29), end=date(2025, 2, 28))
-
-
-def test_the_decision_day_is_the_order_day_unless_given() -> None:
-    contracts = [contract(activation_date=START)]
-    the_eve = order(created_at=datetime(2025, 3, 9, 23, 59))
-    assert decide(the_eve, contracts=contracts).priority_class is STANDARD
-    assert decide(the_eve, contracts=contracts, on=START).priority_class is PARTS_PRIORITY
-
-
-def test_a_contract_sku_is_matched_whatever_its_case() -> None:
-    assert decide(contracts=[contract("u7d00e")]).priority_class is PARTS_PRIORITY
-
-
-def test_a_contract_with_an_unknown_sku_is_refused_naming_it() -> None:
-    with pytest.raises(UnknownIdError, match="'U0000E'"):
-        decide(contracts=[contract("U0000E")])
 
 
 # --- warranty and help desk ---------------------------------------------------------------------
