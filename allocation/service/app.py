@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,8 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
-from allocation.adapters.store.database import StoreBusyError, make_engine
-from allocation.service.idempotency import InFlight
+from allocation.adapters.store.database import StoreBusyError, is_sqlite, make_engine
+from allocation.service.claims import Claims
+from allocation.service.idempotency import InFlight, LocalWriter, Writer
 from allocation.service.limits import BodyLimit
 from allocation.service.problems import (
     FieldError,
@@ -29,6 +33,7 @@ from allocation.service.problems import (
 from allocation.service.routes import Runtime, router
 from allocation.service.settings import ServiceSettings
 from allocation.service.world import WorldCache
+from allocation.service.writer_process import ProcessWriter
 from allocation.service.writes import WriteQueue
 
 __all__ = ["app_from_env", "create_app"]
@@ -73,18 +78,25 @@ def create_app(
     ``server``: this process is a server (its planner's objects are frozen for the garbage
     collector; see :class:`allocation.service.plans.PlanCache`).
     """
+    engine = engine or make_engine(settings.database_url)
+    worlds = WorldCache(freeze=server)
+    claims = Claims(engine)
+    writer = _writer(settings, engine, worlds, claims, server)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.close()
+
     app = FastAPI(
         title="Parts Priority",
         version="0.1.0",
         description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    engine = engine or make_engine(settings.database_url)
     app.state.runtime = Runtime(
-        engine=engine,
-        worlds=WorldCache(freeze=server),
-        inflight=InFlight(),
-        writes=WriteQueue(engine),
+        engine=engine, worlds=worlds, inflight=InFlight(), claims=claims, writer=writer
     )
     install_handlers(app)
     app.add_exception_handler(StoreBusyError, _busy)
@@ -95,6 +107,21 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_problems(app)
     return app
+
+
+def _writer(
+    settings: ServiceSettings, engine: Engine, worlds: WorldCache, claims: Claims, server: bool
+) -> Writer:
+    """The writer process the settings ask for, where the database is a file or a server
+    another process can open; else this process's writer thread."""
+    if settings.writer == "process" and os.name == "posix" and not _in_memory(engine):
+        url = engine.url.render_as_string(hide_password=False)
+        return ProcessWriter(url, claims.owner, freeze=server)
+    return LocalWriter(engine, worlds, WriteQueue(engine, claims=claims))
+
+
+def _in_memory(engine: Engine) -> bool:
+    return is_sqlite(engine) and engine.url.database in (None, "", ":memory:")
 
 
 def app_from_env() -> FastAPI:

@@ -146,9 +146,11 @@ def _stamp(moment: datetime) -> str:
 class Claims:
     """The claims of one server instance (enabled on SQLite only)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, owner: Owner | None = None) -> None:
+        """``owner``: the server instance claiming (a writer process claims for the server
+        that started it, so that server's early look sees its own claims as its own)."""
         self.enabled = is_sqlite(engine)
-        self.owner = Owner.current()
+        self.owner = owner if owner is not None else Owner.current()
         self._engine = engine
 
     def look(self, client: str, key: str) -> tuple[Stored | None, _Claim | None]:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, bindparam, insert, select, text
@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import StoreBusyError, is_sqlite
 from allocation.errors import InputError
-from allocation.service.claims import ClaimedElsewhereError
+from allocation.service.claims import ClaimedElsewhereError, Claims
 from allocation.service.clock import utc_now
 from allocation.service.problems import (
     PROBLEM_JSON,
@@ -48,7 +48,16 @@ from allocation.service.problems import (
 from allocation.service.world import NotLoadedError, World, WorldCache
 from allocation.service.writes import GUARDED, WriteQueue
 
-__all__ = ["InFlight", "Work", "keyed_write"]
+__all__ = [
+    "InFlight",
+    "KeyedRequest",
+    "LocalWriter",
+    "Outcome",
+    "Work",
+    "Writer",
+    "keyed_transaction",
+    "keyed_write",
+]
 
 Work = Callable[[Connection, World, datetime], tuple[int, dict[str, Any]]]
 _KEY_FIELD = "header.Idempotency-Key"
@@ -120,72 +129,76 @@ def _lock_id(client: str, key: str) -> int:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
+    """A keyed write's answer: status and body, and whether it is a replay."""
+
     status: int
     body: dict[str, Any]
     replayed: bool
 
 
-async def keyed_write(
-    engine: Engine,
-    worlds: WorldCache,
-    inflight: InFlight,
-    writes: WriteQueue,
-    client: str,
-    key: str | None,
-    request: tuple[str, str, Any],
-    work: Work,
-) -> JSONResponse:
-    """Run a write once per (client, key); see the module for the rules.
+@dataclass(frozen=True)
+class KeyedRequest:
+    """One keyed write as the writer needs it: plain data, so another process can run it.
 
-    ``request`` is (method, path, body as JSON-ready data): what "the same request" means.
-    A coroutine: the route waits for the writer thread without a worker thread of its own
-    (the early look on SQLite is one indexed read that never waits for the write lock).
+    ``digest`` is what "the same request" means (method, path and body); ``path`` names the
+    request in a problem document; ``work`` is the use case (a :mod:`~.jobs` value).
     """
-    key = _check_key(key)
-    method, path, payload = request
-    digest = _digest(method, path, payload)
 
+    client: str
+    key: str
+    digest: str
+    path: str
+    work: Work
+
+
+def _replay(request: KeyedRequest, request_hash: str, status_code: int, body: str) -> Outcome:
+    """The stored answer, or a 422 if the key came with another request."""
+    if request_hash != request.digest:
+        raise UnprocessableError(
+            "this Idempotency-Key was used for a different request",
+            [FieldError(_KEY_FIELD, "reused with a different body or route")],
+        )
+    return Outcome(int(status_code), json.loads(body), True)
+
+
+def keyed_transaction(
+    engine: Engine, worlds: WorldCache, writes: WriteQueue, request: KeyedRequest
+) -> Callable[[Connection], Outcome]:
+    """The write of a keyed request, for ``writes`` to run in a transaction of a batch:
+    replay a stored answer, or run the work and store its answer (a refusal included)."""
     claims = writes.claims
+    client, key, path, work = request.client, request.key, request.path, request.work
+    sqlite = is_sqlite(engine)
 
-    def replay(request_hash: str, status_code: int, body: str) -> _Outcome:
-        """The stored answer, or a 422 if the key came with another request."""
-        if request_hash != digest:
-            raise UnprocessableError(
-                "this Idempotency-Key was used for a different request",
-                [FieldError(_KEY_FIELD, "reused with a different body or route")],
-            )
-        return _Outcome(int(status_code), json.loads(body), True)
+    def store(connection: Connection, status: int, body: Any, now: datetime) -> Outcome:
+        connection.execute(
+            _STORE,
+            {
+                "client_id": client,
+                "key": key,
+                "request_hash": request.digest,
+                "status_code": status,
+                "body": json.dumps(body, separators=(",", ":")),
+                "created_at": now,
+            },
+        )
+        if claims.enabled:
+            claims.release(connection, [(client, key)])
+        return Outcome(status, body, False)
 
-    def look(connection: Connection) -> _Outcome | None:
-        """The stored answer (or a 422), seen from inside the write's transaction."""
-        stored = connection.execute(_STORED, {"client": client, "key": key}).first()
-        if stored is None:
-            return None
-        return replay(stored.request_hash, stored.status_code, stored.body)
-
-    def look_early() -> _Outcome | None:
-        """On SQLite, before the write queues: the stored answer (or a 422), or a 409 if
-        another server runs the key."""
-        stored, claim = claims.look(client, key)
-        if stored is not None:
-            return replay(stored.request_hash, stored.status_code, stored.body)
-        if claim is not None and claims.held_elsewhere(claim, utc_now()):
-            raise _in_flight()
-        return None
-
-    def transaction(connection: Connection) -> _Outcome:
-        if not is_sqlite(engine):
+    def transaction(connection: Connection) -> Outcome:
+        if not sqlite:
             got = connection.execute(
                 text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
             ).scalar_one()
             if not got:
                 raise _in_flight()
-        found = look(connection)
-        if found is not None:
+        stored = connection.execute(_STORED, {"client": client, "key": key}).first()
+        if stored is not None:
             if claims.enabled:
                 claims.release(connection, [(client, key)])
-            return found
+            return _replay(request, stored.request_hash, stored.status_code, stored.body)
         try:
             world = worlds.get(connection)
         except NotLoadedError as error:
@@ -196,7 +209,7 @@ async def keyed_write(
             # A batch without savepoints: a refusal raises, and the batch runs again with
             # them, this write's refusal then stored below as its answer.
             status, body = work(connection, world, now)
-            return _store(connection, status, body, now)
+            return store(connection, status, body, now)
         savepoint = connection.begin_nested()
         try:
             status, body = work(connection, world, now)
@@ -210,33 +223,78 @@ async def keyed_write(
             world.plans.abort()
             wrong = UnprocessableError(str(error), [FieldError("body", str(error))])
             status, body = wrong.status, wrong.document(path)
-        return _store(connection, status, body, now)
+        return store(connection, status, body, now)
 
-    def _store(connection: Connection, status: int, body: Any, now: datetime) -> _Outcome:
-        connection.execute(
-            _STORE,
-            {
-                "client_id": client,
-                "key": key,
-                "request_hash": digest,
-                "status_code": status,
-                "body": json.dumps(body, separators=(",", ":")),
-                "created_at": now,
-            },
-        )
-        if claims.enabled:
-            claims.release(connection, [(client, key)])
-        return _Outcome(status, body, False)
+    return transaction
+
+
+class Writer(Protocol):
+    """Where a process's keyed writes run: its own writer thread, or a writer process."""
+
+    async def submit(self, request: KeyedRequest) -> Outcome:
+        """Run the request's write; its outcome, or the exception that refused it."""
+        ...
+
+    def close(self) -> None:
+        """Stop (the server is shutting down)."""
+        ...
+
+
+class LocalWriter:
+    """Keyed writes on this process's writer thread (:class:`~.writes.WriteQueue`)."""
+
+    def __init__(self, engine: Engine, worlds: WorldCache, writes: WriteQueue) -> None:
+        self.engine = engine
+        self.worlds = worlds
+        self.writes = writes
+
+    async def submit(self, request: KeyedRequest) -> Outcome:
+        transaction = keyed_transaction(self.engine, self.worlds, self.writes, request)
+        outcome = await self.writes.run_async(transaction, claim=(request.client, request.key))
+        assert isinstance(outcome, Outcome)
+        return outcome
+
+    def close(self) -> None:
+        """Nothing to stop: the writer thread ends by itself when idle."""
+
+
+async def keyed_write(
+    claims: Claims,
+    inflight: InFlight,
+    writer: Writer,
+    client: str,
+    key: str | None,
+    request: tuple[str, str, Any],
+    work: Work,
+) -> JSONResponse:
+    """Run a write once per (client, key); see the module for the rules.
+
+    ``request`` is (method, path, body as JSON-ready data): what "the same request" means.
+    A coroutine: the route waits for the writer without a worker thread of its own (the
+    early look on SQLite is one indexed read that never waits for the write lock).
+    """
+    key = _check_key(key)
+    method, path, payload = request
+    keyed = KeyedRequest(client, key, _digest(method, path, payload), path, work)
+
+    def look_early() -> Outcome | None:
+        """On SQLite, before the write queues: the stored answer (or a 422), or a 409 if
+        another server runs the key."""
+        stored, claim = claims.look(client, key)
+        if stored is not None:
+            return _replay(keyed, stored.request_hash, stored.status_code, stored.body)
+        if claim is not None and claims.held_elsewhere(claim, utc_now()):
+            raise _in_flight()
+        return None
 
     with inflight.claim(client, key):
         try:
             early = look_early() if claims.enabled else None
-            outcome = early or await writes.run_async(transaction, claim=(client, key))
+            outcome = early or await writer.submit(keyed)
         except StoreBusyError as error:
             raise UnavailableError(str(error), headers={"Retry-After": "1"}) from None
         except ClaimedElsewhereError:
             raise _in_flight() from None
-    assert isinstance(outcome, _Outcome)
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
     return JSONResponse(
         outcome.body,

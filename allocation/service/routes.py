@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
@@ -17,11 +16,18 @@ from allocation.adapters.store import schema
 from allocation.adapters.store.database import run_read
 from allocation.adapters.store.master import master_version
 from allocation.adapters.store.migrate import current_revision
-from allocation.service import changes
 from allocation.service.answers import order_answers, plan_page, supply_states
 from allocation.service.auth import bearer, client_of, settings_of
-from allocation.service.idempotency import InFlight, Work, keyed_write
-from allocation.service.intake import create_orders
+from allocation.service.claims import Claims
+from allocation.service.idempotency import InFlight, Work, Writer, keyed_write
+from allocation.service.jobs import (
+    AdjustStock,
+    CloseOrder,
+    PostOrders,
+    ReceiveStock,
+    ScheduleInbound,
+    SetSupplyOptions,
+)
 from allocation.service.models import (
     AdjustmentBatch,
     Explanation,
@@ -47,19 +53,20 @@ from allocation.service.problems import (
     UnprocessableError,
 )
 from allocation.service.world import NotLoadedError, World, WorldCache
-from allocation.service.writes import WriteQueue
 
 __all__ = ["Runtime", "router"]
 
 
 @dataclass(frozen=True)
 class Runtime:
-    """What the routes share: the database engine, the engine's world, running keys."""
+    """What the routes share: the database engine, the load's world (for reads, and for
+    writes when they run on this process's thread), running keys, and the writer."""
 
     engine: Engine
     worlds: WorldCache
     inflight: InFlight
-    writes: WriteQueue
+    claims: Claims
+    writer: Writer
 
 
 def _runtime(request: Request) -> Runtime:
@@ -132,10 +139,9 @@ async def _write(
 ) -> JSONResponse:
     runtime = _runtime(request)
     return await keyed_write(
-        runtime.engine,
-        runtime.worlds,
+        runtime.claims,
         runtime.inflight,
-        runtime.writes,
+        runtime.writer,
         client,
         key,
         (request.method, request.url.path, payload),
@@ -167,24 +173,14 @@ async def post_orders(
     orders = body.orders if isinstance(body, OrderBatch) else [body]
     _lines_limit(request, len(orders), "orders")
 
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        answers = create_orders(connection, world, now, orders, client, batch=batch)
-        if batch:
-            return 201, OrderBatchAnswer(orders=answers).model_dump(mode="json")
-        return 201, answers[0].model_dump(mode="json")
-
+    work = PostOrders(tuple(orders), client, batch)
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 async def _order_write(
-    request: Request, client: str, key: str | None, order_id: str, what: str
+    request: Request, client: str, key: str | None, order_id: str, what: Literal["cancel", "ship"]
 ) -> JSONResponse:
-    use = changes.cancel_order if what == "cancel" else changes.ship_order
-
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        return 200, use(connection, world, now, order_id).model_dump(mode="json")
-
-    return await _write(request, client, key, None, work)
+    return await _write(request, client, key, None, CloseOrder(order_id, what))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderAnswer)
@@ -210,9 +206,7 @@ async def receipts(
     """Units arrived on hand; waiting orders are re-planned, parts priority first."""
     _lines_limit(request, len(body.lines), "lines")
 
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        return 200, changes.add_receipts(connection, world, now, body.lines).model_dump(mode="json")
-
+    work = ReceiveStock(tuple(body.lines))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
@@ -223,10 +217,7 @@ async def adjustments(
     """Corrections of units on hand; promises beyond what is left are released."""
     _lines_limit(request, len(body.lines), "lines")
 
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        answer = changes.adjust_stock(connection, world, now, body.lines)
-        return 200, answer.model_dump(mode="json")
-
+    work = AdjustStock(tuple(body.lines))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
@@ -237,10 +228,7 @@ async def inbound(
     """Scheduled receipts; orders that can wait for them are re-planned."""
     _lines_limit(request, len(body.lines), "lines")
 
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        answer = changes.schedule_inbound(connection, world, now, body.lines)
-        return 201, answer.model_dump(mode="json")
-
+    work = ScheduleInbound(tuple(body.lines))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
@@ -251,10 +239,7 @@ async def supply_options(
     """Replace the expedite and broker options of every part named in the body."""
     _lines_limit(request, len(body.options), "options")
 
-    def work(connection: Connection, world: World, now: datetime) -> tuple[int, dict[str, Any]]:
-        answer = changes.set_supply_options(connection, world, now, body.options)
-        return 200, answer.model_dump(mode="json")
-
+    work = SetSupplyOptions(tuple(body.options))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 

@@ -10,6 +10,8 @@ hands its options to each worker process:
 ``PARTS_PRIORITY_NO_AUTH``      ``1``: accept requests without a token (local use only)
 ``PARTS_PRIORITY_MAX_BODY``     largest request body in bytes (default 1,048,576)
 ``PARTS_PRIORITY_MAX_LINES``    most lines in one batch (default 1,000)
+``PARTS_PRIORITY_WRITER``       ``process`` (default): writes run in a child process of the
+                                server; ``thread``: on a thread of the server process
 ==============================  =============================================================
 """
 
@@ -23,7 +25,9 @@ from pathlib import Path
 
 from allocation.errors import InputError
 
-__all__ = ["ServiceSettings", "client_id_of", "read_token_file"]
+__all__ = ["WRITERS", "ServiceSettings", "client_id_of", "read_token_file"]
+
+WRITERS = ("process", "thread")
 
 
 def client_id_of(token: str) -> str:
@@ -63,6 +67,10 @@ class ServiceSettings:
         Larger request bodies get 413 before they are parsed.
     max_batch_lines : int
         Batches with more lines get 413.
+    writer : {"thread", "process"}
+        Where writes run: a thread of the server process, or a child process of it, which
+        gives planning a core of its own (:mod:`allocation.service.writer_process`). A
+        server started from the environment (``parts-priority serve``) uses a process.
     """
 
     database_url: str | None = None
@@ -70,6 +78,7 @@ class ServiceSettings:
     no_auth: bool = False
     max_body_bytes: int = 1_048_576
     max_batch_lines: int = 1_000
+    writer: str = "thread"
 
     def __post_init__(self) -> None:
         if not self.tokens and not self.no_auth:
@@ -81,6 +90,8 @@ class ServiceSettings:
             raise InputError(
                 f"max body size must be at least 1024 bytes, got {self.max_body_bytes}"
             )
+        if self.writer not in WRITERS:
+            raise InputError(f"writer must be one of {', '.join(WRITERS)}, got {self.writer!r}")
         if self.max_batch_lines < 1:
             raise InputError(f"max batch lines must be at least 1, got {self.max_batch_lines}")
 
@@ -102,6 +113,7 @@ class ServiceSettings:
             no_auth=env.get("PARTS_PRIORITY_NO_AUTH", "") in ("1", "true", "yes"),
             max_body_bytes=_int(env, "PARTS_PRIORITY_MAX_BODY", 1_048_576),
             max_batch_lines=_int(env, "PARTS_PRIORITY_MAX_LINES", 1_000),
+            writer=env.get("PARTS_PRIORITY_WRITER") or "process",
         )
 
 

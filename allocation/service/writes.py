@@ -74,10 +74,13 @@ class _Waiting:
     result: Any = None
     error: BaseException | None = None
     future: asyncio.Future[Any] | None = None
+    callback: Callable[[Any, BaseException | None], None] | None = None
 
     def finish(self) -> None:
         """The write's answer is decided: wake whoever waits for it."""
         self.done.set()
+        if self.callback is not None:
+            self.callback(self.result, self.error)
         future = self.future
         if future is not None:
             # The event loop may be gone (the server stopping): nobody waits any more.
@@ -128,6 +131,16 @@ class WriteQueue:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._enqueue(_Waiting(job, claim, future=future))
         return await future
+
+    def submit(
+        self,
+        job: Job,
+        claim: tuple[str, str] | None,
+        callback: Callable[[Any, BaseException | None], None],
+    ) -> None:
+        """Queue ``job``; the writer thread calls ``callback(result, error)`` once it is
+        decided (a writer process answers its server this way)."""
+        self._enqueue(_Waiting(job, claim, callback=callback))
 
     def _enqueue(self, item: _Waiting) -> None:
         with self._wake:

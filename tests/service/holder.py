@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-import allocation.service.routes as routes
+import allocation.service.jobs as jobs
 from allocation.adapters.store import make_engine
 from allocation.service.app import create_app
 from allocation.service.settings import ServiceSettings
@@ -22,14 +22,14 @@ def hold_order(
     url: str, body: dict[str, Any], key: str, started: Any, release: Any, out: Any
 ) -> None:
     """Post ``body`` under ``key``; wait for ``release`` inside its transaction; put the answer."""
-    create_orders = routes.create_orders
+    create_orders = jobs.create_orders
 
     def held(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(timeout=120)
         return create_orders(*args, **kwargs)
 
-    routes.create_orders = held  # type: ignore[assignment]
+    jobs.create_orders = held  # type: ignore[assignment]
     engine = make_engine(url)
     client = TestClient(create_app(ServiceSettings(tokens=(TOKEN,)), engine))
     answer = client.post("/orders", json=body, headers={**AUTH, "Idempotency-Key": key})

@@ -1,0 +1,115 @@
+"""The write use cases as values: what a write route asks the writer to do.
+
+A job is a small frozen dataclass of validated input, called with the write's connection,
+the load's world and the moment. Being plain data (no closure), a job can be handed to the
+writer in another process (:mod:`allocation.service.writer_process`) as well as to the
+writer thread of this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.engine import Connection
+
+from allocation.service import changes
+from allocation.service.intake import create_orders
+from allocation.service.models import (
+    AdjustmentLine,
+    InboundLine,
+    OrderBatchAnswer,
+    OrderIn,
+    ReceiptLine,
+    SupplyOptionIn,
+)
+from allocation.service.world import World
+
+__all__ = [
+    "AdjustStock",
+    "CloseOrder",
+    "PostOrders",
+    "ReceiveStock",
+    "ScheduleInbound",
+    "SetSupplyOptions",
+    "WriteJob",
+]
+
+Answer = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PostOrders:
+    """``POST /orders``: one line (``batch`` false) or a batch, accepted whole or refused."""
+
+    orders: tuple[OrderIn, ...]
+    client: str
+    batch: bool
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answers = create_orders(
+            connection, world, now, list(self.orders), self.client, batch=self.batch
+        )
+        if self.batch:
+            return 201, OrderBatchAnswer(orders=answers).model_dump(mode="json")
+        return 201, answers[0].model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class CloseOrder:
+    """``POST /orders/{id}/cancel`` or ``/ship``."""
+
+    order_id: str
+    how: Literal["cancel", "ship"]
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        use = changes.cancel_order if self.how == "cancel" else changes.ship_order
+        return 200, use(connection, world, now, self.order_id).model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class ReceiveStock:
+    """``POST /stock/receipts``."""
+
+    lines: tuple[ReceiptLine, ...]
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = changes.add_receipts(connection, world, now, list(self.lines))
+        return 200, answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class AdjustStock:
+    """``POST /stock/adjustments``."""
+
+    lines: tuple[AdjustmentLine, ...]
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = changes.adjust_stock(connection, world, now, list(self.lines))
+        return 200, answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class ScheduleInbound:
+    """``POST /inbound``."""
+
+    lines: tuple[InboundLine, ...]
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = changes.schedule_inbound(connection, world, now, list(self.lines))
+        return 201, answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class SetSupplyOptions:
+    """``PUT /supply-options``."""
+
+    options: tuple[SupplyOptionIn, ...]
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = changes.set_supply_options(connection, world, now, list(self.options))
+        return 200, answer.model_dump(mode="json")
+
+
+WriteJob = PostOrders | CloseOrder | ReceiveStock | AdjustStock | ScheduleInbound | SetSupplyOptions
