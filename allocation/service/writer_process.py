@@ -70,13 +70,16 @@ class _Link:
 
     def __init__(self, url: str, owner: Owner, freeze: bool) -> None:
         ours, theirs = socket.socketpair()
-        with ours, theirs:
+        with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "allocation.service.writer_process", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
             )
-            self.pipe = Pipe(ours.detach())
+        # The socket is kept to shut it down: closing a descriptor another thread reads
+        # from (the answer reader) neither wakes that thread nor tells the child.
+        self.socket = ours
+        self.pipe = Pipe(os.dup(ours.fileno()))
         self.pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
         self.alive = True
         self.pipe.send((url, owner, freeze))
@@ -112,14 +115,18 @@ class _Link:
                 loop.call_soon_threadsafe(_settle, future, None, _gone(detail))
 
     def close(self, timeout: float) -> None:
-        """Close the socket (the child exits on it); kill the child if it lingers."""
+        """Shut the socket down (the child exits on it); kill the child if it lingers."""
         with suppress(OSError):
-            self.pipe.close()
+            self.socket.shutdown(socket.SHUT_RDWR)
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.reader.join(timeout=timeout)
+        with suppress(OSError):
+            self.pipe.close()
+        self.socket.close()
 
 
 _LOCK = threading.Lock()
@@ -225,8 +232,10 @@ def serve_writes(pipe: Pipe) -> None:
 
 def main() -> None:
     """``python -m allocation.service.writer_process FD``: the child's entry point."""
-    # Ctrl-C reaches the whole process group: the server stops, and its socket ends us.
+    # Ctrl-C and a stop signal reach the whole process group: the server finishes the
+    # requests it is answering (their writes run here), then closes the socket, which ends us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING)
     # As in the server process: many short-lived objects per write (see app_from_env).
     gc.set_threshold(50_000, 20, 100)
