@@ -376,12 +376,19 @@ def serve(
         1_048_576
     ),
     max_lines: Annotated[int, typer.Option(min=1, help="most lines in one batch")] = 1_000,
+    writer: Annotated[
+        str | None,
+        typer.Option(
+            help="where writes run: 'process' (a child process per server process, the "
+            "default) or 'thread' (a thread of the server process)"
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI docs at /docs); the token comes from
     $PARTS_PRIORITY_TOKEN or --token-file."""
     from allocation.service.server import serve_forever, settings_for_serve
 
-    settings, env = settings_for_serve(db, token_file, no_auth, max_body, max_lines)
+    settings, env = settings_for_serve(db, token_file, no_auth, max_body, max_lines, writer)
     if settings.no_auth:
         _err.print("warning: --no-auth: any local process can change allocations")
     serve_forever(settings, env, host, port, workers)

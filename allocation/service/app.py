@@ -1,7 +1,8 @@
 """The FastAPI application factory (nothing is built at import time).
 
-``create_app(settings)`` wires the routes, the body limit, the problem+json error handlers
-and one database engine; ``app_from_env()`` is what ``uvicorn`` workers call.
+``create_app(settings)`` wires the routes, the body limit, the problem+json error handlers,
+one database engine and the writer (a thread of this process, or a child process that the
+app's shutdown stops); ``app_from_env()`` is what ``uvicorn`` workers call.
 """
 
 from __future__ import annotations

@@ -62,13 +62,18 @@ def settings_for_serve(
     no_auth: bool,
     max_body: int,
     max_lines: int,
+    writer: str | None = None,
 ) -> tuple[ServiceSettings, dict[str, str]]:
-    """Settings of the server and the environment that gives them to worker processes."""
+    """Settings of the server and the environment that gives them to worker processes.
+
+    ``writer``: ``process`` or ``thread`` (None: ``$PARTS_PRIORITY_WRITER``, else process).
+    """
     env: dict[str, str] = {
         "PARTS_PRIORITY_DB": resolve_url(url),
         "PARTS_PRIORITY_MAX_BODY": str(max_body),
         "PARTS_PRIORITY_MAX_LINES": str(max_lines),
         "PARTS_PRIORITY_NO_AUTH": "1" if no_auth else "0",
+        "PARTS_PRIORITY_WRITER": writer or os.environ.get("PARTS_PRIORITY_WRITER") or "process",
     }
     if os.environ.get("PARTS_PRIORITY_TOKEN"):
         env["PARTS_PRIORITY_TOKEN"] = os.environ["PARTS_PRIORITY_TOKEN"]

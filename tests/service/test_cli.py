@@ -1,4 +1,5 @@
-"""The ``load`` command: a snapshot into the service's database, once, or replaced."""
+"""The ``load`` command: a snapshot into the service's database, once, or replaced; and
+``serve``'s refusal of options it cannot use."""
 
 from __future__ import annotations
 
@@ -35,3 +36,13 @@ def test_load_fills_a_fresh_database_and_refuses_to_load_twice(
 def test_load_of_a_missing_folder_exits_2_naming_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert main(["load", "--snapshot", str(tmp_path / "nowhere"), "--db", url]) == 2
+
+
+def test_serve_with_an_unknown_writer_exits_2_naming_the_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARTS_PRIORITY_TOKEN", "serve-token-0123456789")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["serve", "--db", url, "--writer", "fork"]) == 2
+    assert "writer must be one of process, thread, got 'fork'" in capsys.readouterr().err
+    assert not (tmp_path / "x.db").exists()  # refused before anything was started
