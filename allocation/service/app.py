@@ -86,6 +86,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
         yield
         writer.close()
 

@@ -235,6 +235,10 @@ class Writer(Protocol):
         """Run the request's write; its outcome, or the exception that refused it."""
         ...
 
+    def start(self) -> None:
+        """Get ready (the server is starting)."""
+        ...
+
     def close(self) -> None:
         """Stop (the server is shutting down)."""
         ...
@@ -253,6 +257,9 @@ class LocalWriter:
         outcome = await self.writes.run_async(transaction, claim=(request.client, request.key))
         assert isinstance(outcome, Outcome)
         return outcome
+
+    def start(self) -> None:
+        """Nothing to start: the writer thread starts with the first write."""
 
     def close(self) -> None:
         """Nothing to stop: the writer thread ends by itself when idle."""

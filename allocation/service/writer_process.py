@@ -38,7 +38,9 @@ from contextlib import suppress
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from allocation.adapters.store.database import StoreBusyError, make_engine
+from sqlalchemy import Engine
+
+from allocation.adapters.store.database import StoreBusyError, make_engine, run_read
 from allocation.errors import InputError
 from allocation.service.claims import ClaimedElsewhereError, Claims, Owner
 from allocation.service.idempotency import KeyedRequest, Outcome, keyed_transaction
@@ -168,6 +170,10 @@ class ProcessWriter:
         assert isinstance(outcome, Outcome)
         return outcome
 
+    def start(self) -> None:
+        """Start the child now (the server is starting), not with the first write."""
+        self._current()
+
     def _current(self) -> _Link:
         with _LOCK:
             link = self._link
@@ -205,6 +211,9 @@ def serve_writes(pipe: Pipe) -> None:
     engine = make_engine(url)
     worlds = WorldCache(freeze=freeze)
     writes = WriteQueue(engine, claims=Claims(engine, owner))
+    # Turn the load into the engine's terms before the first write needs it (a write that
+    # comes meanwhile waits for it); with nothing loaded yet, the first write tells.
+    threading.Thread(target=_warm, args=(engine, worlds), daemon=True).start()
     sending = threading.Lock()
 
     def answer(ident: int, result: Any, error: BaseException | None) -> None:
@@ -228,6 +237,11 @@ def serve_writes(pipe: Pipe) -> None:
             claim=(request.client, request.key),
             callback=functools.partial(answer, ident),
         )
+
+
+def _warm(engine: Engine, worlds: WorldCache) -> None:
+    with suppress(Exception):
+        run_read(engine, worlds.get)
 
 
 def main() -> None:

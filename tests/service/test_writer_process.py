@@ -49,6 +49,8 @@ def _child_pid(writer: ProcessWriter) -> int:
 
 def test_writes_in_the_child_answer_as_on_the_thread(engine: Engine) -> None:
     with make_client(engine, writer="process") as client:
+        # The child starts with the server, not with the first write.
+        assert _alive(_child_pid(_writer(client)))
         first = key()
         posted = write(client, "POST", "/orders", worlds.order("O-1"), first)
         assert posted.status_code == 201
@@ -81,6 +83,107 @@ def test_writes_in_the_child_answer_as_on_the_thread(engine: Engine) -> None:
     # Leaving the client stops the app: its child goes with it.
     _wait_for(lambda: not _alive(child), "the writer process to exit")
     assert ledger_problems(engine) == []
+
+
+SCRIPT: list[tuple[str, str, object]] = [
+    ("POST", "/orders", worlds.order("O-1", "C-PM", "P-B", created_at="2026-01-01T00:00:00Z")),
+    ("POST", "/orders", worlds.order("O-STD", "C-STD", "P-B", created_at="2026-01-01T01:00:00Z")),
+    ("POST", "/orders", worlds.order("O-PM", "C-PM", "P-B")),
+    ("POST", "/orders", {"orders": [worlds.order("O-A1", "C-STD"), worlds.order("O-A2")]}),
+    (
+        "POST",
+        "/stock/receipts",
+        {"lines": [{"part_number": "P-B", "depot_id": "D-US", "quantity": 1}]},
+    ),
+    (
+        "POST",
+        "/stock/adjustments",
+        {"lines": [{"part_number": "P-A", "depot_id": "D-US", "delta": -1}]},
+    ),
+    (
+        "POST",
+        "/stock/adjustments",
+        {"lines": [{"part_number": "P-A", "depot_id": "D-US", "delta": -5}]},
+    ),
+    (
+        "POST",
+        "/inbound",
+        {
+            "lines": [
+                {
+                    "part_number": "P-A",
+                    "depot_id": "D-US",
+                    "quantity": 1,
+                    "eta": "2030-01-01T00:00:00Z",
+                }
+            ]
+        },
+    ),
+    (
+        "PUT",
+        "/supply-options",
+        {
+            "options": [
+                {
+                    "part_number": "P-B",
+                    "source": "broker",
+                    "supplier_id": "BRK",
+                    "capacity": 5,
+                    "lead_time_hours": 24,
+                    "unit_cost": 100,
+                }
+            ]
+        },
+    ),
+    ("POST", "/orders/O-STD/cancel", None),
+    ("POST", "/orders/O-1/ship", None),
+    ("POST", "/orders/O-1/ship", None),
+]
+"""Every write route, refusals included."""
+
+
+def _gist(value: object) -> object:
+    """An answer without what depends on the moment it was given (times and ETAs)."""
+    if isinstance(value, dict):
+        return {k: _gist(v) for k, v in value.items() if k not in ("created_at", "eta")}
+    if isinstance(value, list):
+        return [_gist(v) for v in value]
+    return value
+
+
+def _run_script(client: TestClient) -> list[tuple[int, object]]:
+    return [
+        (answer.status_code, _gist(answer.json()))
+        for answer in (write(client, method, path, body) for method, path, body in SCRIPT)
+    ]
+
+
+def test_every_write_route_answers_in_the_child_as_on_the_thread(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with make_client(engine, writer="process") as client:
+        in_child = _run_script(client)
+    other = make_engine(f"sqlite:///{tmp_path / 'threaded.db'}")
+    migrate(other)
+    load_into_store(other, worlds.snapshot({"P-A": 2, "P-B": 1}))
+    on_thread = _run_script(make_client(other))
+    assert [status for status, _ in in_child] == [
+        201,
+        201,
+        201,
+        201,
+        200,
+        200,
+        409,
+        201,
+        200,
+        200,
+        200,
+        409,
+    ]
+    assert in_child == on_thread
+    assert ledger_problems(engine) == []
+    other.dispose()
 
 
 def test_a_child_that_dies_answers_its_waiting_write_503_and_the_next_write_restarts_it(
@@ -171,5 +274,20 @@ def test_a_served_writer_process_dies_with_its_server(db_url: str, tmp_path: Pat
             timeout=30,
         )
         assert again.status_code == 201
+    assert ledger_problems(engine) == []
+    engine.dispose()
+
+
+def test_a_child_started_before_anything_is_loaded_answers_503_then_writes_once_loaded(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    migrate(engine)
+    with make_client(engine, writer="process") as client:
+        early = write(client, "POST", "/orders", worlds.order("O-1"))
+        assert early.status_code == 503
+        assert "parts-priority load" in early.json()["detail"]
+        load_into_store(engine, worlds.snapshot({"P-A": 2, "P-B": 1}))
+        assert write(client, "POST", "/orders", worlds.order("O-1")).status_code == 201
     assert ledger_problems(engine) == []
     engine.dispose()
