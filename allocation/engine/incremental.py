@@ -1,8 +1,9 @@
 """Incremental re-planning: keep an optimal plan current, re-solving only what a change touches.
 
 Part groups are independent, so an arriving order, a cancelled or shipped one, or a receipt
-touches one group, and only that group's problem is updated and solved. These changes need no
-solve at all, and are still exactly what a full re-plan would give:
+touches one group, and only that group's problem is updated and solved (an arrival alike to
+an order of the group takes a copy of that order's arcs: :mod:`allocation.engine.like_arcs`).
+These changes need no solve at all, and are still exactly what a full re-plan would give:
 
 - an order arrives that can take its full quantity from its own best sources' free units
   (the others keep an optimal plan, the new order gets what it would get alone, and
@@ -44,6 +45,7 @@ from allocation.engine.free_supply import (
 )
 from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
 from allocation.engine.holdings import consume, pinned_standard_units
+from allocation.engine.like_arcs import arcs_like
 from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal
 from allocation.engine.plan import Plan
 from allocation.engine.problem import (
@@ -183,7 +185,9 @@ class Planner:
         grown = self._grown(old, values)
         share_source_columns(grown, old)
         self._carry_order_columns(grown, old, values)
-        new_arcs = build_arcs(grown, np.array([old.order_count]), only_allowed=True)
+        new_arcs = arcs_like(old, values)
+        if new_arcs is None:
+            new_arcs = build_arcs(grown, np.array([old.order_count]), only_allowed=True)
         problem = with_arcs(grown, concat_arcs(old.arcs, new_arcs))
         fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
         if fast is None:
