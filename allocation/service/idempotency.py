@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import Engine, bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
@@ -130,10 +130,14 @@ def _lock_id(client: str, key: str) -> int:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A keyed write's answer: status and body, and whether it is a replay."""
+    """A keyed write's answer: status, the JSON body as stored, and whether it is a replay.
+
+    The body travels as the text stored with the key: a replay sends it as read, and a
+    writer process hands back a string, not a document to encode again.
+    """
 
     status: int
-    body: dict[str, Any]
+    text: str
     replayed: bool
 
 
@@ -159,7 +163,7 @@ def _replay(request: KeyedRequest, request_hash: str, status_code: int, body: st
             "this Idempotency-Key was used for a different request",
             [FieldError(_KEY_FIELD, "reused with a different body or route")],
         )
-    return Outcome(int(status_code), json.loads(body), True)
+    return Outcome(int(status_code), str(body), True)
 
 
 def keyed_transaction(
@@ -172,6 +176,8 @@ def keyed_transaction(
     sqlite = is_sqlite(engine)
 
     def store(connection: Connection, status: int, body: Any, now: datetime) -> Outcome:
+        # allow_nan=False: a body that is not JSON fails the write, before anything commits.
+        stored = json.dumps(body, separators=(",", ":"), allow_nan=False)
         connection.execute(
             _STORE,
             {
@@ -179,13 +185,13 @@ def keyed_transaction(
                 "key": key,
                 "request_hash": request.digest,
                 "status_code": status,
-                "body": json.dumps(body, separators=(",", ":")),
+                "body": stored,
                 "created_at": now,
             },
         )
         if claims.enabled:
             claims.release(connection, [(client, key)])
-        return Outcome(status, body, False)
+        return Outcome(status, stored, False)
 
     def transaction(connection: Connection) -> Outcome:
         if not sqlite:
@@ -273,7 +279,7 @@ async def keyed_write(
     key: str | None,
     request: tuple[str, str, Any],
     work: Work,
-) -> JSONResponse:
+) -> Response:
     """Run a write once per (client, key); see the module for the rules.
 
     ``request`` is (method, path, body as JSON-ready data): what "the same request" means.
@@ -303,8 +309,8 @@ async def keyed_write(
         except ClaimedElsewhereError:
             raise _in_flight() from None
     headers = {"Idempotent-Replayed": "true" if outcome.replayed else "false"}
-    return JSONResponse(
-        outcome.body,
+    return Response(
+        outcome.text.encode(),
         status_code=outcome.status,
         headers=headers,
         media_type=PROBLEM_JSON if outcome.status >= 400 else "application/json",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Discriminator, Tag
 from sqlalchemy import Engine, select, text
@@ -136,7 +136,7 @@ def _has_orders(value: object) -> bool:
 
 async def _write(
     request: Request, client: str, key: str | None, payload: Any, work: Work
-) -> JSONResponse:
+) -> Response:
     runtime = _runtime(request)
     return await keyed_write(
         runtime.claims,
@@ -166,7 +166,7 @@ def _lines_limit(request: Request, count: int, what: str) -> None:
 )
 async def post_orders(
     request: Request, body: OrderBody, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Each line gets its priority class and either units (source, origin, ETA) or a
     backorder with the reason. A batch is accepted or refused whole."""
     batch = isinstance(body, OrderBatch)
@@ -179,14 +179,14 @@ async def post_orders(
 
 async def _order_write(
     request: Request, client: str, key: str | None, order_id: str, what: Literal["cancel", "ship"]
-) -> JSONResponse:
+) -> Response:
     return await _write(request, client, key, None, CloseOrder(order_id, what))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderAnswer)
 async def cancel(
     request: Request, order_id: OrderPath, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Cancel an open order; its units are re-planned to the orders that rank first."""
     return await _order_write(request, client, key, order_id, "cancel")
 
@@ -194,7 +194,7 @@ async def cancel(
 @router.post("/orders/{order_id}/ship", response_model=OrderAnswer)
 async def ship(
     request: Request, order_id: OrderPath, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Ship what the order holds: its allocation is consumed and the units leave supply."""
     return await _order_write(request, client, key, order_id, "ship")
 
@@ -202,7 +202,7 @@ async def ship(
 @router.post("/stock/receipts", response_model=StockAnswer)
 async def receipts(
     request: Request, body: ReceiptBatch, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Units arrived on hand; waiting orders are re-planned, parts priority first."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -213,7 +213,7 @@ async def receipts(
 @router.post("/stock/adjustments", response_model=StockAnswer)
 async def adjustments(
     request: Request, body: AdjustmentBatch, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Corrections of units on hand; promises beyond what is left are released."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -224,7 +224,7 @@ async def adjustments(
 @router.post("/inbound", status_code=201, response_model=StockAnswer)
 async def inbound(
     request: Request, body: InboundBatch, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Scheduled receipts; orders that can wait for them are re-planned."""
     _lines_limit(request, len(body.lines), "lines")
 
@@ -235,7 +235,7 @@ async def inbound(
 @router.put("/supply-options", response_model=StockAnswer)
 async def supply_options(
     request: Request, body: SupplyOptions, client: Client, key: Key = None
-) -> JSONResponse:
+) -> Response:
     """Replace the expedite and broker options of every part named in the body."""
     _lines_limit(request, len(body.options), "options")
 
