@@ -102,6 +102,8 @@ class _Link:
                         loop.call_soon_threadsafe(_settle, future, outcome, error)
         except (EOFError, OSError):
             pass
+        except Exception:  # an answer that cannot be read: the link is no longer trusted
+            _log.exception("unreadable answer from the writer process")
         self.fail("its connection closed")
 
     def fail(self, detail: str) -> None:
@@ -231,6 +233,9 @@ def serve_writes(pipe: Pipe) -> None:
         except (EOFError, OSError):
             # The server stopped or was killed: a write still running rolls back.
             os._exit(0)
+        except Exception:  # a request that cannot be read: end, the server starts another
+            _log.exception("unreadable request from the server")
+            os._exit(1)
         transaction = keyed_transaction(engine, worlds, writes, request)
         writes.submit(
             transaction,
