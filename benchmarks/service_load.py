@@ -111,9 +111,13 @@ def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byt
 
 
 def _family(pid: int) -> list[int]:
-    """A process and its children (uvicorn's workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
+    """A process and its descendants: uvicorn's workers and each one's writer process."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found.extend(_family(int(child)))
+    return found
 
 
 def _cpu_s(pid: int) -> float:
