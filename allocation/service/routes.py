@@ -192,9 +192,7 @@ async def cancel(
 
 
 @router.post("/orders/{order_id}/ship", response_model=OrderAnswer)
-async def ship(
-    request: Request, order_id: OrderPath, client: Client, key: Key = None
-) -> Response:
+async def ship(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> Response:
     """Ship what the order holds: its allocation is consumed and the units leave supply."""
     return await _order_write(request, client, key, order_id, "ship")
 

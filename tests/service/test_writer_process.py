@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,10 +27,10 @@ from tests.service.helpers import key, ledger_problems, write
 from tests.service.live import running
 
 
-def _wait_for(condition: object, what: str, timeout: float = 30.0) -> None:
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}")
@@ -245,6 +246,11 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def _post_order(url: str, order_id: str) -> httpx.Response:
+    headers = {**AUTH, "Idempotency-Key": key()}
+    return httpx.post(f"{url}/orders", json=worlds.order(order_id), headers=headers, timeout=30)
+
+
 def test_a_served_writer_process_dies_with_its_server(db_url: str, tmp_path: Path) -> None:
     """``kill -9`` of the server alone (not its group): its writer process exits too, and a
     restarted server writes."""
@@ -252,13 +258,7 @@ def test_a_served_writer_process_dies_with_its_server(db_url: str, tmp_path: Pat
     migrate(engine)
     load_into_store(engine, worlds.snapshot({"P-A": 2, "P-B": 1}))
     with running(db_url, tmp_path) as server:
-        answer = httpx.post(
-            f"{server.url}/orders",
-            json=worlds.order("O-1"),
-            headers={**AUTH, "Idempotency-Key": key()},
-            timeout=30,
-        )
-        assert answer.status_code == 201
+        assert _post_order(server.url, "O-1").status_code == 201
         assert server.process is not None
         writers = _children(server.process.pid)
         assert len(writers) == 1
@@ -267,13 +267,7 @@ def test_a_served_writer_process_dies_with_its_server(db_url: str, tmp_path: Pat
         _wait_for(lambda: not _alive(writers[0]), "the orphaned writer process to exit")
         server.process = None
         server.start()
-        again = httpx.post(
-            f"{server.url}/orders",
-            json=worlds.order("O-2"),
-            headers={**AUTH, "Idempotency-Key": key()},
-            timeout=30,
-        )
-        assert again.status_code == 201
+        assert _post_order(server.url, "O-2").status_code == 201
     assert ledger_problems(engine) == []
     engine.dispose()
 
