@@ -239,15 +239,12 @@ class Writer(Protocol):
 
     async def submit(self, request: KeyedRequest) -> Outcome:
         """Run the request's write; its outcome, or the exception that refused it."""
-        ...
 
     def start(self) -> None:
         """Get ready (the server is starting)."""
-        ...
 
     def close(self) -> None:
         """Stop (the server is shutting down)."""
-        ...
 
 
 class LocalWriter:
