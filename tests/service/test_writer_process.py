@@ -251,9 +251,10 @@ def _post_order(url: str, order_id: str) -> httpx.Response:
     return httpx.post(f"{url}/orders", json=worlds.order(order_id), headers=headers, timeout=30)
 
 
-def test_a_served_writer_process_dies_with_its_server(db_url: str, tmp_path: Path) -> None:
+def test_a_served_writer_process_dies_with_its_server(tmp_path: Path) -> None:
     """``kill -9`` of the server alone (not its group): its writer process exits too, and a
-    restarted server writes."""
+    restarted server writes. (The child's end does not depend on the store: SQLite only.)"""
+    db_url = f"sqlite:///{tmp_path / 'served.db'}"
     engine = make_engine(db_url)
     migrate(engine)
     load_into_store(engine, worlds.snapshot({"P-A": 2, "P-B": 1}))

@@ -238,7 +238,7 @@ arrivals_like_orders = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(random_worlds(), arrivals_like_orders)
 def test_an_arrival_like_an_order_already_waiting_leaves_the_plan_a_full_replan_would_make(
     world: World, arrivals: list

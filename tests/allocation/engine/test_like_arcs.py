@@ -41,7 +41,7 @@ changes = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(random_worlds(), changes)
 def test_every_arrival_has_the_arcs_a_build_gives_it(world: World, steps: list) -> None:
     tables = world.tables()
@@ -80,7 +80,7 @@ def test_every_arrival_has_the_arcs_a_build_gives_it(world: World, steps: list) 
                 planner.remove_order(open_ids[a % len(open_ids)], shipped=kind == "ship")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(random_worlds())
 def test_orders_alike_in_a_full_build_have_the_same_arcs(world: World) -> None:
     """What the copy relies on: in a problem built whole, any two orders alike in the arc
