@@ -146,7 +146,8 @@ def _settle(future: asyncio.Future[Any], outcome: Any, error: BaseException | No
 
 
 class ProcessWriter:
-    """A server's keyed writes, run by a child process (started with the first write)."""
+    """A server's keyed writes, run by a child process (started with the server, or again
+    by the first write after one stopped)."""
 
     def __init__(self, url: str, owner: Owner, freeze: bool = True) -> None:
         self.url = url
@@ -161,9 +162,13 @@ class ProcessWriter:
         future: asyncio.Future[Any] = loop.create_future()
         ident = next(self._ids)
         message = pickle.dumps((ident, request), protocol=pickle.HIGHEST_PROTOCOL)
-        link = self._current()
-        with _LOCK:
-            link.pending[ident] = (loop, future)
+        while True:
+            # Registered while the link is alive, a write is answered or failed with it.
+            link = self._current()
+            with _LOCK:
+                if link.alive:
+                    link.pending[ident] = (loop, future)
+                    break
         try:
             link.pipe.send_bytes(message)
         except OSError as error:

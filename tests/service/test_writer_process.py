@@ -216,6 +216,21 @@ def test_a_child_that_dies_answers_its_waiting_write_503_and_the_next_write_rest
     assert ledger_problems(engine) == []
 
 
+def test_a_link_cut_off_from_a_live_child_is_replaced_and_the_child_ends(engine: Engine) -> None:
+    """A link that stopped being trusted (an unreadable answer) while its child still runs:
+    the next write starts a new child, and the old one exits on its closed socket."""
+    with make_client(engine, writer="process") as client:
+        writer = _writer(client)
+        link = writer._link
+        assert link is not None
+        old = link.process.pid
+        link.fail("cut off by the test")
+        assert write(client, "POST", "/orders", worlds.order("O-1")).status_code == 201
+        assert _child_pid(writer) != old
+        _wait_for(lambda: not _alive(old), "the cut-off child to exit")
+    assert ledger_problems(engine) == []
+
+
 def test_settings_choose_the_writer(engine: Engine) -> None:
     assert ServiceSettings.from_env({"PARTS_PRIORITY_NO_AUTH": "1"}).writer == "process"
     threaded = ServiceSettings.from_env(
