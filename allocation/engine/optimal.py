@@ -300,16 +300,24 @@ class _Split:
         # Units leaving each node, oldest member first; units arriving, best arc first.
         members = self.member_rank[np.argsort(node_of_member[self.member_rank], kind="stable")]
         sink_flow = _fill_in_rank(node_of_member, wanted, sink_flow, members)
-        member_units = np.repeat(members, sink_flow[members])
-        arcs_in = self.agg_rank
-        arc_units = np.repeat(arcs_in, agg_flow[arcs_in])
-        source_units = problem.arc_source[arc_units]
-        # Both lists run node by node, with equal counts per node (flow conservation).
+        members = members[sink_flow[members] > 0]
+        arcs_in = self.agg_rank[agg_flow[self.agg_rank] > 0]
+        # Both lists run node by node, with equal units per node (flow conservation): the
+        # k-th unit leaving a node's members is the k-th unit arriving on its arcs. Units are
+        # paired as runs between the two lists' cumulative ends, never one by one.
+        member_end = np.cumsum(sink_flow[members])
+        arc_end = np.cumsum(agg_flow[arcs_in])
+        ends = np.union1d(member_end, arc_end)
+        starts = np.r_[0, ends[:-1]] if len(ends) else ends
+        member_units = members[np.searchsorted(member_end, starts, side="right")]
+        source_units = problem.arc_source[arcs_in[np.searchsorted(arc_end, starts, side="right")]]
         key = member_units * self.n_sources + source_units
         arc_key = self.arc_order_local * self.n_sources + self.arc_source_local
         order = np.argsort(arc_key, kind="stable")
         at = order[np.searchsorted(arc_key[order], key)]
-        return np.bincount(at, minlength=len(arc_key)).astype(np.int64)
+        flow = np.zeros(len(arc_key), dtype=np.int64)
+        np.add.at(flow, at, (ends - starts).astype(np.int64))
+        return flow
 
 
 def _fill_in_rank(
