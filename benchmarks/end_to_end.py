@@ -200,11 +200,14 @@ def cli() -> list[str]:
 
 
 def size_ratios(runs: dict[str, list[Run]]) -> dict[str, Any]:
-    """Ratios of median seconds, and the same ratio within each repeat (a drift in the
-    machine's speed between repeats cancels out of those)."""
+    """Ratios of median seconds, the same ratio within each repeat (a drift in the
+    machine's speed between repeats cancels out of those), and the ratio of median CPU
+    seconds (which other work on a busy machine disturbs less than wall time)."""
 
     def ratio(a: str, b: str) -> dict[str, Any]:
         ok_a, ok_b = ok_seconds(runs[a]), ok_seconds(runs[b])
+        cpu_a = [r.cpu_seconds for r in runs[a] if r.exit_code == 0]
+        cpu_b = [r.cpu_seconds for r in runs[b] if r.exit_code == 0]
         paired = [
             round(x.seconds / y.seconds, 3)
             for x, y in zip(runs[a], runs[b], strict=True)
@@ -217,6 +220,11 @@ def size_ratios(runs: dict[str, list[Run]]) -> dict[str, Any]:
                 else None
             ),
             "per_repeat": paired,
+            "cpu_of_medians": (
+                round(statistics.median(cpu_a) / statistics.median(cpu_b), 3)
+                if cpu_a and cpu_b and statistics.median(cpu_b) > 0
+                else None
+            ),
         }
 
     return {
