@@ -33,6 +33,7 @@ from allocation.domain.model import (
     Part,
     PriorityClass,
     ProductFamily,
+    SourceBase,
     SourceKind,
     StockLevel,
     SupplyOption,
@@ -41,10 +42,7 @@ from allocation.domain.model import (
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
 from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
-from allocation.engine.classify import classify_orders
-from allocation.engine.incremental import Planner
-from allocation.engine.marginal import marginal_values
-from allocation.engine.plan import Plan
+from allocation.engine import Engine, Plan, Planner, classify_orders, marginal_values
 from allocation.entitle import EntitlementReport, entitle
 from allocation.errors import (
     AllocationError,
@@ -80,6 +78,7 @@ __all__ = [
     "Contract",
     "Customer",
     "Depot",
+    "Engine",
     "EntitlementDecision",
     "EntitlementInputs",
     "EntitlementPolicy",
@@ -104,6 +103,7 @@ __all__ = [
     "RulebookError",
     "Snapshot",
     "SolverError",
+    "SourceBase",
     "SourceKind",
     "StockLevel",
     "SupplyOption",

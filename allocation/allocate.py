@@ -1,32 +1,22 @@
-"""The allocate use case: snapshot + policy + strategy → plan.
+"""The allocate use case: snapshot + policy + strategy → plan, through the engine façade.
 
-The CLI, the service, the simulator and notebooks all call :func:`allocate`.
+The CLI, the service, the simulator and notebooks all plan through
+:class:`~allocation.engine.Engine`; :func:`allocate` is its one-call form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.snapshot import Snapshot
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.baselines import solve_fifo, solve_tier_greedy
-from allocation.engine.classify import classify_orders
-from allocation.engine.optimal import Runner, dask_runner, local_runner, solve_optimal
-from allocation.engine.plan import Plan
-from allocation.engine.problem import AllocationProblem, build_problem
-from allocation.errors import PolicyError
+from allocation.domain.snapshot import Snapshot
+from allocation.engine import STRATEGIES, Engine, Plan, classify_orders
+from allocation.engine.solve import check_strategy
 
-__all__ = ["STRATEGIES", "allocate", "decisions_frame", "solve_problem"]
-
-Strategy = Literal["optimal", "fifo", "tier_greedy"]
-STRATEGIES: tuple[str, ...] = ("optimal", "fifo", "tier_greedy")
+__all__ = ["STRATEGIES", "allocate", "decisions_frame"]
 
 
 def decisions_frame(
@@ -64,68 +54,13 @@ def allocate(
     Returns
     -------
     Plan
+
+    Examples
+    --------
+    >>> from allocation import load_snapshot
+    >>> plan = allocate(load_snapshot("scenarios/example"), strategy="tier_greedy")
+    >>> plan.summary()["by_class"]["parts_priority"]["fill_rate"]
+    1.0
     """
-    policy = policy or AllocationPolicy()
-    if strategy not in STRATEGIES:
-        raise PolicyError(f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})")
-    decisions = decisions_frame(snapshot, policy=entitlement_policy)
-    problem = build_problem(snapshot, decisions, policy)
-    runner = dask_runner(dask) if dask else local_runner(workers)
-    return solve_problem(problem, strategy, runner)
-
-
-def solve_problem(problem: AllocationProblem, strategy: str, runner: Runner | None = None) -> Plan:
-    """Solve a built problem with a strategy; with partial fills off, all or nothing."""
-    solve: Callable[[AllocationProblem], npt.NDArray[np.int64]]
-    if strategy == "optimal":
-
-        def solve(p: AllocationProblem) -> npt.NDArray[np.int64]:
-            return solve_optimal(p, runner)
-    elif strategy == "fifo":
-        solve = solve_fifo
-    elif strategy == "tier_greedy":
-        solve = solve_tier_greedy
-    else:
-        raise PolicyError(f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})")
-    flow = solve(problem)
-    reasons: dict[int, str] = {}
-    if not problem.policy.partial_fills:
-        flow, reasons = _all_or_nothing(problem, solve, flow)
-    return Plan(problem=problem, flow=flow, strategy=strategy, reasons=reasons)
-
-
-def _all_or_nothing(
-    problem: AllocationProblem,
-    solve: Callable[[AllocationProblem], npt.NDArray[np.int64]],
-    flow: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], dict[int, str]]:
-    """Drop orders that could only be partly filled and solve again, until none is partial.
-
-    All-or-nothing filling is a knapsack-like problem no flow can express; this keeps every
-    order whole and each round is optimal for the orders still in it.
-    """
-    from dataclasses import replace
-
-    reasons: dict[int, str] = {}
-    quantity = problem.orders["quantity"].to_numpy(dtype=np.int64)
-    orders = problem.orders.copy()
-    current = problem
-    for _ in range(len(orders) + 1):
-        # ``flow`` is always indexed by the full problem's arcs (see the end of the loop).
-        filled = np.bincount(problem.arcs.order, weights=flow, minlength=len(orders)).astype(
-            np.int64
-        )
-        partial = np.flatnonzero((filled > 0) & (filled < current.orders["quantity"].to_numpy()))
-        if len(partial) == 0:
-            break
-        for row in partial.tolist():
-            reasons[row] = (
-                f"partial fills are off: only {filled[row]} of {quantity[row]} units were available"
-            )
-        orders.loc[partial, "quantity"] = 0
-        keep = ~np.isin(problem.arcs.order, np.array(sorted(reasons)))
-        current = replace(problem, orders=orders, arcs=problem.arcs.take(keep))
-        sub_flow = solve(current)
-        flow = np.zeros(len(problem.arcs), dtype=np.int64)
-        flow[np.flatnonzero(keep)] = sub_flow
-    return flow, reasons
+    check_strategy(strategy)
+    return Engine(snapshot, policy, entitlement_policy).plan(strategy, workers, dask)

@@ -16,7 +16,7 @@ from allocation.adapters.inputs import EntitlementInputs
 from allocation.domain.entitlement import EntitlementDecision, EntitlementPolicy, entitle_orders
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook
-from allocation.engine.html import html_block, html_table
+from allocation.engine import html_block, html_table
 
 __all__ = ["EntitlementReport", "entitle"]
 

@@ -111,26 +111,22 @@ def _child(world: Path, strategy: str) -> dict[str, object]:
 
 
 def run_one(world: Path, strategy: str) -> dict[str, object]:
-    from allocation.adapters.snapshot import load_snapshot
-    from allocation.allocate import decisions_frame, solve_problem
-    from allocation.domain.policy import AllocationPolicy
-    from allocation.engine.optimal import local_runner
-    from allocation.engine.plan import Plan
-    from allocation.engine.problem import build_problem
+    from allocation import Engine, Plan, load_snapshot
 
     started = time.perf_counter()
     snapshot = load_snapshot(world)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
-    problem = build_problem(snapshot, decisions_frame(snapshot), AllocationPolicy())
+    engine = Engine(snapshot)
+    problem = engine.problem()
     build = time.perf_counter() - started
     started = time.perf_counter()
     if strategy == "optimal":
-        plan = solve_problem(problem, "optimal", local_runner(1))
+        plan = engine.plan("optimal")
     elif strategy == "optimal_2_workers":
-        plan = solve_problem(problem, "optimal", local_runner(2))
+        plan = engine.plan("optimal", workers=2)
     elif strategy in ("fifo", "tier_greedy"):
-        plan = solve_problem(problem, strategy)
+        plan = engine.plan(strategy)
     elif strategy == "numpy_greedy":
         sys.path.insert(0, str(Path(__file__).parent))
         from greedy import solve_vectorised_greedy

@@ -11,18 +11,18 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.problem import AllocationProblem
+from allocation.engine import Problem
 
 
-def solve_vectorised_greedy(problem: AllocationProblem, rounds: int = 4) -> npt.NDArray[np.int64]:
+def solve_vectorised_greedy(problem: Problem, rounds: int = 4) -> npt.NDArray[np.int64]:
     arcs, orders = problem.arcs, problem.orders
     flow = np.zeros(len(arcs), dtype=np.int64)
     if len(arcs) == 0:
         return flow
-    need = orders["quantity"].to_numpy(dtype=np.int64).copy()
-    supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
-    created = orders["created_at"].to_numpy().astype("datetime64[m]").astype(np.int64)
-    group = orders["group"].to_numpy(dtype=np.int64)
+    need = orders.quantity.copy()
+    supply = problem.sources.quantity.copy()
+    created = orders.created_minutes()
+    group = orders.group
     # Arcs by order, best first.
     by_order = np.lexsort((arcs.money, arcs.eta_hours, arcs.order))
     a_order = arcs.order[by_order]

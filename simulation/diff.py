@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from allocation.adapters.snapshot import Snapshot
-from allocation.engine.html import html_block, html_table
+from allocation.engine import html_block, html_table
 from allocation.errors import InputError
 from allocation.whatif import LEVELS, OUTCOME_COLUMNS, PlanDiff, read_outcomes
 from allocation.whatif import diff as diff_outcomes

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from allocation.adapters.files import atomic_write
 from allocation.domain.protection import ProtectionLevels
-from allocation.engine.html import html_block, html_table
+from allocation.engine import html_block, html_table
 from simulation.change_plots import levels_chart
 from simulation.results import SimulationResult
 from simulation.shelves import shelf_orders, shelf_stock

@@ -362,7 +362,7 @@ class ScenarioWhatIf:
         return f"ScenarioWhatIf({self.base.scenario.name}: {done})"
 
     def _repr_html_(self) -> str:
-        from allocation.engine.html import html_block
+        from allocation.engine import html_block
 
         snapshot = self.snapshot
         return html_block(

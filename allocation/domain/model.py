@@ -21,6 +21,7 @@ __all__ = [
     "Part",
     "PriorityClass",
     "ProductFamily",
+    "SourceBase",
     "SourceKind",
     "StockLevel",
     "SupplyOption",
@@ -58,6 +59,11 @@ class PriorityClass(enum.StrEnum):
     PARTS_PRIORITY = "parts_priority"
     STANDARD = "standard"
 
+    @property
+    def code(self) -> int:
+        """Position in declaration order: the integer the engine's arrays hold."""
+        return _CLASS_CODE[self]
+
 
 class ProductFamily(enum.StrEnum):
     """Which SKU family covers a product: a PC SKU covers PCs, a Print SKU business printers."""
@@ -67,13 +73,44 @@ class ProductFamily(enum.StrEnum):
 
 
 class SourceKind(enum.StrEnum):
-    """Where a unit can come from (DESIGN.md, "Source kinds")."""
+    """Where a unit can come from, seen from the order that takes it (DESIGN.md, "Source
+    kinds"): the same shelf is ``stock`` for an order of its depot and ``transfer`` for
+    an order homed elsewhere."""
 
     STOCK = "stock"
     TRANSFER = "transfer"
     INBOUND = "inbound"
     EXPEDITE = "expedite"
     BROKER = "broker"
+
+    @property
+    def code(self) -> int:
+        """Position in declaration order: the integer the engine's arrays hold."""
+        return _KIND_CODE[self]
+
+
+class SourceBase(enum.IntEnum):
+    """What a source of units is, whoever takes them: a shelf, a receipt, an option.
+
+    An order's :class:`SourceKind` follows from the base and from whether the depot is the
+    order's home (a shelf elsewhere is a ``transfer``). ``label`` names the base as the
+    source tables and the service's ledger do.
+    """
+
+    SHELF = 0
+    RECEIPT = 1
+    EXPEDITE = 2
+    BROKER = 3
+
+    @property
+    def label(self) -> str:
+        """``stock``, ``inbound``, ``expedite`` or ``broker``."""
+        return _BASE_LABEL[self]
+
+    @classmethod
+    def of_option(cls, source: str) -> SourceBase:
+        """The base of a supply option's ``source`` column (``expedite`` or ``broker``)."""
+        return cls.EXPEDITE if source == "expedite" else cls.BROKER
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +217,13 @@ class SupplyOption:
     lead_time_hours: float
     unit_cost: float
     success_probability: float = 1.0
+
+
+_CLASS_CODE = {klass: i for i, klass in enumerate(PriorityClass)}
+_KIND_CODE = {kind: i for i, kind in enumerate(SourceKind)}
+_BASE_LABEL = {
+    SourceBase.SHELF: "stock",
+    SourceBase.RECEIPT: "inbound",
+    SourceBase.EXPEDITE: "expedite",
+    SourceBase.BROKER: "broker",
+}

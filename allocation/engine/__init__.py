@@ -1,0 +1,48 @@
+"""The allocation engine: one core that every caller plans through.
+
+Folders follow the concepts: ``model`` (a snapshot's world, orders, sources and arcs as
+arrays), ``solve`` (the lexicographic min-cost flow and the baselines), ``incremental``
+(keeping a plan current), ``explain`` (codes, reasons and words); the objective's
+arithmetic lives in one module (:mod:`.objective`) that every fast path calls. The
+:class:`Engine` façade is the way in.
+"""
+
+from __future__ import annotations
+
+from allocation.engine import objective
+from allocation.engine._facade import Engine
+from allocation.engine._html import html_block, html_table
+from allocation.engine._plan import LINE_COLUMNS, UNFILLED_COLUMNS, Plan, records, rows_of
+from allocation.engine.explain import CODES
+from allocation.engine.incremental import Planner, marginal_values
+from allocation.engine.model import (
+    Classes,
+    Context,
+    OrderColumns,
+    Problem,
+    SourceColumns,
+    classify_orders,
+)
+from allocation.engine.solve import STRATEGIES
+
+__all__ = [
+    "CODES",
+    "LINE_COLUMNS",
+    "STRATEGIES",
+    "UNFILLED_COLUMNS",
+    "Classes",
+    "Context",
+    "Engine",
+    "OrderColumns",
+    "Plan",
+    "Planner",
+    "Problem",
+    "SourceColumns",
+    "classify_orders",
+    "html_block",
+    "html_table",
+    "marginal_values",
+    "objective",
+    "records",
+    "rows_of",
+]

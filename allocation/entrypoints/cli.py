@@ -32,7 +32,7 @@ from allocation.allocate import STRATEGIES
 from allocation.allocate import allocate as run_allocate
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.plan import records
+from allocation.engine import records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, write_frame
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
@@ -174,12 +174,10 @@ def marginal(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
 ) -> None:
     """What one more unit of each short part at each depot would buy, best first."""
-    from allocation.engine.incremental import Planner
-    from allocation.engine.marginal import marginal_values
-    from allocation.engine.plan import records
+    from allocation.engine import Engine, records
 
     ent, alloc = policies(policy)
-    values = marginal_values(Planner(load_snapshot(snapshot), alloc, ent)).head(top)
+    values = Engine(load_snapshot(snapshot), alloc, ent).marginal().head(top)
     if as_json:
         print_json(records(values))
         return

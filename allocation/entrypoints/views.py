@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from allocation.engine.plan import Plan
+from allocation.engine import Plan
 from allocation.entitle import EntitlementReport
 
 __all__ = ["show_entitlement", "show_marginal", "show_plan"]

@@ -21,11 +21,10 @@ from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.database import run_write
 from allocation.adapters.store.master import write_master
-from allocation.allocate import allocate
 from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.problem import build_context
+from allocation.engine import Engine as Planning
 from allocation.service.clock import utc_now
 from allocation.service.planning import holdings_of
 
@@ -68,12 +67,13 @@ def load_into_store(
     inbound = snapshot.inbound.assign(eta=pd.to_datetime(snapshot.inbound["eta"]).dt.floor("s"))
     seen_now = replace(snapshot.at(moment), inbound=inbound)
     policy = policy or AllocationPolicy()
-    context = build_context(seen_now, policy)
+    planning = Planning(seen_now, policy, entitlement_policy)
+    context = planning.context
     group_of = {
         part: context.part_numbers[int(context.part_group[code])]
         for part, code in context.part_code.items()
     }
-    plan = allocate(seen_now, policy=policy, entitlement_policy=entitlement_policy)
+    plan = planning.plan()
     holdings = holdings_of(plan, moment)
     unfilled = {
         str(o): (int(q), str(r))

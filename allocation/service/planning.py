@@ -27,10 +27,8 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.reconcile import supply_totals
-from allocation.allocate import solve_problem
-from allocation.engine.frames import orders_table, sources_table
-from allocation.engine.plan import Plan, rows_of
-from allocation.engine.problem import KINDS, problem_from
+from allocation.domain.model import SourceBase, SourceKind
+from allocation.engine import Classes, Plan, rows_of
 from allocation.service.world import World
 
 __all__ = [
@@ -41,8 +39,6 @@ __all__ = [
     "plan_group",
     "replan_groups",
 ]
-
-_BASES = ("stock", "inbound", "expedite", "broker")
 
 
 ORDER_COLUMNS = (
@@ -159,12 +155,12 @@ def plan_group(connection: Connection, world: World, group_key: str, now: dateti
 def _plan(
     connection: Connection, world: World, group_key: str, parts: list[str], now: datetime
 ) -> Plan:
-    context = replace(world.context, as_of=pd.Timestamp(now))
     orders, decisions = open_orders(connection, group_key)
     stock, inbound, options = group_tables(connection, parts)
-    table = orders_table(orders, world.customers_frame, decisions, context)
-    sources = sources_table(stock, inbound, options, context)
-    return solve_problem(problem_from(table, sources, context), "optimal")
+    engine = world.engine
+    columns = engine.orders_of(orders, Classes.of_names(decisions))
+    sources = engine.sources_of(stock, inbound, options, now)
+    return engine.solve(columns, sources, "optimal", now)
 
 
 def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Holding]:
@@ -181,26 +177,30 @@ def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Hol
     if len(used) == 0:
         return {}
     src = arcs.source[used]
-    base = problem.sources_column("base", np.int64)[src]
-    release_hours = problem.sources_column("release_hours", np.float64)[src]
-    lands = problem.sources_column("release_at", "datetime64[ns]")[src]
+    sources = problem.sources
+    base = sources.base[src]
+    release_hours = sources.release_hours[src]
+    lands = sources.release_at[src]
     moment = np.datetime64(now, "ns")
     # When each source can release a unit, counted from now (a landed receipt: now).
     start = moment + (release_hours * 3.6e12).astype("timedelta64[ns]")
-    receipt = base == 1
+    receipt = base == SourceBase.RECEIPT
     start[receipt] = np.maximum(lands[receipt], moment)
     transit = ((arcs.eta_hours[used] - release_hours) * 3.6e12).astype("timedelta64[ns]")
     etas = (start + transit).astype("datetime64[s]").tolist()
     landing = lands.astype("datetime64[us]").tolist()
-    order_ids = problem.orders_column("order_id", object)[arcs.order[used]].tolist()
-    parts = problem.sources_column("part_number", object)[src].tolist()
-    origins = problem.sources_column("origin", object)[src].tolist()
-    kinds = [KINDS[k].value for k in arcs.kind[used].tolist()]
+    order_ids = problem.orders.order_id[arcs.order[used]].tolist()
+    parts = sources.part_number[src].tolist()
+    origins = sources.origin[src].tolist()
+    kind_names = [k.value for k in SourceKind]
+    kinds = [kind_names[k] for k in arcs.kind[used].tolist()]
     costs = np.round(arcs.money[used], 6).tolist()
     result: dict[ledger.HoldingKey, ledger.Holding] = {}
     for i, quantity in enumerate(plan.flow[used].tolist()):
         b = int(base[i])
-        key = ledger.supply_key(_BASES[b], str(origins[i]), landing[i] if b == 1 else None)
+        key = ledger.supply_key(
+            SourceBase(b).label, str(origins[i]), landing[i] if b == SourceBase.RECEIPT else None
+        )
         holding = ledger.Holding(
             str(order_ids[i]),
             str(parts[i]),
@@ -309,11 +309,11 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     order's reason is the one given when its holdings last changed; the explanation route
     always answers from the current plan.
     """
-    ids = plan.problem.orders_column("order_id", object)
+    ids = plan.problem.orders.order_id
     mine = rows_of(ids, candidates)
     if len(mine) == 0:
         return
-    missing = plan.problem.orders_column("quantity", np.int64)[mine] - plan.filled[mine]
+    missing = plan.problem.orders.quantity[mine] - plan.filled[mine]
     short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
     reasons = plan.short_reasons(short) if short else {}
     connection.execute(

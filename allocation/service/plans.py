@@ -53,7 +53,8 @@ from allocation.adapters.inputs import EntitlementInputs
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp
-from allocation.engine.incremental import Planner
+from allocation.domain.model import SourceBase
+from allocation.engine import Engine, Planner
 
 if TYPE_CHECKING:
     from allocation.service.world import World
@@ -175,7 +176,7 @@ class PlanCache:
             return False
         part = world.parts_of.get(group, [group])[0]
         sources = state.planner.group_plan(part).problem.sources
-        return bool((sources["base"].to_numpy() == 1).any())
+        return bool((sources.base == SourceBase.RECEIPT).any())
 
     def _reload(
         self, connection: Connection, world: World, state: _State, group: str, now: datetime
@@ -226,5 +227,5 @@ def _build(connection: Connection, world: World, now: datetime) -> _State:
         supply_options=options,
         as_of=now,
     )
-    planner = Planner(snapshot, world.context.policy, world.entitlement_policy)
+    planner = Engine(snapshot, world.context.policy, world.entitlement_policy).planner()
     return _State(planner, versions)

@@ -1,7 +1,7 @@
 """What stays put between loads, turned into the engine's terms once per process and load.
 
 Parts, depots, lanes, customers and contracts change only with a load
-(``parts-priority load``); the engine's :class:`~allocation.engine.problem.Context`, the
+(``parts-priority load``); the engine (:class:`~allocation.engine.Engine`), the
 entitlement inputs and the per-process planner are built from them once (:class:`World`),
 and built again when another load happened (:class:`WorldCache`).
 """
@@ -24,7 +24,7 @@ from allocation.adapters.store.master import MasterData, master_version, read_ma
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import Contract, Customer
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.problem import Context, build_context
+from allocation.engine import Context, Engine
 from allocation.errors import InputError
 from allocation.service.plans import PlanCache
 
@@ -40,6 +40,7 @@ class World:
     """Master data and the engine's context built from it (one per load and process)."""
 
     version: str
+    engine: Engine
     context: Context
     customers: dict[str, Customer]
     contracts: dict[str, list[Contract]]
@@ -102,12 +103,14 @@ def build_world(
         supply_options=_supplier_frame(master.suppliers),
         as_of=datetime(2000, 1, 1),
     )
-    context = build_context(snapshot, policy or AllocationPolicy())
+    engine = Engine(snapshot, policy or AllocationPolicy(), entitlement_policy)
+    context = engine.context
     contracts: dict[str, list[Contract]] = defaultdict(list)
     for contract in inputs.contract_objects():
         contracts[contract.customer_id].append(contract)
     return World(
         version=master.version,
+        engine=engine,
         context=context,
         customers=inputs.customer_objects(),
         contracts=dict(contracts),

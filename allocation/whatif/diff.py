@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocation.engine.html import html_block, html_table
-from allocation.engine.plan import Plan
+from allocation.engine import Plan, html_block, html_table
 from allocation.errors import InputError
 from allocation.whatif.outcomes import OUTCOME_COLUMNS, plan_outcomes
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from allocation.adapters.plan_files import read_plan_tables
 from allocation.adapters.snapshot import Snapshot
-from allocation.engine.plan import Plan
+from allocation.engine import Plan
 from allocation.errors import InputError
 
 __all__ = [
@@ -59,11 +59,11 @@ def plan_outcomes(plan: Plan) -> pd.DataFrame:
     unit_hours = np.bincount(arcs.order, weights=plan.flow * arcs.eta_hours, minlength=len(orders))
     return pd.DataFrame(
         {
-            "order_id": orders["order_id"].to_numpy(dtype=object),
-            "customer_id": orders["customer_id"].to_numpy(dtype=object),
-            "country": orders["country"].to_numpy(dtype=object),
-            "priority_class": orders["priority_class"].to_numpy(dtype=object),
-            "asked": orders["quantity"].to_numpy(dtype=np.int64),
+            "order_id": orders.order_id,
+            "customer_id": orders.customer_id,
+            "country": orders.country,
+            "priority_class": orders.priority_class(),
+            "asked": orders.quantity,
             "units": plan.filled,
             "unit_hours": np.round(unit_hours, 6),
         }

@@ -21,14 +21,12 @@ import pandas as pd
 from allocation.adapters.protection_file import load_protection_levels
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.tables import TableSource
-from allocation.allocate import STRATEGIES, decisions_frame, solve_problem
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.model import SourceBase
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
-from allocation.engine.held_back import held_back
-from allocation.engine.html import html_block, html_table
-from allocation.engine.plan import Plan, records
-from allocation.engine.problem import build_problem
+from allocation.engine import STRATEGIES, Engine, Plan, html_block, html_table, records
+from allocation.engine.explain import held_back
 from allocation.errors import PolicyError
 from allocation.whatif.diff import PlanDiff, diff
 
@@ -75,8 +73,8 @@ class ProtectionReport:
         parts-priority orders took, how many sit idle, and the unfilled standard units that
         could have used the idle ones."""
         plan = self.with_levels
-        sources = plan.problem.sources
-        stock = sources[sources["base"] == 0]
+        sources = plan.problem.sources.to_pandas()
+        stock = sources[sources["base"] == SourceBase.SHELF]
         used = np.bincount(
             plan.problem.arcs.source, weights=plan.flow, minlength=len(sources)
         ).astype(np.int64)
@@ -173,9 +171,8 @@ def compare_protection(
         raise PolicyError(f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})")
     chosen = levels if isinstance(levels, ProtectionLevels) else load_protection_levels(levels)
     base = policy or AllocationPolicy()
-    decisions = decisions_frame(snapshot, policy=entitlement_policy)
     plans = [
-        solve_problem(build_problem(snapshot, decisions, replace(base, protection=p)), strategy)
+        Engine(snapshot, replace(base, protection=p), entitlement_policy).plan(strategy)
         for p in (ProtectionLevels(), chosen)
     ]
     return ProtectionReport(without=plans[0], with_levels=plans[1], levels=chosen)
@@ -183,13 +180,15 @@ def compare_protection(
 
 def _waiting_standard(plan: Plan) -> dict[tuple[str, str], int]:
     """Unfilled standard units per protected shelf whose idle units they could have used."""
-    orders = plan.problem.orders
-    missing = orders["quantity"].to_numpy(dtype=np.int64) - plan.filled
+    missing = plan.problem.orders.quantity - plan.filled
     rows = np.flatnonzero(missing > 0)
+    held = held_back(plan.problem, plan.flow, rows)
     out: dict[tuple[str, str], int] = {}
-    for row, held in held_back(plan, rows).items():
-        if held.free > 0:
-            key = (held.depot, held.part)
+    for row, free, depot, part in zip(
+        held.row.tolist(), held.free.tolist(), held.depot.tolist(), held.part.tolist(), strict=True
+    ):
+        if free > 0:
+            key = (str(depot), str(part))
             out[key] = out.get(key, 0) + int(missing[row])
     return out
 

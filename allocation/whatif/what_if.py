@@ -23,8 +23,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import ProductFamily, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
-from allocation.engine.html import html_block
-from allocation.engine.plan import Plan
+from allocation.engine import Plan, html_block
 from allocation.errors import PolicyError
 from allocation.whatif import edits
 

@@ -14,23 +14,19 @@ classes first anyway; what this gives up is the engine's choice, among plans equ
 for a higher rank, of the one best for the lower ranks.
 
 A decision about a single order is answered by the exact no-solve path (:mod:`.solo`)
-unless it declines; everything else goes to the engine (:func:`allocation.solve_problem`).
+unless it declines; everything else goes to the engine (:meth:`allocation.Engine.solve`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
-from allocation.allocate import solve_problem
-from allocation.engine.frames import sources_table
-from allocation.engine.problem import problem_from
+from allocation import SourceBase
 from simulation.world.setup import WorldSetup
 from simulation.world.solo import Commit, in_sequence, one_node, solo
 from simulation.world.state import OrderBook
-from simulation.world.supply import BASE_NAMES, KIND_NAMES, Supply, hours_to_ns
+from simulation.world.supply import KIND_NAMES, Supply, hours_to_ns
 
 __all__ = ["Decider"]
 
@@ -165,33 +161,32 @@ class Decider:
         stock, inbound, planned = self._stock_and_receipts(parts, need, rank, now)
         options, option_of = self._options(parts, now)
         as_of = pd.Timestamp(supply.as_of_ns(now))
-        context = replace(self.setup.context, as_of=as_of)
-        orders = book.table.iloc[np.array(rows, dtype=np.int64)].reset_index(drop=True)
-        orders["quantity"] = np.array([book.need[r] for r in rows], dtype=np.int64)
-        sources = sources_table(stock, inbound, options, context)
-        problem = problem_from(orders, sources, context)
-        plan = solve_problem(problem, self.strategy)
+        engine = self.setup.engine
+        orders = book.columns.take(np.array(rows, dtype=np.int64))
+        orders = orders.with_quantity(np.array([book.need[r] for r in rows], dtype=np.int64))
+        sources = engine.sources_of(stock, inbound, options, as_of)
+        plan = engine.solve(orders, sources, self.strategy, as_of)
         used = np.flatnonzero(plan.flow > 0)
-        arcs = problem.arcs
-        base = sources["base"].to_numpy(dtype=np.int64)
-        part_code = sources["part_code"].to_numpy(dtype=np.int64)
-        depot_code = sources["depot_code"].to_numpy(dtype=np.int64)
-        origin = sources["origin"].to_numpy(dtype=object)
-        release_at = sources["release_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        protected = sources["protected"].to_numpy(dtype=bool)
+        arcs = plan.problem.arcs
+        base = sources.base
+        part_code = sources.part_code
+        depot_code = sources.depot_code
+        origin = sources.origin
+        release_at = sources.release_at.astype(np.int64)
+        protected = sources.protected
         commits = []
         for a in used.tolist():
             s, row = int(arcs.source[a]), rows[int(arcs.order[a])]
             b, p = int(base[s]), int(part_code[s])
             col = book.country_col[row]
             depot, option, when = -1, -1, 0.0
-            if b <= 1:
+            if b <= SourceBase.RECEIPT:
                 depot = int(depot_code[s])
                 transit = supply.depot_hours[col][depot]
-                if b == 1:
+                if b == SourceBase.RECEIPT:
                     when = planned[(p, depot, int(release_at[s]))]
             else:
-                option = option_of[(p, BASE_NAMES[b], str(origin[s]))]
+                option = option_of[(p, SourceBase(b).label, str(origin[s]))]
                 transit = supply.option_hours[col][option]
             commits.append(
                 Commit(

@@ -14,10 +14,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from allocation.adapters.inputs import EntitlementInputs
-from allocation.domain.countries import normalize_country
-from allocation.engine.classify import classify_orders
-from allocation.engine.frames import orders_table
+from allocation import normalize_country
 from simulation.world.setup import WorldSetup, match_parts
 from simulation.world.state import OptionBook, OrderBook
 
@@ -95,7 +92,7 @@ def _countries(names: list[str], country: np.ndarray) -> np.ndarray:
 
 
 def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, range]:
-    """The backlog and this replication's arrivals as one engine orders table.
+    """The backlog and this replication's arrivals as the engine's order columns.
 
     Every order is classified once, up front, by the entitlement engine (on the day it is
     created). Returns the book and the rows that arrive during the run (the backlog's rows
@@ -110,31 +107,29 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
     raw = pd.concat([backlog, arrivals[ORDER_COLUMNS]], ignore_index=True)
     raw["created_at"] = pd.to_datetime(raw["created_at"]).astype("datetime64[ns]")
     hours = np.concatenate([backlog_hours, arrivals["time"].to_numpy(dtype=np.float64)])
-    inputs = EntitlementInputs(snapshot.customers, snapshot.contracts, raw)
-    decisions = classify_orders(inputs, policy=setup.entitlement_policy)
-    table = orders_table(raw, snapshot.customers, decisions, setup.context)
+    columns = setup.engine.orders_of(raw)
     info = list(
         zip(
-            table["customer_id"].astype(str).tolist(),
-            table["country"].astype(str).tolist(),
-            table["priority_class"].astype(str).tolist(),
-            table["tier"].astype(str).tolist(),
+            columns.customer_id.astype(str).tolist(),
+            columns.country.astype(str).tolist(),
+            columns.priority_class().astype(str).tolist(),
+            columns.tier().astype(str).tolist(),
             strict=True,
         )
     )
     book = OrderBook(
-        table=table,
-        order_id=table["order_id"].astype(str).tolist(),
-        part=table["part_code"].astype(np.int64).tolist(),
-        group=table["part_group"].astype(np.int64).tolist(),
-        rank=table["group"].astype(np.int64).tolist(),
-        klass=table["class_code"].astype(np.int64).tolist(),
-        country_col=table["country_col"].astype(np.int64).tolist(),
-        home=table["home_code"].astype(np.int64).tolist(),
-        quantity=table["quantity"].astype(np.int64).tolist(),
+        columns=columns,
+        order_id=columns.order_id.astype(str).tolist(),
+        part=columns.part_code.tolist(),
+        group=columns.part_group.tolist(),
+        rank=columns.group.tolist(),
+        klass=columns.class_code.tolist(),
+        country_col=columns.country_col.tolist(),
+        home=columns.home_code.tolist(),
+        quantity=columns.quantity.tolist(),
         created=hours.tolist(),
-        agg_key=table["agg_key"].astype(np.int64).tolist(),
-        created_ns=table["created_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64).tolist(),
+        agg_key=columns.node.tolist(),
+        created_ns=columns.created_at.astype(np.int64).tolist(),
         info=info,
     )
     return book, range(len(backlog), len(raw))

@@ -24,7 +24,7 @@ from allocation.adapters.tables import Column, TableSpec, read_table
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.problem import Context, build_context
+from allocation.engine import Context, Engine
 from allocation.errors import AllocationError
 from simulation.errors import ScenarioError
 from simulation.scenario.load import ScenarioFile
@@ -73,6 +73,7 @@ class WorldSetup:
 
     scenario: Scenario
     snapshot: Snapshot
+    engine: Engine
     context: Context
     policy: AllocationPolicy
     entitlement_policy: EntitlementPolicy
@@ -140,7 +141,8 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
         )
     except AllocationError as exc:
         raise ScenarioError(str(exc)) from None
-    context = build_context(snapshot, policy)
+    engine = Engine(snapshot, policy, entitlement)
+    context = engine.context
     start = pd.Timestamp(scenario.start or snapshot.as_of)
     if start.tzinfo is not None:
         start = start.tz_convert("UTC").tz_localize(None)
@@ -188,6 +190,7 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
     return WorldSetup(
         scenario=scenario,
         snapshot=snapshot,
+        engine=engine,
         context=context,
         policy=policy,
         entitlement_policy=entitlement,

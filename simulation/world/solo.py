@@ -22,6 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from allocation.engine import objective
 from simulation.world.state import OrderBook
 from simulation.world.supply import KIND_NAMES, Candidate, Supply
 
@@ -127,49 +130,20 @@ def _fill_greedy(supply: Supply, found: list[Candidate], need: int) -> list[tupl
 def _fill_optimal(
     supply: Supply, found: list[Candidate], need: int, agg_key: int
 ) -> list[tuple[int, int]] | None:
-    resolution = supply.resolution
-    keys = [(round((c.release + c.transit) / resolution), round(c.money * 100.0)) for c in found]
-    order = sorted(range(len(found)), key=keys.__getitem__)
-    takes: list[tuple[int, int]] = []
-    start = 0
-    while start < len(order) and need > 0:
-        stop = start
-        while stop < len(order) and keys[order[stop]] == keys[order[start]]:
-            stop += 1
-        tied = order[start:stop]
-        units = sum(found[i].units for i in tied)
-        if units <= need or len(tied) == 1:
-            for i in tied:
-                take = min(found[i].units, need)
-                takes.append((i, take))
-                need -= take
-        else:
-            split = _split_by_tie(supply, found, tied, need, agg_key)
-            if split is None:
-                return None
-            takes += split
-            need = 0
-        start = stop
-    return takes
-
-
-def _split_by_tie(
-    supply: Supply, found: list[Candidate], tied: list[int], need: int, agg_key: int
-) -> list[tuple[int, int]] | None:
-    """Fill ``need`` from sources equal in ticks and cents by the engine's tie-break."""
-    ties = {i: supply.tie(agg_key, found[i]) for i in tied}
-    ranked = sorted(tied, key=ties.__getitem__)
-    takes = []
-    for position, i in enumerate(ranked):
-        if need == 0:
-            break
-        take = min(found[i].units, need)
-        later = ranked[position + 1] if position + 1 < len(ranked) else None
-        if later is not None and ties[later] == ties[i]:
-            return None  # two sources equal on every level and the need splits them
-        takes.append((i, take))
-        need -= take
-    return takes
+    """The engine's lone-order rule (:func:`allocation.engine.objective.fill_alone`) over
+    the candidates; None where only a solver's pick could say."""
+    keys = [supply.ticks_and_cents(c) for c in found]
+    take = objective.fill_alone(
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [supply.tie(agg_key, c) for c in found],
+        [c.units for c in found],
+        need,
+    )
+    if take is None:
+        return None
+    ranked = sorted(range(len(found)), key=lambda i: (keys[i], i))
+    return [(i, int(take[i])) for i in ranked if take[i] > 0]
 
 
 def one_node(
@@ -186,9 +160,7 @@ def one_node(
     The engine merges such orders into one node: its units are chosen as for one order of
     their total need (see :func:`solo`), go to the oldest orders first (the age level, in
     whole minutes) and, among them, the fastest units to the oldest (the engine's split:
-    orders by minute then id, units by ticks, cents, tie-break and source). When the units
-    run out inside a minute shared by several orders, the engine's choice among them is
-    arbitrary: the path declines.
+    orders by minute then id, units by ticks, cents, tie-break and source).
     """
     first = rows[0]
     need = sum(book.need[r] for r in rows)
@@ -207,15 +179,12 @@ def one_node(
     takes = _fill_optimal(supply, found, need, book.agg_key[first])
     if takes is None:
         return None
-    members = sorted(rows, key=lambda r: (book.minute(r), book.order_id[r]))
-    flows = _member_flows(book, members, sum(units for _, units in takes))
-    if flows is None:
-        return None
+    members, flows = _member_flows(book, rows, sum(units for _, units in takes))
     agg_key = book.agg_key[first]
     ranked = sorted(
         ((i, units) for i, units in takes if units > 0),
         key=lambda t: (
-            *_key(supply, found[t[0]]),
+            *supply.ticks_and_cents(found[t[0]]),
             supply.tie(agg_key, found[t[0]]),
             _position(supply, found[t[0]]),
         ),
@@ -234,23 +203,17 @@ def one_node(
     return commits
 
 
-def _member_flows(book: OrderBook, members: list[int], units: int) -> list[int] | None:
-    """Units per member, oldest minute first; None when orders of one minute share the last
-    units (the engine prices their ages alike and may split them either way)."""
-    flows = []
-    for row in members:
-        give = min(book.need[row], units)
-        flows.append(give)
-        units -= give
-    by_minute: dict[int, list[int]] = {}
-    for position, row in enumerate(members):
-        by_minute.setdefault(book.minute(row), []).append(position)
-    for positions in by_minute.values():
-        given = sum(flows[p] for p in positions)
-        wanted = sum(book.need[members[p]] for p in positions)
-        if len(positions) > 1 and 0 < given < wanted:
-            return None
-    return flows
+def _member_flows(book: OrderBook, rows: list[int], units: int) -> tuple[list[int], list[int]]:
+    """The members in the engine's rank (older minute first, then order id) and the units
+    each gets, each filled before the next (the engine's split of a node's units)."""
+    minutes = np.array([book.minute(r) for r in rows], dtype=np.int64)
+    ids = np.array([book.order_id[r] for r in rows], dtype=object)
+    ranked = objective.rank_members(minutes, ids)
+    wanted = np.array([book.need[r] for r in rows], dtype=np.int64)
+    flows = objective.split_among_members(
+        np.zeros(len(rows), dtype=np.int64), wanted, np.array([units], dtype=np.int64), ranked
+    )
+    return [rows[i] for i in ranked.tolist()], flows[ranked].tolist()
 
 
 def in_sequence(
@@ -294,18 +257,10 @@ def in_sequence(
     return commits
 
 
-def _key(supply: Supply, c: Candidate) -> tuple[int, int]:
-    return (round((c.release + c.transit) / supply.resolution), round(c.money * 100.0))
-
-
-def _origin(supply: Supply, c: Candidate) -> str:
-    return supply.options.supplier[c.option] if c.base >= 2 else supply.setup.depot_ids[c.depot]
-
-
 def _position(supply: Supply, c: Candidate) -> tuple[int, int, str, float, bool]:
     """Where the source sits in the engine's sources table: part, base, origin, release,
     then a shelf's free units before its protected ones."""
-    return (c.part, c.base, _origin(supply, c), c.release, c.protected)
+    return (c.part, c.base, supply.origin(c), c.release, c.protected)
 
 
 def _greedy_key(supply: Supply, c: Candidate) -> tuple[float, float, int, int, str, float, bool]:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.engine import OrderColumns
 from simulation.errors import ConservationError
 
 __all__ = ["DepotInbound", "OptionBook", "OrderBook", "Promise", "Receipt", "WorldState"]
@@ -268,7 +269,7 @@ class DepotInbound:
 class OrderBook:
     """Every order of a replication (the backlog first, then arrivals), by row.
 
-    ``table`` is the engine's orders table for all of them; the lists are its columns the
+    ``columns`` are the engine's order columns for all of them; the lists are those the
     event path reads (``created_ns``: the engine's ``created_at`` in nanoseconds); ``info`` is
     (customer, country, class, tier) for the records. Per order:
     ``need`` units are neither committed nor promised,
@@ -277,7 +278,7 @@ class OrderBook:
     still need units, in arrival order.
     """
 
-    table: pd.DataFrame
+    columns: OrderColumns
     order_id: list[str]
     part: list[int]
     group: list[int]

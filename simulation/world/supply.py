@@ -34,9 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocation.domain.model import PriorityClass, SourceKind
-from allocation.engine.optimal import tie_break
-from allocation.engine.problem import KINDS
+from allocation import PriorityClass, SourceBase, SourceKind
+from allocation.engine import objective
 from simulation.world.conditions import Conditions
 from simulation.world.sampling import ExpectedLead
 from simulation.world.setup import WorldSetup
@@ -44,9 +43,8 @@ from simulation.world.state import DepotInbound, OptionBook, WorldState
 
 __all__ = ["Candidate", "Supply", "hours_to_ns"]
 
-STOCK, TRANSFER, INBOUND, EXPEDITE, BROKER = (KINDS.index(k) for k in SourceKind)
-KIND_NAMES = [k.value for k in KINDS]
-BASE_NAMES = ("stock", "inbound", "expedite", "broker")
+STOCK, TRANSFER, INBOUND, EXPEDITE, BROKER = (k.code for k in SourceKind)
+KIND_NAMES = [k.value for k in SourceKind]
 _NS_PER_HOUR = 3_600_000_000_000
 
 
@@ -110,7 +108,7 @@ class Supply:
         self.option_hours: list[list[float]] = hours[option_rows].T.tolist() if option_rows else []
         self.option_cost: list[list[float]] = cost[option_rows].T.tolist() if option_rows else []
         policy = setup.policy
-        self.allowed = [[policy.allows(c, k) for k in KINDS] for c in PriorityClass]
+        self.allowed = [[policy.allows(c, k) for k in SourceKind] for c in PriorityClass]
         self.wide = [row[TRANSFER] for row in self.allowed]
         self.resolution = policy.eta_resolution_hours
         # Receipts landing this close after the last one an order needs may still tie with
@@ -167,22 +165,34 @@ class Supply:
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:
         """The engine's tie-break cost of this order's node taking this source."""
-        context = self.setup.context
-        if candidate.base >= 2:
-            origin = self.options.supplier[candidate.option]
-        else:
-            origin = self.setup.depot_ids[candidate.depot]
-        release = float(np.round(np.float64(candidate.release), 6))
-        identity = (
-            f"{context.part_numbers[candidate.part]}|{origin}|{BASE_NAMES[candidate.base]}|"
-            f"{release!r}{'|held' if candidate.protected else ''}"
-        )
+        identity = objective.source_identity(
+            np.array([self.setup.context.part_numbers[candidate.part]], dtype=object),
+            np.array([self.origin(candidate)], dtype=object),
+            np.array([SourceBase(candidate.base).label], dtype=object),
+            np.array([candidate.release], dtype=np.float64),
+            np.array([candidate.protected], dtype=bool),
+        )[0]
         hashed = self._hashes.get(identity)
         if hashed is None:
-            raw = pd.util.hash_array(np.array([identity], dtype=object))
-            hashed = self._hashes[identity] = int((raw >> np.uint64(33)).astype(np.int64)[0])
-        value = tie_break(np.array([agg_key], dtype=np.int64), np.array([hashed], dtype=np.int64))
+            hashed = int(objective.identity_hash(np.array([identity], dtype=object))[0])
+            self._hashes[identity] = hashed
+        value = objective.tie_break(
+            np.array([agg_key], dtype=np.int64), np.array([hashed], dtype=np.int64)
+        )
         return int(value[0])
+
+    def origin(self, candidate: Candidate) -> str:
+        """The depot of a shelf or receipt, the supplier of an option."""
+        if candidate.base >= SourceBase.EXPEDITE:
+            return self.options.supplier[candidate.option]
+        return self.setup.depot_ids[candidate.depot]
+
+    def ticks_and_cents(self, candidate: Candidate) -> tuple[int, int]:
+        """The candidate's ETA in the engine's ticks and its money in cents."""
+        return (
+            objective.tick(candidate.release + candidate.transit, self.resolution),
+            objective.cent(candidate.money),
+        )
 
     # -- what one order can use --------------------------------------------------------
     def depots_by_distance(self, klass: int, col: int) -> list[int]:
@@ -198,7 +208,11 @@ class Supply:
             reachable = [d for d in range(self.state.depots) if hours[d] != np.inf]
             found = sorted(
                 reachable,
-                key=lambda d: (round(hours[d] / self.resolution), round(cost[d] * 100.0), d),
+                key=lambda d: (
+                    objective.tick(hours[d], self.resolution),
+                    objective.cent(cost[d]),
+                    d,
+                ),
             )
             self._by_distance[key] = found
         return found
@@ -228,7 +242,7 @@ class Supply:
             bound = None
             if sum(c.units for c in shelves) >= units:
                 last = shelves[-1]
-                bound = round((last.release + last.transit) / self.resolution)
+                bound = objective.tick(last.release + last.transit, self.resolution)
             found += shelves
             found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, bound)
             found += self._options(p, klass, col, now)
@@ -252,7 +266,7 @@ class Supply:
             kind = STOCK if d == home else TRANSFER
             if not allowed[kind]:
                 continue
-            key = (round(hours[d] / self.resolution), round(cost[d] * 100.0))
+            key = (objective.tick(hours[d], self.resolution), objective.cent(cost[d]))
             if limit is not None and key != limit:
                 break
             tranches = self._tranches(part, d, klass, kind, hours[d], cost[d])
@@ -301,7 +315,7 @@ class Supply:
             transit = hours[d]
             if transit == np.inf or state.offline[d]:
                 continue
-            if bound is not None and round(transit / self.resolution) > bound:
+            if bound is not None and objective.tick(transit, self.resolution) > bound:
                 continue
             inbound = state.pipeline(part, d)
             if inbound is None or not inbound.units:

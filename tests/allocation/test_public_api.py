@@ -26,6 +26,7 @@ PUBLIC = {
     "WhatIf",
     # use cases and their results
     "STRATEGIES",
+    "Engine",
     "allocate",
     "classify_orders",
     "entitle",
@@ -54,6 +55,7 @@ PUBLIC = {
     # the domain's value objects
     "Contract",
     "Customer",
+    "SourceBase",
     "Depot",
     "InboundReceipt",
     "Lane",

@@ -29,7 +29,7 @@ from allocation.adapters.snapshot import Snapshot, load_snapshot
 from tests.allocation.rules_md import PA_PC_1Y, PA_PLUS_PC_1Y, PM_PC_1Y
 
 if TYPE_CHECKING:
-    from allocation.engine.plan import Plan
+    from allocation.engine import Plan
 
 AS_OF = datetime(2025, 6, 10, 12, 0)
 
@@ -274,9 +274,10 @@ def protected_worlds(draw: st.DrawFn) -> tuple[World, dict[tuple[str, str], int]
 def ship_in_tables(tables: dict[str, pd.DataFrame], plan: Plan, order_id: str) -> None:
     """Take the order's allocated units out of the tables (in place), as shipping does."""
     problem = plan.problem
-    row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
+    sources = problem.sources.to_pandas()
+    row = int(np.flatnonzero(problem.orders.order_id == order_id)[0])
     for a in np.flatnonzero((problem.arcs.order == row) & (plan.flow > 0)):
-        src = problem.sources.iloc[int(problem.arcs.source[a])]
+        src = sources.iloc[int(problem.arcs.source[a])]
         qty = int(plan.flow[a])
         if src["kind_name"] == "stock":
             stock = tables["stock"]

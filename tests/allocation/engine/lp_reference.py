@@ -12,7 +12,7 @@ import numpy.typing as npt
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, vstack
 
-from allocation.engine.lexflow import FlowProblem, Level
+from allocation.engine.solve._lexflow import FlowProblem, Level
 
 
 def level_values(

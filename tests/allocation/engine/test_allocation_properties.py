@@ -20,11 +20,10 @@ from hypothesis import strategies as st
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
 from allocation.adapters.synthetic import generate_world
-from allocation.allocate import allocate, decisions_frame, solve_problem
+from allocation.allocate import allocate
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.plan import Plan
-from allocation.engine.problem import build_problem
+from allocation.engine import Engine, Plan
 from tests.allocation.engine.builders import AS_OF, World, order, random_worlds
 from tests.allocation.engine.reference_model import build_reference, source_rows, usable_parts
 
@@ -36,9 +35,8 @@ EXACT = 1e-6  # levels are sums of exactly representable numbers (see builders)
 
 def _plans(snapshot: Snapshot, policy: AllocationPolicy | None = None) -> dict[str, Plan]:
     """One plan per strategy; entitlement and arcs are built once (what ``allocate`` does)."""
-    policy = policy or AllocationPolicy()
-    problem = build_problem(snapshot, decisions_frame(snapshot), policy)
-    return {s: solve_problem(problem, s) for s in STRATEGIES}
+    engine = Engine(snapshot, policy or AllocationPolicy())
+    return {s: engine.plan(s) for s in STRATEGIES}
 
 
 def _assert_within_supply(snapshot: Snapshot, plan: Plan) -> None:
@@ -110,7 +108,7 @@ def test_no_source_gives_more_units_than_it_has_and_no_order_gets_more_than_it_a
         used = np.bincount(
             plan.problem.arcs.source, weights=plan.flow, minlength=len(plan.problem.sources)
         )
-        assert (used <= plan.problem.sources["quantity"].to_numpy()).all()
+        assert (used <= plan.problem.sources.quantity).all()
 
 
 def _source_signature(part: str, kind: str, origin: str, release: float, price: float) -> tuple:
@@ -138,17 +136,17 @@ def test_no_standard_order_holds_a_unit_a_waiting_parts_priority_order_was_allow
         src = problem.sources
         for arc in np.flatnonzero(plan.flow > 0):
             o, s = int(problem.arcs.order[arc]), int(problem.arcs.source[arc])
-            if problem.orders["priority_class"].iloc[o] != "standard":
+            if problem.orders.priority_class()[o] != "standard":
                 continue
             signature = _source_signature(
-                src["part_number"].iloc[s],
-                src["kind_name"].iloc[s],
-                src["origin"].iloc[s],
-                float(src["release_hours"].iloc[s]),
-                float(src["unit_price"].iloc[s]),
+                src.part_number[s],
+                src.base_label()[s],
+                src.origin[s],
+                float(src.release_hours[s]),
+                float(src.unit_price[s]),
             )
             rivals = wanted_by[signature] & waiting
-            assert not rivals, (strategy, problem.orders["order_id"].iloc[o], signature, rivals)
+            assert not rivals, (strategy, problem.orders.order_id[o], signature, rivals)
 
 
 def _reference_sources(snapshot: Snapshot) -> list[tuple]:

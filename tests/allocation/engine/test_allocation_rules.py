@@ -15,7 +15,7 @@ from allocation.adapters.policy_file import allocation_policy_from, load_policy_
 from allocation.allocate import allocate
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources
-from allocation.engine.plan import Plan
+from allocation.engine import Plan
 from allocation.errors import UnknownIdError
 from tests.allocation.engine.builders import PM, STD, order, snapshot
 

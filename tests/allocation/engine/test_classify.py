@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.domain.entitlement import EntitlementPolicy, entitle_orders
 from allocation.domain.rulebook import default_rulebook
-from allocation.engine.classify import classify_orders
+from allocation.engine import classify_orders
 
 SKUS = sorted(default_rulebook().skus)
 COUNTRIES = ["US", "UY", "DE", "DO", "VN", "JP", "EC", "BR"]

@@ -1,7 +1,9 @@
-"""An arrival's fast paths give exactly the tables and arrays the plain pandas way gives."""
+"""An arrival's columns and arcs are exactly those a build of the same orders gives."""
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
@@ -10,11 +12,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation import Planner
-from allocation.engine.columns import known_orders_columns
-from allocation.engine.frames import orders_table
-from allocation.engine.problem import AllocationProblem, build_arcs
-from allocation.engine.unique import unique_inverse
+from allocation import Engine, Planner
+from allocation.engine import OrderColumns
+from allocation.engine.model import build_arcs, unique_inverse
 from tests.allocation.engine.builders import AS_OF, PM, STD, order, snapshot
 
 ARRIVALS = [("N1", STD, 2), ("N2", STD, 1), ("N3", PM, 3), ("N4", STD, 1), ("N5", PM, 1)]
@@ -35,53 +35,46 @@ def _raw(order_id: str, customer: str, qty: int, hours_old: float) -> dict[str, 
 
 def _planner_after_arrivals() -> tuple[Planner, pd.DataFrame]:
     snap = snapshot([order("O1", PM, age=5), order("O2", STD, age=4)], stock=[("A", "D1", 2)])
-    planner = Planner(snap)
+    planner = Engine(snap).planner()
     raws = [_raw(i, c, q, hours_old=1.0 / (n + 1)) for n, (i, c, q) in enumerate(ARRIVALS)]
     for raw in raws:
         planner.add_order(raw)
     return planner, pd.concat([snap.orders, pd.DataFrame(raws)], ignore_index=True)
 
 
-def test_arrivals_leave_the_orders_table_orders_table_would_build() -> None:
+def _same(a: OrderColumns, b: OrderColumns) -> None:
+    for field in fields(OrderColumns):
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        assert left.dtype == right.dtype, field.name
+        assert left.tolist() == right.tolist(), field.name
+
+
+def test_arrivals_leave_the_order_columns_a_build_of_the_same_orders_gives() -> None:
     planner, raw = _planner_after_arrivals()
     mine = planner.group_plan("A").problem.orders
-    decisions = mine[["order_id", "priority_class", "tier"]]
-    expected = orders_table(raw, planner._snapshot.customers, decisions, planner.context)
-    pd.testing.assert_frame_equal(mine, expected, check_exact=True)
-    assert mine.columns.dtype == expected.columns.dtype
+    built = Engine(planner._snapshot).orders_of(raw.astype({"created_at": "datetime64[ns]"}))
+    by_id = {order_id: row for row, order_id in enumerate(built.order_id.tolist())}
+    _same(mine, built.take(np.array([by_id[i] for i in mine.order_id.tolist()])))
 
 
-def _assert_known_columns_are_the_tables_own(problem: AllocationProblem) -> None:
-    known = {k: v for k, v in known_orders_columns(problem).items() if not k[0].startswith("_")}
-    assert {"quantity", "agg_key", "part_code"} <= {name for name, _ in known}
-    for (name, dtype), values in known.items():
-        direct = problem.orders[name].to_numpy(dtype=dtype)
-        assert values.dtype == direct.dtype
-        assert values.tolist() == direct.tolist()
-
-
-def test_columns_sliced_from_the_full_solve_equal_each_groups_own() -> None:
-    snap = snapshot([order("O1", PM, age=5), order("O2", STD, age=4)], stock=[("A", "D1", 2)])
-    _assert_known_columns_are_the_tables_own(Planner(snap).group_plan("A").problem)
-
-
-def test_columns_carried_from_one_arrival_to_the_next_equal_the_tables_own() -> None:
+def test_order_columns_pickle_and_slice_as_arrays() -> None:
     planner, _ = _planner_after_arrivals()
-    _assert_known_columns_are_the_tables_own(planner.group_plan("A").problem)
+    orders = planner.group_plan("A").problem.orders
+    _same(pickle.loads(pickle.dumps(orders)), orders)
+    head = orders.take(np.arange(2))
+    _same(OrderColumns.concat([head, orders.take(np.arange(2, len(orders)))]), orders)
+    assert orders.to_pandas(planner.context)["order_id"].tolist() == orders.order_id.tolist()
 
 
-def test_one_orders_arcs_on_the_grown_table_equal_those_of_a_one_row_table() -> None:
+def test_one_orders_arcs_among_many_equal_those_it_gets_alone() -> None:
     planner, _ = _planner_after_arrivals()
     problem = planner.group_plan("A").problem
     last = len(problem.orders) - 1
-    grown = build_arcs(problem, np.array([last]), only_allowed=False)
-    alone = AllocationProblem(
-        orders=problem.orders.iloc[[last]].reset_index(drop=True),
-        sources=problem.sources,
-        arcs=problem.arcs,
-        context=problem.context,
+    grown = build_arcs(
+        problem.orders, problem.sources, problem.context, np.array([last]), only_allowed=False
     )
-    probe = build_arcs(alone, np.array([0]), only_allowed=False)
+    alone = problem.orders.take(np.array([last]))
+    probe = build_arcs(alone, problem.sources, problem.context, np.array([0]), only_allowed=False)
     for field in ("source", "part", "kind", "eta_hours", "money", "allowed"):
         assert np.array_equal(getattr(grown, field), getattr(probe, field))
     assert np.array_equal(grown.order, probe.order + last)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation.engine.lexflow import FlowProblem, Level, solve_lexicographic
+from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic
 from allocation.errors import OutOfRangeError
 from tests.allocation.engine.lp_reference import level_values, lexicographic_optimum
 

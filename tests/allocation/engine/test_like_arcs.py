@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation import Planner, load_snapshot
-from allocation.engine.like_arcs import ARC_KEYS, arcs_like
-from allocation.engine.problem import AllocationProblem, Arcs, build_arcs
+from allocation.engine import Problem
+from allocation.engine.model import ARC_KEYS, Arcs, arcs_like, build_arcs
 from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
 
 _FIELDS = ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
@@ -22,7 +23,7 @@ def _assert_same(actual: Arcs, expected: Arcs) -> None:
         np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), name)
 
 
-def _arcs_of(problem: AllocationProblem, row: int) -> Arcs:
+def _arcs_of(problem: Problem, row: int) -> Arcs:
     return problem.arcs.take(np.flatnonzero(problem.arcs.order == row))
 
 
@@ -67,11 +68,11 @@ def test_every_arrival_has_the_arcs_a_build_gives_it(world: World, steps: list) 
             planner.add_order(row)
             tables["orders"] = pd.concat([tables["orders"], pd.DataFrame([row])], ignore_index=True)
             problem = planner.group_plan(str(row["part_number"])).problem
-            ids = problem.orders_column("order_id", object)
-            mine = int(np.flatnonzero(ids == row["order_id"])[0])
-            _assert_same(
-                _arcs_of(problem, mine), build_arcs(problem, np.array([mine]), only_allowed=True)
+            mine = int(np.flatnonzero(problem.orders.order_id == row["order_id"])[0])
+            built = build_arcs(
+                problem.orders, problem.sources, problem.context, np.array([mine]), True
             )
+            _assert_same(_arcs_of(problem, mine), built)
         elif kind == "stock":
             planner.add_stock(parts[a % len(parts)], depots[a % len(depots)], b)
         else:
@@ -89,10 +90,10 @@ def test_orders_alike_in_a_full_build_have_the_same_arcs(world: World) -> None:
     planner = Planner(snap)
     for part in sorted(world.tables()["parts"]["part_number"]):
         problem = planner.group_plan(part).problem
-        if problem.order_count == 0:
+        if len(problem.orders) == 0:
             continue
-        keys = np.stack([problem.orders_column(k, np.int64) for k in ARC_KEYS], axis=1)
-        for row in range(problem.order_count):
+        keys = np.stack([getattr(problem.orders, k) for k in ARC_KEYS], axis=1)
+        for row in range(len(problem.orders)):
             earlier = np.flatnonzero((keys[:row] == keys[row]).all(axis=1))
             if len(earlier) == 0:
                 continue
@@ -109,11 +110,12 @@ def test_an_arrival_alike_to_no_order_gets_none_and_an_alike_one_a_renumbered_co
         stock=[("A", "D1", 1)],
     )
     problem = Planner(snap).group_plan("A").problem
-    std_row = int(np.flatnonzero(problem.orders_column("order_id", object) == "O1")[0])
-    values = {k: int(problem.orders_column(k, np.int64)[std_row]) for k in ARC_KEYS}
-    copied = arcs_like(problem, values)
+    std_row = int(np.flatnonzero(problem.orders.order_id == "O1")[0])
+    alike = problem.orders.take(np.array([std_row]))
+    copied = arcs_like(problem.orders, problem.arcs, alike)
     assert copied is not None
     assert len(copied) > 0
-    assert set(copied.order.tolist()) == {problem.order_count}
+    assert set(copied.order.tolist()) == {len(problem.orders)}
     np.testing.assert_array_equal(copied.source, _arcs_of(problem, std_row).source)
-    assert arcs_like(problem, {**values, "part_code": 99}) is None
+    other = replace(alike, part_code=np.array([99], dtype=np.int64))
+    assert arcs_like(problem.orders, problem.arcs, other) is None

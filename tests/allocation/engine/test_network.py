@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation.engine import network
-from allocation.engine.network import build_network, routes
+from allocation.engine.model import _network as network
+from allocation.engine.model._network import build_network, routes
 
 
 def _lanes(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:

@@ -18,12 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocation import AllocationPolicy, Planner, allocate, load_snapshot
-from allocation.allocate import decisions_frame, solve_problem
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import default_allowed_sources
 from allocation.domain.protection import ProtectionLevels
-from allocation.engine.plan import Plan
-from allocation.engine.problem import build_problem
+from allocation.engine import Engine, Plan
 from allocation.errors import PolicyError, UnknownIdError
 from tests.allocation.engine.builders import (
     AS_OF,
@@ -238,7 +236,8 @@ def test_no_strategy_lets_standard_orders_take_a_shelf_below_its_level(
     world, levels = case
     snap = world.snapshot()
     policy = _protect(levels)
-    problem = build_problem(snap, decisions_frame(snap), policy)
+    engine = Engine(snap, policy)
+    problem = engine.problem()
     on_hand = {
         (d, p): int(q)
         for p, d, q in zip(
@@ -246,11 +245,12 @@ def test_no_strategy_lets_standard_orders_take_a_shelf_below_its_level(
         )
     }
     for strategy in ("optimal", "fifo", "tier_greedy"):
-        plan = solve_problem(problem, strategy)
-        arcs, sources = problem.arcs, problem.sources
+        plan = engine.plan(strategy)
+        arcs, sources = problem.arcs, problem.sources.to_pandas()
+        classes = problem.orders.priority_class()
         taken = Counter[tuple[str, str]]()
         for a in range(len(arcs)):
-            standard = problem.orders["priority_class"].iloc[int(arcs.order[a])] == "standard"
+            standard = classes[int(arcs.order[a])] == "standard"
             src = sources.iloc[int(arcs.source[a])]
             if plan.flow[a] > 0 and standard and src["kind_name"] == "stock":
                 taken[(str(src["origin"]), str(src["part_number"]))] += int(plan.flow[a])

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocation.engine.plan import rows_of
+from allocation.engine import rows_of
 
 _IDS = st.lists(st.text(alphabet="OX-0123", min_size=1, max_size=4), unique=True, max_size=40)
 

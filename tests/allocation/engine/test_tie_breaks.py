@@ -14,7 +14,7 @@ import pandas as pd
 
 from allocation.adapters.snapshot import load_snapshot
 from allocation.allocate import allocate
-from allocation.engine.optimal import tie_break
+from allocation.engine.objective import tie_break
 from tests.allocation.engine.builders import AS_OF, World, order
 
 # Six Priority Management orders for P0, five units: two identical receipts of P0 and one of

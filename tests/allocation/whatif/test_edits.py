@@ -302,7 +302,8 @@ def test_a_priority_management_customer_moved_to_uruguay_loses_parts_priority_th
     assert after.customers.set_index("customer_id").loc[PM, "country"] == "UY"
     ship = after.orders.set_index("order_id")["ship_to_country"]
     assert (ship["P-US"], ship["P-DE"]) == ("UY", "DE")
-    classes = allocate(after).problem.orders.set_index("order_id")["priority_class"]
+    orders = allocate(after).problem.orders
+    classes = pd.Series(orders.priority_class(), index=orders.order_id)
     assert (classes["P-US"], classes["P-DE"]) == ("standard", "parts_priority")
 
 

@@ -14,34 +14,26 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.problem import AllocationProblem
+from allocation.engine.model import Problem
 
 __all__ = ["solve_fifo", "solve_tier_greedy"]
 
 
-def solve_fifo(problem: AllocationProblem) -> npt.NDArray[np.int64]:
+def solve_fifo(problem: Problem) -> npt.NDArray[np.int64]:
     """Units per arc when orders are served oldest first, with no priority."""
     orders = problem.orders
-    rank = np.lexsort((orders["order_id"].to_numpy(dtype=str), orders["created_at"].to_numpy()))
+    rank = np.lexsort((orders.order_id.astype(str), orders.created_at))
     return _greedy(problem, rank)
 
 
-def solve_tier_greedy(problem: AllocationProblem) -> npt.NDArray[np.int64]:
+def solve_tier_greedy(problem: Problem) -> npt.NDArray[np.int64]:
     """Units per arc when orders are served by priority group, then age."""
     orders = problem.orders
-    rank = np.lexsort(
-        (
-            orders["order_id"].to_numpy(dtype=str),
-            orders["created_at"].to_numpy(),
-            orders["group"].to_numpy(),
-        )
-    )
+    rank = np.lexsort((orders.order_id.astype(str), orders.created_at, orders.group))
     return _greedy(problem, rank)
 
 
-def _greedy(
-    problem: AllocationProblem, order_sequence: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
+def _greedy(problem: Problem, order_sequence: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Serve orders in sequence; each takes units from its fastest, then cheapest, sources."""
     arcs = problem.arcs
     flow = np.zeros(len(arcs), dtype=np.int64)
@@ -50,8 +42,8 @@ def _greedy(
     position = np.empty(len(order_sequence), dtype=np.int64)
     position[order_sequence] = np.arange(len(order_sequence))
     sequence = np.lexsort((arcs.source, arcs.money, arcs.eta_hours, position[arcs.order]))
-    supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
-    need = problem.orders["quantity"].to_numpy(dtype=np.int64).copy()
+    supply = problem.sources.quantity.copy()
+    need = problem.orders.quantity.copy()
     src = arcs.source[sequence].tolist()
     ords = arcs.order[sequence].tolist()
     supply_list = supply.tolist()

@@ -8,20 +8,59 @@ checks that both always agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.inputs import EntitlementInputs
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook, default_rulebook
+from allocation.domain.snapshot import EntitlementInputs
+from allocation.errors import InputError
 
-__all__ = ["classify_orders"]
+__all__ = ["Classes", "classify", "classify_orders"]
 
 _TIERS = [Tier.STANDARD, Tier.PA, Tier.PA_PLUS, Tier.PM]
 _FAMILIES = {"pc": 0, "print": 1}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Priority class and tier of every order line, as codes in input order.
+
+    ``class_code`` indexes :class:`~allocation.domain.model.PriorityClass` and
+    ``tier_code`` :class:`~allocation.domain.model.Tier`, in declaration order.
+    """
+
+    class_code: npt.NDArray[np.int64]
+    tier_code: npt.NDArray[np.int64]
+
+    @classmethod
+    def of_names(cls, decisions: pd.DataFrame) -> Classes:
+        """The codes of a table of ``priority_class`` and ``tier`` names (as
+        :meth:`to_pandas` writes them, or a store keeps them)."""
+        class_code = pd.Index([c.value for c in PriorityClass]).get_indexer(
+            pd.Index(decisions["priority_class"])
+        )
+        tier_code = pd.Index([t.value for t in Tier]).get_indexer(pd.Index(decisions["tier"]))
+        if (class_code < 0).any() or (tier_code < 0).any():
+            raise InputError("unknown priority class or tier in a table of decisions")
+        return cls(class_code.astype(np.int64), tier_code.astype(np.int64))
+
+    def to_pandas(self, order_id: npt.NDArray[np.object_]) -> pd.DataFrame:
+        """``order_id``, ``priority_class`` and ``tier`` by name."""
+        classes = np.array([c.value for c in PriorityClass], dtype=object)
+        tiers = np.array([t.value for t in Tier], dtype=object)
+        return pd.DataFrame(
+            {
+                "order_id": np.asarray(order_id, dtype=object),
+                "priority_class": classes[self.class_code],
+                "tier": tiers[self.tier_code],
+            }
+        )
 
 
 def classify_orders(
@@ -31,6 +70,17 @@ def classify_orders(
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """``order_id``, ``priority_class`` and ``tier`` of every order line, in input order."""
+    classes = classify(inputs, on, policy, rulebook)
+    return classes.to_pandas(inputs.orders["order_id"].to_numpy(dtype=object))
+
+
+def classify(
+    inputs: EntitlementInputs,
+    on: date | None = None,
+    policy: EntitlementPolicy | None = None,
+    rulebook: Rulebook | None = None,
+) -> Classes:
+    """Class and tier codes of every order line, in input order."""
     book = rulebook or default_rulebook()
     pol = policy or EntitlementPolicy()
     orders, customers, contracts = inputs.orders, inputs.customers, inputs.contracts
@@ -84,15 +134,11 @@ def classify_orders(
     tier_rank = np.where(entitled, rank, 0)
     with_pp = np.array([book.tiers[t].parts_priority for t in _TIERS])
     parts_priority = with_pp[tier_rank] & ~excluded & entitled
-    return pd.DataFrame(
-        {
-            "order_id": orders["order_id"].to_numpy(dtype=object),
-            "priority_class": np.where(
-                parts_priority, PriorityClass.PARTS_PRIORITY.value, PriorityClass.STANDARD.value
-            ).astype(object),
-            "tier": np.array([t.value for t in _TIERS], dtype=object)[tier_rank],
-        }
-    )
+    tier_code = np.array([list(Tier).index(t) for t in _TIERS], dtype=np.int64)[tier_rank]
+    class_code = np.where(
+        parts_priority, PriorityClass.PARTS_PRIORITY.code, PriorityClass.STANDARD.code
+    ).astype(np.int64)
+    return Classes(class_code=class_code, tier_code=tier_code)
 
 
 def _meets_minimum(

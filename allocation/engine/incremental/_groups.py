@@ -11,48 +11,46 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from allocation.engine.columns import sliced_columns
-from allocation.engine.plan import Plan
-from allocation.engine.problem import AllocationProblem, Arcs, Context
+from allocation.engine._plan import Plan
+from allocation.engine.model import Arcs, Context, OrderColumns, Problem, SourceColumns
 from allocation.errors import InputError
 
-__all__ = ["concat_arcs", "merge_plans", "split_by_group"]
+__all__ = ["merge_plans", "split_by_group"]
+
+IntArray = npt.NDArray[np.int64]
 
 
 def split_by_group(plan: Plan) -> dict[int, Plan]:
     """One plan per part group, with order and source indices renumbered."""
     problem = plan.problem
-    order_group = problem.orders["part_group"].to_numpy(dtype=np.int64)
-    source_group = problem.sources["part_group"].to_numpy(dtype=np.int64)
+    order_group = problem.orders.part_group
+    source_group = problem.sources.part_group
     arc_group = order_group[problem.arcs.order]
-    plans: dict[int, Plan] = {}
+    depots = len(problem.context.depot_ids)
     order_rows = _rows_by(order_group)
     source_rows = _rows_by(source_group)
     arc_rows = _rows_by(arc_group)
+    empty = np.zeros(0, dtype=np.int64)
+    o_new = np.full(len(problem.orders), -1, dtype=np.int64)
+    s_new = np.full(len(problem.sources), -1, dtype=np.int64)
+    plans: dict[int, Plan] = {}
     for g in sorted(set(order_rows) | set(source_rows)):
-        o = order_rows.get(g, np.zeros(0, dtype=np.int64))
-        s = source_rows.get(g, np.zeros(0, dtype=np.int64))
-        a = arc_rows.get(g, np.zeros(0, dtype=np.int64))
-        o_new = np.full(len(problem.orders), -1, dtype=np.int64)
+        o = order_rows.get(g, empty)
+        s = source_rows.get(g, empty)
+        a = arc_rows.get(g, empty)
         o_new[o] = np.arange(len(o))
-        s_new = np.full(len(problem.sources), -1, dtype=np.int64)
         s_new[s] = np.arange(len(s))
         arcs = problem.arcs.take(a)
         arcs = replace(arcs, order=o_new[arcs.order], source=s_new[arcs.source])
-        sub = AllocationProblem(
-            orders=problem.orders.iloc[o].reset_index(drop=True),
-            sources=problem.sources.iloc[s].reset_index(drop=True),
-            arcs=arcs,
-            context=problem.context,
+        sub = Problem(
+            problem.orders.take(o), problem.sources.take(s, depots), arcs, problem.context
         )
-        sliced_columns(problem, sub, o, s)
         plans[g] = Plan(sub, plan.flow[a], plan.strategy)
     return plans
 
 
-def _rows_by(keys: npt.NDArray[np.int64]) -> dict[int, npt.NDArray[np.int64]]:
+def _rows_by(keys: IntArray) -> dict[int, IntArray]:
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
@@ -82,18 +80,10 @@ def merge_plans(plans: Iterable[Plan], context: Context) -> Plan:
         n_sources += len(p.sources)
     if not orders:
         raise InputError("no plans to merge")
-    merged_arcs = arc_parts[0]
-    for more in arc_parts[1:]:
-        merged_arcs = concat_arcs(merged_arcs, more)
-    problem = AllocationProblem(
-        orders=pd.concat(orders, ignore_index=True),
-        sources=pd.concat(sources, ignore_index=True),
-        arcs=merged_arcs,
+    problem = Problem(
+        orders=OrderColumns.concat(orders),
+        sources=SourceColumns.concat(sources, len(context.depot_ids)),
+        arcs=Arcs.concat(arc_parts),
         context=context,
     )
     return Plan(problem=problem, flow=np.concatenate(flows), strategy="optimal", reasons=reasons)
-
-
-def concat_arcs(a: Arcs, b: Arcs) -> Arcs:
-    fields = ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
-    return Arcs(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in fields))

@@ -7,16 +7,17 @@ position, so that no plan depends on the order of a table's rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.snapshot import Snapshot, split_substitutes
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.network import Routes, build_network, routes
+from allocation.domain.snapshot import Snapshot, split_substitutes
+from allocation.engine.model._network import Routes, build_network, routes
 from allocation.errors import UnknownIdError
 
 __all__ = ["Context", "build_context"]
@@ -26,7 +27,10 @@ __all__ = ["Context", "build_context"]
 class Context:
     """What stays put while orders arrive and stock moves: parts, routes, homes, policy.
 
-    Built once per snapshot; the incremental planner reuses it for every re-plan.
+    ``part_numbers`` and ``depot_ids`` are sorted: a part's or depot's code is its position.
+    ``usable`` lists, for parts with a supersession chain, the parts an order for it may
+    use (itself first); ``part_group`` is each part's substitution group (its smallest
+    code). ``homes`` is each country's home depot (None: no depot reaches it).
     """
 
     part_numbers: list[str]
@@ -35,16 +39,34 @@ class Context:
     part_group: npt.NDArray[np.int64]
     routes: Routes
     homes: dict[str, str | None]
+    depot_ids: list[str]
     depot_code: dict[str, int]
+    country_cols: dict[str, int]
+    origin_rows: dict[str, int]
     policy: AllocationPolicy
     as_of: pd.Timestamp
     unit_cost: dict[str, float]
 
+    def at(self, as_of: datetime | pd.Timestamp) -> Context:
+        """The same world seen from another moment (ETAs count from ``as_of``)."""
+        return replace(self, as_of=pd.Timestamp(as_of))
+
+    def with_policy(self, policy: AllocationPolicy) -> Context:
+        """The same world under another policy (same parts, groups, routes and homes)."""
+        return replace(self, policy=policy)
+
+    def home_code(self, country: str) -> int:
+        """The code of a country's home depot; -1 where no depot reaches it."""
+        home = self.homes.get(country)
+        return self.depot_code.get(home, -1) if home is not None else -1
+
+    def country_col(self, country: str) -> int:
+        """A country's column in the routes; one past the last where no lane reaches it."""
+        return self.country_cols.get(country, len(self.country_cols))
+
 
 def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
     """Routes, home depots, part codes and groups of a snapshot under a policy."""
-    # Codes and home-depot ties by id, never by row position: the plan must not depend on
-    # the order of a table's rows.
     parts = sorted(snapshot.parts["part_number"].tolist())
     part_code = {p: i for i, p in enumerate(parts)}
     usable, part_group = _substitution(snapshot.parts, part_code, policy.substitutes)
@@ -68,7 +90,10 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
         part_group=part_group,
         routes=table,
         homes=table.home_depots(depots),
+        depot_ids=depots,
         depot_code={d: i for i, d in enumerate(depots)},
+        country_cols=table.country_index(),
+        origin_rows=table.origin_index(),
         policy=policy,
         as_of=pd.Timestamp(snapshot.as_of),
         unit_cost=dict(
@@ -110,7 +135,8 @@ def _substitution(
     if not enabled:
         return usable, group
     graph = nx.DiGraph()
-    for part, cell in zip(parts["part_number"], parts["substitutes"], strict=True):
+    listed = parts[parts["substitutes"].notna()]
+    for part, cell in zip(listed["part_number"], listed["substitutes"], strict=True):
         for sub in split_substitutes(cell):
             graph.add_edge(part_code[part], part_code[sub])
     for component in nx.weakly_connected_components(graph):

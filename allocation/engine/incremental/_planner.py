@@ -1,9 +1,10 @@
 """Incremental re-planning: keep an optimal plan current, re-solving only what a change touches.
 
-Part groups are independent, so an arriving order, a cancelled or shipped one, or a receipt
-touches one group, and only that group's problem is updated and solved (an arrival alike to
-an order of the group takes a copy of that order's arcs: :mod:`allocation.engine.like_arcs`).
-These changes need no solve at all, and are still exactly what a full re-plan would give:
+Part groups are independent, so an arriving order, a cancelled or shipped one, a receipt or
+a stock change touches one group, and only that group's problem is updated and solved (an
+arrival alike to an order of the group takes a copy of that order's arcs:
+:func:`~allocation.engine.model.arcs_like`). These changes need no solve at all, and are
+still exactly what a full re-plan would give (:mod:`._shortcuts`):
 
 - an order arrives that can take its full quantity from its own best sources' free units
   (the others keep an optimal plan, the new order gets what it would get alone, and
@@ -27,44 +28,43 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.snapshot import Snapshot
 from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine.classify import classify_orders
-from allocation.engine.columns import (
-    known_orders_columns,
-    seed_orders_columns,
-    share_source_columns,
-)
-from allocation.engine.frames import node_keys, orders_table, sources_table
-from allocation.engine.free_supply import (
+from allocation.domain.snapshot import Snapshot
+from allocation.engine._plan import Plan
+from allocation.engine.incremental._groups import merge_plans, split_by_group
+from allocation.engine.incremental._holdings import consume, pinned_standard_units
+from allocation.engine.incremental._shortcuts import (
     serve_from_free_supply,
     took_protected,
     waits_behind_its_node,
 )
-from allocation.engine.grouping import concat_arcs, merge_plans, split_by_group
-from allocation.engine.holdings import consume, pinned_standard_units
-from allocation.engine.like_arcs import arcs_like
-from allocation.engine.optimal import level_arrays, make_tasks, run_task, solve_optimal
-from allocation.engine.plan import Plan
-from allocation.engine.problem import (
-    AllocationProblem,
+from allocation.engine.model import (
+    TIERS,
+    Arcs,
+    Classes,
     Context,
+    OrderColumns,
+    Problem,
+    arcs_like,
     build_arcs,
     build_context,
+    classify,
+    orders_from,
     problem_from,
-    with_arcs,
+    sources_from,
 )
+from allocation.engine.objective import node_keys
+from allocation.engine.solve import solve_optimal
 from allocation.errors import InputError, UnknownIdError
 
-__all__ = ["Planner", "merge_plans"]
+__all__ = ["Planner", "canonical_orders"]
 
-# Marks, among an orders table's known columns, that the table has the row template's layout.
-_SAME_LAYOUT = ("_same_layout", None)
+IntArray = npt.NDArray[np.int64]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Group:
     """One part group: its raw supply tables and its current plan (problem inside)."""
 
@@ -72,6 +72,13 @@ class _Group:
     inbound: pd.DataFrame
     options: pd.DataFrame
     plan: Plan
+
+
+def canonical_orders(orders: OrderColumns) -> OrderColumns:
+    """Orders oldest first, then by id: a plan depends on the set of orders, never on the
+    rows' order in a file (a solver breaks ties between equal orders by position)."""
+    rows = np.lexsort((orders.order_id.astype(str), orders.created_at))
+    return orders.take(rows)
 
 
 class Planner:
@@ -83,6 +90,9 @@ class Planner:
         The starting world.
     policy, entitlement_policy : optional
         As for :func:`allocation.allocate`.
+    context, plan : optional
+        The snapshot's context and its optimal plan, when the caller has them already
+        (:meth:`allocation.Engine.planner` passes its own).
 
     Examples
     --------
@@ -97,10 +107,13 @@ class Planner:
         snapshot: Snapshot,
         policy: AllocationPolicy | None = None,
         entitlement_policy: EntitlementPolicy | None = None,
+        *,
+        context: Context | None = None,
+        plan: Plan | None = None,
     ) -> None:
-        self.policy = policy or AllocationPolicy()
+        self.policy = policy or (context.policy if context else AllocationPolicy())
         self.entitlement_policy = entitlement_policy
-        self.context: Context = build_context(snapshot, self.policy)
+        self.context: Context = context or build_context(snapshot, self.policy)
         self._snapshot = snapshot
         self._customers: dict[str, Customer] = snapshot.entitlement.customer_objects()
         self._contracts: dict[str, list[Contract]] = {}
@@ -110,25 +123,29 @@ class Planner:
             zip(self.context.part_numbers, self.context.part_group.tolist(), strict=True)
         )
         self._group_of_part: dict[str, int] = group_of
-        decisions = classify_orders(snapshot.entitlement, policy=entitlement_policy)
-        orders = orders_table(snapshot.orders, snapshot.customers, decisions, self.context)
-        sources = sources_table(
-            snapshot.stock, snapshot.inbound, snapshot.supply_options, self.context
-        )
-        full = problem_from(orders, sources, self.context)
-        flow = solve_optimal(full)
+        if plan is None:
+            classes = classify(snapshot.entitlement, policy=entitlement_policy)
+            orders = canonical_orders(
+                orders_from(
+                    snapshot.orders,
+                    snapshot.customers,
+                    classes.class_code,
+                    classes.tier_code,
+                    self.context,
+                )
+            )
+            sources = sources_from(
+                snapshot.stock, snapshot.inbound, snapshot.supply_options, self.context
+            )
+            full = problem_from(orders, sources, self.context)
+            plan = Plan(full, solve_optimal(full), "optimal")
         self._order_group: dict[str, int] = dict(
-            zip(orders["order_id"], orders["part_group"].tolist(), strict=True)
+            zip(
+                plan.problem.orders.order_id.tolist(),
+                plan.problem.orders.part_group.tolist(),
+                strict=True,
+            )
         )
-        self._country_columns = self.context.routes.country_index()
-        self._row_template = _row_template(snapshot, self.context)
-        self._row_positions: dict[str, int] = {
-            str(name): i for i, name in enumerate(self._row_template.columns)
-        }
-        self._row_dtypes: dict[str, np.dtype[Any]] = {
-            str(name): dtype for name, dtype in self._row_template.dtypes.items()
-        }
-        self._groups: dict[int, _Group] = {}
         tables = {
             "stock": snapshot.stock,
             "inbound": snapshot.inbound,
@@ -138,22 +155,20 @@ class Planner:
             name: dict(tuple(t.groupby(t["part_number"].map(group_of))))
             for name, t in tables.items()
         }
-        # The groups' orders are rows of one table: check its layout once, not per group.
-        layout = {_SAME_LAYOUT: np.array([orders.dtypes.equals(self._row_template.dtypes)])}
-        for g, plan in split_by_group(Plan(full, flow, "optimal")).items():
-            seed_orders_columns(plan.problem, dict(layout))
+        self._groups: dict[int, _Group] = {}
+        for g, group_plan in split_by_group(plan).items():
             self._groups[g] = _Group(
                 stock=split["stock"].get(g, snapshot.stock.iloc[0:0]),
                 inbound=split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
                 options=split["options"].get(g, snapshot.supply_options.iloc[0:0]),
-                plan=plan,
+                plan=group_plan,
             )
         for g in set().union(*(set(d) for d in split.values())) - set(self._groups):
             self._groups[g] = self._resolved(
                 split["stock"].get(g, snapshot.stock.iloc[0:0]),
                 split["inbound"].get(g, snapshot.inbound.iloc[0:0]),
                 split["options"].get(g, snapshot.supply_options.iloc[0:0]),
-                orders.iloc[0:0],
+                OrderColumns.empty(),
                 None,
             )
 
@@ -166,6 +181,11 @@ class Planner:
         """The current plan of the group a part belongs to."""
         return self._group(part_number).plan
 
+    def group_supply(self, part_number: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The stock, receipt and supply-option rows of the group a part belongs to."""
+        state = self._group(part_number)
+        return state.stock, state.inbound, state.options
+
     def order_ids(self) -> list[str]:
         """Open orders, in no particular order."""
         return list(self._order_group)
@@ -177,24 +197,22 @@ class Planner:
         Returns the part group that changed. Raises :class:`InputError` for a duplicate
         order id, :class:`UnknownIdError` for an unknown part or customer.
         """
-        values = self._order_row(order)
-        g = int(values["part_group"])
+        new = self._order_columns(order)
+        g = int(new.part_group[0])
         state = self._groups.get(g) or self._empty_group()
         old = state.plan.problem
-        # The new order is the last row: its arcs come out numbered for the new table.
-        grown = self._grown(old, values)
-        share_source_columns(grown, old)
-        self._carry_order_columns(grown, old, values)
-        new_arcs = arcs_like(old, values)
+        orders = OrderColumns.concat([old.orders, new])
+        new_arcs = arcs_like(old.orders, old.arcs, new)
         if new_arcs is None:
-            new_arcs = build_arcs(grown, np.array([old.order_count]), only_allowed=True)
-        problem = with_arcs(grown, concat_arcs(old.arcs, new_arcs))
+            at = np.array([len(old.orders)], dtype=np.int64)
+            new_arcs = build_arcs(orders, old.sources, self.context, at, only_allowed=True)
+        problem = Problem(orders, old.sources, Arcs.concat([old.arcs, new_arcs]), self.context)
         fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
         if fast is None:
             fast = waits_behind_its_node(state.plan, problem)
         plan = fast if fast is not None else self._solve(problem, state.plan)
-        self._groups[g] = _Group(state.stock, state.inbound, state.options, plan)
-        self._order_group[str(values["order_id"])] = g
+        self._groups[g] = replace(state, plan=plan)
+        self._order_group[str(new.order_id[0])] = g
         return g
 
     def add_orders(self, orders: pd.DataFrame) -> set[int]:
@@ -212,54 +230,50 @@ class Planner:
         state = self._groups[g]
         plan = state.plan
         problem = plan.problem
-        row = int(np.flatnonzero(problem.orders["order_id"].to_numpy(dtype=object) == order_id)[0])
-        held = plan.flow[problem.arcs.order == row]
+        row = int(np.flatnonzero(problem.orders.order_id == order_id)[0])
+        mine = problem.arcs.order == row
+        held = plan.flow[mine]
         stock, inbound, options = state.stock, state.inbound, state.options
         sources = problem.sources
         if shipped and held.sum() > 0:
-            used = np.bincount(
-                problem.arcs.source[problem.arcs.order == row],
-                weights=held,
-                minlength=len(sources),
-            ).astype(np.int64)
-            sources = sources.assign(quantity=sources["quantity"].to_numpy() - used)
-            stock, inbound, options = consume(
-                state.stock, state.inbound, state.options, problem.sources, used
-            )
+            used = np.zeros(len(sources), dtype=np.int64)
+            np.add.at(used, problem.arcs.source[mine], held)
+            sources = sources.with_quantity(sources.quantity - used)
+            stock, inbound, options = consume(stock, inbound, options, problem.sources, used)
         keep_orders = np.ones(len(problem.orders), dtype=bool)
         keep_orders[row] = False
         new_index = np.cumsum(keep_orders) - 1
-        keep_arcs = problem.arcs.order != row
-        arcs = problem.arcs.take(keep_arcs)
+        arcs = problem.arcs.take(~mine)
         arcs = replace(arcs, order=new_index[arcs.order])
-        reduced = AllocationProblem(
-            orders=problem.orders[keep_orders].reset_index(drop=True),
-            sources=sources,
-            arcs=arcs,
-            context=self.context,
-        )
-        flow = plan.flow[keep_arcs]
+        reduced = Problem(problem.orders.take(keep_orders), sources, arcs, self.context)
+        flow = plan.flow[~mine]
+        del self._order_group[order_id]
         if shipped and took_protected(problem, row, plan):
             # The protection level refills from the units above it: split the stock again.
             self._groups[g] = self._resolved(
                 stock, inbound, options, reduced.orders, Plan(reduced, flow, "optimal")
             )
-            del self._order_group[order_id]
             return g
         if shipped or held.sum() == 0:
             new_plan = Plan(reduced, flow, "optimal")
         else:
             new_plan = self._solve(reduced, Plan(reduced, flow, "optimal"))
         self._groups[g] = _Group(stock, inbound, options, new_plan)
-        del self._order_group[order_id]
         return g
+
+    def cancel(self, order_id: str) -> int:
+        """Cancel an open order; its units go back to the others. Returns the group."""
+        return self.remove_order(order_id)
+
+    def ship(self, order_id: str) -> int:
+        """An order ships: the units it holds leave with it. Returns the group."""
+        return self.remove_order(order_id, shipped=True)
 
     def add_stock(self, part_number: str, depot_id: str, quantity: int) -> int:
         """Units of a part arrive at (or, negative, leave) a depot; re-plan its group."""
         state = self._group(part_number)
         g = self._group_of_part[part_number]
-        if depot_id not in self.context.depot_code:
-            raise UnknownIdError(f"unknown depot_id {depot_id!r}")
+        self._check_depot(depot_id)
         stock = state.stock.copy()
         match = (stock["part_number"] == part_number) & (stock["depot_id"] == depot_id)
         if match.any():
@@ -271,6 +285,29 @@ class Planner:
             raise InputError(f"stock of {part_number} at {depot_id} would become negative")
         self._groups[g] = self._resolved(
             stock, state.inbound, state.options, state.plan.problem.orders, state.plan
+        )
+        return g
+
+    def add_receipt(self, part_number: str, depot_id: str, quantity: int, eta: datetime) -> int:
+        """A receipt of ``quantity`` units is scheduled to land at a depot at ``eta``."""
+        state = self._group(part_number)
+        g = self._group_of_part[part_number]
+        self._check_depot(depot_id)
+        if quantity <= 0:
+            raise InputError(
+                f"a receipt of {part_number} needs a positive quantity, got {quantity}"
+            )
+        row = pd.DataFrame(
+            {
+                "part_number": [part_number],
+                "depot_id": [depot_id],
+                "quantity": np.array([quantity], dtype=np.int64),
+                "eta": pd.Series([pd.Timestamp(eta)], dtype="datetime64[ns]"),
+            }
+        )
+        inbound = pd.concat([state.inbound, row], ignore_index=True)
+        self._groups[g] = self._resolved(
+            state.stock, inbound, state.options, state.plan.problem.orders, state.plan
         )
         return g
 
@@ -292,18 +329,43 @@ class Planner:
         """
         state = self._group(part_number)
         g = self._group_of_part[part_number]
-        table = orders_table(orders, self._snapshot.customers, decisions, self.context)
-        columns = (table, stock, inbound, options)
-        parts = pd.concat([frame["part_number"] for frame in columns])
+        classes = Classes.of_names(decisions)
+        columns = orders_from(
+            orders, self._snapshot.customers, classes.class_code, classes.tier_code, self.context
+        )
+        parts = pd.concat(
+            [
+                orders["part_number"],
+                stock["part_number"],
+                inbound["part_number"],
+                options["part_number"],
+            ]
+        )
         strangers = sorted({str(p) for p in parts if self._group_of_part.get(str(p)) != g})
         if strangers:
             raise InputError(f"part {strangers[0]!r} is not in the group of {part_number!r}")
-        for order_id in state.plan.problem.orders["order_id"].tolist():
+        for order_id in state.plan.problem.orders.order_id.tolist():
             self._order_group.pop(str(order_id), None)
-        self._groups[g] = self._resolved(stock, inbound, options, table, None)
-        for order_id in table["order_id"].tolist():
+        self._groups[g] = self._resolved(stock, inbound, options, columns, None)
+        for order_id in columns.order_id.tolist():
             self._order_group[str(order_id)] = g
         return g
+
+    def with_more_stock(self, part_number: str, depot_id: str, quantity: int) -> Plan:
+        """The plan of a part's group had a depot ``quantity`` more units of the part; the
+        planner itself is left as it is."""
+        state = self._group(part_number)
+        self._check_depot(depot_id)
+        stock = state.stock.copy()
+        match = (stock["part_number"] == part_number) & (stock["depot_id"] == depot_id)
+        if match.any():
+            stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] + quantity
+        else:
+            row = {"part_number": part_number, "depot_id": depot_id, "on_hand": quantity}
+            stock = pd.concat([stock, pd.DataFrame([row])], ignore_index=True)
+        return self._resolved(
+            stock, state.inbound, state.options, state.plan.problem.orders, None
+        ).plan
 
     # -- internals ---------------------------------------------------------------------
     def _group(self, part_number: str) -> _Group:
@@ -314,16 +376,18 @@ class Planner:
             self._groups[g] = self._empty_group()
         return self._groups[g]
 
+    def _check_depot(self, depot_id: str) -> None:
+        if depot_id not in self.context.depot_code:
+            raise UnknownIdError(f"unknown depot_id {depot_id!r}")
+
     def _empty_group(self) -> _Group:
         snap = self._snapshot
-        empty = orders_table(
-            snap.orders.iloc[0:0],
-            snap.customers,
-            pd.DataFrame({"order_id": [], "priority_class": [], "tier": []}),
-            self.context,
-        )
         return self._resolved(
-            snap.stock.iloc[0:0], snap.inbound.iloc[0:0], snap.supply_options.iloc[0:0], empty, None
+            snap.stock.iloc[0:0],
+            snap.inbound.iloc[0:0],
+            snap.supply_options.iloc[0:0],
+            OrderColumns.empty(),
+            None,
         )
 
     def _resolved(
@@ -331,31 +395,31 @@ class Planner:
         stock: pd.DataFrame,
         inbound: pd.DataFrame,
         options: pd.DataFrame,
-        orders: pd.DataFrame,
+        orders: OrderColumns,
         previous: Plan | None,
     ) -> _Group:
         """A group rebuilt from its supply tables and its orders, and solved."""
-        sources = sources_table(stock, inbound, options, self.context)
-        problem = problem_from(orders.reset_index(drop=True), sources, self.context)
+        sources = sources_from(stock, inbound, options, self.context)
+        problem = problem_from(orders, sources, self.context)
         return _Group(stock, inbound, options, self._solve(problem, previous))
 
-    def _solve(self, problem: AllocationProblem, previous: Plan | None) -> Plan:
+    def _solve(self, problem: Problem, previous: Plan | None) -> Plan:
         pinned = np.zeros(len(problem.arcs), dtype=np.int64)
         if previous is not None and not self.policy.preemption:
             pinned = pinned_standard_units(previous, problem)
-        supply = problem.sources_column("quantity", np.int64) - np.bincount(
-            problem.arcs.source, weights=pinned, minlength=len(problem.sources)
-        ).astype(np.int64)
-        demand = problem.orders_column("quantity", np.int64) - np.bincount(
-            problem.arcs.order, weights=pinned, minlength=problem.order_count
-        ).astype(np.int64)
-        flow = pinned.copy()
-        for task in make_tasks(problem, level_arrays(problem), supply=supply, demand=demand):
-            flow[task.arc_index] += run_task(task)
+        taken = np.zeros(len(problem.sources), dtype=np.int64)
+        np.add.at(taken, problem.arcs.source, pinned)
+        given = np.zeros(len(problem.orders), dtype=np.int64)
+        np.add.at(given, problem.arcs.order, pinned)
+        flow = pinned + solve_optimal(
+            problem,
+            supply=problem.sources.quantity - taken,
+            demand=problem.orders.quantity - given,
+        )
         return Plan(problem=problem, flow=flow, strategy="optimal")
 
-    def _order_row(self, order: Mapping[str, Any]) -> dict[str, Any]:
-        """The orders-table values of a new order, its class decided by the entitlement engine."""
+    def _order_columns(self, order: Mapping[str, Any]) -> OrderColumns:
+        """The columns of one new order, its class decided by the entitlement engine."""
         order_id = str(order["order_id"])
         if order_id in self._order_group:
             raise InputError(f"order {order_id!r} already exists")
@@ -388,111 +452,29 @@ class Planner:
             self._contracts.get(customer.customer_id, []),
             policy=self.entitlement_policy,
         )
+        klass: PriorityClass = decision.priority_class
+        tier = Tier(decision.tier)
         country = decision.country
-        klass = decision.priority_class
-        home = self.context.homes.get(country)
-        columns = self._country_columns
-        values: dict[str, Any] = {
-            "order_id": order_id,
-            "customer_id": customer.customer_id,
-            "part_number": part,
-            "quantity": line.quantity,
-            "created_at": np.datetime64(created, "ns"),
-            "country": country,
-            "priority_class": klass.value,
-            "tier": decision.tier.value,
-            "class_code": list(PriorityClass).index(klass),
-            "group": self.policy.rank_group(klass, Tier(decision.tier)),
-            "part_code": self.context.part_code[part],
-            "part_group": self._group_of_part[part],
-            "home_depot": home,
-            "home_code": self.context.depot_code.get(home, -1) if home else -1,
-            "country_col": columns.get(country, len(columns)),
-        }
-        values["agg_key"] = int(
-            node_keys(
-                *(
-                    np.array([values[name]], dtype=np.int64)
-                    for name in ("part_code", "country_col", "group", "class_code")
-                )
-            )[0]
-        )
-        return values
-
-    def _grown(self, old: AllocationProblem, values: dict[str, Any]) -> AllocationProblem:
-        """``old`` with the new order's row at the end of its orders table.
-
-        When ``old``'s orders are typed as the planner makes rows, the row is only noted
-        and the table made when someone reads it (:mod:`allocation.engine.grown_orders`):
-        the arrival itself reads the columns :meth:`_carry_order_columns` extends.
-        """
-        if not self._same_layout(old):
-            orders = pd.concat([old.orders, self._filled_row(values)], ignore_index=True)
-            return AllocationProblem(
-                orders=orders, sources=old.sources, arcs=old.arcs, context=self.context
-            )
-        row = {name: values[name] for name in self._row_positions}
-        return AllocationProblem.grown(
-            old.grown_orders().plus(row), old.sources, old.arcs, self.context
+        part_code = self.context.part_code[part]
+        col = self.context.country_col(country)
+        group = self.policy.rank_group(klass, tier)
+        return OrderColumns(
+            order_id=np.array([order_id], dtype=object),
+            customer_id=np.array([customer.customer_id], dtype=object),
+            part_number=np.array([part], dtype=object),
+            quantity=_one(line.quantity),
+            created_at=np.array([np.datetime64(created, "ns")]),
+            country=np.array([country], dtype=object),
+            class_code=_one(klass.code),
+            tier_code=_one(TIERS.index(tier)),
+            group=_one(group),
+            part_code=_one(part_code),
+            part_group=_one(self._group_of_part[part]),
+            home_code=_one(self.context.home_code(country)),
+            country_col=_one(col),
+            node=node_keys(_one(part_code), _one(col), _one(group), _one(klass.code)),
         )
 
-    def _filled_row(self, values: dict[str, Any]) -> pd.DataFrame:
-        # Filling a one-row template keeps the column types and costs far less than
-        # building a DataFrame from scratch.
-        row = self._row_template.copy()
-        positions = self._row_positions
-        for name, value in values.items():
-            row.iat[0, positions[name]] = value
-        return row
 
-    def _carry_order_columns(
-        self, grown: AllocationProblem, old: AllocationProblem, values: dict[str, Any]
-    ) -> None:
-        """Give ``grown`` (``old``'s orders plus one row of ``values``) the columns ``old``
-        has read, extended by the new value, instead of reading them out of the new table.
-
-        Exact only when ``old``'s orders have the row template's columns and types (then the
-        concatenation keeps them): checked once per table, and the answer carried along.
-        """
-        if not self._same_layout(old):
-            return
-        template = self._row_dtypes
-        carried: dict[tuple[str, Any], npt.NDArray[Any]] = {}
-        for (name, dtype), column in known_orders_columns(old).items():
-            if name.startswith("_") or not isinstance(template[name], np.dtype):
-                continue
-            value = np.array([values[name]], dtype=template[name])
-            carried[(name, dtype)] = np.concatenate(
-                [column, value if dtype is None else value.astype(dtype)]
-            )
-        carried[_SAME_LAYOUT] = np.ones(1, dtype=bool)
-        seed_orders_columns(grown, carried)
-
-    def _same_layout(self, problem: AllocationProblem) -> bool:
-        known = known_orders_columns(problem)
-        if _SAME_LAYOUT not in known:
-            same = problem.orders.dtypes.equals(self._row_template.dtypes)
-            seed_orders_columns(problem, {_SAME_LAYOUT: np.array([same])})
-            return same
-        return bool(known[_SAME_LAYOUT][0])
-
-
-def _row_template(snapshot: Snapshot, context: Context) -> pd.DataFrame:
-    """A one-row orders table with every column typed as :func:`orders_table` makes it."""
-    customer = snapshot.customers.iloc[:1]
-    raw = pd.DataFrame(
-        {
-            "order_id": ["template"],
-            "customer_id": [customer["customer_id"].iloc[0] if len(customer) else ""],
-            "part_number": [context.part_numbers[0] if context.part_numbers else ""],
-            "quantity": np.array([1], dtype=np.int64),
-            "created_at": pd.to_datetime(["2000-01-01"]).astype("datetime64[ns]"),
-            "product_type": ["desktop"],
-            "warranty_valid": [True],
-            "ship_to_country": pd.Series([None], dtype=object),
-        }
-    )
-    decisions = pd.DataFrame(
-        {"order_id": ["template"], "priority_class": ["standard"], "tier": ["standard"]}
-    )
-    return orders_table(raw, snapshot.customers, decisions, context)
+def _one(value: int) -> IntArray:
+    return np.array([value], dtype=np.int64)

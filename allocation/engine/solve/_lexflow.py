@@ -52,7 +52,8 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-from allocation.engine.unique import unique_inverse
+from allocation.engine.model._unique import unique_inverse
+from allocation.engine.objective import Level
 from allocation.errors import InfeasibleError, OutOfRangeError, SolverError
 
 __all__ = ["FlowProblem", "Level", "solve_lexicographic"]
@@ -61,19 +62,6 @@ IntArray = npt.NDArray[np.int64]
 _LIMIT = 2**62
 # OR-Tools refuses costs above about 2**63 / (2.4·(nodes+1)) (measured); keep a margin.
 _COST_LIMIT = 2**60
-
-
-@dataclass(frozen=True)
-class Level:
-    """One level of the objective: integer costs on source→order arcs or on order→sink arcs.
-
-    ``on`` is ``"arc"`` (``costs`` has one entry per source→order arc) or ``"order"`` (one
-    per order, charged per unit through the order). ``name`` is for messages only.
-    """
-
-    name: str
-    on: str
-    costs: IntArray
 
 
 @dataclass(frozen=True)

@@ -6,36 +6,36 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.engine.frames import source_identity
-from allocation.engine.plan import Plan
-from allocation.engine.problem import AllocationProblem
+from allocation.domain.model import SourceBase
+from allocation.engine._plan import Plan
+from allocation.engine.model import Problem, SourceColumns
 
 __all__ = ["consume", "pinned_standard_units"]
+
+IntArray = npt.NDArray[np.int64]
 
 
 def consume(
     stock: pd.DataFrame,
     inbound: pd.DataFrame,
     options: pd.DataFrame,
-    sources: pd.DataFrame,
-    used: npt.NDArray[np.int64],
+    sources: SourceColumns,
+    used: IntArray,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Take shipped units out of the stock, receipt and supply-option rows they came from."""
     stock, inbound, options = stock.copy(), inbound.copy(), options.copy()
-    for s in np.flatnonzero(used):
-        src = sources.iloc[int(s)]
+    for s in np.flatnonzero(used).tolist():
         qty = int(used[s])
-        if src["base"] == 0:
-            match = (stock["part_number"] == src["part_number"]) & (
-                stock["depot_id"] == src["origin"]
-            )
+        part, origin, base = sources.part_number[s], sources.origin[s], int(sources.base[s])
+        if base == SourceBase.SHELF:
+            match = (stock["part_number"] == part) & (stock["depot_id"] == origin)
             stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] - qty
-        elif src["base"] == 1:
+        elif base == SourceBase.RECEIPT:
             # The receipt itself: same part, depot and landing time.
             match = (
-                (inbound["part_number"] == src["part_number"])
-                & (inbound["depot_id"] == src["origin"])
-                & (inbound["eta"] == src["release_at"])
+                (inbound["part_number"] == part)
+                & (inbound["depot_id"] == origin)
+                & (inbound["eta"] == sources.release_at[s])
             ).to_numpy()
             values = inbound["quantity"].to_numpy(dtype=np.int64).copy()
             for r in np.flatnonzero(match):
@@ -46,15 +46,15 @@ def consume(
             inbound = inbound[inbound["quantity"] > 0]
         else:
             match = (
-                (options["part_number"] == src["part_number"])
-                & (options["supplier_id"] == src["origin"])
-                & (options["source"] == src["kind_name"])
+                (options["part_number"] == part)
+                & (options["supplier_id"] == origin)
+                & (options["source"] == SourceBase(base).label)
             )
             options.loc[match, "capacity"] = options.loc[match, "capacity"] - qty
     return stock, inbound, options
 
 
-def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDArray[np.int64]:
+def pinned_standard_units(previous: Plan, problem: Problem) -> IntArray:
     """Units standard orders already hold (allocated, not shipped), mapped onto new arcs.
 
     With pre-emption off they stay where they are; each is capped by what the source and
@@ -62,22 +62,23 @@ def pinned_standard_units(previous: Plan, problem: AllocationProblem) -> npt.NDA
     """
     old = previous.problem
     held = np.flatnonzero(previous.flow > 0)
-    old_orders = old.orders_column("order_id", object)[old.arcs.order[held]]
-    standard = old.orders_column("group", np.int64)[old.arcs.order[held]] > 0
-    keys_old = source_identity(old.sources).to_numpy(dtype=object)[old.arcs.source[held]]
-    pins = {
-        (o, k): int(q)
-        for o, k, q, std in zip(old_orders, keys_old, previous.flow[held], standard, strict=True)
-        if std
-    }
+    standard = old.orders.group[old.arcs.order[held]] > 0
+    held = held[standard]
     pinned = np.zeros(len(problem.arcs), dtype=np.int64)
-    if not pins:
+    if len(held) == 0:
         return pinned
-    new_orders = problem.orders_column("order_id", object)[problem.arcs.order]
-    new_keys = source_identity(problem.sources).to_numpy(dtype=object)[problem.arcs.source]
-    supply = problem.sources["quantity"].to_numpy(dtype=np.int64).copy()
-    demand = problem.orders_column("quantity", np.int64).copy()
-    for a, (o, k) in enumerate(zip(new_orders, new_keys, strict=True)):
+    old_orders = old.orders.order_id[old.arcs.order[held]]
+    keys_old = old.sources.identity()[old.arcs.source[held]]
+    pins: dict[tuple[str, str], int] = {}
+    for o, k, q in zip(
+        old_orders.tolist(), keys_old.tolist(), previous.flow[held].tolist(), strict=True
+    ):
+        pins[(o, k)] = pins.get((o, k), 0) + q
+    new_orders = problem.orders.order_id[problem.arcs.order]
+    new_keys = problem.sources.identity()[problem.arcs.source]
+    supply = problem.sources.quantity.copy()
+    demand = problem.orders.quantity.copy()
+    for a, (o, k) in enumerate(zip(new_orders.tolist(), new_keys.tolist(), strict=True)):
         want = pins.get((o, k), 0)
         if want:
             s, r = int(problem.arcs.source[a]), int(problem.arcs.order[a])

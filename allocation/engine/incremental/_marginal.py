@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allocation.engine.incremental import Planner
+from allocation.engine.incremental._planner import Planner
 
 __all__ = ["marginal_values"]
 
@@ -30,25 +30,17 @@ def marginal_values(planner: Planner, parts: list[str] | None = None) -> pd.Data
     unfilled = plan.unfilled
     wanted = sorted(set(unfilled["part_number"])) if parts is None else list(parts)
     orders = plan.problem.orders
+    homes = orders.home_depot(plan.problem.context)
     rows = []
     for part in wanted:
-        state = planner._group(part)
-        base = state.plan.objective()
-        waiting = orders[orders["part_number"] == part]
-        depots = set(waiting["home_depot"].dropna()) | set(
-            state.stock.loc[state.stock["part_number"] == part, "depot_id"]
+        base = planner.group_plan(part).objective()
+        stock, _, _ = planner.group_supply(part)
+        waiting = homes[orders.part_number == part]
+        depots = {h for h in waiting.tolist() if h is not None} | set(
+            stock.loc[stock["part_number"] == part, "depot_id"]
         )
         for depot in sorted(depots):
-            stock = state.stock.copy()
-            match = (stock["part_number"] == part) & (stock["depot_id"] == depot)
-            if match.any():
-                stock.loc[match, "on_hand"] = stock.loc[match, "on_hand"] + 1
-            else:
-                extra = {"part_number": part, "depot_id": depot, "on_hand": 1}
-                stock = pd.concat([stock, pd.DataFrame([extra])], ignore_index=True)
-            after = planner._resolved(
-                stock, state.inbound, state.options, state.plan.problem.orders, None
-            ).plan.objective()
+            after = planner.with_more_stock(part, depot, 1).objective()
             rows.append(
                 {"part_number": part, "depot_id": depot}
                 | {k: round(after[k] - base[k], 4) for k in base}

@@ -70,6 +70,12 @@ class Routes:
     hours: npt.NDArray[np.float64]
     cost: npt.NDArray[np.float64]
 
+    def padded(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """``hours`` and ``cost`` with one more column of ``inf``: where an order whose
+        country no lane reaches looks (its column is one past the last)."""
+        pad = np.full((self.hours.shape[0], 1), np.inf)
+        return np.hstack([self.hours, pad]), np.hstack([self.cost, pad])
+
     def origin_index(self) -> dict[str, int]:
         """Row of each origin id."""
         return {o: i for i, o in enumerate(self.origins)}

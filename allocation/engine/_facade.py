@@ -1,0 +1,156 @@
+"""The engine façade: one snapshot's world, built once, planned every way a caller needs.
+
+The CLI, the notebook API, the HTTP service and the simulator all plan through an
+:class:`Engine`: a full plan with any strategy, a :class:`~allocation.engine.incremental.
+Planner` that keeps it current under changes, explanations and marginal values, and — for a
+caller that keeps its own orders and supply, like the simulator — orders and sources made
+into the engine's columns and solved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.policy import AllocationPolicy
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.engine._plan import Plan
+from allocation.engine.incremental import Planner, canonical_orders, marginal_values
+from allocation.engine.model import (
+    Classes,
+    Context,
+    OrderColumns,
+    Problem,
+    SourceColumns,
+    build_context,
+    classify,
+    orders_from,
+    problem_from,
+    sources_from,
+)
+from allocation.engine.solve import Runner, dask_runner, local_runner, solve_strategy
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    """A snapshot made into the engine's terms: context, classes, orders, sources, arcs.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        Orders and supply (see :func:`allocation.load_snapshot`).
+    policy : AllocationPolicy, optional
+        Source permissions and options; the data sheet's defaults when omitted.
+    entitlement_policy : EntitlementPolicy, optional
+        How the entitlement engine reads the sheet's ambiguities.
+
+    Examples
+    --------
+    >>> from allocation import Engine, load_snapshot
+    >>> engine = Engine(load_snapshot("scenarios/example"))
+    >>> engine.plan().objective()["parts_priority_eta_hours"]
+    124.0
+    >>> engine.plan("fifo").objective()["parts_priority_eta_hours"]
+    300.0
+    """
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        policy: AllocationPolicy | None = None,
+        entitlement_policy: EntitlementPolicy | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.policy = policy or AllocationPolicy()
+        self.entitlement_policy = entitlement_policy
+        self.context: Context = build_context(snapshot, self.policy)
+        self._problem: Problem | None = None
+        self._optimal: Plan | None = None
+
+    # -- the snapshot's own plan -------------------------------------------------------
+    def problem(self) -> Problem:
+        """The snapshot's orders, sources and allowed arcs (built on first use, then kept)."""
+        if self._problem is None:
+            snapshot = self.snapshot
+            orders = canonical_orders(self.orders_of(snapshot.orders))
+            sources = self.sources_of(snapshot.stock, snapshot.inbound, snapshot.supply_options)
+            self._problem = problem_from(orders, sources, self.context)
+        return self._problem
+
+    def plan(self, strategy: str = "optimal", workers: int = 1, dask: str | None = None) -> Plan:
+        """Who gets which units from which source, by ``strategy``.
+
+        ``workers`` local processes (or the Dask scheduler at ``dask``, or ``"local"``)
+        solve part groups in parallel; the plan is the same either way.
+        """
+        runner: Runner = dask_runner(dask) if dask else local_runner(workers)
+        if strategy == "optimal" and self._optimal is not None:
+            return self._optimal
+        problem = self.problem()
+        solution = solve_strategy(problem, strategy, runner)
+        plan = Plan(problem, solution.flow, strategy, solution.excluded)
+        if strategy == "optimal" and problem.policy.partial_fills:
+            self._optimal = plan
+        return plan
+
+    def planner(self) -> Planner:
+        """An incremental planner starting from the optimal plan (partial fills on)."""
+        return Planner(
+            self.snapshot,
+            self.policy,
+            self.entitlement_policy,
+            context=self.context,
+            plan=self.plan() if self.policy.partial_fills else None,
+        )
+
+    def explain(self, order_id: str, strategy: str = "optimal") -> str:
+        """Why an order gets what it gets in the plan of ``strategy``, in words."""
+        return self.plan(strategy).explain(order_id)
+
+    def marginal(self, parts: list[str] | None = None) -> pd.DataFrame:
+        """What one more unit of each short part at each candidate depot would buy."""
+        return marginal_values(self.planner(), parts)
+
+    # -- for callers with orders and supply of their own -------------------------------
+    def classes_of(self, orders: pd.DataFrame) -> Classes:
+        """Priority class and tier of each row of an orders table, by the entitlement rules
+        and the snapshot's customers and contracts."""
+        inputs = EntitlementInputs(self.snapshot.customers, self.snapshot.contracts, orders)
+        return classify(inputs, policy=self.entitlement_policy)
+
+    def orders_of(self, orders: pd.DataFrame, classes: Classes | None = None) -> OrderColumns:
+        """An orders table (the snapshot's columns) as the engine's order columns, in its
+        row order; classified unless ``classes`` are given."""
+        classes = classes or self.classes_of(orders)
+        return orders_from(
+            orders, self.snapshot.customers, classes.class_code, classes.tier_code, self.context
+        )
+
+    def sources_of(
+        self,
+        stock: pd.DataFrame,
+        inbound: pd.DataFrame,
+        supply_options: pd.DataFrame,
+        as_of: datetime | pd.Timestamp | None = None,
+    ) -> SourceColumns:
+        """Stock, receipts and supply options as the engine's sources, their release times
+        counted from ``as_of`` (default: the snapshot's moment)."""
+        context = self.context if as_of is None else self.context.at(as_of)
+        return sources_from(stock, inbound, supply_options, context)
+
+    def solve(
+        self,
+        orders: OrderColumns,
+        sources: SourceColumns,
+        strategy: str = "optimal",
+        as_of: datetime | pd.Timestamp | None = None,
+    ) -> Plan:
+        """The plan of ``strategy`` for some orders against some sources (made with
+        :meth:`orders_of` and :meth:`sources_of` at the same ``as_of``)."""
+        context = self.context if as_of is None else self.context.at(as_of)
+        problem = problem_from(orders, sources, context)
+        solution = solve_strategy(problem, strategy)
+        return Plan(problem, solution.flow, strategy, solution.excluded)

@@ -1,0 +1,308 @@
+"""The plan: who gets which units from where, what stays unfilled, and why.
+
+A :class:`Plan` holds the problem and the units on each arc. Its tables are built from
+arrays in a few vectorised steps, whatever their size; :meth:`Plan.explain` answers one
+order at a time in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from allocation.domain.model import PriorityClass, SourceKind
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine._html import html_block, html_table
+from allocation.engine.explain import explain_order, unfilled_reasons
+from allocation.engine.model import Problem
+
+__all__ = ["LINE_COLUMNS", "UNFILLED_COLUMNS", "Plan", "records", "rows_of"]
+
+IntArray = npt.NDArray[np.int64]
+LINE_COLUMNS = [
+    "order_id",
+    "part_number",
+    "requested_part_number",
+    "quantity",
+    "source",
+    "origin",
+    "eta",
+    "eta_hours",
+    "cost",
+    "priority_class",
+]
+UNFILLED_COLUMNS = ["order_id", "part_number", "quantity", "priority_class", "code", "reason"]
+_KIND_NAMES = np.array([k.value for k in SourceKind], dtype=object)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An allocation plan.
+
+    Attributes
+    ----------
+    problem : Problem
+        Orders, sources and arcs it was made from.
+    flow : ndarray of int64
+        Units on each arc of ``problem.arcs``.
+    strategy : str
+        ``optimal``, ``fifo`` or ``tier_greedy``.
+    reasons : dict
+        Why orders were left out before solving (e.g. partial fills off), by order row.
+
+    Examples
+    --------
+    >>> from allocation import allocate, load_snapshot
+    >>> plan = allocate(load_snapshot("scenarios/example"))
+    >>> plan.summary()["by_class"]["parts_priority"]
+    {'orders': 4, 'units_requested': 5, 'units_allocated': 5, 'fill_rate': 1.0}
+    >>> plan.to_pandas()[["order_id", "quantity", "source", "origin"]].head(2)
+      order_id  quantity source origin
+    0   O-1001         1  stock   D-US
+    1   O-1004         2  stock   D-US
+
+    In a notebook the plan shows itself as tables (fill and ETA by class, units and cost by
+    source kind).
+    """
+
+    problem: Problem
+    flow: IntArray
+    strategy: str
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    # -- tables ------------------------------------------------------------------------
+    @cached_property
+    def filled(self) -> IntArray:
+        """Units allocated per order row."""
+        filled = np.zeros(len(self.problem.orders), dtype=np.int64)
+        np.add.at(filled, self.problem.arcs.order, self.flow)
+        return filled
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """Allocation lines: one per order and source that gives it units."""
+        arcs, orders, sources = self.problem.arcs, self.problem.orders, self.problem.sources
+        used = np.flatnonzero(self.flow > 0)
+        qty = self.flow[used]
+        o = arcs.order[used]
+        s = arcs.source[used]
+        eta_hours = arcs.eta_hours[used]
+        frame = pd.DataFrame(
+            {
+                "order_id": orders.order_id[o],
+                "part_number": sources.part_number[s],
+                "requested_part_number": orders.part_number[o],
+                "quantity": qty,
+                "source": _KIND_NAMES[arcs.kind[used]],
+                "origin": sources.origin[s],
+                "eta": self.problem.as_of + pd.to_timedelta(eta_hours, unit="h"),
+                "eta_hours": np.round(eta_hours, 3),
+                "cost": np.round(arcs.money[used] * qty, 2),
+                "priority_class": orders.priority_class()[o],
+            }
+        )
+        if sources.protected[s].any():
+            frame = _join_tranches(frame)
+        sort = np.lexsort(
+            (frame["origin"].to_numpy(dtype=str), frame["order_id"].to_numpy(dtype=str))
+        )
+        return frame.iloc[sort].reset_index(drop=True)[LINE_COLUMNS]
+
+    @cached_property
+    def unfilled(self) -> pd.DataFrame:
+        """The unfilled remainder of every order, with a stable ``code`` and the reason
+        (the codes: :data:`allocation.engine.explain.CODES`)."""
+        orders = self.problem.orders
+        missing = orders.quantity - self.filled
+        rows = np.flatnonzero(missing > 0)
+        why = unfilled_reasons(self.problem, self.flow, rows, self.reasons)
+        frame = pd.DataFrame(
+            {
+                "order_id": orders.order_id[rows],
+                "part_number": orders.part_number[rows],
+                "quantity": missing[rows],
+                "priority_class": orders.priority_class()[rows],
+                "code": why.code,
+                "reason": why.reason,
+            }
+        )
+        return frame[UNFILLED_COLUMNS]
+
+    def short_reasons(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Why each of these orders is not filled (only the unfilled ones are answered).
+
+        The reasons of :attr:`unfilled`, for a few orders, without working out every one.
+        """
+        orders = self.problem.orders
+        missing = orders.quantity - self.filled
+        rows = rows_of(orders.order_id, order_ids)
+        wanted = rows[missing[rows] > 0]
+        why = unfilled_reasons(self.problem, self.flow, wanted, self.reasons)
+        return dict(zip(orders.order_id[wanted].tolist(), why.reason.tolist(), strict=True))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Allocation lines as a DataFrame (see :attr:`lines`; unfilled in :attr:`unfilled`)."""
+        return self.lines.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""
+        lines = self.lines.copy()
+        lines["eta"] = lines["eta"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return {
+            "strategy": self.strategy,
+            "as_of": self.problem.as_of.isoformat(),
+            "lines": records(lines),
+            "unfilled": records(self.unfilled),
+            "summary": self.summary(),
+        }
+
+    # -- measures ----------------------------------------------------------------------
+    def objective(self) -> dict[str, float]:
+        """The lexicographic objective's levels, most important first.
+
+        For each priority group: units allocated and the sum of their ETAs in hours (the
+        downtime the plan commits to); then the money spent.
+        """
+        arcs = self.problem.arcs
+        group = self.problem.orders.group[arcs.order]
+        result: dict[str, float] = {}
+        policy = self.problem.policy
+        for g in range(policy.group_count):
+            mask = group == g
+            name = AllocationPolicy.group_name(g, policy)
+            result[f"{name}_units"] = float(self.flow[mask].sum())
+            result[f"{name}_eta_hours"] = float(np.dot(self.flow[mask], arcs.eta_hours[mask]))
+        result["cost"] = float(np.dot(self.flow, arcs.money))
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        """Fill by class and by source kind, cost, and the worst ETAs."""
+        orders = self.problem.orders
+        lines = self.lines
+        by_class: dict[str, dict[str, float]] = {}
+        for klass in PriorityClass:
+            mask = orders.class_code == klass.code
+            asked = int(orders.quantity[mask].sum())
+            got = int(self.filled[mask].sum())
+            by_class[klass.value] = {
+                "orders": int(mask.sum()),
+                "units_requested": asked,
+                "units_allocated": got,
+                "fill_rate": round(got / asked, 4) if asked else 1.0,
+            }
+        source = lines["source"].to_numpy(dtype=object)
+        quantity = lines["quantity"].to_numpy(dtype=np.int64)
+        cost = lines["cost"].to_numpy(dtype=np.float64)
+        by_source = {kind.value: int(quantity[source == kind.value].sum()) for kind in SourceKind}
+        cost_by_source = {
+            kind.value: round(float(cost[source == kind.value].sum()), 2) for kind in SourceKind
+        }
+        worst = lines.sort_values("eta_hours", ascending=False).head(5)
+        return {
+            "strategy": self.strategy,
+            "orders": len(orders),
+            "by_class": by_class,
+            "units_by_source": by_source,
+            "cost_by_source": cost_by_source,
+            "total_cost": round(float(cost.sum()), 2),
+            "worst_eta": worst[["order_id", "source", "origin", "eta_hours"]].to_dict(
+                orient="records"
+            ),
+            "objective": self.objective(),
+        }
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        by_class = pd.DataFrame(
+            [
+                {
+                    "class": name,
+                    "orders": row["orders"],
+                    "units asked": row["units_requested"],
+                    "units allocated": row["units_allocated"],
+                    "fill rate": f"{row['fill_rate']:.1%}",
+                    "mean ETA h": self._mean_eta(PriorityClass(name)),
+                }
+                for name, row in summary["by_class"].items()
+            ]
+        )
+        by_source = pd.DataFrame(
+            {
+                "source": list(summary["units_by_source"]),
+                "units": list(summary["units_by_source"].values()),
+                "cost": list(summary["cost_by_source"].values()),
+            }
+        )
+        return html_block(
+            f"Plan ({self.strategy}, as of {self.problem.as_of:%Y-%m-%d %H:%M})",
+            [html_table(by_class, "by priority class"), html_table(by_source, "by source kind")],
+            [
+                f"total cost {summary['total_cost']:,.2f}; "
+                f"{len(self.unfilled):,} order(s) not fully filled (see .unfilled)"
+            ],
+        )
+
+    def _mean_eta(self, klass: PriorityClass) -> float:
+        """Mean ETA hours of the units allocated to a class (NaN with none)."""
+        arcs = self.problem.arcs
+        mine = self.problem.orders.class_code[arcs.order] == klass.code
+        units = self.flow[mine].sum()
+        return (
+            round(float(np.dot(self.flow[mine], arcs.eta_hours[mine]) / units), 1)
+            if units
+            else float("nan")
+        )
+
+    # -- words -------------------------------------------------------------------------
+    def explain(self, order_id: str) -> str:
+        """Why this order got what it got, or nothing, in words.
+
+        Names the source of each unit and why it was chosen; for what is unfilled, the
+        orders holding the units it could have used and the rule that ranked them first,
+        and the best source it could still get if policy allowed it.
+        """
+        return explain_order(self.problem, self.flow, self.reasons, order_id)
+
+
+def _join_tranches(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line where an order takes units above and below a protection level of one stock.
+
+    Both tranches are the same shelf (same origin, kind and ETA); a planner sees one line.
+    """
+    keys = [c for c in LINE_COLUMNS if c not in ("quantity", "cost")]
+    joined = frame.groupby(keys, sort=False, dropna=False, as_index=False)[
+        ["quantity", "cost"]
+    ].sum()
+    joined["cost"] = joined["cost"].round(2)
+    return joined
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts of Python values (faster than ``to_dict`` on big tables)."""
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+_FEW = 8
+"""Up to this many values, comparing with each is cheaper than :func:`numpy.isin`'s sort."""
+
+
+def rows_of(ids: npt.NDArray[np.object_], wanted: Collection[str]) -> IntArray:
+    """Rows whose id is one of ``wanted``, in row order (a write asks for a few of many)."""
+    if len(wanted) > _FEW:
+        return np.flatnonzero(np.isin(ids, list(wanted)))
+    return np.flatnonzero(_any_equal(ids, wanted))
+
+
+def _any_equal(values: npt.NDArray[Any], wanted: Iterable[Any]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(len(values), dtype=bool)
+    for value in wanted:
+        mask |= values == value
+    return mask

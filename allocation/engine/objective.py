@@ -1,0 +1,261 @@
+"""The objective, in one place: its levels, their integer scaling, the ties, the lone-order rule.
+
+Strictly in this order, for each priority group ``g`` (0 = ``parts_priority``): units to
+``g``; ``g``'s ETA in ticks of the policy's resolution (downtime); ``g``'s order age in
+minutes (older first); after every group, money in cents; last, a tie-break that is the
+same in every process, so that equally good plans never depend on batching or row order
+(DESIGN.md, "Optimizer"). The solver (:mod:`allocation.engine.solve`) combines the levels
+exactly; everything that ranks sources or orders without it — the incremental planner's
+no-solve paths and the simulator's — calls the functions here, so a new level is written
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = [
+    "TIE_RANGE",
+    "Level",
+    "batch_levels",
+    "cent",
+    "eta_ticks",
+    "fill_alone",
+    "identity_hash",
+    "money_cents",
+    "node_keys",
+    "rank_members",
+    "source_identity",
+    "split_among_members",
+    "tick",
+    "tie_break",
+]
+
+IntArray = npt.NDArray[np.int64]
+TIE_RANGE = 1 << 12
+"""Tie-break costs lie in ``[0, TIE_RANGE)``."""
+_HELD = "|held"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of the objective: integer costs on source→order arcs or on order→sink arcs.
+
+    ``on`` is ``"arc"`` (``costs`` has one entry per source→order arc) or ``"order"`` (one
+    per order, charged per unit through the order). ``name`` is for messages only.
+    """
+
+    name: str
+    on: str
+    costs: IntArray
+
+
+def eta_ticks(eta_hours: npt.NDArray[np.float64], resolution: float) -> IntArray:
+    """ETAs in whole ticks of ``resolution`` hours: ETAs closer than a tick are a tie."""
+    ticks: IntArray = np.rint(eta_hours / resolution).astype(np.int64)
+    return ticks
+
+
+def money_cents(money: npt.NDArray[np.float64]) -> IntArray:
+    """Money per unit in whole cents."""
+    cents: IntArray = np.rint(money * 100.0).astype(np.int64)
+    return cents
+
+
+def tick(hours: float, resolution: float) -> int:
+    """One ETA in ticks, as :func:`eta_ticks` rounds it (half to even), for a single value.
+
+    >>> tick(0.25, 0.1), tick(0.35, 0.1)
+    (2, 3)
+    """
+    return round(hours / resolution)
+
+
+def cent(money: float) -> int:
+    """One amount of money in whole cents, as :func:`money_cents` rounds it."""
+    return round(money * 100.0)
+
+
+def node_keys(
+    part_code: IntArray, country_col: IntArray, group: IntArray, class_code: IntArray
+) -> IntArray:
+    """Orders with the same part, country column, priority group and class get one key.
+
+    Such orders have the same sources at the same ETAs and costs: the optimizer gives them
+    one node, and the tie-break one key.
+    """
+    key: IntArray = ((part_code * 1024 + country_col) * 16 + group) * 4 + class_code
+    return key
+
+
+def source_identity(
+    part: npt.NDArray[np.object_],
+    origin: npt.NDArray[np.object_],
+    base_label: npt.NDArray[np.object_],
+    release_hours: npt.NDArray[np.float64],
+    protected: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.object_]:
+    """What identifies a source across rebuilds: part, origin, base, release, tranche.
+
+    The protected units of a shelf (under a protection level) are a source of their own,
+    marked ``|held``.
+    """
+    if len(part) == 0:
+        return np.zeros(0, dtype=object)
+    rounded = np.round(np.asarray(release_hours, dtype=np.float64), 6).tolist()
+    identity = np.array(
+        [
+            f"{p}|{o}|{k}|{r!r}"
+            for p, o, k, r in zip(
+                part.tolist(), origin.tolist(), base_label.tolist(), rounded, strict=True
+            )
+        ],
+        dtype=object,
+    )
+    if protected.any():
+        identity[protected] = identity[protected] + _HELD
+    return identity
+
+
+def identity_hash(identity: npt.NDArray[np.object_]) -> IntArray:
+    """A hash of source identities, the same in every process (pandas' SipHash)."""
+    if len(identity) == 0:
+        return np.zeros(0, dtype=np.int64)
+    hashed = pd.util.hash_array(identity)
+    return (hashed >> np.uint64(33)).astype(np.int64)
+
+
+def tie_break(node: IntArray, source_hash: IntArray) -> IntArray:
+    """The last level: a pseudo-random cost per (order node, source), the same everywhere.
+
+    The pair is mixed through a 64-bit finaliser (splitmix64's) before it is cut to the
+    range, so the cost is no sum of a node term and a source term: were it one, every plan
+    giving the same units to each node and taking the same units from each source would
+    cost the same, and the tie level would break none of those ties.
+    """
+    with np.errstate(over="ignore"):
+        x = node.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x ^= source_hash.astype(np.uint64)
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x % np.uint64(TIE_RANGE)).astype(np.int64)
+
+
+def batch_levels(
+    order_group: IntArray,
+    arc_group: IntArray,
+    arc_eta_ticks: IntArray,
+    order_minutes: IntArray,
+    arc_cents: IntArray,
+    arc_tie: IntArray,
+) -> list[Level]:
+    """The levels of one solve, most important first, as the solver takes them.
+
+    ``order_*`` describe the solve's orders (its sink arcs), ``arc_*`` its source→order
+    arcs. Per group present, best first: units (−1 per unit), ETA ticks, age (minutes
+    after the group's oldest order: a constant shift changes a level by a constant times
+    its already fixed units, so a group ranks its orders alike in any batch); then money;
+    then the tie-break. Levels that are zero everywhere are left out.
+    """
+    levels: list[Level] = []
+    for g in np.unique(order_group):
+        in_g = order_group == g
+        levels.append(Level(f"units[{g}]", "order", -in_g.astype(np.int64)))
+        eta = np.where(arc_group == g, arc_eta_ticks, 0)
+        if np.any(eta):
+            levels.append(Level(f"eta[{g}]", "arc", eta))
+        age = np.where(in_g, order_minutes - order_minutes[in_g].min(), 0)
+        if np.any(age):
+            levels.append(Level(f"age[{g}]", "order", age))
+    if np.any(arc_cents):
+        levels.append(Level("money", "arc", arc_cents))
+    levels.append(Level("tie", "arc", arc_tie))
+    return levels
+
+
+def fill_alone(
+    ticks: Sequence[int] | IntArray,
+    cents: Sequence[int] | IntArray,
+    tie: Sequence[int] | IntArray,
+    units: Sequence[int] | IntArray,
+    need: int,
+) -> IntArray | None:
+    """Units one order takes from each of its sources when it is alone: the lone-order rule.
+
+    Every level is a per-unit cost of the source a unit comes from, and the
+    lexicographically smallest sum of ``k`` such vectors is the sum of the ``k`` smallest;
+    so the optimum fills from sources sorted by (ticks, cents, tie). It is unique unless
+    the need runs out inside a run of two or more sources equal on all three: then None
+    (only a solver's arbitrary pick could say which). Sources that are equal and taken
+    whole are no ambiguity.
+
+    >>> fill_alone([3, 1, 1], [0, 5, 5], [7, 2, 9], [4, 1, 1], 3).tolist()
+    [1, 1, 1]
+    >>> fill_alone([1, 1], [5, 5], [2, 2], [3, 3], 4) is None
+    True
+    """
+    ticks_a, cents_a = np.asarray(ticks, np.int64), np.asarray(cents, np.int64)
+    tie_a, units_a = np.asarray(tie, np.int64), np.asarray(units, np.int64)
+    order = np.lexsort((tie_a, cents_a, ticks_a))
+    take = np.zeros(len(units_a), dtype=np.int64)
+    left = need
+    position = 0
+    while position < len(order) and left > 0:
+        stop = position + 1
+        first = order[position]
+        while stop < len(order) and (
+            ticks_a[order[stop]] == ticks_a[first]
+            and cents_a[order[stop]] == cents_a[first]
+            and tie_a[order[stop]] == tie_a[first]
+        ):
+            stop += 1
+        run = order[position:stop]
+        having = run[units_a[run] > 0]
+        total = int(units_a[run].sum())
+        if total > left and len(having) > 1:
+            return None
+        for s in having.tolist():
+            give = min(int(units_a[s]), left)
+            take[s] = give
+            left -= give
+        position = stop
+    return take
+
+
+def rank_members(minutes: IntArray, order_id: npt.NDArray[np.object_]) -> IntArray:
+    """Orders in the rank a node hands out its units: older minute first, then order id."""
+    ids = np.asarray(order_id, dtype=object).astype(str)
+    ranked: IntArray = np.lexsort((ids, minutes)).astype(np.int64)
+    return ranked
+
+
+def split_among_members(
+    node_of_member: IntArray,
+    wanted: IntArray,
+    node_units: IntArray,
+    members: IntArray,
+) -> IntArray:
+    """Each node's units handed to its members in rank order, each filled before the next.
+
+    The solver prices a member's age on its sink arc, so it fills older members first, but
+    between members of equal age any split is optimal and the solver's pick follows the row
+    order. Refilling the node's total in rank order (older first, then order id) scores the
+    same on every level and makes the split independent of row order. ``members`` runs node
+    by node, in rank order within each node; ``node_units`` is each node's total.
+    """
+    node = node_of_member[members]
+    want = wanted[members]
+    before = np.cumsum(want) - want
+    start = np.r_[True, node[1:] != node[:-1]] if len(node) else np.zeros(0, dtype=bool)
+    before -= np.maximum.accumulate(np.where(start, before, 0))
+    filled = np.empty(len(wanted), dtype=np.int64)
+    filled[members] = np.clip(node_units[node] - before, 0, want)
+    return filled

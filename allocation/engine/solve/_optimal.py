@@ -1,0 +1,348 @@
+"""The optimal strategy: a lexicographic min-cost flow per part group, batched and parallel.
+
+The levels are the objective's (:mod:`allocation.engine.objective`); :mod:`._lexflow`
+combines them exactly. Part groups are independent: small ones are solved many to a batch
+(one OR-Tools call); batches run in this process, in local worker processes or on a Dask
+cluster; the plan is the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from allocation.engine.model import Problem, size_buckets, unique_inverse
+from allocation.engine.objective import (
+    batch_levels,
+    eta_ticks,
+    money_cents,
+    split_among_members,
+    tie_break,
+)
+from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic_flows
+
+__all__ = [
+    "Batches",
+    "FlowTask",
+    "Runner",
+    "dask_runner",
+    "local_runner",
+    "make_batches",
+    "run_task",
+    "solve_optimal",
+]
+
+IntArray = npt.NDArray[np.int64]
+_BATCH_ARCS = 10_000
+
+
+@dataclass(frozen=True)
+class _ArcLevels:
+    """The integer level values of every arc and order of a problem (global positions)."""
+
+    eta_ticks: IntArray
+    money_cents: IntArray
+    tie: IntArray
+    minutes: IntArray
+
+    @classmethod
+    def of(cls, problem: Problem) -> _ArcLevels:
+        arcs, orders, sources = problem.arcs, problem.orders, problem.sources
+        return cls(
+            eta_ticks=eta_ticks(arcs.eta_hours, problem.policy.eta_resolution_hours),
+            money_cents=money_cents(arcs.money),
+            tie=tie_break(orders.node[arcs.order], sources.tie_hash[arcs.source]),
+            minutes=orders.created_minutes(),
+        )
+
+
+@dataclass(frozen=True)
+class FlowTask:
+    """One batch of part groups: its network, its levels and where its arcs sit globally."""
+
+    problem: FlowProblem
+    levels: list[Level]
+    arc_index: IntArray
+    split: _Split
+
+
+@dataclass(frozen=True)
+class Batches:
+    """The arcs split into batches of whole part groups; :meth:`task` builds one's network.
+
+    ``supply`` and ``demand`` are the units of each source and order the batches plan.
+    """
+
+    problem: Problem
+    levels: _ArcLevels
+    supply: IntArray
+    demand: IntArray
+    chunks: list[tuple[IntArray, IntArray]]
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def task(self, i: int) -> FlowTask:
+        """Batch ``i`` as a flow problem with its levels."""
+        arc_index, component = self.chunks[i]
+        return _task(self.problem, self.levels, arc_index, component, self.supply, self.demand)
+
+
+def make_batches(
+    problem: Problem,
+    supply: IntArray | None = None,
+    demand: IntArray | None = None,
+    batch_arcs: int = _BATCH_ARCS,
+) -> Batches:
+    """Split the arcs into batches of whole part groups of like size.
+
+    ``supply`` and ``demand`` override the sources' and orders' quantities (the incremental
+    planner passes what is left after pinned allocations).
+    """
+    arcs = problem.arcs
+    levels = _ArcLevels.of(problem)
+    supply = problem.sources.quantity if supply is None else supply
+    demand = problem.orders.quantity if demand is None else demand
+    idx = np.arange(len(arcs))
+    if len(idx) == 0:
+        return Batches(problem, levels, supply, demand, [])
+    part_group = problem.orders.part_group[arcs.order]
+    # Useful arcs only: a source with no units or an order wanting none adds nothing.
+    useful = (supply[arcs.source] > 0) & (demand[arcs.order] > 0)
+    idx, part_group = idx[useful], part_group[useful]
+    if len(idx) == 0:
+        return Batches(problem, levels, supply, demand, [])
+    bucket = size_buckets(part_group, problem.sources.part_group)
+    # The problem's arcs come grouped by (bucket, part group); re-sort only if not.
+    key = bucket * (int(part_group.max()) + 1) + part_group
+    if np.any(key[1:] < key[:-1]):
+        resort = np.argsort(key, kind="stable")
+        idx, bucket, key = idx[resort], bucket[resort], key[resort]
+    run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    run_arcs = np.diff(np.r_[run_start, len(idx)])
+    run_bucket = bucket[run_start]
+    # Batches: consecutive groups of one bucket, up to ``batch_arcs`` arcs each.
+    new_bucket = np.r_[True, run_bucket[1:] != run_bucket[:-1]]
+    batch_of_run = np.empty(len(run_start), dtype=np.int64)
+    batch, filled = -1, 0
+    for r, (fresh, count) in enumerate(zip(new_bucket.tolist(), run_arcs.tolist(), strict=True)):
+        if fresh or filled + count > batch_arcs:
+            batch += 1
+            filled = 0
+        batch_of_run[r] = batch
+        filled += count
+    arc_batch = np.repeat(batch_of_run, run_arcs)
+    inverse = np.repeat(np.arange(len(run_start)), run_arcs)
+    bounds = np.flatnonzero(np.diff(arc_batch)) + 1
+    chunks = list(zip(np.split(idx, bounds), np.split(inverse, bounds), strict=True))
+    return Batches(problem, levels, supply, demand, chunks)
+
+
+def _task(
+    problem: Problem,
+    levels: _ArcLevels,
+    arc_index: IntArray,
+    component: IntArray,
+    supply: IntArray,
+    demand: IntArray,
+) -> FlowTask:
+    """One batch as a flow problem in which identical orders share a node.
+
+    Orders with the same part, class, priority group and country have the same sources at
+    the same ETAs and costs; one node per such set, with a source arc per source (not per
+    order and source) and a sink arc per order carrying that order's own age, is the same
+    problem with far fewer arcs — any split of a node's units among its orders is feasible
+    and scores the same on every level but age, which the sink arcs price exactly.
+    """
+    arcs, orders = problem.arcs, problem.orders
+    src_global, src_local = unique_inverse(arcs.source[arc_index])
+    ord_global, ord_local = unique_inverse(arcs.order[arc_index])
+    # Orders in rank order (node, then older first, then order id), never in row order: the
+    # solver's pick among equally good plans follows the order of its arcs.
+    id_rank = _text_rank(orders.order_id[ord_global])
+    minutes = levels.minutes[ord_global]
+    rank = np.lexsort((id_rank, minutes, orders.node[ord_global]))
+    ord_global, id_rank, minutes = ord_global[rank], id_rank[rank], minutes[rank]
+    ord_local = np.argsort(rank)[ord_local]
+    node_keys, node_of_order = np.unique(orders.node[ord_global], return_inverse=True)
+    node_of_order = node_of_order.astype(np.int64)
+    n_nodes = len(node_keys)
+    # One aggregated arc per (node, source).
+    pair = node_of_order[ord_local] * len(src_global) + src_local
+    agg_pair, agg_of_arc = unique_inverse(pair)
+    agg_node = agg_pair // len(src_global)
+    agg_src = agg_pair % len(src_global)
+    first_arc = np.zeros(len(agg_pair), dtype=np.int64)
+    first_arc[agg_of_arc[::-1]] = np.arange(len(arc_index))[::-1]
+    rep = arc_index[first_arc]
+    ord_demand = demand[ord_global]
+    node_demand = np.bincount(node_of_order, weights=ord_demand, minlength=n_nodes).astype(np.int64)
+    _, comp_local = unique_inverse(component)
+    src_comp = np.zeros(len(src_global), dtype=np.int64)
+    src_comp[src_local] = comp_local
+    node_comp = np.zeros(n_nodes, dtype=np.int64)
+    node_comp[node_of_order[ord_local]] = comp_local
+    flow_problem = FlowProblem(
+        supply=supply[src_global],
+        demand=node_demand,
+        arc_source=agg_src.astype(np.int64),
+        arc_order=agg_node.astype(np.int64),
+        arc_capacity=node_demand[agg_node],
+        source_component=src_comp,
+        order_component=node_comp,
+        sink_order=node_of_order,
+        sink_capacity=ord_demand,
+    )
+    task_levels = batch_levels(
+        order_group=orders.group[ord_global],
+        arc_group=orders.group[arcs.order[rep]],
+        arc_eta_ticks=levels.eta_ticks[rep],
+        order_minutes=minutes,
+        arc_cents=levels.money_cents[rep],
+        arc_tie=levels.tie[rep],
+    )
+    split = _Split(
+        agg_of_arc=agg_of_arc.astype(np.int64),
+        arc_order_local=ord_local.astype(np.int64),
+        arc_source_local=src_local.astype(np.int64),
+        n_sources=len(src_global),
+        # Older orders first; among equals the order id decides, never a row position.
+        member_rank=np.lexsort((id_rank, minutes)).astype(np.int64),
+        agg_rank=np.lexsort(
+            (agg_src, levels.tie[rep], levels.money_cents[rep], levels.eta_ticks[rep], agg_node)
+        ).astype(np.int64),
+    )
+    return FlowTask(flow_problem, task_levels, arc_index, split)
+
+
+def _text_rank(values: npt.NDArray[np.object_]) -> IntArray:
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(values.astype(str), kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+@dataclass(frozen=True)
+class _Split:
+    """How to hand a node's units back to its orders: older orders get the faster units."""
+
+    agg_of_arc: IntArray
+    arc_order_local: IntArray
+    arc_source_local: IntArray
+    n_sources: int
+    member_rank: IntArray
+    agg_rank: IntArray
+
+    def per_order(self, problem: FlowProblem, agg_flow: IntArray, sink_flow: IntArray) -> IntArray:
+        """Units on each original order arc, from the node arcs' and sink arcs' flows."""
+        node_of_member, wanted = problem.sink_arcs()
+        # Units leaving each node, oldest member first; units arriving, best arc first.
+        members = self.member_rank[np.argsort(node_of_member[self.member_rank], kind="stable")]
+        node_units = np.bincount(node_of_member, weights=sink_flow).astype(np.int64)
+        sink_flow = split_among_members(node_of_member, wanted, node_units, members)
+        members = members[sink_flow[members] > 0]
+        arcs_in = self.agg_rank[agg_flow[self.agg_rank] > 0]
+        # Both lists run node by node, with equal units per node (flow conservation): the
+        # k-th unit leaving a node's members is the k-th unit arriving on its arcs. Units are
+        # paired as runs between the two lists' cumulative ends, never one by one.
+        member_end = np.cumsum(sink_flow[members])
+        arc_end = np.cumsum(agg_flow[arcs_in])
+        ends = np.union1d(member_end, arc_end)
+        starts = np.r_[0, ends[:-1]] if len(ends) else ends
+        member_units = members[np.searchsorted(member_end, starts, side="right")]
+        source_units = problem.arc_source[arcs_in[np.searchsorted(arc_end, starts, side="right")]]
+        key = member_units * self.n_sources + source_units
+        arc_key = self.arc_order_local * self.n_sources + self.arc_source_local
+        order = np.argsort(arc_key, kind="stable")
+        at = order[np.searchsorted(arc_key[order], key)]
+        flow = np.zeros(len(arc_key), dtype=np.int64)
+        np.add.at(flow, at, (ends - starts).astype(np.int64))
+        return flow
+
+
+def run_task(task: FlowTask) -> IntArray:
+    """Solve one batch; units per original arc (a top-level function, for worker processes)."""
+    agg_flow, sink_flow = solve_lexicographic_flows(task.problem, task.levels)
+    return task.split.per_order(task.problem, agg_flow, sink_flow)
+
+
+Runner = Callable[[Batches], list[IntArray]]
+
+# The batches a forked worker solves: set once by the pool's initializer in each worker
+# process (fork hands the arrays over without pickling), never in the parent.
+_WORKER_BATCHES: Batches | None = None
+
+
+def _adopt(batches: Batches) -> None:
+    global _WORKER_BATCHES
+    _WORKER_BATCHES = batches
+
+
+def _solve_batch(i: int) -> tuple[int, IntArray]:
+    assert _WORKER_BATCHES is not None
+    return i, run_task(_WORKER_BATCHES.task(i))
+
+
+def local_runner(workers: int) -> Runner:
+    """Solve batches in this process (``workers <= 1``) or in forked worker processes.
+
+    Workers build their batches' networks themselves from arrays inherited at fork, so only
+    batch numbers and results cross between processes; the largest batches go first.
+    """
+
+    def run(batches: Batches) -> list[IntArray]:
+        if workers <= 1 or len(batches) <= 1 or "fork" not in mp.get_all_start_methods():
+            return [run_task(batches.task(i)) for i in range(len(batches))]
+        sizes = np.array([len(chunk[0]) for chunk in batches.chunks])
+        order = np.argsort(-sizes, kind="stable").tolist()
+        results: list[IntArray] = [np.zeros(0, dtype=np.int64)] * len(batches)
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("fork"),
+            initializer=_adopt,
+            initargs=(batches,),
+        ) as pool:
+            for i, flow in pool.map(_solve_batch, order, chunksize=1):
+                results[i] = flow
+        return results
+
+    return run
+
+
+def dask_runner(address: str) -> Runner:
+    """Solve batches on a Dask cluster (``address``) or a local one (``"local"``)."""
+
+    def run(batches: Batches) -> list[IntArray]:
+        from dask.distributed import Client, LocalCluster
+
+        tasks = [batches.task(i) for i in range(len(batches))]
+        if address == "local":
+            with (
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+                Client(cluster) as client,
+            ):
+                return list(client.gather(client.map(run_task, tasks, pure=False)))
+        with Client(address) as client:
+            return list(client.gather(client.map(run_task, tasks, pure=False)))
+
+    return run
+
+
+def solve_optimal(
+    problem: Problem,
+    runner: Runner | None = None,
+    supply: IntArray | None = None,
+    demand: IntArray | None = None,
+) -> IntArray:
+    """Units on every arc of ``problem`` in the lexicographically optimal plan (of
+    ``supply`` and ``demand`` when given instead of the problem's quantities)."""
+    batches = make_batches(problem, supply, demand)
+    results = (runner or local_runner(1))(batches)
+    flow = np.zeros(len(problem.arcs), dtype=np.int64)
+    for (arc_index, _), result in zip(batches.chunks, results, strict=True):
+        flow[arc_index] = result
+    return flow
