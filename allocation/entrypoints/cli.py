@@ -34,7 +34,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine import records
 from allocation.entitle import entitle as run_entitle
-from allocation.entrypoints.output import print_json, write_frame
+from allocation.entrypoints.output import print_json, stream_json, write_frame
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
 from allocation.entrypoints.whatif_views import show_diff, show_protection
 from allocation.errors import AllocationError, InputError
@@ -149,13 +149,20 @@ def allocate(
         snap, policy=alloc, strategy=strategy, entitlement_policy=ent, workers=workers, dask=dask
     )
     if as_json:
-        print_json(plan.to_dict())
+        stream_json(
+            [
+                ("strategy", plan.strategy),
+                ("as_of", plan.problem.as_of.isoformat()),
+                ("lines", plan.lines),
+                ("unfilled", plan.unfilled),
+                ("summary", plan.summary()),
+            ]
+        )
         return
     if out is not None:
-        document = plan.to_dict()
-        write_frame(plan.lines, out, document["lines"])
+        write_frame(plan.lines, out)
         unfilled_path = out.with_name(f"{out.stem}.unfilled{out.suffix}")
-        write_frame(plan.unfilled, unfilled_path, document["unfilled"])
+        write_frame(plan.unfilled, unfilled_path)
         Console().print(
             f"wrote {len(plan.lines)} allocation lines to {out} and "
             f"{len(plan.unfilled)} unfilled to {unfilled_path}"

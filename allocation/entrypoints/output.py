@@ -1,17 +1,27 @@
-"""Writing results: JSON to stdout, tables to files, atomically (never a half-written file)."""
+"""Writing results: JSON to stdout, tables to files, atomically (never a half-written file).
+
+Tables of any size are written from their columns: Parquet and CSV by pandas/pyarrow, JSON
+in chunks of rows encoded by pandas' C encoder, so a million rows never become a million
+Python dicts and a document is never held whole as one string.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
 from allocation.adapters.files import atomic_write
 from allocation.errors import InputError
 
-__all__ = ["atomic_write", "print_json", "write_frame"]
+__all__ = ["atomic_write", "print_json", "stream_json", "write_frame"]
+
+_CHUNK = 20_000
+"""Rows encoded at a time."""
 
 
 def print_json(document: Any) -> None:
@@ -19,18 +29,73 @@ def print_json(document: Any) -> None:
     print(json.dumps(document, ensure_ascii=False, indent=2, default=str))
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path, records: list[dict[str, Any]]) -> None:
-    """Write a table as .csv, .parquet or .json (chosen by the file's extension)."""
+def stream_json(fields: Sequence[tuple[str, Any]], stream: IO[str] | None = None) -> None:
+    """Write one JSON object field by field; a DataFrame value is written as an array of
+    row objects, one per line, a chunk of rows at a time.
+
+    Other values are written as :func:`json.dumps` indents them.
+    """
+    out = stream if stream is not None else sys.stdout
+    out.write("{")
+    for i, (name, value) in enumerate(fields):
+        out.write(("," if i else "") + "\n  " + json.dumps(name) + ": ")
+        if isinstance(value, pd.DataFrame):
+            _write_rows(value, out, indent="    ")
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+            out.write(text.replace("\n", "\n  "))
+    out.write("\n}\n")
+    out.flush()
+
+
+def _write_rows(frame: pd.DataFrame, out: IO[str], indent: str) -> None:
+    """``frame`` as a JSON array of row objects, one row per line."""
+    if frame.empty:
+        out.write("[]")
+        return
+    out.write("[")
+    for start in range(0, len(frame), _CHUNK):
+        chunk = _plain(frame.iloc[start : start + _CHUNK])
+        rows = chunk.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+        lines = rows.rstrip("\n").split("\n")
+        out.write(("," if start else "") + "\n" + indent + (",\n" + indent).join(lines))
+    out.write("\n" + indent[:-2] + "]")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date-times as ISO text to the second, as :meth:`Plan.to_dict` writes them."""
+    stamps = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if not stamps:
+        return frame
+    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%dT%H:%M:%S") for c in stamps})
+
+
+def write_frame(
+    frame: pd.DataFrame, path: str | Path, records: list[dict[str, Any]] | None = None
+) -> None:
+    """Write a table as .csv, .parquet or .json (chosen by the file's extension).
+
+    ``records`` are the rows as JSON should show them, where a flat table cannot (lists in
+    a cell); without them JSON shows the table's rows.
+    """
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
         atomic_write(path, lambda p: frame.to_csv(p, index=False))
     elif suffix in (".parquet", ".pq"):
         atomic_write(path, lambda p: frame.to_parquet(p, index=False))
-    elif suffix == ".json":
+    elif suffix == ".json" and records is not None:
         text = json.dumps(records, ensure_ascii=False, indent=2, default=str)
         atomic_write(path, lambda p: _write_text(p, text))
+    elif suffix == ".json":
+        atomic_write(path, lambda p: _write_json_rows(frame, p))
     else:
         raise InputError(f"{path}: unsupported output type {suffix!r} (use .csv, .parquet, .json)")
+
+
+def _write_json_rows(frame: pd.DataFrame, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        _write_rows(frame, handle, indent="  ")
+        handle.write("\n")
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -29,11 +29,12 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from allocation.domain.model import SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.explain._held_back import held_back, held_back_words
-from allocation.engine.model import Problem, build_arcs
+from allocation.engine.model import CLASSES, Problem, build_arcs
 
 __all__ = ["CODES", "Reasons", "unfilled_reasons"]
 
@@ -166,39 +167,52 @@ def _no_allowed_sources(
 ) -> tuple[npt.NDArray[np.bool_], TextArray]:
     """For orders with no allowed arc: whether no source at all reaches them, and the words.
 
-    Worked out once per kind of order (part, country, class, home depot): the sources an
-    order could use if policy allowed everything depend on nothing else of it.
+    The kinds of source that could reach an order if policy allowed everything depend on
+    its part, country, class and home depot only: they are found once per such kind of
+    order. The words then depend on the class and those kinds, or on part and country.
     """
     orders = problem.orders
-    keys = np.stack(
-        [
-            orders.part_code[rows],
-            orders.country_col[rows],
-            orders.class_code[rows],
-            orders.home_code[rows],
-        ],
-        axis=1,
-    )
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    kinds = _kinds_within_reach(problem, rows[first])
-    never = kinds == 0
+    homes = len(problem.context.depot_ids) + 2
+    key = (
+        (
+            orders.part_code[rows] * (len(problem.context.country_cols) + 1)
+            + orders.country_col[rows]
+        )
+        * len(CLASSES)
+        + orders.class_code[rows]
+    ) * homes + (orders.home_code[rows] + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    mask = _kinds_within_reach(problem, rows[first])[inverse.reshape(-1)]
+    never = mask == 0
+    words = np.empty(len(rows), dtype=object)
+    if never.any():
+        blocked = rows[never]
+        words[never] = _pair_words(
+            "no stock, receipt or supply option of ",
+            orders.part_number[blocked],
+            " can reach ",
+            orders.country[blocked],
+        )
     names = [k.value for k in SourceKind]
-    classes = orders.priority_class()
-    words = []
-    for mask, row in zip(kinds.tolist(), rows[first].tolist(), strict=True):
-        if mask == 0:
-            words.append(
-                f"no stock, receipt or supply option of {orders.part_number[row]} can reach "
-                f"{orders.country[row]}"
-            )
-        else:
-            listed = ", ".join(sorted(names[k] for k in range(len(names)) if mask >> k & 1))
-            words.append(
-                f"policy: {classes[row]} orders may not use {listed}, the only sources of this part"
-            )
-    out: TextArray = np.array(words, dtype=object)[inverse]
-    return never[inverse], out
+    said: dict[tuple[int, int], str] = {}
+    klass = orders.class_code[rows]
+    for c, m in set(zip(klass[~never].tolist(), mask[~never].tolist(), strict=True)):
+        listed = ", ".join(sorted(names[k] for k in range(len(names)) if m >> k & 1))
+        said[(c, m)] = (
+            f"policy: {CLASSES[c].value} orders may not use {listed}, the only sources of this part"
+        )
+    for (c, m), text in said.items():
+        words[~never & (klass == c) & (mask == m)] = text
+    return never, words
+
+
+def _pair_words(prefix: str, first: TextArray, middle: str, second: TextArray) -> TextArray:
+    """``prefix + a + middle + b`` per pair, formatted once per distinct pair."""
+    pairs = pd.MultiIndex.from_arrays([first, second])
+    codes, distinct = pd.factorize(pairs)
+    said = np.array([f"{prefix}{a}{middle}{b}" for a, b in distinct], dtype=object)
+    out: TextArray = said[codes]
+    return out
 
 
 def _kinds_within_reach(problem: Problem, rows: IntArray) -> IntArray:

@@ -45,7 +45,6 @@ class Arcs:
 
     source: IntArray
     order: IntArray
-    part: IntArray
     kind: npt.NDArray[np.int8]
     eta_hours: npt.NDArray[np.float64]
     money: npt.NDArray[np.float64]
@@ -69,7 +68,7 @@ class Arcs:
     def empty() -> Arcs:
         """No arcs."""
         i = np.zeros(0, dtype=np.int64)
-        return Arcs(i, i, i, np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0, bool))
+        return Arcs(i, i, np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0, bool))
 
 
 def build_arcs(
@@ -112,21 +111,20 @@ def build_arcs(
     opt = narrow & with_options[row_class]
     pieces.append(index.expand(rep_order[opt], use_part[opt], index.options_slot))
     arc_order = np.concatenate([p[0] for p in pieces])
-    arc_part = np.concatenate([p[1] for p in pieces])
-    arc_source = np.concatenate([p[2] for p in pieces])
+    arc_source = np.concatenate([p[1] for p in pieces])
     if len(arc_source) == 0:
         return Arcs.empty()
     # Keep arcs grouped by order, in the sequence the orders were asked for.
     position = np.empty(len(orders), dtype=np.int64)
     position[order_rows] = np.arange(len(order_rows))
     by_order = np.argsort(position[arc_order], kind="stable")
-    arc_order, arc_part, arc_source = arc_order[by_order], arc_part[by_order], arc_source[by_order]
+    arc_order, arc_source = arc_order[by_order], arc_source[by_order]
     kind = _arc_kinds(sources, arc_source, orders.home_code[arc_order])
     eta, money = _arc_costs(orders, sources, context, arc_source, arc_order)
     reachable = np.isfinite(eta)
     allowed = _arc_allowed(sources, context, arc_source, orders.class_code[arc_order], kind)
     keep = reachable & allowed if only_allowed else reachable
-    arcs = Arcs(arc_source, arc_order, arc_part, kind, eta, money, allowed)
+    arcs = Arcs(arc_source, arc_order, kind, eta, money, allowed)
     return arcs if keep.all() else arcs.take(keep)
 
 

@@ -66,13 +66,11 @@ def problem_from(orders: OrderColumns, sources: SourceColumns, context: Context)
 def size_buckets(part_group: IntArray, source_group: IntArray) -> IntArray:
     """Per entry of ``part_group``: ceil(log2(sources of the group + 1)), so groups of like
     size share a solve."""
-    if len(source_group) == 0:
-        return np.zeros(len(part_group), dtype=np.int64)
-    groups, counts = np.unique(source_group, return_counts=True)
-    at = np.clip(np.searchsorted(groups, part_group), 0, len(groups) - 1)
-    found = groups[at] == part_group
-    count = np.where(found, counts[at], 0)
-    bucket: IntArray = np.ceil(np.log2(count + 1)).astype(np.int64)
+    if len(part_group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = int(part_group.max()) + 1
+    counts = np.bincount(source_group[source_group < top], minlength=top)
+    bucket: IntArray = np.ceil(np.log2(counts[part_group] + 1)).astype(np.int64)
     return bucket
 
 

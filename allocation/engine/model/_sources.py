@@ -50,8 +50,8 @@ class SourceIndex:
         rows: IntArray,
         parts: IntArray,
         slot: IntArray | int | None,
-    ) -> tuple[IntArray, IntArray, IntArray]:
-        """(order row, part, source) for every source of each part (in a slot, if given)."""
+    ) -> tuple[IntArray, IntArray]:
+        """(order row, source) for every source of each part (in a slot, if given)."""
         if slot is None:
             low_key = parts * self.slots
             high_key = low_key + self.slots
@@ -64,7 +64,7 @@ class SourceIndex:
         total = int(per.sum())
         offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
         where = np.repeat(first, per) + offsets
-        return np.repeat(rows, per), np.repeat(parts, per), self.order[where]
+        return np.repeat(rows, per), self.order[where]
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def test_one_orders_arcs_among_many_equal_those_it_gets_alone() -> None:
     )
     alone = problem.orders.take(np.array([last]))
     probe = build_arcs(alone, problem.sources, problem.context, np.array([0]), only_allowed=False)
-    for field in ("source", "part", "kind", "eta_hours", "money", "allowed"):
+    for field in ("source", "kind", "eta_hours", "money", "allowed"):
         assert np.array_equal(getattr(grown, field), getattr(probe, field))
     assert np.array_equal(grown.order, probe.order + last)
 

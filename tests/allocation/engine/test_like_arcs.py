@@ -15,7 +15,7 @@ from allocation.engine import Problem
 from allocation.engine.model import ARC_KEYS, Arcs, arcs_like, build_arcs
 from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
 
-_FIELDS = ("source", "order", "part", "kind", "eta_hours", "money", "allowed")
+_FIELDS = ("source", "order", "kind", "eta_hours", "money", "allowed")
 
 
 def _assert_same(actual: Arcs, expected: Arcs) -> None:

@@ -184,3 +184,35 @@ def test_a_generated_world_can_be_allocated(
     unfilled = sum(row["quantity"] for row in document["unfilled"])
     assert allocated > 0
     assert allocated + unfilled == orders["quantity"].sum()
+
+
+def test_the_json_document_is_the_plans_own_document(capsys: pytest.CaptureFixture[str]) -> None:
+    from allocation import allocate, load_snapshot
+
+    document = _run_json(capsys, "--strategy", "fifo")
+    expected = json.loads(json.dumps(allocate(load_snapshot(EXAMPLE), strategy="fifo").to_dict()))
+    assert document == expected
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_every_out_format_holds_the_plans_lines_and_unfilled_with_their_codes(
+    tmp_path: Path, suffix: str
+) -> None:
+    from allocation import allocate, load_snapshot
+    from allocation.adapters.plan_files import read_plan_tables
+
+    plan = allocate(load_snapshot(EXAMPLE))
+    out = tmp_path / f"plan{suffix}"
+    assert main(["allocate", "--snapshot", str(EXAMPLE), "--out", str(out)]) == 0
+    lines, unfilled = read_plan_tables(out)
+    assert lines["order_id"].tolist() == plan.lines["order_id"].tolist()
+    assert lines["quantity"].tolist() == plan.lines["quantity"].tolist()
+    assert unfilled["order_id"].tolist() == plan.unfilled["order_id"].tolist()
+    if suffix == ".json":
+        rows = json.loads((tmp_path / "plan.unfilled.json").read_text(encoding="utf-8"))
+        codes = [row["code"] for row in rows]
+    elif suffix == ".csv":
+        codes = pd.read_csv(tmp_path / "plan.unfilled.csv")["code"].tolist()
+    else:
+        codes = pd.read_parquet(tmp_path / "plan.unfilled.parquet")["code"].tolist()
+    assert codes == plan.unfilled["code"].tolist()
