@@ -12,7 +12,14 @@ from __future__ import annotations
 from allocation.engine import objective
 from allocation.engine._facade import Engine
 from allocation.engine._html import html_block, html_table
-from allocation.engine._plan import LINE_COLUMNS, UNFILLED_COLUMNS, Plan, records, rows_of
+from allocation.engine._plan import (
+    LINE_COLUMNS,
+    UNFILLED_COLUMNS,
+    Plan,
+    PlanTables,
+    records,
+    rows_of,
+)
 from allocation.engine.explain import CODES
 from allocation.engine.incremental import Planner, marginal_values
 from allocation.engine.model import (
@@ -35,6 +42,7 @@ __all__ = [
     "Engine",
     "OrderColumns",
     "Plan",
+    "PlanTables",
     "Planner",
     "Problem",
     "SourceColumns",

@@ -16,7 +16,8 @@ import pandas as pd
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
-from allocation.engine._plan import Plan
+from allocation.engine._plan import Plan, PlanTables
+from allocation.engine._shards import can_shard, plan_in_shards
 from allocation.engine.incremental import Planner, canonical_orders, marginal_values
 from allocation.engine.model import (
     Classes,
@@ -30,7 +31,13 @@ from allocation.engine.model import (
     problem_from,
     sources_from,
 )
-from allocation.engine.solve import Runner, dask_runner, local_runner, solve_strategy
+from allocation.engine.solve import (
+    Runner,
+    check_strategy,
+    dask_runner,
+    local_runner,
+    solve_strategy,
+)
 
 __all__ = ["Engine"]
 
@@ -95,6 +102,24 @@ class Engine:
         if strategy == "optimal" and problem.policy.partial_fills:
             self._optimal = plan
         return plan
+
+    def plan_tables(
+        self, strategy: str = "optimal", workers: int = 1, dask: str | None = None
+    ) -> PlanTables:
+        """The tables of the plan of ``strategy``: lines, unfilled and measures.
+
+        With ``workers`` > 1 (and no Dask), whole part groups are planned from their rows
+        to their tables in that many forked processes — entitlement, arcs, solve and
+        reasons alike — and only the tables are joined: the tables are those of
+        :meth:`plan`, made in a fraction of the time. Without forking, or with Dask, the
+        plan is made by :meth:`plan` and its tables returned.
+        """
+        check_strategy(strategy)
+        if workers > 1 and dask is None and self._problem is None and can_shard():
+            return plan_in_shards(
+                self.snapshot, self.context, self.entitlement_policy, strategy, workers
+            )
+        return self.plan(strategy, workers, dask).tables()
 
     def planner(self) -> Planner:
         """An incremental planner starting from the optimal plan (partial fills on)."""

@@ -7,6 +7,7 @@ order at a time in words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +23,15 @@ from allocation.engine._html import html_block, html_table
 from allocation.engine.explain import explain_order, unfilled_reasons
 from allocation.engine.model import Problem
 
-__all__ = ["LINE_COLUMNS", "UNFILLED_COLUMNS", "Plan", "records", "rows_of"]
+__all__ = [
+    "LINE_COLUMNS",
+    "UNFILLED_COLUMNS",
+    "Measures",
+    "Plan",
+    "PlanTables",
+    "records",
+    "rows_of",
+]
 
 IntArray = npt.NDArray[np.int64]
 LINE_COLUMNS = [
@@ -152,70 +161,53 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""
-        lines = self.lines.copy()
-        lines["eta"] = lines["eta"].dt.strftime("%Y-%m-%dT%H:%M:%S")
-        return {
-            "strategy": self.strategy,
-            "as_of": self.problem.as_of.isoformat(),
-            "lines": records(lines),
-            "unfilled": records(self.unfilled),
-            "summary": self.summary(),
-        }
+        return self.tables().to_dict()
 
     # -- measures ----------------------------------------------------------------------
+    @cached_property
+    def measures(self) -> Measures:
+        """What the plan's summary and objective count, in parts that add up."""
+        problem = self.problem
+        orders, arcs = problem.orders, problem.arcs
+        classes = len(PriorityClass)
+        used = np.flatnonzero(self.flow > 0)
+        units = self.flow[used]
+        return Measures(
+            class_orders=np.bincount(orders.class_code, minlength=classes),
+            class_asked=np.bincount(
+                orders.class_code, weights=orders.quantity, minlength=classes
+            ).astype(np.int64),
+            class_allocated=np.bincount(
+                orders.class_code, weights=self.filled, minlength=classes
+            ).astype(np.int64),
+            group=orders.group[arcs.order[used]],
+            units=units,
+            unit_hours=units * arcs.eta_hours[used],
+            money=units * arcs.money[used],
+        )
+
+    def tables(self) -> PlanTables:
+        """The plan's tables and measures, without the problem behind them."""
+        return PlanTables(
+            strategy=self.strategy,
+            as_of=self.problem.as_of,
+            policy=self.problem.policy,
+            lines=self.lines,
+            unfilled=self.unfilled,
+            measures=self.measures,
+        )
+
     def objective(self) -> dict[str, float]:
         """The lexicographic objective's levels, most important first.
 
         For each priority group: units allocated and the sum of their ETAs in hours (the
         downtime the plan commits to); then the money spent.
         """
-        arcs = self.problem.arcs
-        group = self.problem.orders.group[arcs.order]
-        result: dict[str, float] = {}
-        policy = self.problem.policy
-        for g in range(policy.group_count):
-            mask = group == g
-            name = AllocationPolicy.group_name(g, policy)
-            result[f"{name}_units"] = float(self.flow[mask].sum())
-            result[f"{name}_eta_hours"] = float(np.dot(self.flow[mask], arcs.eta_hours[mask]))
-        result["cost"] = float(np.dot(self.flow, arcs.money))
-        return result
+        return self.measures.objective(self.problem.policy)
 
     def summary(self) -> dict[str, Any]:
         """Fill by class and by source kind, cost, and the worst ETAs."""
-        orders = self.problem.orders
-        lines = self.lines
-        by_class: dict[str, dict[str, float]] = {}
-        for klass in PriorityClass:
-            mask = orders.class_code == klass.code
-            asked = int(orders.quantity[mask].sum())
-            got = int(self.filled[mask].sum())
-            by_class[klass.value] = {
-                "orders": int(mask.sum()),
-                "units_requested": asked,
-                "units_allocated": got,
-                "fill_rate": round(got / asked, 4) if asked else 1.0,
-            }
-        source = lines["source"].to_numpy(dtype=object)
-        quantity = lines["quantity"].to_numpy(dtype=np.int64)
-        cost = lines["cost"].to_numpy(dtype=np.float64)
-        by_source = {kind.value: int(quantity[source == kind.value].sum()) for kind in SourceKind}
-        cost_by_source = {
-            kind.value: round(float(cost[source == kind.value].sum()), 2) for kind in SourceKind
-        }
-        worst = lines.sort_values("eta_hours", ascending=False).head(5)
-        return {
-            "strategy": self.strategy,
-            "orders": len(orders),
-            "by_class": by_class,
-            "units_by_source": by_source,
-            "cost_by_source": cost_by_source,
-            "total_cost": round(float(cost.sum()), 2),
-            "worst_eta": worst[["order_id", "source", "origin", "eta_hours"]].to_dict(
-                orient="records"
-            ),
-            "objective": self.objective(),
-        }
+        return self.tables().summary()
 
     def _repr_html_(self) -> str:
         summary = self.summary()
@@ -268,6 +260,117 @@ class Plan:
         and the best source it could still get if policy allowed it.
         """
         return explain_order(self.problem, self.flow, self.reasons, order_id)
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What a plan's summary counts, in parts that add up across part groups.
+
+    Per class (by code): orders, units asked, units allocated; per arc with units: its
+    order's priority group, its units, units × ETA hours and units × money. Sums of floats
+    are taken with :func:`math.fsum`, exact whatever the order of the terms, so a plan made
+    in several pieces measures exactly as one made whole.
+    """
+
+    class_orders: IntArray
+    class_asked: IntArray
+    class_allocated: IntArray
+    group: IntArray
+    units: IntArray
+    unit_hours: npt.NDArray[np.float64]
+    money: npt.NDArray[np.float64]
+
+    @staticmethod
+    def concat(parts: Sequence[Measures]) -> Measures:
+        """The measures of plans of disjoint part groups, as of one plan."""
+        return Measures(
+            class_orders=np.sum([p.class_orders for p in parts], axis=0),
+            class_asked=np.sum([p.class_asked for p in parts], axis=0),
+            class_allocated=np.sum([p.class_allocated for p in parts], axis=0),
+            group=np.concatenate([p.group for p in parts]),
+            units=np.concatenate([p.units for p in parts]),
+            unit_hours=np.concatenate([p.unit_hours for p in parts]),
+            money=np.concatenate([p.money for p in parts]),
+        )
+
+    def objective(self, policy: AllocationPolicy) -> dict[str, float]:
+        """Per priority group, units and unit × ETA hours; then money (see
+        :meth:`Plan.objective`)."""
+        result: dict[str, float] = {}
+        for g in range(policy.group_count):
+            mask = self.group == g
+            name = AllocationPolicy.group_name(g, policy)
+            result[f"{name}_units"] = float(self.units[mask].sum())
+            result[f"{name}_eta_hours"] = math.fsum(self.unit_hours[mask].tolist())
+        result["cost"] = math.fsum(self.money.tolist())
+        return result
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """A plan's tables and measures: all a file, a terminal or a JSON document shows.
+
+    What a plan made in several processes brings back (:meth:`Engine.plan_tables
+    <allocation.engine.Engine.plan_tables>`); :meth:`Plan.tables` gives the same of a plan
+    made whole.
+    """
+
+    strategy: str
+    as_of: pd.Timestamp
+    policy: AllocationPolicy
+    lines: pd.DataFrame
+    unfilled: pd.DataFrame
+    measures: Measures
+
+    def objective(self) -> dict[str, float]:
+        """The objective's levels (see :meth:`Plan.objective`)."""
+        return self.measures.objective(self.policy)
+
+    def summary(self) -> dict[str, Any]:
+        """Fill by class and by source kind, cost, and the worst ETAs."""
+        m, lines = self.measures, self.lines
+        by_class: dict[str, dict[str, float]] = {}
+        for klass in PriorityClass:
+            asked = int(m.class_asked[klass.code])
+            got = int(m.class_allocated[klass.code])
+            by_class[klass.value] = {
+                "orders": int(m.class_orders[klass.code]),
+                "units_requested": asked,
+                "units_allocated": got,
+                "fill_rate": round(got / asked, 4) if asked else 1.0,
+            }
+        source = lines["source"].to_numpy(dtype=object)
+        quantity = lines["quantity"].to_numpy(dtype=np.int64)
+        cost = lines["cost"].to_numpy(dtype=np.float64)
+        by_source = {kind.value: int(quantity[source == kind.value].sum()) for kind in SourceKind}
+        cost_by_source = {
+            kind.value: round(float(cost[source == kind.value].sum()), 2) for kind in SourceKind
+        }
+        worst = lines.sort_values("eta_hours", ascending=False, kind="stable").head(5)
+        return {
+            "strategy": self.strategy,
+            "orders": int(m.class_orders.sum()),
+            "by_class": by_class,
+            "units_by_source": by_source,
+            "cost_by_source": cost_by_source,
+            "total_cost": round(float(cost.sum()), 2),
+            "worst_eta": worst[["order_id", "source", "origin", "eta_hours"]].to_dict(
+                orient="records"
+            ),
+            "objective": self.objective(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""
+        lines = self.lines.copy()
+        lines["eta"] = lines["eta"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return {
+            "strategy": self.strategy,
+            "as_of": self.as_of.isoformat(),
+            "lines": records(lines),
+            "unfilled": records(self.unfilled),
+            "summary": self.summary(),
+        }
 
 
 def _join_tranches(frame: pd.DataFrame) -> pd.DataFrame:

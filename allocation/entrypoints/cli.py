@@ -29,10 +29,9 @@ from allocation.adapters.policy_file import (
 )
 from allocation.adapters.snapshot import Snapshot, load_snapshot
 from allocation.allocate import STRATEGIES
-from allocation.allocate import allocate as run_allocate
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
-from allocation.engine import records
+from allocation.engine import Engine, records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, stream_json, write_frame
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
@@ -145,14 +144,12 @@ def allocate(
         )
     ent, alloc = policies(policy)
     snap = load_snapshot(snapshot)
-    plan = run_allocate(
-        snap, policy=alloc, strategy=strategy, entitlement_policy=ent, workers=workers, dask=dask
-    )
+    plan = Engine(snap, alloc, ent).plan_tables(strategy, workers, dask)
     if as_json:
         stream_json(
             [
                 ("strategy", plan.strategy),
-                ("as_of", plan.problem.as_of.isoformat()),
+                ("as_of", plan.as_of.isoformat()),
                 ("lines", plan.lines),
                 ("unfilled", plan.unfilled),
                 ("summary", plan.summary()),
@@ -181,8 +178,6 @@ def marginal(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
 ) -> None:
     """What one more unit of each short part at each depot would buy, best first."""
-    from allocation.engine import Engine, records
-
     ent, alloc = policies(policy)
     values = Engine(load_snapshot(snapshot), alloc, ent).marginal().head(top)
     if as_json:

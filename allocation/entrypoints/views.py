@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from allocation.engine import Plan
+from allocation.engine import Plan, PlanTables
 from allocation.entitle import EntitlementReport
 
 __all__ = ["show_entitlement", "show_marginal", "show_plan"]
@@ -58,7 +58,7 @@ def show_entitlement(console: Console, report: EntitlementReport) -> None:
             console.print(f"  {count:>6}  {_RULE_WORDS.get(rule, rule)}")
 
 
-def show_plan(console: Console, plan: Plan, max_unfilled: int = 30) -> None:
+def show_plan(console: Console, plan: Plan | PlanTables, max_unfilled: int = 30) -> None:
     """Fill by class and source kind, cost, worst ETAs, and the unfilled with reasons."""
     summary = plan.summary()
     fill = Table(title=f"Allocation ({plan.strategy})")

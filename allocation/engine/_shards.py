@@ -1,0 +1,174 @@
+"""A whole plan made in several processes: part groups split into shards, each planned from
+its rows to its tables by a process of its own.
+
+Part groups are independent (DESIGN.md, "Scale-out"): an order's class, its arcs, its units
+and its reasons depend only on its group's orders and supply. So instead of parallelising
+the solve alone, each worker process takes a shard of whole groups — the rows of the orders,
+stock, receipts and supply options of those groups — and does everything from entitlement to
+the unfilled reasons; the parent only splits the rows and joins the tables. The processes
+are forked, so the snapshot and the engine's context reach them without being copied, and
+only the shards' tables come back.
+
+The result is exactly the plan's tables made whole (a test compares them): lines sorted by
+order and origin, unfilled orders in the problem's order (oldest first, then by id), and
+measures whose float sums are exact whatever the order of their terms.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.engine._plan import Measures, Plan, PlanTables
+from allocation.engine.incremental import canonical_orders
+from allocation.engine.model import Context, classify, orders_from, problem_from, sources_from
+from allocation.engine.solve import solve_strategy
+
+__all__ = ["can_shard", "plan_in_shards"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows of each table that belong to one shard's part groups."""
+
+    orders: IntArray
+    stock: IntArray
+    inbound: IntArray
+    options: IntArray
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker plans from: inherited at fork, never pickled."""
+
+    snapshot: Snapshot
+    context: Context
+    entitlement_policy: EntitlementPolicy | None
+    strategy: str
+    shards: list[_Rows]
+
+
+@dataclass(frozen=True)
+class _ShardTables:
+    """One shard's tables, and the creation time of each unfilled row (to merge them)."""
+
+    tables: PlanTables
+    unfilled_created: npt.NDArray[np.datetime64]
+
+
+_JOB: _Job | None = None
+
+
+def can_shard() -> bool:
+    """Whether this platform forks processes (the snapshot must reach them uncopied)."""
+    return "fork" in mp.get_all_start_methods()
+
+
+def plan_in_shards(
+    snapshot: Snapshot,
+    context: Context,
+    entitlement_policy: EntitlementPolicy | None,
+    strategy: str,
+    workers: int,
+) -> PlanTables:
+    """The tables of the plan of ``strategy``, made in ``workers`` forked processes."""
+    job = _Job(snapshot, context, entitlement_policy, strategy, _split(snapshot, context, workers))
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(job.shards)),
+        mp_context=mp.get_context("fork"),
+        initializer=_adopt,
+        initargs=(job,),
+    ) as pool:
+        parts = list(pool.map(_plan_shard, range(len(job.shards))))
+    return _joined(parts, strategy, context)
+
+
+def _adopt(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _plan_shard(i: int) -> _ShardTables:
+    assert _JOB is not None
+    job = _JOB
+    rows = job.shards[i]
+    snap = job.snapshot
+    orders = snap.orders.iloc[rows.orders]
+    inputs = EntitlementInputs(snap.customers, snap.contracts, orders)
+    classes = classify(inputs, policy=job.entitlement_policy)
+    columns = canonical_orders(
+        orders_from(orders, snap.customers, classes.class_code, classes.tier_code, job.context)
+    )
+    sources = sources_from(
+        snap.stock.iloc[rows.stock],
+        snap.inbound.iloc[rows.inbound],
+        snap.supply_options.iloc[rows.options],
+        job.context,
+    )
+    problem = problem_from(columns, sources, job.context)
+    solution = solve_strategy(problem, job.strategy)
+    plan = Plan(problem, solution.flow, job.strategy, solution.excluded)
+    short = np.flatnonzero(problem.orders.quantity > plan.filled)
+    return _ShardTables(plan.tables(), problem.orders.created_at[short])
+
+
+def _split(snapshot: Snapshot, context: Context, workers: int) -> list[_Rows]:
+    """Whole part groups dealt to ``workers`` shards of about equal work (orders and
+    sources), the biggest groups first, each to the shard with the least so far."""
+
+    def groups(frame: pd.DataFrame) -> IntArray:
+        codes = pd.Index(context.part_numbers).get_indexer(pd.Index(frame["part_number"]))
+        return context.part_group[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+    order_group = groups(snapshot.orders)
+    tables = [order_group] + [
+        groups(t) for t in (snapshot.stock, snapshot.inbound, snapshot.supply_options)
+    ]
+    weight = np.zeros(len(context.part_numbers), dtype=np.int64)
+    for column in tables:
+        weight += np.bincount(column, minlength=len(weight))
+    shard_of = np.zeros(len(weight), dtype=np.int64)
+    load = np.zeros(workers, dtype=np.int64)
+    for g in np.argsort(-weight, kind="stable").tolist():
+        if weight[g] == 0:
+            break
+        target = int(np.argmin(load))
+        shard_of[g] = target
+        load[target] += weight[g]
+    return [
+        _Rows(*(np.flatnonzero(shard_of[column] == s) for column in tables)) for s in range(workers)
+    ]
+
+
+def _joined(parts: Sequence[_ShardTables], strategy: str, context: Context) -> PlanTables:
+    """One plan's tables from the shards': lines by order and origin, unfilled in the
+    problem's order (oldest first, then by order id)."""
+    lines = _concat([p.tables.lines for p in parts])
+    order = np.lexsort((lines["origin"].to_numpy(dtype=str), lines["order_id"].to_numpy(dtype=str)))
+    unfilled = _concat([p.tables.unfilled for p in parts])
+    created = np.concatenate([p.unfilled_created for p in parts])
+    short = np.lexsort((unfilled["order_id"].to_numpy(dtype=str), created))
+    return PlanTables(
+        strategy=strategy,
+        as_of=context.as_of,
+        policy=context.policy,
+        lines=lines.iloc[order].reset_index(drop=True),
+        unfilled=unfilled.iloc[short].reset_index(drop=True),
+        measures=Measures.concat([p.tables.measures for p in parts]),
+    )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of several tables; empty ones add nothing (not even their column types)."""
+    filled = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(filled, ignore_index=True)

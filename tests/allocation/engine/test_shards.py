@@ -1,0 +1,45 @@
+"""A plan made in several processes, shard by shard, has exactly the tables of the plan made
+whole: lines, unfilled orders with their codes and reasons, and the summary."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from allocation import AllocationPolicy, Engine, ProtectionLevels, generate_world, load_snapshot
+from allocation.engine._shards import can_shard
+
+pytestmark = pytest.mark.skipif(not can_shard(), reason="needs fork to share the snapshot")
+
+POLICIES = {
+    "default": AllocationPolicy(),
+    "whole-orders": AllocationPolicy(partial_fills=False),
+    "tier-ranks": AllocationPolicy(rank_tiers_within_standard=True),
+    "protected": AllocationPolicy(protection=ProtectionLevels(default=1)),
+}
+
+
+@pytest.fixture(scope="module")
+def world() -> object:
+    return load_snapshot(generate_world(6000, 600, 12, 5, coverable_share=0.5))
+
+
+@pytest.mark.parametrize("strategy", ["optimal", "fifo", "tier_greedy"])
+@pytest.mark.parametrize("policy", list(POLICIES))
+def test_tables_made_in_shards_are_the_tables_of_the_plan_made_whole(
+    world: object, strategy: str, policy: str
+) -> None:
+    whole = Engine(world, POLICIES[policy]).plan(strategy).tables()  # type: ignore[arg-type]
+    sharded = Engine(world, POLICIES[policy]).plan_tables(strategy, workers=3)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(sharded.lines, whole.lines, check_exact=True)
+    pd.testing.assert_frame_equal(sharded.unfilled, whole.unfilled, check_exact=True)
+    assert sharded.summary() == whole.summary()
+    assert sharded.to_dict() == whole.to_dict()
+
+
+def test_more_workers_than_part_groups_still_give_the_whole_plan() -> None:
+    snapshot = load_snapshot("scenarios/example")
+    whole = Engine(snapshot).plan().tables()
+    sharded = Engine(snapshot).plan_tables(workers=64)
+    pd.testing.assert_frame_equal(sharded.lines, whole.lines, check_exact=True)
+    pd.testing.assert_frame_equal(sharded.unfilled, whole.unfilled, check_exact=True)
