@@ -15,7 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from allocation.adapters.inputs import (
     EntitlementInputs,
@@ -233,23 +236,7 @@ def _check_references(
         problems = unknown_references(table, column, known, what, _offset(tables, name))
         if problems:
             raise TableError(_label(tables, name), problems)
-    problems = []
-    offset = _offset(tables, "parts")
-    for row, (part, cell) in enumerate(
-        zip(loaded["parts"]["part_number"], loaded["parts"]["substitutes"], strict=True)
-    ):
-        for sub in split_substitutes(cell):
-            if sub not in parts:
-                place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
-                problems.append(
-                    f"{place}, column 'substitutes', value {cell!r}: unknown part {sub!r}"
-                )
-            elif sub == part:
-                place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
-                problems.append(
-                    f"{place}, column 'substitutes', value {cell!r}: "
-                    "a part cannot substitute itself"
-                )
+    problems = _substitute_problems(loaded["parts"], parts, _offset(tables, "parts"))
     if problems:
         raise TableError(_label(tables, "parts"), problems)
     suppliers = set(loaded["supply_options"]["supplier_id"])
@@ -261,6 +248,47 @@ def _check_references(
         )
 
 
+def _substitute_problems(parts: pd.DataFrame, known: set[str], offset: int) -> list[str]:
+    """Every listed substitute that is no known part, or is the part itself, in file order."""
+    cells = parts["substitutes"].to_numpy(dtype=object)
+    rows, subs = _listed_substitutes(cells)
+    if not len(subs):
+        return []
+    unknown = ~pd.Series(subs, dtype=object).isin(known).to_numpy()
+    itself = ~unknown & (subs == parts["part_number"].to_numpy(dtype=object)[rows])
+    bad = unknown | itself
+    problems = []
+    for row, sub, is_unknown in zip(rows[bad], subs[bad], unknown[bad], strict=True):
+        place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
+        what = f"unknown part {sub!r}" if is_unknown else "a part cannot substitute itself"
+        problems.append(f"{place}, column 'substitutes', value {cells[row]!r}: {what}")
+    return problems
+
+
+def _listed_substitutes(
+    cells: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Each substitute named in the cells (as :func:`split_substitutes` reads them), by row."""
+    try:
+        text = pa.array(cells, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: read them one by one
+        pairs = [(row, sub) for row, cell in enumerate(cells) for sub in split_substitutes(cell)]
+        return (
+            np.array([row for row, _ in pairs], dtype=np.intp),
+            np.array([sub for _, sub in pairs], dtype=object),
+        )
+    lists = pc.split_pattern(
+        pc.replace_substring(pc.replace_substring(text, "|", ";"), ",", ";"), ";"
+    )
+    subs = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    named = pc.not_equal(subs, "")
+    rows = pc.list_parent_indices(lists).filter(named)
+    return (
+        np.asarray(rows.to_numpy(), dtype=np.intp),
+        np.asarray(subs.filter(named).to_numpy(zero_copy_only=False), dtype=object),
+    )
+
+
 def _resolve_lane_endpoints(
     loaded: dict[str, pd.DataFrame], tables: Mapping[str, TableSource]
 ) -> pd.DataFrame:
@@ -269,29 +297,17 @@ def _resolve_lane_endpoints(
     known = set(loaded["depots"]["depot_id"]) | set(loaded["supply_options"]["supplier_id"])
     offset = _offset(tables, "lanes")
     problems: list[str] = []
-    cache: dict[str, str | None] = {}
     for column in ("origin", "destination"):
         values = lanes[column].to_numpy(dtype=object)
-        resolved = np.empty(len(values), dtype=object)
-        for row, value in enumerate(values):
-            if value in known:
-                resolved[row] = value
-                continue
-            if value not in cache:
-                try:
-                    cache[value] = normalize_country(value)
-                except UnknownCountryError:
-                    cache[value] = None
-            code = cache[value]
-            if code is None:
-                place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
-                problems.append(
-                    f"{place}, column {column!r}, value {value!r}: not a depot id, a supplier id "
-                    "or a country"
-                )
-                if len(problems) >= 20:
-                    break
-            resolved[row] = code
+        resolved = _endpoints(values, known)
+        # At least one problem per column, and no more once there are 20.
+        bad = np.flatnonzero(pd.isna(resolved))[: max(20 - len(problems), 1)]
+        for row in bad:
+            place = f"row {row + 1}" + (f" (line {row + offset})" if offset else "")
+            problems.append(
+                f"{place}, column {column!r}, value {values[row]!r}: not a depot id, a supplier id "
+                "or a country"
+            )
         lanes[column] = resolved
     if problems:
         raise TableError(_label(tables, "lanes"), problems)
@@ -306,3 +322,20 @@ def _resolve_lane_endpoints(
             ],
         )
     return lanes
+
+
+def _endpoints(values: npt.NDArray[np.object_], known: set[str]) -> npt.NDArray[np.object_]:
+    """Known ids as they are, anything else as a country code (``None`` if it is none)."""
+    resolved = values.copy()
+    other = ~pd.Series(values, dtype=object).isin(known).to_numpy()
+    codes, uniques = pd.factorize(values[other])
+    countries = np.array([_country_or_none(value) for value in uniques] + [None], dtype=object)
+    resolved[other] = countries[codes]
+    return resolved
+
+
+def _country_or_none(value: object) -> str | None:
+    try:
+        return normalize_country(value)
+    except UnknownCountryError:
+        return None

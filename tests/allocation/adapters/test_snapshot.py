@@ -187,3 +187,56 @@ def test_a_lane_endpoint_may_be_a_country_name_or_alpha3_code() -> None:
     )
     lanes = load_snapshot(tables).lanes
     assert lanes["destination"].tolist() == ["DE", "D1", "US"]
+
+
+def test_substitutes_may_be_separated_by_semicolons_bars_or_commas() -> None:
+    tables = _small().tables()
+    tables["parts"]["substitutes"] = ["B | Z1, A;;", " "]
+    with pytest.raises(TableError) as raised:
+        load_snapshot(tables)
+    assert raised.value.problems == [
+        "row 1, column 'substitutes', value 'B | Z1, A;;': unknown part 'Z1'",
+        "row 1, column 'substitutes', value 'B | Z1, A;;': a part cannot substitute itself",
+    ]
+    tables["parts"]["substitutes"] = ["B|B, B", None]
+    assert load_snapshot(tables).parts["substitutes"].tolist() == ["B|B, B", None]
+
+
+def test_every_bad_substitute_is_counted(tmp_path: Path) -> None:
+    tables = _small().tables()
+    tables["parts"]["substitutes"] = [";".join(f"X{i}" for i in range(15)), "B"]
+    folder = _write(tables, tmp_path / "snap", ".csv")
+    with pytest.raises(TableError) as raised:
+        load_snapshot(folder)
+    assert len(raised.value.problems) == 16
+    assert raised.value.problems[-1] == (
+        "row 2 (line 3), column 'substitutes', value 'B': a part cannot substitute itself"
+    )
+    assert str(raised.value).endswith("... and 6 more problem(s)")
+
+
+def test_unknown_lane_ends_are_listed_up_to_twenty_and_one_more_for_destinations() -> None:
+    tables = _small().tables()
+    lanes = pd.DataFrame(
+        [(f"Nowhere{i}", "Elsewhere" if i % 10 == 0 else "D1", 1.0, 1.0) for i in range(25)],
+        columns=tables["lanes"].columns,
+    )
+    tables["lanes"] = lanes
+    with pytest.raises(TableError) as raised:
+        load_snapshot(tables)
+    found = raised.value.problems
+    assert len(found) == 21
+    assert found[0] == (
+        "row 1, column 'origin', value 'Nowhere0': not a depot id, a supplier id or a country"
+    )
+    assert found[19].startswith("row 20, column 'origin'")
+    assert found[20] == (
+        "row 1, column 'destination', value 'Elsewhere': not a depot id, a supplier id or a country"
+    )
+
+
+def test_a_reloaded_snapshot_has_the_same_tables() -> None:
+    snapshot = load_snapshot(_small().tables())
+    again = snapshot.with_tables()
+    for name in ("customers", "contracts", "orders", "parts", "stock", "lanes", "supply_options"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(snapshot, name))
