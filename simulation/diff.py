@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from allocation.adapters.snapshot import Snapshot
+from allocation import InputError, Snapshot
 from allocation.engine import html_block, html_table
-from allocation.errors import InputError
 from allocation.whatif import LEVELS, OUTCOME_COLUMNS, PlanDiff, read_outcomes
 from allocation.whatif import diff as diff_outcomes
 from simulation.change_plots import change_chart

@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters import atomic_write
 from simulation.figure import new_figure
 from simulation.metrics import ALL_GROUP
 from simulation.stats import SUMMARY_COLUMNS

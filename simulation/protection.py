@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocation.domain.protection import ProtectionLevels
+from allocation import ProtectionLevels
 from simulation.errors import ScenarioError
 from simulation.protection_report import ProtectionRecommendation
 from simulation.replicate import Progress

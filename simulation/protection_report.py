@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from allocation.adapters.files import atomic_write
-from allocation.domain.protection import ProtectionLevels
+from allocation import ProtectionLevels
+from allocation.adapters import atomic_write
 from allocation.engine import html_block, html_table
 from simulation.change_plots import levels_chart
 from simulation.results import SimulationResult

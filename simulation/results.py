@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters import atomic_write
 from allocation.engine import html_block, html_table
 from simulation.metrics import backorders_over_time, cost_by_source, kpis, order_outcomes
 from simulation.plots import (

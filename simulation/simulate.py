@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocation.allocate import STRATEGIES
+from allocation import STRATEGIES
 from simulation.errors import ScenarioError
 from simulation.replicate import Progress, Task, run_tasks
 from simulation.results import Comparison, SimulationResult, SweepResult

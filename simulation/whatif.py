@@ -32,16 +32,23 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocation.adapters.policy_file import allocation_policy_from
-from allocation.adapters.protection_file import load_protection_levels, protection_from
-from allocation.adapters.snapshot import TABLES, Snapshot
-from allocation.adapters.synthetic import write_world
-from allocation.adapters.tables import TableSource
-from allocation.domain.countries import normalize_country
-from allocation.domain.model import ProductFamily, Tier
-from allocation.domain.protection import ProtectionLevels
-from allocation.errors import AllocationError
-from allocation.whatif import edits
+import allocation.whatif as edits
+from allocation import (
+    AllocationError,
+    ProductFamily,
+    ProtectionLevels,
+    Snapshot,
+    Tier,
+    normalize_country,
+    write_world,
+)
+from allocation.adapters import (
+    TABLES,
+    TableSource,
+    allocation_policy_from,
+    load_protection_levels,
+    protection_from,
+)
 from simulation.errors import ScenarioError
 from simulation.scenario.load import (
     ScenarioFile,

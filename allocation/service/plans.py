@@ -43,7 +43,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 from sqlalchemy import select
@@ -53,13 +53,28 @@ from allocation.adapters.inputs import EntitlementInputs
 from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp
+from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import SourceBase
-from allocation.engine import Engine, Planner
-
-if TYPE_CHECKING:
-    from allocation.service.world import World
+from allocation.engine import Context, Engine, Planner
+from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 
 __all__ = ["PlanCache"]
+
+
+class World(Protocol):
+    """What the planner needs of a load (:class:`allocation.service.world.World` has it)."""
+
+    @property
+    def context(self) -> Context: ...
+
+    @property
+    def entitlement_policy(self) -> EntitlementPolicy | None: ...
+
+    @property
+    def parts_of(self) -> dict[str, list[str]]: ...
+
+    @property
+    def snapshot(self) -> Snapshot: ...
 
 
 @dataclass
@@ -181,8 +196,6 @@ class PlanCache:
     def _reload(
         self, connection: Connection, world: World, state: _State, group: str, now: datetime
     ) -> None:
-        from allocation.service.planning import group_tables, open_orders
-
         parts = world.parts_of.get(group, [group])
         orders, decisions = open_orders(connection, group)
         stock, inbound, options = group_tables(connection, parts)
@@ -198,8 +211,6 @@ class PlanCache:
 
 def _build(connection: Connection, world: World, now: datetime) -> _State:
     """A planner over every open order and all supply, and the versions it reflects."""
-    from allocation.service.planning import ORDER_COLUMNS, group_tables
-
     # Versions first: a write committed by another process while the rows are read makes a
     # group newer than its version says, which only costs a rebuild; never the reverse.
     g = schema.part_groups

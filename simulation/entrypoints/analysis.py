@@ -16,9 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from allocation.entrypoints.cli import app, show_plan_diff, show_plan_protection
-from allocation.entrypoints.output import print_json
-from allocation.errors import InputError
+from allocation import InputError
+from allocation.entrypoints import app, print_json, show_plan_diff, show_plan_protection
 from simulation.diff import read_run_outcomes
 from simulation.entrypoints.progress import replication_bar
 from simulation.entrypoints.views import show_recommendation

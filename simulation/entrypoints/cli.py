@@ -24,10 +24,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from allocation.allocate import STRATEGIES
-from allocation.entrypoints.cli import app
-from allocation.entrypoints.cli import main as run_cli
-from allocation.entrypoints.output import print_json
+from allocation import STRATEGIES
+from allocation.entrypoints import app, print_json
+from allocation.entrypoints import main as run_cli
 from simulation.entrypoints import analysis as _analysis  # noqa: F401  (diff, protect)
 from simulation.entrypoints.figures import comparison_figures, simulation_figures, sweep_figures
 from simulation.entrypoints.output import (

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters import atomic_write
 from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS, SOURCE_KINDS
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters import atomic_write
 from simulation.scenario.fields import FIELD_DOCS, MODEL_DOCS
 from simulation.scenario.model import SCHEMA_VERSION, Scenario
 

@@ -17,15 +17,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.adapters.policy_file import allocation_policy_from, entitlement_policy_from
-from allocation.adapters.snapshot import Snapshot, load_snapshot
-from allocation.adapters.synthetic import generate_world
-from allocation.adapters.tables import Column, TableSpec, read_table
-from allocation.domain.countries import normalize_country
-from allocation.domain.entitlement import EntitlementPolicy
-from allocation.domain.policy import AllocationPolicy
+from allocation import (
+    AllocationError,
+    AllocationPolicy,
+    EntitlementPolicy,
+    Snapshot,
+    generate_world,
+    load_snapshot,
+    normalize_country,
+)
+from allocation.adapters import (
+    Column,
+    TableSpec,
+    allocation_policy_from,
+    entitlement_policy_from,
+    read_table,
+)
 from allocation.engine import Context, Engine
-from allocation.errors import AllocationError
 from simulation.errors import ScenarioError
 from simulation.scenario.load import ScenarioFile
 from simulation.scenario.model import (
@@ -334,7 +342,7 @@ def _mix(source: ScenarioFile, snapshot: Snapshot) -> pd.DataFrame:
 
 
 def _replay(source: ScenarioFile, snapshot: Snapshot, start: pd.Timestamp) -> pd.DataFrame:
-    from allocation.adapters.schemas import ORDERS
+    from allocation.adapters import ORDERS
 
     assert source.scenario.demand.log is not None
     path = source.resolve(source.scenario.demand.log)

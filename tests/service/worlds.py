@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from allocation.adapters.snapshot import Snapshot, load_snapshot
-from allocation.service.planning import ORDER_COLUMNS
+from allocation.service.group_rows import ORDER_COLUMNS
 
 PM_SKU = "U1PV9E"  # Priority Management, PC units, 5 years
 # The contracts start a year before the tests run (whatever the day), so orders created now
