@@ -16,14 +16,42 @@ two runs.
 
 from __future__ import annotations
 
-from simulation.diff import ResultDiff, diff, read_run_outcomes, run_outcomes
-from simulation.errors import ConservationError, ScenarioError, SimulationError
-from simulation.protection import recommend_protection
-from simulation.protection_report import ProtectionRecommendation
-from simulation.results import Comparison, SimulationResult, SweepResult
-from simulation.scenario.load import ScenarioFile, load_scenario
-from simulation.simulate import compare, simulate, sweep
-from simulation.whatif import ScenarioWhatIf
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulation.diff import ResultDiff, diff, read_run_outcomes, run_outcomes
+    from simulation.errors import ConservationError, ScenarioError, SimulationError
+    from simulation.protection import recommend_protection
+    from simulation.protection_report import ProtectionRecommendation
+    from simulation.results import Comparison, SimulationResult, SweepResult
+    from simulation.scenario.load import ScenarioFile, load_scenario
+    from simulation.simulate import compare, simulate, sweep
+    from simulation.whatif import ScenarioWhatIf
+
+# Loaded on first use, so that a command that needs none of them (the allocation commands of
+# the same CLI, ``--help``) does not pay for the plotting and simulation stack.
+_HOMES = {
+    "ResultDiff": "simulation.diff",
+    "diff": "simulation.diff",
+    "read_run_outcomes": "simulation.diff",
+    "run_outcomes": "simulation.diff",
+    "ConservationError": "simulation.errors",
+    "ScenarioError": "simulation.errors",
+    "SimulationError": "simulation.errors",
+    "recommend_protection": "simulation.protection",
+    "ProtectionRecommendation": "simulation.protection_report",
+    "Comparison": "simulation.results",
+    "SimulationResult": "simulation.results",
+    "SweepResult": "simulation.results",
+    "ScenarioFile": "simulation.scenario.load",
+    "load_scenario": "simulation.scenario.load",
+    "compare": "simulation.simulate",
+    "simulate": "simulation.simulate",
+    "sweep": "simulation.simulate",
+    "ScenarioWhatIf": "simulation.whatif",
+}
+
 
 __all__ = [
     "Comparison",
@@ -45,3 +73,16 @@ __all__ = [
     "simulate",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -12,12 +12,13 @@ import errno
 import os
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from allocation.errors import InputError
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "atomic_write_all"]
 
 # The flags of tempfile.mkstemp: a new file only, never through a symlink, not inherited.
 _TEMP_FLAGS = (
@@ -50,6 +51,41 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_all(writes: Sequence[tuple[str | Path, Callable[[Path], None]]]) -> None:
+    """Several files replaced together: every ``write(tmp)`` runs (at once, in threads: the
+    table writers release the GIL), and only when all have succeeded are the files moved
+    into place. A failure leaves every target as it was.
+
+    Raises
+    ------
+    InputError
+        When a target's folder does not exist.
+    """
+    targets = [Path(path) for path, _ in writes]
+    for target in targets:
+        if not target.parent.exists():
+            raise InputError(f"{target}: folder {str(target.parent)!r} does not exist")
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            fd, tmp = _create_temp_beside(target)
+            os.close(fd)
+            temps.append(tmp)
+        with ThreadPoolExecutor(max_workers=len(writes) or 1) as pool:
+            done = [pool.submit(write, tmp) for (_, write), tmp in zip(writes, temps, strict=True)]
+            for future in done:
+                future.result()
+        for tmp in temps:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+        for tmp, target in zip(temps, targets, strict=True):
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
         raise
 
 

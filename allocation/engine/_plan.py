@@ -21,7 +21,7 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine._html import html_block, html_table
 from allocation.engine.explain import explain_order, unfilled_reasons
-from allocation.engine.model import Problem
+from allocation.engine.model import Problem, stable_order
 
 __all__ = [
     "LINE_COLUMNS",
@@ -118,9 +118,7 @@ class Plan:
         )
         if sources.protected[s].any():
             frame = _join_tranches(frame)
-        sort = np.lexsort(
-            (frame["origin"].to_numpy(dtype=str), frame["order_id"].to_numpy(dtype=str))
-        )
+        sort = stable_order(frame["order_id"], frame["origin"])
         return frame.iloc[sort].reset_index(drop=True)[LINE_COLUMNS]
 
     @cached_property

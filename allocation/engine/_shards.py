@@ -29,7 +29,14 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine._plan import Measures, Plan, PlanTables
 from allocation.engine.incremental import canonical_orders
-from allocation.engine.model import Context, classify, orders_from, problem_from, sources_from
+from allocation.engine.model import (
+    Context,
+    classify,
+    orders_from,
+    problem_from,
+    sources_from,
+    stable_order,
+)
 from allocation.engine.solve import solve_strategy
 
 __all__ = ["can_shard", "plan_in_shards"]
@@ -67,6 +74,7 @@ class _ShardTables:
 
 
 _JOB: _Job | None = None
+_SHARDS_PER_WORKER = 3
 
 
 def can_shard() -> bool:
@@ -82,7 +90,10 @@ def plan_in_shards(
     workers: int,
 ) -> PlanTables:
     """The tables of the plan of ``strategy``, made in ``workers`` forked processes."""
-    job = _Job(snapshot, context, entitlement_policy, strategy, _split(snapshot, context, workers))
+    # A few shards per worker, biggest first: a worker that finishes early takes the next,
+    # so no worker waits long for another to finish its last shard.
+    shards = _split(snapshot, context, workers * _SHARDS_PER_WORKER)
+    job = _Job(snapshot, context, entitlement_policy, strategy, shards)
     with ProcessPoolExecutor(
         max_workers=min(workers, len(job.shards)),
         mp_context=mp.get_context("fork"),
@@ -154,10 +165,10 @@ def _joined(parts: Sequence[_ShardTables], strategy: str, context: Context) -> P
     """One plan's tables from the shards': lines by order and origin, unfilled in the
     problem's order (oldest first, then by order id)."""
     lines = _concat([p.tables.lines for p in parts])
-    order = np.lexsort((lines["origin"].to_numpy(dtype=str), lines["order_id"].to_numpy(dtype=str)))
+    order = stable_order(lines["order_id"], lines["origin"])
     unfilled = _concat([p.tables.unfilled for p in parts])
     created = np.concatenate([p.unfilled_created for p in parts])
-    short = np.lexsort((unfilled["order_id"].to_numpy(dtype=str), created))
+    short = stable_order(created, unfilled["order_id"])
     return PlanTables(
         strategy=strategy,
         as_of=context.as_of,

@@ -33,7 +33,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine import Engine, records
 from allocation.entitle import entitle as run_entitle
-from allocation.entrypoints.output import print_json, stream_json, write_frame
+from allocation.entrypoints.output import print_json, stream_json, write_frame, write_frames
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
 from allocation.entrypoints.whatif_views import show_diff, show_protection
 from allocation.errors import AllocationError, InputError
@@ -157,9 +157,8 @@ def allocate(
         )
         return
     if out is not None:
-        write_frame(plan.lines, out)
         unfilled_path = out.with_name(f"{out.stem}.unfilled{out.suffix}")
-        write_frame(plan.unfilled, unfilled_path)
+        write_frames([(plan.lines, out), (plan.unfilled, unfilled_path)])
         Console().print(
             f"wrote {len(plan.lines)} allocation lines to {out} and "
             f"{len(plan.unfilled)} unfilled to {unfilled_path}"

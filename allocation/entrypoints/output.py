@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters.files import atomic_write, atomic_write_all
 from allocation.errors import InputError
 
-__all__ = ["atomic_write", "print_json", "stream_json", "write_frame"]
+__all__ = ["atomic_write", "print_json", "stream_json", "write_frame", "write_frames"]
 
 _CHUNK = 20_000
 """Rows encoded at a time."""
@@ -78,18 +78,29 @@ def write_frame(
     ``records`` are the rows as JSON should show them, where a flat table cannot (lists in
     a cell); without them JSON shows the table's rows.
     """
-    suffix = Path(path).suffix.lower()
+    atomic_write(path, _writer(frame, Path(path), records))
+
+
+def write_frames(tables: Sequence[tuple[pd.DataFrame, str | Path]]) -> None:
+    """Write several tables (as :func:`write_frame`), all of them or none."""
+    atomic_write_all([(path, _writer(frame, Path(path), None)) for frame, path in tables])
+
+
+def _writer(
+    frame: pd.DataFrame, path: Path, records: list[dict[str, Any]] | None
+) -> Callable[[Path], None]:
+    """How to write ``frame`` to a file of ``path``'s type."""
+    suffix = path.suffix.lower()
     if suffix == ".csv":
-        atomic_write(path, lambda p: frame.to_csv(p, index=False))
-    elif suffix in (".parquet", ".pq"):
-        atomic_write(path, lambda p: frame.to_parquet(p, index=False))
-    elif suffix == ".json" and records is not None:
+        return lambda p: frame.to_csv(p, index=False)
+    if suffix in (".parquet", ".pq"):
+        return lambda p: frame.to_parquet(p, index=False)
+    if suffix == ".json" and records is not None:
         text = json.dumps(records, ensure_ascii=False, indent=2, default=str)
-        atomic_write(path, lambda p: _write_text(p, text))
-    elif suffix == ".json":
-        atomic_write(path, lambda p: _write_json_rows(frame, p))
-    else:
-        raise InputError(f"{path}: unsupported output type {suffix!r} (use .csv, .parquet, .json)")
+        return lambda p: _write_text(p, text)
+    if suffix == ".json":
+        return lambda p: _write_json_rows(frame, p)
+    raise InputError(f"{path}: unsupported output type {suffix!r} (use .csv, .parquet, .json)")
 
 
 def _write_json_rows(frame: pd.DataFrame, path: Path) -> None:

@@ -18,10 +18,6 @@ from rich.console import Console
 
 from allocation import InputError
 from allocation.entrypoints import app, print_json, show_plan_diff, show_plan_protection
-from simulation.diff import read_run_outcomes
-from simulation.entrypoints.progress import replication_bar
-from simulation.entrypoints.views import show_recommendation
-from simulation.protection import OBJECTIVES, recommend_protection
 from simulation.scenario.load import load_scenario, parse_override
 
 __all__ = ["replace_command"]
@@ -72,6 +68,8 @@ def diff_runs(
             f"compare a plan with a plan or a run with a run: {a} is {kinds[runs[0]]}, "
             f"{b} is {kinds[runs[1]]}"
         )
+    from simulation.diff import read_run_outcomes
+
     hours = "downtime" if runs[0] else "eta"
     show_plan_diff(a, b, by, snapshot, as_json, reader=read_run_outcomes, hours=hours)
 
@@ -145,6 +143,10 @@ def protect(
 
 
 def _recommend(scenario: Path, options: dict[str, Any]) -> None:
+    from simulation.entrypoints.progress import replication_bar
+    from simulation.entrypoints.views import show_recommendation
+    from simulation.protection import OBJECTIVES, recommend_protection
+
     if options["objective"] not in OBJECTIVES:
         raise typer.BadParameter(
             f"unknown objective {options['objective']!r} (use {', '.join(OBJECTIVES)})",

@@ -13,13 +13,14 @@ tables (``--out``) and plots (``--plots``). Progress goes to standard error.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,27 +29,17 @@ from allocation import STRATEGIES
 from allocation.entrypoints import app, print_json
 from allocation.entrypoints import main as run_cli
 from simulation.entrypoints import analysis as _analysis  # noqa: F401  (diff, protect)
-from simulation.entrypoints.figures import comparison_figures, simulation_figures, sweep_figures
-from simulation.entrypoints.output import (
-    comparison_document,
-    comparison_tables,
-    simulation_document,
-    simulation_tables,
-    sweep_document,
-    sweep_tables,
-    write_tables,
-)
-from simulation.entrypoints.progress import replication_bar
-from simulation.entrypoints.views import show_comparison, show_simulation, show_sweep
 from simulation.errors import ScenarioError, SimulationError
-from simulation.plots import write_plots
-from simulation.scenario.load import ScenarioFile, load_scenario, parse_override
+from simulation.scenario.load import load_scenario, parse_override
 from simulation.scenario.schema import DEFAULT_PATH, check_schema, schema_text, write_schema
-from simulation.simulate import compare as run_compare
-from simulation.simulate import simulate as run_simulate
-from simulation.simulate import sweep as run_sweep
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from simulation.scenario.load import ScenarioFile
+
+# The simulation stack (SimPy, the plots, the result tables) is imported inside the commands
+# that use it: the allocation commands of the same CLI, and ``--help``, do without it.
+
+__all__ = ["app", "main", "run"]
 
 _GROUPS = ("priority_class", "tier", "country", "customer_id", "part_number")
 
@@ -101,6 +92,12 @@ def simulate(
     confidence: Confidence = 0.95,
 ) -> None:
     """Replay a scenario under one policy: downtime, fill rate and cost per priority class."""
+    from simulation.entrypoints.figures import simulation_figures
+    from simulation.entrypoints.output import simulation_document, simulation_tables
+    from simulation.entrypoints.progress import replication_bar
+    from simulation.entrypoints.views import show_simulation
+    from simulation.simulate import simulate as run_simulate
+
     groups = _groups(by)
     _policy(policy)
     _prepare(out, plots, dask)
@@ -146,6 +143,12 @@ def compare(
     confidence: Confidence = 0.95,
 ) -> None:
     """Run several policies on the same random numbers and show their paired differences."""
+    from simulation.entrypoints.figures import comparison_figures
+    from simulation.entrypoints.output import comparison_document, comparison_tables
+    from simulation.entrypoints.progress import replication_bar
+    from simulation.entrypoints.views import show_comparison
+    from simulation.simulate import compare as run_compare
+
     names = [name.strip() for name in policies.split(",") if name.strip()]
     for name in names:
         _policy(name)
@@ -204,6 +207,12 @@ def sweep(
     confidence: Confidence = 0.95,
 ) -> None:
     """Run a scenario at every point of a grid of field values (same seed at every point)."""
+    from simulation.entrypoints.figures import sweep_figures
+    from simulation.entrypoints.output import sweep_document, sweep_tables
+    from simulation.entrypoints.progress import replication_bar
+    from simulation.entrypoints.views import show_sweep
+    from simulation.simulate import sweep as run_sweep
+
     _policy(policy)
     _prepare(out, plots, dask)
     grid: dict[str, list[Any]] = {}
@@ -298,6 +307,21 @@ def main(argv: list[str] | None = None) -> int:
     2
     """
     return run_cli(argv, input_errors=(ScenarioError,), other_errors=(SimulationError,))
+
+
+def run() -> None:
+    """The console script: :func:`main`, then leave without tearing the interpreter down.
+
+    Every result is written (files atomically, streams flushed) before ``main`` returns;
+    what is left is freeing the tables and unloading the libraries, a few tenths of a second
+    nobody needs to wait for. Only the exit code is kept.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        # The reader may have gone away (``| head``), or the stream be closed.
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -403,6 +427,9 @@ def _report(
     figures: Any,
 ) -> None:
     """Compute everything first, then write files, then print: a failure writes nothing."""
+    from simulation.entrypoints.output import write_tables
+    from simulation.plots import write_plots
+
     frames = tables() if out is not None else None
     charts = figures() if plots is not None else None
     err = Console(stderr=True)
@@ -419,4 +446,4 @@ def _report(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

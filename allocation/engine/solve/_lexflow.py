@@ -440,15 +440,14 @@ def _potentials(
         dt, dh = r_tail[direct], r_head[direct]
         g = group_of(dt, dh)
         np.minimum.at(dist_hub, (g, local_of(dt), local_of(dh)), r_cost[direct])
-    in_hub, in_ord, in_cost = (
-        r_tail[head_is_order],
-        r_head[head_is_order] - n_src,
-        r_cost[head_is_order],
+    # Parallel residual arcs between an order and a hub (an order node merges many orders,
+    # each with its own sink arc) count once, at their cheapest: the paths through an order
+    # pair each way in with each way out, and duplicates would multiply them.
+    in_ord, in_hub, in_cost = _cheapest(
+        r_head[head_is_order] - n_src, r_tail[head_is_order], r_cost[head_is_order], sink + 1
     )
-    out_ord, out_hub, out_cost = (
-        r_tail[tail_is_order] - n_src,
-        r_head[tail_is_order],
-        r_cost[tail_is_order],
+    out_ord, out_hub, out_cost = _cheapest(
+        r_tail[tail_is_order] - n_src, r_head[tail_is_order], r_cost[tail_is_order], sink + 1
     )
     in_g, out_g = comps.order[in_ord], comps.order[out_ord]
     in_loc, out_loc = local_of(in_hub), local_of(out_hub)
@@ -486,3 +485,15 @@ def _potentials(
         np.minimum.at(order_d, in_ord, via)
     dist[n_src:sink] = order_d
     return dist
+
+
+def _cheapest(
+    order: IntArray, hub: IntArray, cost: IntArray, hubs: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """One (order, hub) arc per pair, with the least cost of the arcs given for it."""
+    if len(order) == 0:
+        return order, hub, cost
+    key = order * hubs + hub
+    by = np.lexsort((cost, key))
+    first = by[np.r_[True, key[by][1:] != key[by][:-1]]]
+    return order[first], hub[first], cost[first]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from allocation.entrypoints.output import atomic_write, write_frame
+from allocation.errors import InputError
 
 
 @pytest.fixture(params=[0o022, 0o027], ids=oct)
@@ -50,3 +51,22 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path
         atomic_write(out, fail)
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+def test_tables_written_together_are_all_written_or_none(tmp_path: Path) -> None:
+    from allocation.entrypoints.output import write_frames
+
+    lines, unfilled = tmp_path / "plan.parquet", tmp_path / "plan.unfilled.parquet"
+    lines.write_text("old lines")
+    good = pd.DataFrame({"a": [1, 2]})
+    with pytest.raises(InputError, match="unsupported output type"):
+        write_frames([(good, lines), (good, tmp_path / "plan.unfilled.xlsx")])
+    broken = good.assign(a=[object(), object()])  # Parquet cannot hold these
+    with pytest.raises(Exception):  # noqa: B017, PT011 (pyarrow's own error)
+        write_frames([(good, lines), (broken, unfilled)])
+    assert lines.read_text() == "old lines"
+    assert not unfilled.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.parquet"]
+    write_frames([(good, lines), (good, unfilled)])
+    assert pd.read_parquet(lines)["a"].tolist() == [1, 2]
+    assert pd.read_parquet(unfilled)["a"].tolist() == [1, 2]
