@@ -404,7 +404,9 @@ def test_a_failure_after_the_run_writes_no_file(
     def broken(*_: object, **__: object) -> dict[str, pd.DataFrame]:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(cli, "simulation_tables", broken)
+    import simulation.entrypoints.output
+
+    monkeypatch.setattr(simulation.entrypoints.output, "simulation_tables", broken)
 
     result = run(
         "simulate", NORMAL, "-r", "1", *SHORT, "--out", str(tmp_path / "out"),
@@ -423,7 +425,9 @@ def test_an_unexpected_error_exits_1_with_its_message_and_the_traceback_only_on_
     def explode(*_: object, **__: object) -> None:
         raise ZeroDivisionError("the world divided by zero")
 
-    monkeypatch.setattr(cli, "run_simulate", explode)
+    import simulation.simulate
+
+    monkeypatch.setattr(simulation.simulate, "simulate", explode)
 
     quiet = run("simulate", NORMAL)
     monkeypatch.setenv("PARTS_PRIORITY_DEBUG", "1")
