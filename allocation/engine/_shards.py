@@ -33,6 +33,7 @@ from allocation.engine.model import (
     Context,
     classify,
     orders_from,
+    positions,
     problem_from,
     sources_from,
     stable_order,
@@ -74,6 +75,8 @@ class _ShardTables:
 
 
 _JOB: _Job | None = None
+_BIG_GROUPS = 64
+"""Per shard, how many of the biggest groups are dealt one by one to the least loaded."""
 _SHARDS_PER_WORKER = 3
 
 
@@ -133,31 +136,39 @@ def _plan_shard(i: int) -> _ShardTables:
     return _ShardTables(plan.tables(), problem.orders.created_at[short])
 
 
-def _split(snapshot: Snapshot, context: Context, workers: int) -> list[_Rows]:
-    """Whole part groups dealt to ``workers`` shards of about equal work (orders and
-    sources), the biggest groups first, each to the shard with the least so far."""
+def _split(snapshot: Snapshot, context: Context, shards: int) -> list[_Rows]:
+    """Whole part groups dealt to ``shards`` shards of about equal work (orders and sources).
+
+    The biggest groups go first, each to the shard with the least work so far; the many
+    small ones that follow are dealt in turn, back and forth, which evens out as well.
+    """
 
     def groups(frame: pd.DataFrame) -> IntArray:
-        codes = pd.Index(context.part_numbers).get_indexer(pd.Index(frame["part_number"]))
+        codes = positions(frame["part_number"], context.part_numbers)
         return context.part_group[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
-    order_group = groups(snapshot.orders)
-    tables = [order_group] + [
-        groups(t) for t in (snapshot.stock, snapshot.inbound, snapshot.supply_options)
+    tables = [
+        groups(t)
+        for t in (snapshot.orders, snapshot.stock, snapshot.inbound, snapshot.supply_options)
     ]
     weight = np.zeros(len(context.part_numbers), dtype=np.int64)
     for column in tables:
         weight += np.bincount(column, minlength=len(weight))
+    ranked = np.argsort(-weight, kind="stable")
+    ranked = ranked[weight[ranked] > 0]
     shard_of = np.zeros(len(weight), dtype=np.int64)
-    load = np.zeros(workers, dtype=np.int64)
-    for g in np.argsort(-weight, kind="stable").tolist():
-        if weight[g] == 0:
-            break
+    load = np.zeros(shards, dtype=np.int64)
+    big = ranked[: _BIG_GROUPS * shards]
+    for g in big.tolist():
         target = int(np.argmin(load))
         shard_of[g] = target
         load[target] += weight[g]
+    rest = ranked[len(big) :]
+    turn = np.arange(len(rest)) % (2 * shards)
+    first = np.argsort(load, kind="stable")  # the lightest shard takes the first of the rest
+    shard_of[rest] = first[np.minimum(turn, 2 * shards - 1 - turn)]
     return [
-        _Rows(*(np.flatnonzero(shard_of[column] == s) for column in tables)) for s in range(workers)
+        _Rows(*(np.flatnonzero(shard_of[column] == s) for column in tables)) for s in range(shards)
     ]
 
 

@@ -12,7 +12,7 @@ from allocation.engine.model._context import Context, build_context
 from allocation.engine.model._network import Routes, build_network, routes
 from allocation.engine.model._orders import CLASSES, TIERS, OrderColumns, orders_from
 from allocation.engine.model._problem import Problem, problem_from, size_buckets
-from allocation.engine.model._sorting import stable_order
+from allocation.engine.model._sorting import positions, stable_order
 from allocation.engine.model._sources import SourceColumns, SourceIndex, sources_from
 from allocation.engine.model._unique import unique_inverse
 
@@ -35,6 +35,7 @@ __all__ = [
     "classify",
     "classify_orders",
     "orders_from",
+    "positions",
     "problem_from",
     "routes",
     "size_buckets",

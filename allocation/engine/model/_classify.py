@@ -19,6 +19,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook, default_rulebook
 from allocation.domain.snapshot import EntitlementInputs
+from allocation.engine.model._sorting import positions
 from allocation.errors import InputError
 
 __all__ = ["Classes", "classify", "classify_orders"]
@@ -85,7 +86,7 @@ def classify(
     pol = policy or EntitlementPolicy()
     orders, customers, contracts = inputs.orders, inputs.customers, inputs.contracts
     n = len(orders)
-    cust = pd.Index(customers["customer_id"]).get_indexer(orders["customer_id"])
+    cust = positions(orders["customer_id"], customers["customer_id"])
     cust_country = customers["country"].to_numpy(dtype=object)[cust]
     ship = orders["ship_to_country"].to_numpy(dtype=object)
     country = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from allocation.domain.model import PriorityClass, Tier
 from allocation.engine.model._context import Context
+from allocation.engine.model._sorting import positions
 from allocation.engine.objective import node_keys
 
 __all__ = ["CLASSES", "TIERS", "OrderColumns", "orders_from"]
@@ -154,7 +155,7 @@ def orders_from(
 
     The site country is the order's ship-to country, else its customer's.
     """
-    cust = pd.Index(customers["customer_id"]).get_indexer(orders["customer_id"])
+    cust = positions(orders["customer_id"], customers["customer_id"])
     ship = orders["ship_to_country"].to_numpy(dtype=object)
     cust_country = customers["country"].to_numpy(dtype=object)[cust]
     country = np.where(pd.isna(ship), cust_country, ship)
@@ -163,9 +164,7 @@ def orders_from(
     tier_code = np.asarray(tier_code, dtype=np.int64)
     policy = context.policy
     groups = np.array([[policy.rank_group(c, t) for t in TIERS] for c in CLASSES], dtype=np.int64)
-    part_code = (
-        pd.Index(context.part_numbers).get_indexer(pd.Index(orders["part_number"])).astype(np.int64)
-    )
+    part_code = positions(orders["part_number"], context.part_numbers)
     home_code = np.array([context.home_code(c) for c in countries], dtype=np.int64)
     country_col = np.array([context.country_col(c) for c in countries], dtype=np.int64)
     group = groups[class_code, tier_code]

