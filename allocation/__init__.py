@@ -11,9 +11,9 @@ Examples
 
 from __future__ import annotations
 
-from allocation.adapters.inputs import EntitlementInputs, load_entitlement_inputs
+from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.protection_file import load_protection_levels
-from allocation.adapters.snapshot import Snapshot, load_snapshot
+from allocation.adapters.snapshot import load_snapshot
 from allocation.adapters.synthetic import generate_world, write_world
 from allocation.allocate import STRATEGIES, allocate
 from allocation.domain.countries import normalize_country
@@ -42,6 +42,7 @@ from allocation.domain.model import (
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
 from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine import Engine, Plan, Planner, classify_orders, marginal_values
 from allocation.entitle import EntitlementReport, entitle
 from allocation.errors import (

@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from allocation.adapters.inputs import EntitlementInputs
 from allocation.domain.entitlement import EntitlementDecision, EntitlementPolicy, entitle_orders
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook
+from allocation.domain.snapshot import EntitlementInputs
 from allocation.engine import html_block, html_table
 
 __all__ = ["EntitlementReport", "entitle"]

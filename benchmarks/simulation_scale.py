@@ -45,7 +45,7 @@ import pandas as pd
 import simpy
 
 from simulation.replicate import Task, run_replication, run_tasks
-from simulation.simulate import scenario_source
+from simulation.use_cases import scenario_source
 from simulation.world.setup import WorldSetup, build_setup
 
 

@@ -20,22 +20,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulation.diff import ResultDiff, diff, read_run_outcomes, run_outcomes
     from simulation.errors import ConservationError, ScenarioError, SimulationError
     from simulation.protection import recommend_protection
     from simulation.protection_report import ProtectionRecommendation
     from simulation.results import Comparison, SimulationResult, SweepResult
+    from simulation.run_diff import ResultDiff, diff, read_run_outcomes, run_outcomes
     from simulation.scenario.load import ScenarioFile, load_scenario
-    from simulation.simulate import compare, simulate, sweep
+    from simulation.use_cases import compare, simulate, sweep
     from simulation.whatif import ScenarioWhatIf
 
 # Loaded on first use, so that a command that needs none of them (the allocation commands of
 # the same CLI, ``--help``) does not pay for the plotting and simulation stack.
 _HOMES = {
-    "ResultDiff": "simulation.diff",
-    "diff": "simulation.diff",
-    "read_run_outcomes": "simulation.diff",
-    "run_outcomes": "simulation.diff",
+    "ResultDiff": "simulation.run_diff",
+    "diff": "simulation.run_diff",
+    "read_run_outcomes": "simulation.run_diff",
+    "run_outcomes": "simulation.run_diff",
     "ConservationError": "simulation.errors",
     "ScenarioError": "simulation.errors",
     "SimulationError": "simulation.errors",
@@ -46,9 +46,9 @@ _HOMES = {
     "SweepResult": "simulation.results",
     "ScenarioFile": "simulation.scenario.load",
     "load_scenario": "simulation.scenario.load",
-    "compare": "simulation.simulate",
-    "simulate": "simulation.simulate",
-    "sweep": "simulation.simulate",
+    "compare": "simulation.use_cases",
+    "simulate": "simulation.use_cases",
+    "sweep": "simulation.use_cases",
     "ScenarioWhatIf": "simulation.whatif",
 }
 

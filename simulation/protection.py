@@ -55,8 +55,8 @@ from simulation.replicate import Progress
 from simulation.results import SimulationResult
 from simulation.scenario.load import ScenarioFile
 from simulation.shelves import shelf_orders, waiting_shelves
-from simulation.simulate import ScenarioLike, scenario_source, simulate
 from simulation.stats import paired_difference, summarize
+from simulation.use_cases import ScenarioLike, scenario_source, simulate
 from simulation.whatif import protection_of, with_protection
 from simulation.world.setup import build_setup
 
@@ -180,7 +180,7 @@ def recommend_protection(
         Passes of the coordinate-wise search.
     workers, dask, progress
         Where replications run and a callback per finished replication (see
-        :func:`simulation.simulate`).
+        :func:`simulation.use_cases`).
 
     Returns
     -------

@@ -52,7 +52,7 @@ def run_replication(setup: WorldSetup, task: Task, shortcut: bool = True) -> Rep
 
     Examples
     --------
-    >>> from simulation.simulate import scenario_source
+    >>> from simulation.use_cases import scenario_source
     >>> from simulation.world.setup import build_setup
     >>> setup = build_setup(scenario_source({
     ...     "version": 1, "name": "demo", "horizon_days": 7, "demand": {"orders_per_day": 10},

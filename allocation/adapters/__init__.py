@@ -9,9 +9,9 @@ from __future__ import annotations
 from allocation.adapters.files import atomic_write
 from allocation.adapters.policy_file import allocation_policy_from, entitlement_policy_from
 from allocation.adapters.protection_file import load_protection_levels, protection_from
-from allocation.adapters.schemas import ORDERS
 from allocation.adapters.snapshot import OPTIONAL_TABLES, TABLES, load_snapshot
 from allocation.adapters.tables import Column, TableSource, TableSpec, read_table
+from allocation.domain.tables import ORDERS
 
 __all__ = [
     "OPTIONAL_TABLES",

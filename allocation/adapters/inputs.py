@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from allocation.adapters.schemas import CONTRACTS, CUSTOMERS, ORDERS
 from allocation.adapters.tables import TableSource, read_table
 from allocation.domain.countries import normalize_country
-from allocation.domain.model import Contract, Customer, OrderLine
+from allocation.domain.snapshot import EntitlementInputs
+from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS
 from allocation.errors import TableError
 
 __all__ = ["EntitlementInputs", "load_entitlement_inputs", "unknown_references"]
-
-
-@dataclass(frozen=True)
-class EntitlementInputs:
-    """Validated customers, contracts and orders, as typed DataFrames.
-
-    The frames are the source of truth; the domain objects are built from them on demand.
-    """
-
-    customers: pd.DataFrame
-    contracts: pd.DataFrame
-    orders: pd.DataFrame
-
-    def customer_objects(self) -> dict[str, Customer]:
-        """Customers by id."""
-        c = self.customers
-        return {
-            cid: Customer(cid, name, country, int(pcs), int(printers), bool(helpdesk))
-            for cid, name, country, pcs, printers, helpdesk in zip(
-                *_columns(c, [f.name for f in CUSTOMERS.columns]), strict=True
-            )
-        }
-
-    def contract_objects(self) -> list[Contract]:
-        """Contracts in file order."""
-        return [
-            Contract(kid, cid, sku, _day(bought), None if pd.isna(active) else _day(active))
-            for kid, cid, sku, bought, active in zip(
-                *_columns(self.contracts, [f.name for f in CONTRACTS.columns]), strict=True
-            )
-        ]
-
-    def order_objects(self) -> list[OrderLine]:
-        """Order lines in file order."""
-        return [
-            OrderLine(oid, cid, part, int(qty), _moment(at), ptype, bool(warranty), ship_to)
-            for oid, cid, part, qty, at, ptype, warranty, ship_to in zip(
-                *_columns(self.orders, [f.name for f in ORDERS.columns]), strict=True
-            )
-        ]
-
-
-def _columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
-    return [frame[name].tolist() for name in names]
 
 
 def load_entitlement_inputs(
@@ -104,11 +56,3 @@ def _line_offset(source: TableSource) -> int:
 
 def _name(source: TableSource, table_name: str) -> str:
     return f"{table_name} table" if isinstance(source, pd.DataFrame) else str(source)
-
-
-def _day(value: object) -> date:
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
-
-
-def _moment(value: object) -> datetime:
-    return pd.Timestamp(value).to_pydatetime()  # type: ignore[arg-type]

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocation.adapters.schemas import PROTECTION
 from allocation.adapters.tables import TableSource, read_table
 from allocation.domain.protection import ProtectionLevels
+from allocation.domain.tables import PROTECTION
 from allocation.errors import InputError, PolicyError
 
 __all__ = ["load_protection_levels", "protection_from"]

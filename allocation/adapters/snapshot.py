@@ -1,4 +1,4 @@
-"""A snapshot: every table the allocation engine needs, loaded and checked together.
+"""A snapshot loaded: every table the allocation engine needs, read and checked together.
 
 A snapshot is a folder with one file per table (``<name>.csv`` or ``<name>.parquet``) or a
 mapping of DataFrames. ``inbound`` and ``supply_options`` may be absent (no receipts, no
@@ -10,7 +10,6 @@ errors that name the table, row, column and value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,37 +19,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from allocation.adapters.inputs import (
-    EntitlementInputs,
-    load_entitlement_inputs,
-    unknown_references,
-)
-from allocation.adapters.schemas import (
+from allocation.adapters.inputs import load_entitlement_inputs, unknown_references
+from allocation.adapters.tables import TableSource, TableSpec, read_table
+from allocation.domain.countries import normalize_country
+from allocation.domain.snapshot import EntitlementInputs, Snapshot, split_substitutes
+from allocation.domain.tables import (
     DEPOTS,
     INBOUND,
     LANES,
+    OPTIONAL_TABLES,
     PARTS,
     STOCK,
     SUPPLY_OPTIONS,
+    TABLES,
 )
-from allocation.adapters.tables import TableSource, TableSpec, read_table
-from allocation.domain.countries import normalize_country
 from allocation.errors import InputError, TableError, UnknownCountryError
 
 __all__ = ["OPTIONAL_TABLES", "TABLES", "Snapshot", "load_snapshot", "split_substitutes"]
 
-TABLES = (
-    "customers",
-    "contracts",
-    "orders",
-    "parts",
-    "depots",
-    "stock",
-    "inbound",
-    "lanes",
-    "supply_options",
-)
-OPTIONAL_TABLES = frozenset({"inbound", "supply_options"})
 _SPECS: dict[str, TableSpec] = {
     "parts": PARTS,
     "depots": DEPOTS,
@@ -59,60 +45,6 @@ _SPECS: dict[str, TableSpec] = {
     "lanes": LANES,
     "supply_options": SUPPLY_OPTIONS,
 }
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Open orders and every way to get parts, at one moment.
-
-    Attributes
-    ----------
-    entitlement : EntitlementInputs
-        Customers, contracts and orders.
-    parts, depots, stock, inbound, lanes, supply_options : DataFrame
-        Validated tables (see the README for their columns). Lane endpoints are depot ids,
-        supplier ids or ISO alpha-2 country codes.
-    as_of : datetime
-        The moment the snapshot describes: ETAs are counted from here. By default the latest
-        order's creation time.
-    source : str
-        Where it was loaded from, for messages.
-    """
-
-    entitlement: EntitlementInputs
-    parts: pd.DataFrame
-    depots: pd.DataFrame
-    stock: pd.DataFrame
-    inbound: pd.DataFrame
-    lanes: pd.DataFrame
-    supply_options: pd.DataFrame
-    as_of: datetime
-    source: str = field(default="snapshot")
-
-    @property
-    def customers(self) -> pd.DataFrame:
-        """The customers table."""
-        return self.entitlement.customers
-
-    @property
-    def contracts(self) -> pd.DataFrame:
-        """The contracts table."""
-        return self.entitlement.contracts
-
-    @property
-    def orders(self) -> pd.DataFrame:
-        """The orders table."""
-        return self.entitlement.orders
-
-    def with_tables(self, **tables: pd.DataFrame) -> Snapshot:
-        """A new snapshot with some tables replaced and re-validated; this one is unchanged."""
-        current = {name: getattr(self, name) for name in TABLES}
-        current.update(tables)
-        return load_snapshot(current, as_of=self.as_of)
-
-    def at(self, as_of: datetime) -> Snapshot:
-        """The same tables seen from another moment."""
-        return replace(self, as_of=as_of)
 
 
 def load_snapshot(
@@ -161,14 +93,6 @@ def load_snapshot(
         source=where,
         **loaded,
     )
-
-
-def split_substitutes(value: object) -> list[str]:
-    """The part numbers listed in a ``substitutes`` cell ('A;B', 'A|B' or 'A, B')."""
-    if not isinstance(value, str):
-        return []
-    text = value.replace("|", ";").replace(",", ";")
-    return [p.strip() for p in text.split(";") if p.strip()]
 
 
 def _locate(source: str | Path | Mapping[str, TableSource]) -> tuple[dict[str, TableSource], str]:

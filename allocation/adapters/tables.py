@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,18 +22,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from allocation.domain.tables import MAX_QUANTITY, Column, TableSpec
 from allocation.errors import InputError, TableError
 
-__all__ = ["Column", "TableSource", "TableSpec", "read_table"]
+__all__ = ["MAX_QUANTITY", "Column", "TableSource", "TableSpec", "read_table"]
 
-Kind = Literal["text", "int", "float", "bool", "date", "datetime", "country"]
 TableSource = str | Path | pd.DataFrame
 Mask = npt.NDArray[np.bool_]
 Objects = npt.NDArray[np.object_]
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
-MAX_QUANTITY = 1_000_000_000
 _SAMPLE = 100_000  # rows looked at to tell whether a text column repeats its values
 
 # Arrow reads a CSV file in a fraction of pandas' time. It names the columns f0, f1, ... so
@@ -45,41 +44,6 @@ _CSV_CONVERT = pacsv.ConvertOptions(
     column_types={f"f{i}": pa.string() for i in range(_CSV_MAX_COLUMNS)},
     strings_can_be_null=False,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of a table: its kind, whether it may be blank and the values it allows.
-
-    ``minimum``/``maximum`` bound numbers (inclusive unless ``exclusive_minimum``);
-    ``choices`` restricts text (compared after ``normalize``).
-    """
-
-    name: str
-    kind: Kind = "text"
-    optional: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    choices: frozenset[str] | None = None
-    normalize: Callable[[str], str] | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TableSpec:
-    """A table: its name, its columns and which columns form its unique key."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...] = ()
-
-    def column(self, name: str) -> Column:
-        """The column called ``name``."""
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(name)
 
 
 def read_table(

@@ -1,8 +1,132 @@
-"""A snapshot: every table the allocation engine needs, at one moment."""
+"""A snapshot: every table the allocation engine needs, at one moment, as the domain's types.
+
+A :class:`Snapshot` holds validated tables whose columns are those of
+:mod:`allocation.domain.tables`; the adapters load one from files or DataFrames
+(:func:`allocation.load_snapshot`) and the engine plans from it. The customers, contracts and
+orders, which the entitlement rules read, travel together as :class:`EntitlementInputs`.
+"""
 
 from __future__ import annotations
 
-from allocation.adapters.inputs import EntitlementInputs
-from allocation.adapters.snapshot import Snapshot, split_substitutes
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from allocation.domain.model import Contract, Customer, OrderLine
+from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS, TABLES
 
 __all__ = ["EntitlementInputs", "Snapshot", "split_substitutes"]
+
+
+@dataclass(frozen=True)
+class EntitlementInputs:
+    """Validated customers, contracts and orders, as typed DataFrames.
+
+    The frames are the source of truth; the domain objects are built from them on demand.
+    """
+
+    customers: pd.DataFrame
+    contracts: pd.DataFrame
+    orders: pd.DataFrame
+
+    def customer_objects(self) -> dict[str, Customer]:
+        """Customers by id."""
+        c = self.customers
+        return {
+            cid: Customer(cid, name, country, int(pcs), int(printers), bool(helpdesk))
+            for cid, name, country, pcs, printers, helpdesk in zip(
+                *_columns(c, [f.name for f in CUSTOMERS.columns]), strict=True
+            )
+        }
+
+    def contract_objects(self) -> list[Contract]:
+        """Contracts in file order."""
+        return [
+            Contract(kid, cid, sku, _day(bought), None if pd.isna(active) else _day(active))
+            for kid, cid, sku, bought, active in zip(
+                *_columns(self.contracts, [f.name for f in CONTRACTS.columns]), strict=True
+            )
+        ]
+
+    def order_objects(self) -> list[OrderLine]:
+        """Order lines in file order."""
+        return [
+            OrderLine(oid, cid, part, int(qty), _moment(at), ptype, bool(warranty), ship_to)
+            for oid, cid, part, qty, at, ptype, warranty, ship_to in zip(
+                *_columns(self.orders, [f.name for f in ORDERS.columns]), strict=True
+            )
+        ]
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    return [frame[name].tolist() for name in names]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Open orders and every way to get parts, at one moment.
+
+    Attributes
+    ----------
+    entitlement : EntitlementInputs
+        Customers, contracts and orders.
+    parts, depots, stock, inbound, lanes, supply_options : DataFrame
+        Validated tables (see the README for their columns). Lane endpoints are depot ids,
+        supplier ids or ISO alpha-2 country codes.
+    as_of : datetime
+        The moment the snapshot describes: ETAs are counted from here. By default the latest
+        order's creation time.
+    source : str
+        Where it was loaded from, for messages.
+    """
+
+    entitlement: EntitlementInputs
+    parts: pd.DataFrame
+    depots: pd.DataFrame
+    stock: pd.DataFrame
+    inbound: pd.DataFrame
+    lanes: pd.DataFrame
+    supply_options: pd.DataFrame
+    as_of: datetime
+    source: str = field(default="snapshot")
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        """The customers table."""
+        return self.entitlement.customers
+
+    @property
+    def contracts(self) -> pd.DataFrame:
+        """The contracts table."""
+        return self.entitlement.contracts
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """The orders table."""
+        return self.entitlement.orders
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name (see :data:`allocation.domain.tables.TABLES`)."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def at(self, as_of: datetime) -> Snapshot:
+        """The same tables seen from another moment."""
+        return replace(self, as_of=as_of)
+
+
+def split_substitutes(value: object) -> list[str]:
+    """The part numbers listed in a ``substitutes`` cell ('A;B', 'A|B' or 'A, B')."""
+    if not isinstance(value, str):
+        return []
+    text = value.replace("|", ";").replace(",", ";")
+    return [p.strip() for p in text.split(";") if p.strip()]
+
+
+def _day(value: object) -> date:
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _moment(value: object) -> datetime:
+    return pd.Timestamp(value).to_pydatetime()  # type: ignore[arg-type]

@@ -27,10 +27,11 @@ from allocation.adapters.policy_file import (
     entitlement_policy_from,
     load_policy_sections,
 )
-from allocation.adapters.snapshot import Snapshot, load_snapshot
+from allocation.adapters.snapshot import load_snapshot
 from allocation.allocate import STRATEGIES
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine, records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, stream_json, write_frame, write_frames

@@ -17,13 +17,13 @@ import pandas as pd
 from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.database import run_write
 from allocation.adapters.store.master import write_master
 from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract
 from allocation.domain.policy import AllocationPolicy
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine as Planning
 from allocation.service.clock import utc_now
 from allocation.service.planning import holdings_of

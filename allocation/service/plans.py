@@ -49,12 +49,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.inputs import EntitlementInputs
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import SourceBase
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine import Context, Engine, Planner
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 

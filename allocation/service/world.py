@@ -18,12 +18,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.inputs import EntitlementInputs
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store.master import MasterData, master_version, read_master
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import Contract, Customer
 from allocation.domain.policy import AllocationPolicy
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine import Context, Engine
 from allocation.errors import InputError
 from allocation.service.plans import PlanCache

@@ -18,10 +18,11 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from allocation.adapters.snapshot import Snapshot
+from allocation.adapters.snapshot import load_snapshot
 from allocation.domain.countries import normalize_country
 from allocation.domain.model import ProductFamily, Tier
 from allocation.domain.rulebook import default_rulebook
+from allocation.domain.snapshot import Snapshot
 from allocation.errors import InputError, UnknownIdError
 from allocation.whatif.outcomes import order_sites
 
@@ -341,8 +342,9 @@ def move_customer(snapshot: Snapshot, customer_id: str, country: str) -> Snapsho
 # -- helpers -------------------------------------------------------------------------------
 def _edited(snapshot: Snapshot, **tables: pd.DataFrame) -> Snapshot:
     """The snapshot with tables replaced, validated again; same moment and source label."""
-    fresh = snapshot.with_tables(**{k: v.reset_index(drop=True) for k, v in tables.items()})
-    return replace(fresh, as_of=snapshot.as_of, source=snapshot.source)
+    current = snapshot.tables() | {k: v.reset_index(drop=True) for k, v in tables.items()}
+    fresh = load_snapshot(current, as_of=snapshot.as_of)
+    return replace(fresh, source=snapshot.source)
 
 
 def _known(value: object, known: pd.Series, what: str) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.adapters.plan_files import read_plan_tables
-from allocation.adapters.snapshot import Snapshot
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Plan
 from allocation.errors import InputError
 

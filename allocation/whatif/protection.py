@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from allocation.adapters.protection_file import load_protection_levels
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.tables import TableSource
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import SourceBase
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import STRATEGIES, Engine, Plan, html_block, html_table, records
 from allocation.engine.explain import held_back
 from allocation.errors import PolicyError

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allocation.adapters.protection_file import load_protection_levels
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.tables import TableSource
 from allocation.allocate import allocate
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import ProductFamily, Tier
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.protection import ProtectionLevels
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Plan, html_block
 from allocation.errors import PolicyError
 from allocation.whatif import edits

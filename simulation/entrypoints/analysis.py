@@ -68,7 +68,7 @@ def diff_runs(
             f"compare a plan with a plan or a run with a run: {a} is {kinds[runs[0]]}, "
             f"{b} is {kinds[runs[1]]}"
         )
-    from simulation.diff import read_run_outcomes
+    from simulation.run_diff import read_run_outcomes
 
     hours = "downtime" if runs[0] else "eta"
     show_plan_diff(a, b, by, snapshot, as_json, reader=read_run_outcomes, hours=hours)

@@ -7,7 +7,7 @@ exceptions to exit codes: 0 done, 2 bad input or usage (a scenario error names f
 field), 1 unexpected; never a traceback unless ``PARTS_PRIORITY_DEBUG=1``.
 
 Every command only translates: it reads the scenario, calls a use case of
-:mod:`simulation.simulate`, then shows a table, prints one JSON document (``--json``), writes
+:mod:`simulation.use_cases`, then shows a table, prints one JSON document (``--json``), writes
 tables (``--out``) and plots (``--plots``). Progress goes to standard error.
 """
 
@@ -96,7 +96,7 @@ def simulate(
     from simulation.entrypoints.output import simulation_document, simulation_tables
     from simulation.entrypoints.progress import replication_bar
     from simulation.entrypoints.views import show_simulation
-    from simulation.simulate import simulate as run_simulate
+    from simulation.use_cases import simulate as run_simulate
 
     groups = _groups(by)
     _policy(policy)
@@ -147,7 +147,7 @@ def compare(
     from simulation.entrypoints.output import comparison_document, comparison_tables
     from simulation.entrypoints.progress import replication_bar
     from simulation.entrypoints.views import show_comparison
-    from simulation.simulate import compare as run_compare
+    from simulation.use_cases import compare as run_compare
 
     names = [name.strip() for name in policies.split(",") if name.strip()]
     for name in names:
@@ -211,7 +211,7 @@ def sweep(
     from simulation.entrypoints.output import sweep_document, sweep_tables
     from simulation.entrypoints.progress import replication_bar
     from simulation.entrypoints.views import show_sweep
-    from simulation.simulate import sweep as run_sweep
+    from simulation.use_cases import sweep as run_sweep
 
     _policy(policy)
     _prepare(out, plots, dask)

@@ -20,12 +20,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from simulation.entrypoints import cli
 from simulation.entrypoints.cli import main
 from simulation.entrypoints.output import CLASSES, INTERVAL_KEYS, simulation_document
 from simulation.metrics import KPI_COLUMNS, SOURCE_KINDS
 from simulation.scenario.load import load_scenario
-from simulation.simulate import simulate
+from simulation.use_cases import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 NORMAL = str(ROOT / "scenarios" / "normal-quarter.yaml")
@@ -425,9 +424,9 @@ def test_an_unexpected_error_exits_1_with_its_message_and_the_traceback_only_on_
     def explode(*_: object, **__: object) -> None:
         raise ZeroDivisionError("the world divided by zero")
 
-    import simulation.simulate
+    import simulation.use_cases
 
-    monkeypatch.setattr(simulation.simulate, "simulate", explode)
+    monkeypatch.setattr(simulation.use_cases, "simulate", explode)
 
     quiet = run("simulate", NORMAL)
     monkeypatch.setenv("PARTS_PRIORITY_DEBUG", "1")

@@ -15,8 +15,8 @@ import pandas as pd
 
 from simulation.results import SimulationResult
 from simulation.scenario.load import ScenarioFile
-from simulation.simulate import compare
 from simulation.stats import summarize
+from simulation.use_cases import compare
 from tests.simulation.worlds import TinyWorld
 
 LEVEL = 0.99

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from simulation.simulate import simulate
+from simulation.use_cases import simulate
 from tests.simulation.worlds import TinyWorld
 
 LEVEL = 0.99

@@ -14,8 +14,8 @@ import pytest
 from simulation.errors import ClusterError, ScenarioError
 from simulation.metrics import KPI_COLUMNS
 from simulation.records import COLUMNS, EVENTS
-from simulation.simulate import compare, simulate, sweep
 from simulation.stats import SUMMARY_COLUMNS
+from simulation.use_cases import compare, simulate, sweep
 from simulation.world.conditions import Conditions
 from simulation.world.demand import option_book
 from simulation.world.setup import build_setup

@@ -17,7 +17,7 @@ import yaml
 
 from simulation.replicate import ReplicationOutput
 from simulation.scenario.load import ScenarioFile, load_scenario
-from simulation.simulate import compare, simulate, sweep
+from simulation.use_cases import compare, simulate, sweep
 from simulation.world.setup import build_setup
 from tests.simulation.worlds import run_world
 

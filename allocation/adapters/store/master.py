@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.snapshot import Snapshot
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import supply_key
+from allocation.domain.snapshot import Snapshot
 
 __all__ = ["MasterData", "master_version", "read_master", "write_master"]
 

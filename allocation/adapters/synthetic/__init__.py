@@ -9,7 +9,7 @@ generator is vectorised NumPy/pandas (a million orders take seconds), draws ever
 reads the SKUs and the country coverage from the rulebook, so a change of the data sheet
 changes the worlds too.
 
-The tables pass the column specs in :mod:`allocation.adapters.schemas`; :func:`write_world`
+The tables pass the column specs in :mod:`allocation.domain.tables`; :func:`write_world`
 stores them as CSV or Parquet, one file per table, each written atomically.
 
 Only what ``__all__`` lists is public. Behind it, one private module per concept:

@@ -58,7 +58,7 @@ def generate_world(
     dict of str to DataFrame
         ``customers, contracts, orders, parts, depots, stock, inbound, lanes,
         supply_options``, with the columns of the matching specs in
-        :mod:`allocation.adapters.schemas`.
+        :mod:`allocation.domain.tables`.
 
     Raises
     ------

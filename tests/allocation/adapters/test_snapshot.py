@@ -237,6 +237,6 @@ def test_unknown_lane_ends_are_listed_up_to_twenty_and_one_more_for_destinations
 
 def test_a_reloaded_snapshot_has_the_same_tables() -> None:
     snapshot = load_snapshot(_small().tables())
-    again = snapshot.with_tables()
+    again = load_snapshot(snapshot.tables(), as_of=snapshot.as_of)
     for name in ("customers", "contracts", "orders", "parts", "stock", "lanes", "supply_options"):
         pd.testing.assert_frame_equal(getattr(again, name), getattr(snapshot, name))

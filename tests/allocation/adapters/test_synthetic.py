@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 import allocation.adapters.synthetic
-from allocation.adapters import schemas
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.synthetic import TABLE_NAMES, generate_world, write_world
 from allocation.adapters.tables import TableSpec, read_table
+from allocation.domain import tables as schemas
 from allocation.domain.countries import normalize_country
 from allocation.domain.rulebook import default_rulebook
 from allocation.errors import InputError

@@ -1,8 +1,17 @@
-"""The columns of every input table, with what each means; the README documents the same."""
+"""The tables of a snapshot and their columns: what each holds, its type and its limits.
+
+These are the domain's own terms — an order line has a positive whole quantity of at most a
+billion units, a stock level is unique per part and depot — and the README documents the
+same. Reading them from files, with every problem named by file, row and column, is the
+adapters' job (:func:`allocation.adapters.tables.read_table`).
+"""
 
 from __future__ import annotations
 
-from allocation.adapters.tables import MAX_QUANTITY, Column, TableSpec
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
 from allocation.domain.rulebook import default_rulebook
 
 __all__ = [
@@ -11,12 +20,74 @@ __all__ = [
     "DEPOTS",
     "INBOUND",
     "LANES",
+    "MAX_QUANTITY",
+    "OPTIONAL_TABLES",
     "ORDERS",
     "PARTS",
     "PROTECTION",
     "STOCK",
     "SUPPLY_OPTIONS",
+    "TABLES",
+    "Column",
+    "Kind",
+    "TableSpec",
 ]
+
+Kind = Literal["text", "int", "float", "bool", "date", "datetime", "country"]
+"""How a column's cells read: text, whole numbers, numbers, yes/no, dates, moments, countries."""
+MAX_QUANTITY = 1_000_000_000
+"""The most units a quantity may hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a table: its kind, whether it may be blank and the values it allows.
+
+    ``minimum``/``maximum`` bound numbers (inclusive unless ``exclusive_minimum``);
+    ``choices`` restricts text (compared after ``normalize``).
+    """
+
+    name: str
+    kind: Kind = "text"
+    optional: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    choices: frozenset[str] | None = None
+    normalize: Callable[[str], str] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """A table: its name, its columns and which columns form its unique key."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+TABLES = (
+    "customers",
+    "contracts",
+    "orders",
+    "parts",
+    "depots",
+    "stock",
+    "inbound",
+    "lanes",
+    "supply_options",
+)
+"""The tables of a snapshot, in the order they are read."""
+OPTIONAL_TABLES = frozenset({"inbound", "supply_options"})
+"""Tables a snapshot may leave out: no receipts, no expedite or broker sources."""
 
 CUSTOMERS = TableSpec(
     name="customers",
