@@ -27,6 +27,9 @@ from tests.service.helpers import ledger_problems
 from tests.service.live import AUTH, Server, running
 from tests.service.stores import store_url
 
+# Live servers raced by client processes: the slow lane (CI runs it on every change).
+pytestmark = pytest.mark.slow
+
 RACERS = 32
 QUICK_ROUNDS = 3
 SLOW_ROUNDS = 200
@@ -166,7 +169,6 @@ def test_racing_processes_never_get_more_units_than_exist(
     _run_rounds(live, 0, QUICK_ROUNDS)
 
 
-@pytest.mark.slow
 def test_racing_processes_never_get_more_units_than_exist_over_200_rounds(
     live: tuple[Server, Engine],
 ) -> None:

@@ -118,6 +118,7 @@ def _count(engine: Engine, query: Any) -> int:
     return int(run_read(engine, lambda c: c.execute(query).scalar_one()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_killed_server_keeps_every_acknowledged_write_exactly_once(
     crash_db: tuple[str, Engine], tmp_path: Path, seed: int

@@ -266,6 +266,7 @@ def _post_order(url: str, order_id: str) -> httpx.Response:
     return httpx.post(f"{url}/orders", json=worlds.order(order_id), headers=headers, timeout=30)
 
 
+@pytest.mark.slow
 def test_a_served_writer_process_dies_with_its_server(tmp_path: Path) -> None:
     """``kill -9`` of the server alone (not its group): its writer process exits too, and a
     restarted server writes. (The child's end does not depend on the store: SQLite only.)"""

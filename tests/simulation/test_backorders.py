@@ -13,6 +13,8 @@ from simulation.metrics import backorders_over_time, order_outcomes
 from simulation.records import Recorder
 from tests.simulation.timelines import allocate, create, fail
 
+pytestmark = pytest.mark.fast
+
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None)
 
 

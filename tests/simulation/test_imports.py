@@ -7,6 +7,9 @@ import ast
 import importlib
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.fast
 DOORS = {
     "allocation",
     "allocation.adapters",

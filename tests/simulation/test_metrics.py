@@ -18,6 +18,8 @@ from simulation.metrics import backorders_over_time, cost_by_source, kpis, order
 from simulation.records import COLUMNS, Recorder
 from tests.simulation.timelines import allocate, create, deliver, fail, only_row, restore
 
+pytestmark = pytest.mark.fast
+
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None)
 
 

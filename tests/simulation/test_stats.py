@@ -18,6 +18,8 @@ from simulation.stats import (
     t_quantile,
 )
 
+pytestmark = pytest.mark.fast
+
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9999)
 
 

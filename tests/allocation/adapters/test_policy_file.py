@@ -11,6 +11,8 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources
 from allocation.errors import PolicyError
 
+pytestmark = pytest.mark.fast
+
 PP, STD = PriorityClass.PARTS_PRIORITY, PriorityClass.STANDARD
 
 

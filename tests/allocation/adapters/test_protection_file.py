@@ -12,6 +12,8 @@ from allocation.adapters.protection_file import load_protection_levels
 from allocation.domain.protection import ProtectionLevels
 from allocation.errors import PolicyError, TableError
 
+pytestmark = pytest.mark.fast
+
 
 def _policy_levels(tmp_path: Path, text: str) -> ProtectionLevels:
     path = tmp_path / "policy.yaml"

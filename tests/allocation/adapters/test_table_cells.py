@@ -21,6 +21,8 @@ from allocation.adapters.tables import MAX_QUANTITY, Column, TableSpec, read_tab
 from allocation.domain.countries import normalize_country
 from allocation.errors import TableError
 
+pytestmark = pytest.mark.fast
+
 THINGS = TableSpec(
     name="things",
     key=("thing_id",),

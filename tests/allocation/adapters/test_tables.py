@@ -17,6 +17,8 @@ from allocation.adapters.inputs import EntitlementInputs, load_entitlement_input
 from allocation.domain.model import Contract, Customer, OrderLine
 from allocation.errors import InputError, TableError
 
+pytestmark = pytest.mark.fast
+
 CUSTOMERS_CSV = """\
 customer_id,name,country,installed_base_pcs,installed_base_printers,has_it_helpdesk
 C-ACME,Acme,US,4200,310,yes

@@ -19,6 +19,8 @@ from tests.allocation.domain.deciding import decide, has_reason, outcome
 from tests.allocation.factories import contract, order
 from tests.allocation.rules_md import PM_PC_1Y, PM_PC_3Y, PM_PC_4Y, PM_PC_5Y
 
+pytestmark = pytest.mark.fast
+
 PARTS_PRIORITY, STANDARD = PriorityClass.PARTS_PRIORITY, PriorityClass.STANDARD
 
 

@@ -12,6 +12,8 @@ from allocation.domain.rulebook import default_rulebook, load_rulebook
 from allocation.errors import InputError, UnknownCountryError
 from tests.allocation import rules_md
 
+pytestmark = pytest.mark.fast
+
 PACKAGED = resources.files("allocation.domain").joinpath("priority_services.yaml")
 
 

@@ -29,6 +29,8 @@ from tests.allocation.rules_md import (
     PM_PRINT_1Y,
 )
 
+pytestmark = pytest.mark.fast
+
 PARTS_PRIORITY, STANDARD = PriorityClass.PARTS_PRIORITY, PriorityClass.STANDARD
 
 

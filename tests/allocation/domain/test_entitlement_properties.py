@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from allocation.domain.entitlement import EntitlementDecision, EntitlementPolicy
 from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from tests.allocation import rules_md
 
+pytestmark = pytest.mark.fast
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
 
 SKU_FACTS = {code: (tier, years, family) for code, tier, years, family in rules_md.SKUS}

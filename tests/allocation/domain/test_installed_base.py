@@ -15,6 +15,8 @@ from tests.allocation.domain.deciding import decide, has_reason, outcome
 from tests.allocation.factories import contract, customer
 from tests.allocation.rules_md import PA_PC_1Y, PA_PLUS_PC_1Y, PM_PC_1Y
 
+pytestmark = pytest.mark.fast
+
 PARTS_PRIORITY, STANDARD = PriorityClass.PARTS_PRIORITY, PriorityClass.STANDARD
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.engine.model import _network as network
 from allocation.engine.model._network import build_network, routes
+
+pytestmark = pytest.mark.fast
 
 
 def _lanes(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:

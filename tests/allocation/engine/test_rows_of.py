@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from allocation.engine import rows_of
 
+pytestmark = pytest.mark.fast
 _IDS = st.lists(st.text(alphabet="OX-0123", min_size=1, max_size=4), unique=True, max_size=40)
 
 

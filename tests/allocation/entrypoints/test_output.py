@@ -13,6 +13,8 @@ import pytest
 from allocation.entrypoints.output import atomic_write, write_frame
 from allocation.errors import InputError
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture(params=[0o022, 0o027], ids=oct)
 def umask(request: pytest.FixtureRequest) -> Iterator[int]:
