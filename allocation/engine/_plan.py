@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,6 +49,17 @@ UNFILLED_COLUMNS = ["order_id", "part_number", "quantity", "priority_class", "co
 _KIND_NAMES = np.array([k.value for k in SourceKind], dtype=object)
 
 
+@dataclass
+class _Made:
+    """A plan's tables, made the first time they are read and kept with the plan (the
+    plan is immutable, so they never go stale)."""
+
+    filled: IntArray | None = None
+    lines: pd.DataFrame | None = None
+    unfilled: pd.DataFrame | None = None
+    measures: Measures | None = None
+
+
 @dataclass(frozen=True)
 class Plan:
     """An allocation plan.
@@ -84,18 +94,26 @@ class Plan:
     flow: IntArray
     strategy: str
     reasons: dict[int, str] = field(default_factory=dict)
+    _made: _Made = field(default_factory=_Made, init=False, repr=False, compare=False)
 
     # -- tables ------------------------------------------------------------------------
-    @cached_property
+    @property
     def filled(self) -> IntArray:
         """Units allocated per order row."""
-        filled = np.zeros(len(self.problem.orders), dtype=np.int64)
-        np.add.at(filled, self.problem.arcs.order, self.flow)
-        return filled
+        if self._made.filled is None:
+            filled = np.zeros(len(self.problem.orders), dtype=np.int64)
+            np.add.at(filled, self.problem.arcs.order, self.flow)
+            self._made.filled = filled
+        return self._made.filled
 
-    @cached_property
+    @property
     def lines(self) -> pd.DataFrame:
         """Allocation lines: one per order and source that gives it units."""
+        if self._made.lines is None:
+            self._made.lines = self._lines()
+        return self._made.lines
+
+    def _lines(self) -> pd.DataFrame:
         arcs, orders, sources = self.problem.arcs, self.problem.orders, self.problem.sources
         used = np.flatnonzero(self.flow > 0)
         qty = self.flow[used]
@@ -121,10 +139,15 @@ class Plan:
         sort = stable_order(frame["order_id"], frame["origin"])
         return frame.iloc[sort].reset_index(drop=True)[LINE_COLUMNS]
 
-    @cached_property
+    @property
     def unfilled(self) -> pd.DataFrame:
         """The unfilled remainder of every order, with a stable ``code`` and the reason
         (the codes: :data:`allocation.engine.explain.CODES`)."""
+        if self._made.unfilled is None:
+            self._made.unfilled = self._unfilled()
+        return self._made.unfilled
+
+    def _unfilled(self) -> pd.DataFrame:
         orders = self.problem.orders
         missing = orders.quantity - self.filled
         rows = np.flatnonzero(missing > 0)
@@ -162,9 +185,14 @@ class Plan:
         return self.tables().to_dict()
 
     # -- measures ----------------------------------------------------------------------
-    @cached_property
+    @property
     def measures(self) -> Measures:
         """What the plan's summary and objective count, in parts that add up."""
+        if self._made.measures is None:
+            self._made.measures = self._measures()
+        return self._made.measures
+
+    def _measures(self) -> Measures:
         problem = self.problem
         orders, arcs = problem.orders, problem.arcs
         classes = len(PriorityClass)
