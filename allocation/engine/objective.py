@@ -1,4 +1,4 @@
-"""The objective, in one place: its levels, their integer scaling, the ties, the lone-order rule.
+"""The objective, in one place: its levels, their scaling, the ties and the no-solve rules.
 
 Strictly in this order, for each priority group ``g`` (0 = ``parts_priority``): units to
 ``g``; ``g``'s ETA in ticks of the policy's resolution (downtime); ``g``'s order age in
@@ -7,7 +7,13 @@ same in every process, so that equally good plans never depend on batching or ro
 (DESIGN.md, "Optimizer"). The solver (:mod:`allocation.engine.solve`) combines the levels
 exactly; everything that ranks sources or orders without it — the incremental planner's
 no-solve paths and the simulator's — calls the functions here, so a new level is written
-once.
+once:
+
+- :func:`fill_alone`, the lone-order rule: what an order takes when nobody competes;
+- :func:`served_from_free` and :func:`waits_behind`, when an arrival needs no solve;
+- :func:`rank_members` and :func:`split_among_members`, how a node of identical orders
+  hands out its units;
+- :func:`serving_order`, the order in which the baselines serve orders.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ __all__ = [
     "money_cents",
     "node_keys",
     "rank_members",
+    "served_from_free",
+    "serving_order",
     "source_identity",
     "split_among_members",
     "tick",
     "tie_break",
+    "waits_behind",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -228,6 +237,62 @@ def fill_alone(
             left -= give
         position = stop
     return take
+
+
+def served_from_free(
+    ticks: IntArray, cents: IntArray, tie: IntArray, units: IntArray, free: IntArray, need: int
+) -> IntArray | None:
+    """What an arriving order takes from each of its sources when it needs no solve; None
+    when it needs one.
+
+    ``units`` are each source's units, ``free`` those nobody holds. The order takes what it
+    would take alone (:func:`fill_alone`); when that is its whole need and only free units,
+    no other order gives anything up and the new one has its own optimum — lexicographic
+    optima of separate orders add up — so the old plan plus this is optimal.
+    """
+    alone = fill_alone(ticks, cents, tie, units, need)
+    if alone is None or int(alone.sum()) < need or np.any(alone > free):
+        return None
+    return alone
+
+
+def waits_behind(
+    minutes: IntArray, order_id: npt.NDArray[np.object_], short: npt.NDArray[np.bool_]
+) -> bool:
+    """Whether an arrival (the last entry) gets nothing and moves nobody, without a solve.
+
+    The entries are the orders of one node (same part, country, priority group and class:
+    the same arcs at the same ETAs and costs) and ``short`` says which were not filled. It
+    is so when one of them that is short ranks before the arrival (:func:`rank_members`):
+    whatever the arrival could gain, by taking a unit from another order or by drawing one
+    more unit into the node, that waiting order could gain as well at no worse a cost on any
+    level — and the plan had found no such gain; the node's units go out in rank order, so
+    the arrival, ranked after one still short, gets none.
+    """
+    ahead = np.flatnonzero(short[:-1])
+    if len(ahead) == 0:
+        return False
+    candidates = np.r_[ahead, len(minutes) - 1]
+    first = rank_members(minutes[candidates], order_id[candidates])[0]
+    return bool(candidates[first] != len(minutes) - 1)
+
+
+def serving_order(
+    strategy: str, group: IntArray, created_ns: IntArray, order_id: npt.NDArray[np.object_]
+) -> IntArray:
+    """The order in which a baseline serves orders: ``fifo`` oldest first, whatever the
+    class; ``tier_greedy`` by priority group, then oldest first; the order id last.
+
+    >>> serving_order("tier_greedy", np.array([1, 0]), np.array([5, 9]),
+    ...               np.array(["b", "a"], dtype=object)).tolist()
+    [1, 0]
+    """
+    ids = np.asarray(order_id, dtype=object).astype(str)
+    if strategy == "fifo":
+        ranked: IntArray = np.lexsort((ids, created_ns)).astype(np.int64)
+    else:
+        ranked = np.lexsort((ids, created_ns, group)).astype(np.int64)
+    return ranked
 
 
 def rank_members(minutes: IntArray, order_id: npt.NDArray[np.object_]) -> IntArray:

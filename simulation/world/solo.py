@@ -228,10 +228,13 @@ def in_sequence(
 ) -> list[Commit]:
     """What ``fifo`` or ``tier_greedy`` gives several orders: in the strategy's order (age,
     or rank then age; the order id last), each takes its best sources with units left."""
-    if strategy == "fifo":
-        ordered = sorted(rows, key=lambda r: (book.created_ns[r], book.order_id[r]))
-    else:
-        ordered = sorted(rows, key=lambda r: (book.rank[r], book.created_ns[r], book.order_id[r]))
+    sequence = objective.serving_order(
+        strategy,
+        np.array([book.rank[r] for r in rows], dtype=np.int64),
+        np.array([book.created_ns[r] for r in rows], dtype=np.int64),
+        np.array([book.order_id[r] for r in rows], dtype=object),
+    )
+    ordered = [rows[i] for i in sequence.tolist()]
     need = sum(book.need[r] for r in rows)
     taken: dict[tuple[int, int, int, int, float, bool], int] = {}
     seen: dict[tuple[int, int, int, int], list[Candidate]] = {}

@@ -21,10 +21,10 @@ from allocation.engine._plan import Plan
 from allocation.engine.model import Problem
 from allocation.engine.objective import (
     eta_ticks,
-    fill_alone,
     money_cents,
-    rank_members,
+    served_from_free,
     tie_break,
+    waits_behind,
 )
 
 __all__ = ["serve_from_free_supply", "took_protected", "waits_behind_its_node"]
@@ -48,20 +48,18 @@ def serve_from_free_supply(plan: Plan, problem: Problem, first_new: int) -> Plan
         return Plan(problem=problem, flow=_padded(plan.flow, len(mine)), strategy="optimal")
     row = len(problem.orders) - 1
     src = arcs.source[mine]
-    alone = fill_alone(
+    used = np.zeros(len(sources), dtype=np.int64)
+    np.add.at(used, arcs.source[:first_new], plan.flow)
+    # An order has one arc per source: its take from a source is its take on that arc.
+    alone = served_from_free(
         eta_ticks(arcs.eta_hours[mine], problem.policy.eta_resolution_hours),
         money_cents(arcs.money[mine]),
         tie_break(problem.orders.node[arcs.order[mine]], sources.tie_hash[src]),
         total[src],
+        (total - used)[src],
         int(problem.orders.quantity[row]),
     )
-    if alone is None or alone.sum() < problem.orders.quantity[row]:
-        return None
-    used = np.zeros(len(sources), dtype=np.int64)
-    np.add.at(used, arcs.source[:first_new], plan.flow)
-    taking = np.zeros(len(sources), dtype=np.int64)
-    np.add.at(taking, src, alone)
-    if np.any(taking > total - used):
+    if alone is None:
         return None
     flow = _padded(plan.flow, len(mine))
     flow[mine] = alone
@@ -86,13 +84,10 @@ def waits_behind_its_node(plan: Plan, problem: Problem) -> Plan | None:
     mates = np.flatnonzero(orders.node[:row] == orders.node[row])
     if len(mates) == 0:
         return None
-    short = mates[orders.quantity[mates] > plan.filled[mates]]
-    if len(short) == 0:
-        return None
-    candidates = np.r_[short, row]
-    minutes = orders.created_at[candidates].astype("datetime64[m]").astype(np.int64)
-    ranked = rank_members(minutes, orders.order_id[candidates])
-    if candidates[ranked[0]] == row:
+    node = np.r_[mates, row]
+    short = np.r_[orders.quantity[mates] > plan.filled[mates], True]
+    minutes = orders.created_at[node].astype("datetime64[m]").astype(np.int64)
+    if not waits_behind(minutes, orders.order_id[node], short):
         return None
     extra = len(problem.arcs) - len(plan.flow)
     return Plan(problem=problem, flow=_padded(plan.flow, extra), strategy="optimal")

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocation.engine.model import Problem
+from allocation.engine.objective import serving_order
 
 __all__ = ["solve_fifo", "solve_tier_greedy"]
 
@@ -22,15 +23,15 @@ __all__ = ["solve_fifo", "solve_tier_greedy"]
 def solve_fifo(problem: Problem) -> npt.NDArray[np.int64]:
     """Units per arc when orders are served oldest first, with no priority."""
     orders = problem.orders
-    rank = np.lexsort((orders.order_id.astype(str), orders.created_at))
-    return _greedy(problem, rank)
+    created = orders.created_at.astype(np.int64)
+    return _greedy(problem, serving_order("fifo", orders.group, created, orders.order_id))
 
 
 def solve_tier_greedy(problem: Problem) -> npt.NDArray[np.int64]:
     """Units per arc when orders are served by priority group, then age."""
     orders = problem.orders
-    rank = np.lexsort((orders.order_id.astype(str), orders.created_at, orders.group))
-    return _greedy(problem, rank)
+    created = orders.created_at.astype(np.int64)
+    return _greedy(problem, serving_order("tier_greedy", orders.group, created, orders.order_id))
 
 
 def _greedy(problem: Problem, order_sequence: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
