@@ -167,9 +167,11 @@ def _split(snapshot: Snapshot, context: Context, shards: int) -> list[_Rows]:
     turn = np.arange(len(rest)) % (2 * shards)
     first = np.argsort(load, kind="stable")  # the lightest shard takes the first of the rest
     shard_of[rest] = first[np.minimum(turn, 2 * shards - 1 - turn)]
-    return [
+    dealt = [
         _Rows(*(np.flatnonzero(shard_of[column] == s) for column in tables)) for s in range(shards)
     ]
+    # More shards than groups: the empty ones plan nothing and are left out.
+    return [r for r in dealt if any(len(rows) for rows in vars(r).values())] or dealt[:1]
 
 
 def _joined(parts: Sequence[_ShardTables], strategy: str, context: Context) -> PlanTables:

@@ -60,9 +60,22 @@ events = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(random_worlds(), events)
 def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, changes: list) -> None:
+    _every_change_leaves_a_full_replan(world, changes)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None)
+@given(random_worlds(), events)
+def test_every_change_leaves_the_plan_a_full_replan_would_make_in_many_worlds(
+    world: World, changes: list
+) -> None:
+    _every_change_leaves_a_full_replan(world, changes)
+
+
+def _every_change_leaves_a_full_replan(world: World, changes: list) -> None:
     tables = world.tables()
     planner = Planner(load_snapshot(tables, as_of=AS_OF))
     _same(planner, tables)
@@ -238,11 +251,24 @@ arrivals_like_orders = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(random_worlds(), arrivals_like_orders)
 def test_an_arrival_like_an_order_already_waiting_leaves_the_plan_a_full_replan_would_make(
     world: World, arrivals: list
 ) -> None:
+    _arrivals_like_orders_leave_a_full_replan(world, arrivals)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None)
+@given(random_worlds(), arrivals_like_orders)
+def test_an_arrival_like_an_order_already_waiting_leaves_a_full_replan_in_many_worlds(
+    world: World, arrivals: list
+) -> None:
+    _arrivals_like_orders_leave_a_full_replan(world, arrivals)
+
+
+def _arrivals_like_orders_leave_a_full_replan(world: World, arrivals: list) -> None:
     # Copies of orders of the world (same customer, part and country: one node of the
     # solver), a few minutes older or younger, their ids sorting first or last: the arrivals
     # that may join a node whose older orders wait, and those that may not.

@@ -40,6 +40,6 @@ def test_tables_made_in_shards_are_the_tables_of_the_plan_made_whole(
 def test_more_workers_than_part_groups_still_give_the_whole_plan() -> None:
     snapshot = load_snapshot("scenarios/example")
     whole = Engine(snapshot).plan().tables()
-    sharded = Engine(snapshot).plan_tables(workers=64)
+    sharded = Engine(snapshot).plan_tables(workers=8)
     pd.testing.assert_frame_equal(sharded.lines, whole.lines, check_exact=True)
     pd.testing.assert_frame_equal(sharded.unfilled, whole.unfilled, check_exact=True)
