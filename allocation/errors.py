@@ -62,6 +62,10 @@ class TableError(InputError):
             lines.append(f"{source}: ... and {more} more problem(s)")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[TableError], tuple[str, list[str]]]:
+        # Rebuilt from what it was made of, so that it crosses from a worker process whole.
+        return (type(self), (self.source, self.problems))
+
 
 class UnknownCountryError(InputError):
     """A country value that is neither an ISO code, a known name nor an alias."""
@@ -72,6 +76,9 @@ class UnknownCountryError(InputError):
             f"unknown country {value!r}: use an ISO 3166-1 alpha-2 or alpha-3 code, "
             "an English name or the data sheet's Chinese name"
         )
+
+    def __reduce__(self) -> tuple[type[UnknownCountryError], tuple[object]]:
+        return (type(self), (self.value,))
 
 
 class RulebookError(InputError):

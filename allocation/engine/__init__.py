@@ -10,7 +10,7 @@ arithmetic lives in one module (:mod:`.objective`) that every fast path calls. T
 from __future__ import annotations
 
 from allocation.engine import objective
-from allocation.engine._facade import Engine
+from allocation.engine._facade import Engine, plan_tables_from
 from allocation.engine._html import html_block, html_table
 from allocation.engine._plan import (
     LINE_COLUMNS,
@@ -51,6 +51,7 @@ __all__ = [
     "html_table",
     "marginal_values",
     "objective",
+    "plan_tables_from",
     "records",
     "rows_of",
 ]

@@ -9,6 +9,7 @@ into the engine's columns and solved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
@@ -39,7 +40,7 @@ from allocation.engine.solve import (
     solve_strategy,
 )
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "plan_tables_from"]
 
 
 class Engine:
@@ -116,8 +117,9 @@ class Engine:
         """
         check_strategy(strategy)
         if workers > 1 and dask is None and self._problem is None and can_shard():
+            snapshot = self.snapshot
             return plan_in_shards(
-                self.snapshot, self.context, self.entitlement_policy, strategy, workers
+                lambda: snapshot, self.policy, self.entitlement_policy, strategy, workers
             )
         return self.plan(strategy, workers, dask).tables()
 
@@ -179,3 +181,29 @@ class Engine:
         problem = problem_from(orders, sources, context)
         solution = solve_strategy(problem, strategy)
         return Plan(problem, solution.flow, strategy, solution.excluded)
+
+
+def plan_tables_from(
+    load: Callable[[], Snapshot],
+    policy: AllocationPolicy | None = None,
+    entitlement_policy: EntitlementPolicy | None = None,
+    strategy: str = "optimal",
+    workers: int = 1,
+    dask: str | None = None,
+) -> PlanTables:
+    """The tables of a plan of the snapshot ``load`` reads, with nothing read in this process
+    when ``workers`` > 1 (and no Dask) on a platform that forks.
+
+    The workers then each read the snapshot themselves, side by side — reading and
+    validating a million orders is work that would otherwise wait for one core — and plan
+    their shards of whole part groups (see :meth:`Engine.plan_tables`). Otherwise the
+    snapshot is read here and planned by an :class:`Engine`. The tables are the same either
+    way, and so is the error a snapshot that does not validate raises.
+    """
+    check_strategy(strategy)
+    if workers > 1 and dask is None and can_shard():
+        return plan_in_shards(
+            load, policy or AllocationPolicy(), entitlement_policy, strategy, workers
+        )
+    engine = Engine(load(), policy, entitlement_policy)
+    return engine.plan(strategy, workers, dask).tables()

@@ -17,7 +17,7 @@ measures whose float sums are exact whatever the order of their terms.
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -26,11 +26,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine._plan import Measures, Plan, PlanTables
 from allocation.engine.incremental import canonical_orders
 from allocation.engine.model import (
     Context,
+    build_context,
     classify,
     orders_from,
     positions,
@@ -57,13 +59,27 @@ class _Rows:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every worker plans from: inherited at fork, never pickled."""
+    """What every worker plans from: inherited at fork, never pickled.
+
+    ``load`` gives the snapshot: the one the parent holds, or — when the parent has not
+    read it — the files, which each worker then reads itself, all at once.
+    """
+
+    load: Callable[[], Snapshot]
+    policy: AllocationPolicy
+    entitlement_policy: EntitlementPolicy | None
+    strategy: str
+    shards: int
+
+
+@dataclass(frozen=True)
+class _World:
+    """A worker's snapshot, its context and the rows of every shard (the same in every
+    worker: the split is a function of the snapshot)."""
 
     snapshot: Snapshot
     context: Context
-    entitlement_policy: EntitlementPolicy | None
-    strategy: str
-    shards: list[_Rows]
+    rows: list[_Rows]
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class _ShardTables:
 
 
 _JOB: _Job | None = None
+_WORLD: _World | None = None
 _BIG_GROUPS = 64
 """Per shard, how many of the biggest groups are dealt one by one to the least loaded."""
 _SHARDS_PER_WORKER = 3
@@ -86,50 +103,68 @@ def can_shard() -> bool:
 
 
 def plan_in_shards(
-    snapshot: Snapshot,
-    context: Context,
+    load: Callable[[], Snapshot],
+    policy: AllocationPolicy,
     entitlement_policy: EntitlementPolicy | None,
     strategy: str,
     workers: int,
 ) -> PlanTables:
-    """The tables of the plan of ``strategy``, made in ``workers`` forked processes."""
-    # A few shards per worker, biggest first: a worker that finishes early takes the next,
-    # so no worker waits long for another to finish its last shard.
-    shards = _split(snapshot, context, workers * _SHARDS_PER_WORKER)
-    job = _Job(snapshot, context, entitlement_policy, strategy, shards)
+    """The tables of the plan of ``strategy``, made in ``workers`` forked processes.
+
+    ``load`` gives the snapshot; a worker calls it once, before its first shard. Given the
+    snapshot the caller holds, it costs nothing (the fork shares it); given a reader of
+    files, the workers read them side by side, and a snapshot that does not validate fails
+    in every worker with the one message a single reader gives.
+    """
+    # A few shards per worker: a worker that finishes early takes the next, so no worker
+    # waits long for another to finish its last shard.
+    job = _Job(load, policy, entitlement_policy, strategy, workers * _SHARDS_PER_WORKER)
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(job.shards)),
+        max_workers=workers,
         mp_context=mp.get_context("fork"),
         initializer=_adopt,
         initargs=(job,),
     ) as pool:
-        parts = list(pool.map(_plan_shard, range(len(job.shards))))
-    return _joined(parts, strategy, context)
+        parts = [p for p in pool.map(_plan_shard, range(job.shards)) if p is not None]
+    return _joined(parts, strategy)
 
 
 def _adopt(job: _Job) -> None:
-    global _JOB
-    _JOB = job
+    global _JOB, _WORLD
+    _JOB, _WORLD = job, None
 
 
-def _plan_shard(i: int) -> _ShardTables:
+def _world(job: _Job) -> _World:
+    """This worker's world, made on its first shard and kept for the next ones."""
+    global _WORLD
+    if _WORLD is None:
+        snapshot = job.load()
+        context = build_context(snapshot, job.policy)
+        _WORLD = _World(snapshot, context, _split(snapshot, context, job.shards))
+    return _WORLD
+
+
+def _plan_shard(i: int) -> _ShardTables | None:
     assert _JOB is not None
     job = _JOB
-    rows = job.shards[i]
-    snap = job.snapshot
+    world = _world(job)
+    if i >= len(world.rows):
+        return None  # fewer part groups than shards
+    rows = world.rows[i]
+    snap, context = world.snapshot, world.context
     orders = snap.orders.iloc[rows.orders]
     inputs = EntitlementInputs(snap.customers, snap.contracts, orders)
     classes = classify(inputs, policy=job.entitlement_policy)
     columns = canonical_orders(
-        orders_from(orders, snap.customers, classes.class_code, classes.tier_code, job.context)
+        orders_from(orders, snap.customers, classes.class_code, classes.tier_code, context)
     )
     sources = sources_from(
         snap.stock.iloc[rows.stock],
         snap.inbound.iloc[rows.inbound],
         snap.supply_options.iloc[rows.options],
-        job.context,
+        context,
     )
-    problem = problem_from(columns, sources, job.context)
+    problem = problem_from(columns, sources, context)
     solution = solve_strategy(problem, job.strategy)
     plan = Plan(problem, solution.flow, job.strategy, solution.excluded)
     short = np.flatnonzero(problem.orders.quantity > plan.filled)
@@ -174,7 +209,7 @@ def _split(snapshot: Snapshot, context: Context, shards: int) -> list[_Rows]:
     return [r for r in dealt if any(len(rows) for rows in vars(r).values())] or dealt[:1]
 
 
-def _joined(parts: Sequence[_ShardTables], strategy: str, context: Context) -> PlanTables:
+def _joined(parts: Sequence[_ShardTables], strategy: str) -> PlanTables:
     """One plan's tables from the shards': lines by order and origin, unfilled in the
     problem's order (oldest first, then by order id)."""
     lines = _concat([p.tables.lines for p in parts])
@@ -182,10 +217,11 @@ def _joined(parts: Sequence[_ShardTables], strategy: str, context: Context) -> P
     unfilled = _concat([p.tables.unfilled for p in parts])
     created = np.concatenate([p.unfilled_created for p in parts])
     short = stable_order(created, unfilled["order_id"])
+    first = parts[0].tables
     return PlanTables(
         strategy=strategy,
-        as_of=context.as_of,
-        policy=context.policy,
+        as_of=first.as_of,
+        policy=first.policy,
         lines=lines.iloc[order].reset_index(drop=True),
         unfilled=unfilled.iloc[short].reset_index(drop=True),
         measures=Measures.concat([p.tables.measures for p in parts]),

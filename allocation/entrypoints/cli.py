@@ -32,7 +32,7 @@ from allocation.allocate import STRATEGIES
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot
-from allocation.engine import Engine, records
+from allocation.engine import Engine, plan_tables_from, records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, stream_json, write_frame, write_frames
 from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
@@ -144,8 +144,7 @@ def allocate(
             param_hint="--strategy",
         )
     ent, alloc = policies(policy)
-    snap = load_snapshot(snapshot)
-    plan = Engine(snap, alloc, ent).plan_tables(strategy, workers, dask)
+    plan = plan_tables_from(lambda: load_snapshot(snapshot), alloc, ent, strategy, workers, dask)
     if as_json:
         stream_json(
             [

@@ -43,3 +43,47 @@ def test_more_workers_than_part_groups_still_give_the_whole_plan() -> None:
     sharded = Engine(snapshot).plan_tables(workers=8)
     pd.testing.assert_frame_equal(sharded.lines, whole.lines, check_exact=True)
     pd.testing.assert_frame_equal(sharded.unfilled, whole.unfilled, check_exact=True)
+
+
+def test_workers_that_read_the_files_themselves_give_the_tables_of_one_reader(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from allocation import write_world
+    from allocation.engine import plan_tables_from
+
+    folder = Path(str(tmp_path)) / "world"
+    write_world(generate_world(3000, 300, 10, 9, coverable_share=0.5), folder, fmt="parquet")
+    alone = plan_tables_from(lambda: load_snapshot(folder), strategy="optimal", workers=1)
+    side_by_side = plan_tables_from(lambda: load_snapshot(folder), strategy="optimal", workers=2)
+    pd.testing.assert_frame_equal(side_by_side.lines, alone.lines, check_exact=True)
+    pd.testing.assert_frame_equal(side_by_side.unfilled, alone.unfilled, check_exact=True)
+    assert side_by_side.summary() == alone.summary()
+
+
+def test_a_snapshot_that_does_not_validate_fails_with_the_same_message_in_the_workers(
+    tmp_path: object,
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    from allocation import TableError
+    from allocation.engine import plan_tables_from
+
+    folder = Path(str(tmp_path)) / "bad"
+    shutil.copytree("scenarios/example", folder)
+    orders = (
+        (folder / "orders.csv")
+        .read_text()
+        .replace("O-1002,C-ACME,FUSER-M5,1", "O-1002,C-ACME,FUSER-M5,-3")
+    )
+    (folder / "orders.csv").write_text(orders)
+    messages = []
+    for workers in (1, 2):
+        with pytest.raises(TableError) as caught:
+            plan_tables_from(lambda: load_snapshot(folder), workers=workers)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "orders.csv" in messages[0]
+    assert "'quantity', value '-3'" in messages[0]
