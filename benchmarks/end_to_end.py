@@ -20,8 +20,9 @@ repeat runs, one after another, so that a drift in the machine's load hits all a
 Each run's wall time is from start to reaped exit; its peak memory is ``ru_maxrss`` from
 ``os.wait4`` (the largest resident set of the process and of any descendant it waited
 for: one process's peak, not a sum) and, beside it, the largest sum of proportional set
-sizes over the process's session, sampled every 50 ms (what the process and its workers
-hold at once, shared pages counted once). The plan each run wrote is read back (lines,
+sizes over the process's session, sampled every 50 ms (``--sample SECONDS`` to change it;
+sampling costs CPU the command then lacks): what the process and its workers hold at once,
+shared pages counted once. The plan each run wrote is read back (lines,
 units by class), so a reader sees the outputs are comparable. A run that fails or times out
 is reported with its exit code and the last line of its error output; the benchmark
 carries on.
@@ -67,9 +68,12 @@ EXAMPLE = ROOT / "scenarios" / "example"
 HUGE = 1_000_000_000
 ADDRESS_LIMIT = 3 * 1024**3
 SAMPLE_SECONDS = 0.05
+# Reading every process's smaps_rollup costs CPU the measured command then lacks (a 2-core
+# machine has none to spare while two workers run): ``--sample`` widens the interval.
 
 
 def main() -> None:
+    global SAMPLE_SECONDS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -83,7 +87,11 @@ def main() -> None:
     )
     parser.add_argument("--huge", action="store_true", help="the huge-quantities check")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    parser.add_argument(
+        "--sample", type=float, default=SAMPLE_SECONDS, help="seconds between memory samples"
+    )
     args = parser.parse_args()
+    SAMPLE_SECONDS = args.sample
     sizes = (args.sizes or ("" if args.huge else "100k,1m")).split(",")
     sizes = [s for s in sizes if s]
     unknown = [s for s in sizes if s not in SIZES]
