@@ -20,7 +20,7 @@ Free supply of a part group, for orders of rank ``r``:
 - options: expedite and broker capacity left this period, on the terms of the moment.
 
 With protection levels in the policy (:mod:`allocation.domain.protection`), a shelf is two
-sources, as the engine splits it (:func:`allocation.engine.frames.sources_table`): the
+sources, as the engine splits it (:func:`allocation.engine.model.sources_from`): the
 units above the depot's level for the part, which any order may take, and the protected
 units up to the level, which only ``parts_priority`` orders may take (RULES.md, "Parts
 priority": Priority Management orders are filled first). A standard order never sees the

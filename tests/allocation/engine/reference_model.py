@@ -179,7 +179,7 @@ def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict
 
     With ``age_levels`` each class's ETA is followed by an age level (Σ units × minutes the
     order was created after the earliest one, min: older orders first), which is where the
-    engine ranks age (``allocation.engine.optimal``); the age values are not returned.
+    engine ranks age (``allocation.engine.objective``); the age values are not returned.
     """
     pairs = [p for p in reference.pairs if p.allowed]
     n = len(pairs)

@@ -183,7 +183,7 @@ def test_no_saving_buys_a_later_unit() -> None:
 
 
 def test_an_older_order_wins_an_equal_eta_tie_even_when_the_newer_would_cost_less() -> None:
-    # The engine ranks age within a class above money (allocation.engine.optimal): one unit,
+    # The engine ranks age within a class above money (allocation.engine.objective): one unit,
     # two orders 24 h away, the older one's lane dearer. The issue lists money as level (5)
     # and "within a class, ties go to the older order" without saying which wins; this pins
     # the engine's reading.

@@ -9,7 +9,7 @@ the comparison is exact (the tolerance only absorbs float summation; the smalles
 difference is 0.5 h or 0.25 in money).
 
 Age: within a class the engine ranks older orders first, right after that class's ETA
-(``allocation.engine.optimal``). That never changes units or ETA of any class — the first
+(``allocation.engine.objective``). That never changes units or ETA of any class — the first
 four levels are compared with a reference that knows nothing of age — but it does rank
 above money: an older order can win an equal-ETA tie even when a newer one would be served
 more cheaply. Money is therefore compared with the reference's age-aware variant.
