@@ -81,6 +81,37 @@ class UnknownCountryError(InputError):
         return (type(self), (self.value,))
 
 
+class UnknownProductTypeError(InputError):
+    """Order lines name product types the rules do not know: most likely typos.
+
+    A type the rules know as not covered (a server, a standalone monitor) is a valid input
+    of class ``standard``; any other is refused, so that a typo never demotes a Priority
+    Management order without a word. ``lines`` holds (order id, product type, the closest
+    known types) for each line refused.
+    """
+
+    def __init__(self, lines: list[tuple[str, str, list[str]]], total: int | None = None) -> None:
+        self.lines = list(lines)
+        self.total = len(self.lines) if total is None else total
+        shown = [
+            f"order {order_id!r}: unknown product type {value!r}"
+            + (f" (did you mean {' or '.join(repr(s) for s in like)}?)" if like else "")
+            for order_id, value, like in self.lines[:10]
+        ]
+        if self.total > len(shown):
+            shown.append(f"... and {self.total - len(shown)} more order(s)")
+        super().__init__(
+            "\n".join(shown)
+            + "\n(the entitlement policy's unknown_product_types: uncovered accepts them as "
+            "not covered)"
+        )
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[UnknownProductTypeError], tuple[list[tuple[str, str, list[str]]], int]]:
+        return (type(self), (self.lines, self.total))
+
+
 class RulebookError(InputError):
     """The rules data file is malformed; names the field at fault."""
 

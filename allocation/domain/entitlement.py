@@ -24,13 +24,14 @@ from allocation.domain.model import (
     Tier,
 )
 from allocation.domain.rulebook import Rulebook, Sku, default_rulebook
-from allocation.errors import PolicyError, UnknownIdError
+from allocation.errors import PolicyError, UnknownIdError, UnknownProductTypeError
 
 __all__ = [
     "ContractWindow",
     "EntitlementDecision",
     "EntitlementPolicy",
     "Finding",
+    "check_product_types",
     "contract_window",
     "decide_entitlement",
     "entitle_orders",
@@ -38,6 +39,7 @@ __all__ = [
 
 SiteCountry = Literal["ship_to", "customer"]
 BaseCounting = Literal["pcs_and_printers", "pcs"]
+UnknownTypes = Literal["refuse", "uncovered"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,11 @@ class EntitlementPolicy:
         The sheet requires an IT help desk; switch off only for what-if analysis.
     enforce_installed_base : bool
         Check the installed-base minimums (default on).
+    unknown_product_types : {"refuse", "uncovered"}
+        A product type the rules do not know (neither covered nor named as not covered) is
+        refused as an input error, with the closest known types (default: most likely a
+        typo, which must not demote a Priority Management order silently); ``uncovered``
+        accepts it as a type Priority Services do not cover.
     """
 
     site_country: SiteCountry = "ship_to"
@@ -67,6 +74,7 @@ class EntitlementPolicy:
     start_days_after_purchase: int | None = None
     require_it_helpdesk: bool = True
     enforce_installed_base: bool = True
+    unknown_product_types: UnknownTypes = "refuse"
 
     def __post_init__(self) -> None:
         if self.site_country not in ("ship_to", "customer"):
@@ -78,6 +86,11 @@ class EntitlementPolicy:
             raise PolicyError(
                 "entitlement.pa_plus_installed_base_counts must be 'pcs_and_printers' or 'pcs', "
                 f"got {self.pa_plus_installed_base_counts!r}"
+            )
+        if self.unknown_product_types not in ("refuse", "uncovered"):
+            raise PolicyError(
+                "entitlement.unknown_product_types must be 'refuse' or 'uncovered', "
+                f"got {self.unknown_product_types!r}"
             )
         for name in ("require_it_helpdesk", "enforce_installed_base"):
             value = getattr(self, name)
@@ -213,6 +226,7 @@ def decide_entitlement(
     """
     book = rulebook or default_rulebook()
     pol = policy or EntitlementPolicy()
+    check_product_types([(order.order_id, order.product_type)], pol, book)
     day = on or order.created_at.date()
     country = _site_country(order, customer, pol)
     findings: list[Finding] = []
@@ -255,6 +269,11 @@ def decide_entitlement(
                 f"standard: {book.tiers[tier].name} does not include parts priority",
             )
         )
+    if family is None:
+        # No family's contract can cover the product; name the customer's best active one
+        # all the same, so that a Priority Management customer's order lost this way is
+        # counted among those that lost parts priority.
+        contract, sku = _best_active_contract(customer, contracts, day, pol, book)
     return EntitlementDecision(
         order_id=order.order_id,
         priority_class=klass,
@@ -264,6 +283,33 @@ def decide_entitlement(
         contract_tier=sku.tier if sku is not None else None,
         findings=tuple(findings),
     )
+
+
+def _best_active_contract(
+    customer: Customer,
+    contracts: Sequence[Contract],
+    day: date,
+    policy: EntitlementPolicy,
+    book: Rulebook,
+) -> tuple[Contract | None, Sku | None]:
+    """The customer's best-tier contract of any family active on ``day`` (ties: the
+    contract id), or nothing."""
+    start_days = (
+        policy.start_days_after_purchase
+        if policy.start_days_after_purchase is not None
+        else book.start_days_after_purchase
+    )
+    active = []
+    for contract in contracts:
+        sku = book.skus.get(contract.sku.upper())
+        if contract.customer_id != customer.customer_id or sku is None:
+            continue
+        if contract_window(contract, sku, start_days).contains(day):
+            active.append((sku.tier.rank, contract.contract_id, contract, sku))
+    if not active:
+        return None, None
+    _, _, contract, sku = max(active, key=lambda a: (a[0], a[1]))
+    return contract, sku
 
 
 def entitle_orders(
@@ -280,7 +326,11 @@ def entitle_orders(
     ------
     UnknownIdError
         When an order names a customer that is not in ``customers``.
+    UnknownProductTypeError
+        When orders name product types the rules do not know (every such order is named).
     """
+    orders = list(orders)
+    check_product_types(((o.order_id, o.product_type) for o in orders), policy, rulebook)
     by_customer: dict[str, list[Contract]] = {}
     for contract in contracts:
         by_customer.setdefault(contract.customer_id, []).append(contract)
@@ -330,12 +380,44 @@ def _site_country(order: OrderLine, customer: Customer, policy: EntitlementPolic
     return customer.country
 
 
+def check_product_types(
+    lines: Iterable[tuple[str, str]],
+    policy: EntitlementPolicy | None = None,
+    rulebook: Rulebook | None = None,
+) -> None:
+    """Refuse order lines whose product type the rules do not know (see
+    :class:`EntitlementPolicy`); ``lines`` are (order id, product type).
+
+    Raises
+    ------
+    UnknownProductTypeError
+        Naming each line refused, with the closest known types.
+    """
+    pol = policy or EntitlementPolicy()
+    if pol.unknown_product_types == "uncovered":
+        return
+    book = rulebook or default_rulebook()
+    verdict: dict[str, bool] = {}
+    unknown: list[tuple[str, str, list[str]]] = []
+    total = 0
+    for order_id, value in lines:
+        known = verdict.get(value)
+        if known is None:
+            known = verdict[value] = book.knows_product_type(value)
+        if not known:
+            total += 1
+            if len(unknown) < 20:
+                unknown.append((str(order_id), value, book.product_types_like(value)))
+    if unknown:
+        raise UnknownProductTypeError(unknown, total)
+
+
 def _check_product(product_type: str, family: ProductFamily | None, book: Rulebook) -> Finding:
     if family is ProductFamily.PC:
         return Finding("product", True, f"{product_type} is a covered PC product")
     if family is ProductFamily.PRINT:
         return Finding("product", True, f"{product_type} is a covered business-printer product")
-    note = book.product_type_notes.get(product_type)
+    note = book.product_type_note(product_type)
     detail = f" ({note})" if note else ""
     return Finding(
         "product",

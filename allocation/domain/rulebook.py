@@ -7,6 +7,7 @@ field and names the one at fault.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -66,6 +67,31 @@ class Rulebook:
     def covered_countries(self) -> frozenset[str]:
         """All countries where Priority Services are offered (alpha-2)."""
         return frozenset().union(*self.regions.values())
+
+    def product_type_note(self, product_type: str) -> str | None:
+        """Why a type the sheet names as not covered is not (None for any other type)."""
+        note = self.product_type_notes.get(product_type)
+        if note is not None:
+            return note
+        for key, text in self.product_type_notes.items():
+            if key.endswith("*") and product_type.startswith(key[:-1]):
+                return text
+        return None
+
+    def knows_product_type(self, product_type: str) -> bool:
+        """Whether the sheet names this type, as covered or as not covered."""
+        return (
+            product_type in self.product_types or self.product_type_note(product_type) is not None
+        )
+
+    def product_types_like(self, product_type: str) -> list[str]:
+        """The known types closest to an unknown one, best first (for a did-you-mean).
+
+        >>> default_rulebook().product_types_like("notebok")
+        ['notebook']
+        """
+        known = [*self.product_types, *(k for k in self.product_type_notes if "*" not in k)]
+        return difflib.get_close_matches(product_type, known, n=3, cutoff=0.6)
 
     def region_of(self, country: str) -> str | None:
         """The coverage region of a country, or ``None`` outside the coverage."""

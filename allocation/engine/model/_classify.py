@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.entitlement import EntitlementPolicy, check_product_types
 from allocation.domain.model import PriorityClass, Tier
 from allocation.domain.rulebook import Rulebook, default_rulebook
 from allocation.domain.snapshot import EntitlementInputs
@@ -108,6 +108,18 @@ def classify(
         country_code
     ]
     product_code, products = pd.factorize(orders["product_type"].to_numpy(dtype=object))
+    unknown = [str(p) for p in products if not book.knows_product_type(str(p))]
+    if unknown and pol.unknown_product_types == "refuse":
+        bad = np.isin(orders["product_type"].to_numpy(dtype=object), unknown)
+        check_product_types(
+            zip(
+                orders["order_id"].to_numpy(dtype=object)[bad].tolist(),
+                orders["product_type"].to_numpy(dtype=object)[bad].tolist(),
+                strict=True,
+            ),
+            pol,
+            book,
+        )
     families = np.array(
         [
             _FAMILIES.get(book.product_types[p].value, -1) if p in book.product_types else -1

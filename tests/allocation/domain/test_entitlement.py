@@ -16,7 +16,7 @@ from allocation.domain.entitlement import (
     entitle_orders,
 )
 from allocation.domain.model import PriorityClass, Tier
-from allocation.errors import InputError, PolicyError, UnknownIdError
+from allocation.errors import InputError, PolicyError, UnknownIdError, UnknownProductTypeError
 from tests.allocation import rules_md
 from tests.allocation.domain.deciding import decide, has_reason, outcome
 from tests.allocation.factories import contract, customer, order
@@ -178,7 +178,7 @@ def test_a_customer_holding_both_families_gets_each_tier_for_its_own_units() -> 
     assert (outcome(printer), printer.contract_id) == ((STANDARD, Tier.PA), "K-PR")
 
 
-@pytest.mark.parametrize("product_type", [*rules_md.UNCOVERED_PRODUCTS, "", "printer"])
+@pytest.mark.parametrize("product_type", rules_md.UNCOVERED_PRODUCTS)
 def test_a_product_outside_the_covered_types_is_not_entitled(product_type: str) -> None:
     contracts = [contract(PM_PC_1Y), contract(PM_PRINT_1Y, contract_id="K2")]
     decision = decide(order(product_type=product_type), contracts=contracts)
@@ -187,6 +187,28 @@ def test_a_product_outside_the_covered_types_is_not_entitled(product_type: str) 
     assert has_reason(
         decision, f"not entitled: product type {product_type!r} is not covered by Priority Services"
     )
+    # The Priority Management contract it had is named: the order lost parts priority.
+    assert decision.contract_tier is Tier.PM
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("notebok", "'notebook'"), ("laptop", None), ("printer", None), ("", None)]
+)
+def test_a_product_type_the_rules_do_not_know_is_refused_with_the_closest_known_ones(
+    typo: str, meant: str | None
+) -> None:
+    with pytest.raises(UnknownProductTypeError) as refused:
+        decide(order(order_id="O-7", product_type=typo), contracts=[contract(PM_PC_1Y)])
+    assert f"order 'O-7': unknown product type {typo!r}" in str(refused.value)
+    if meant is not None:
+        assert f"did you mean {meant}" in str(refused.value)
+
+
+def test_a_policy_can_take_unknown_product_types_as_not_covered() -> None:
+    policy = EntitlementPolicy(unknown_product_types="uncovered")
+    decision = decide(order(product_type="laptop"), contracts=[contract(PM_PC_1Y)], policy=policy)
+    assert outcome(decision) == (STANDARD, Tier.STANDARD)
+    assert decision.failed_rules == ["product"]
 
 
 def test_a_standalone_monitor_is_told_to_be_recorded_under_its_desktop_or_workstation() -> None:

@@ -132,8 +132,10 @@ def test_the_terminal_view_summarises_how_many_orders_have_parts_priority(
     code, out, err = run(capsys, *example_args())
     assert (code, err) == (0, "")
     assert "4 of 16 orders have parts priority; 12 are standard." in out
-    assert "6 order(s) of Priority Management contracts lost parts priority" in out
+    # Whatever the rule: the excluded countries, and a PM customer's server and monitor.
+    assert "8 order(s) of Priority Management contracts lost parts priority" in out
     assert "country excludes parts priority" in out
+    assert "2  product not covered" in out
 
 
 # --- deciding as of another day -------------------------------------------------------------
@@ -337,3 +339,35 @@ def test_the_installed_command_exits_2_on_a_bad_row(tmp_path: Path, example_copy
     assert str(orders) in result.stderr
     assert "row 7 (line 8)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- product types the rules do not know ------------------------------------------------------
+
+
+def test_a_typo_in_a_product_type_exits_2_naming_each_order_and_the_type_meant(
+    capsys: pytest.CaptureFixture[str], example_copy: Path
+) -> None:
+    orders = example_copy / "orders.csv"
+    text = orders.read_text().replace(",notebook,", ",notebok,").replace(",desktop,", ",laptop,")
+    orders.write_text(text)
+    for command in (example_args(example_copy), ["allocate", "--snapshot", str(example_copy)]):
+        code, out, err = run(capsys, *command)
+        assert code == 2
+        assert out == ""
+        assert "unknown product type 'notebok' (did you mean 'notebook'?)" in err
+        assert "unknown product type 'laptop'" in err
+        assert "order 'O-1001'" in err
+
+
+def test_a_policy_takes_unknown_product_types_as_not_covered(
+    capsys: pytest.CaptureFixture[str], example_copy: Path, tmp_path: Path
+) -> None:
+    orders = example_copy / "orders.csv"
+    orders.write_text(orders.read_text().replace(",notebook,", ",laptop,"))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("entitlement:\n  unknown_product_types: uncovered\n")
+    code, out, err = run(capsys, *example_args(example_copy), "--policy", str(policy), "--json")
+    assert (code, err) == (0, "")
+    laptop = {r["order_id"]: r for r in json.loads(out)}["O-1001"]
+    assert laptop["priority_class"] == "standard"
+    assert "product" in laptop["failed_rules"]
