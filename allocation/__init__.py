@@ -16,6 +16,7 @@ from allocation.adapters.protection_file import load_protection_levels
 from allocation.adapters.snapshot import load_snapshot
 from allocation.adapters.synthetic import generate_world, write_world
 from allocation.allocate import STRATEGIES, allocate
+from allocation.audit import AuditReport, audit
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import (
     EntitlementDecision,
@@ -76,6 +77,7 @@ __all__ = [
     "STRATEGIES",
     "AllocationError",
     "AllocationPolicy",
+    "AuditReport",
     "Contract",
     "Customer",
     "Depot",
@@ -115,6 +117,7 @@ __all__ = [
     "WhatIf",
     "add_broker_capacity",
     "allocate",
+    "audit",
     "classify_orders",
     "compare_protection",
     "decide_entitlement",

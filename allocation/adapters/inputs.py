@@ -15,9 +15,11 @@ __all__ = ["EntitlementInputs", "load_entitlement_inputs", "unknown_references"]
 
 
 def load_entitlement_inputs(
-    customers: TableSource, contracts: TableSource, orders: TableSource
+    customers: TableSource, contracts: TableSource, orders: TableSource | None
 ) -> EntitlementInputs:
     """Read and validate the three tables; all or nothing.
+
+    ``orders`` may be None (an audit of customers and contracts alone): no orders.
 
     Raises
     ------
@@ -27,6 +29,8 @@ def load_entitlement_inputs(
     """
     cust = read_table(customers, CUSTOMERS, country=normalize_country)
     cont = read_table(contracts, CONTRACTS, country=normalize_country)
+    if orders is None:
+        orders = pd.DataFrame(columns=[c.name for c in ORDERS.columns])
     ords = read_table(orders, ORDERS, country=normalize_country)
     known = set(cust["customer_id"])
     for source, table, spec in ((contracts, cont, CONTRACTS), (orders, ords, ORDERS)):

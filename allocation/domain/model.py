@@ -133,6 +133,8 @@ class Contract:
     """A Priority Services contract: a SKU bought by a customer on a date.
 
     Tier, term and family follow from the SKU (see :class:`~allocation.domain.rulebook.Sku`).
+    ``covered_units`` is how many units of its family it covers; None: the customer's whole
+    installed base of that family.
     """
 
     contract_id: str
@@ -140,6 +142,7 @@ class Contract:
     sku: str
     purchase_date: date
     activation_date: date | None = None
+    covered_units: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

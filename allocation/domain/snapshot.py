@@ -44,8 +44,15 @@ class EntitlementInputs:
     def contract_objects(self) -> list[Contract]:
         """Contracts in file order."""
         return [
-            Contract(kid, cid, sku, _day(bought), None if pd.isna(active) else _day(active))
-            for kid, cid, sku, bought, active in zip(
+            Contract(
+                kid,
+                cid,
+                sku,
+                _day(bought),
+                None if pd.isna(active) else _day(active),
+                None if covered is None or pd.isna(covered) else int(covered),
+            )
+            for kid, cid, sku, bought, active, covered in zip(
                 *_columns(self.contracts, [f.name for f in CONTRACTS.columns]), strict=True
             )
         ]
@@ -61,7 +68,8 @@ class EntitlementInputs:
 
 
 def _columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
-    return [frame[name].tolist() for name in names]
+    """The named columns as lists; an optional column a table leaves out reads as blanks."""
+    return [frame[name].tolist() if name in frame else [None] * len(frame) for name in names]
 
 
 @dataclass(frozen=True)

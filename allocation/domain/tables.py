@@ -133,6 +133,14 @@ CONTRACTS = TableSpec(
             optional=True,
             description="day service started; blank means purchase + 30 days",
         ),
+        Column(
+            "covered_units",
+            "int",
+            optional=True,
+            minimum=0,
+            maximum=MAX_QUANTITY,
+            description="units of its family the contract covers; blank: the whole installed base",
+        ),
     ),
 )
 

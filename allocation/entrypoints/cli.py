@@ -35,7 +35,7 @@ from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine, plan_tables_from, records
 from allocation.entitle import entitle as run_entitle
 from allocation.entrypoints.output import print_json, stream_json, write_frame, write_frames
-from allocation.entrypoints.views import show_entitlement, show_marginal, show_plan
+from allocation.entrypoints.views import show_audit, show_entitlement, show_marginal, show_plan
 from allocation.entrypoints.whatif_views import show_diff, show_protection
 from allocation.errors import AllocationError, InputError
 from allocation.whatif.outcomes import read_outcomes
@@ -116,6 +116,48 @@ def entitle(
         Console().print(f"wrote {len(report.decisions)} decisions to {out}")
         return
     show_entitlement(Console(), report)
+
+
+@app.command()
+def audit(
+    customers: Annotated[Path, typer.Option(help="customers table (.csv or .parquet)")],
+    contracts: Annotated[
+        Path, typer.Option(help="contracts table; an optional covered_units column")
+    ],
+    orders: Annotated[Path | None, typer.Option(help="open orders table (optional)")] = None,
+    on: Annotated[
+        str | None, typer.Option(help="audit as of this day (YYYY-MM-DD); default: last order")
+    ] = None,
+    policy: Annotated[Path | None, typer.Option(help="policy YAML (section 'entitlement')")] = None,
+    margin: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="how close above a tier minimum to flag")
+    ] = 0.1,
+    expiring_days: Annotated[
+        int, typer.Option(min=0, help="flag contracts that end within this many days")
+    ] = 60,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="write the findings to .csv, .parquet or .json")
+    ] = None,
+) -> None:
+    """Audit a customer base: coverage, installed base near its minimum, contracts ending or
+    not yet started, Priority Management sites in excluded countries, uncovered products."""
+    from allocation.audit import audit as run_audit
+
+    if as_json and out is not None:
+        raise typer.BadParameter("use either --json or --out, not both")
+    day = parse_day(on)
+    pol = policies(policy)[0]
+    inputs = load_entitlement_inputs(customers, contracts, orders)
+    report = run_audit(inputs, on=day, policy=pol, margin=margin, expiring_days=expiring_days)
+    if as_json:
+        print_json({"summary": report.summary(), "findings": report.to_records()})
+        return
+    if out is not None:
+        write_frame(report.to_pandas(), out, report.to_records())
+        Console().print(f"wrote {len(report.findings)} finding(s) to {out}")
+        return
+    show_audit(Console(), report)
 
 
 @app.command()
@@ -382,15 +424,61 @@ def serve(
             "default) or 'thread' (a thread of the server process)"
         ),
     ] = None,
+    open_docs: Annotated[
+        bool, typer.Option(help="serve /docs, /redoc and /openapi.json without a token")
+    ] = False,
+    open_metrics: Annotated[
+        bool, typer.Option(help="serve /metrics without a token (a scraper on a trusted network)")
+    ] = False,
+    max_header: Annotated[
+        int, typer.Option(min=1024, help="largest request line and headers, bytes (else 431)")
+    ] = 16_384,
+    read_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600, help="seconds to receive a whole request (else 408)"),
+    ] = 20.0,
+    keep_alive: Annotated[
+        int, typer.Option(min=1, help="seconds an idle keep-alive connection stays open")
+    ] = 5,
+    worker_healthcheck: Annotated[
+        int,
+        typer.Option(min=1, help="seconds a worker may take to answer uvicorn's health check"),
+    ] = 60,
+    log_level: Annotated[
+        str, typer.Option(help="critical, error, warning, info or debug")
+    ] = "info",
+    log_format: Annotated[str, typer.Option(help="text, or json (one object a line)")] = "text",
+    access_log: Annotated[
+        bool, typer.Option(help="log each request: method, path, status, ms, client")
+    ] = True,
 ) -> None:
     """Run the HTTP service (OpenAPI docs at /docs); the token comes from
     $PARTS_PRIORITY_TOKEN or --token-file."""
-    from allocation.service.server import serve_forever, settings_for_serve
+    from allocation.service.logs import LEVELS, LOG_FORMATS
+    from allocation.service.server import ServeOptions, serve_forever, settings_for_serve
+    from allocation.service.settings import ConnectionLimits
 
-    settings, env = settings_for_serve(db, token_file, no_auth, max_body, max_lines, writer)
+    if log_level not in LEVELS:
+        raise typer.BadParameter(f"--log-level must be one of {', '.join(LEVELS)}")
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"--log-format must be one of {', '.join(LOG_FORMATS)}")
+    settings, env = settings_for_serve(
+        db,
+        token_file,
+        no_auth,
+        max_body,
+        max_lines,
+        writer,
+        open_docs=open_docs,
+        open_metrics=open_metrics,
+        limits=ConnectionLimits(max_header, read_timeout),
+    )
     if settings.no_auth:
         _err.print("warning: --no-auth: any local process can change allocations")
-    serve_forever(settings, env, host, port, workers)
+    options = ServeOptions(
+        host, port, workers, log_level, log_format, access_log, keep_alive, worker_healthcheck
+    )
+    serve_forever(settings, env, options)
 
 
 def main(

@@ -7,10 +7,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from allocation.audit import AuditReport
 from allocation.engine import Plan, PlanTables
 from allocation.entitle import EntitlementReport
 
-__all__ = ["show_entitlement", "show_marginal", "show_plan"]
+__all__ = ["show_audit", "show_entitlement", "show_marginal", "show_plan"]
 
 _RULE_WORDS = {
     "parts_priority_excluded": "country excludes parts priority",
@@ -22,6 +23,27 @@ _RULE_WORDS = {
     "installed_base": "installed base below minimum",
     "parts_priority": "tier has no parts priority",
 }
+
+
+def show_audit(console: Console, report: AuditReport) -> None:
+    """The findings, customer by customer, and how many customers each code concerns."""
+    summary = report.summary()
+    if not report.findings:
+        console.print(
+            f"no finding: {summary['customers']:,} customer(s) audited as of {summary['on']}"
+        )
+        return
+    table = Table(title=f"Entitlement audit as of {summary['on']}")
+    for name in ("customer", "finding", "what"):
+        table.add_column(name, overflow="fold")
+    for finding in report.findings:
+        table.add_row(escape(finding.customer_id), finding.code, escape(finding.message))
+    console.print(table)
+    console.print(
+        f"{summary['customers_with_findings']:,} of {summary['customers']:,} customer(s) "
+        "with a finding: " + ", ".join(f"{code} {n}" for code, n in summary["by_code"].items()),
+        highlight=False,
+    )
 
 
 def show_entitlement(console: Console, report: EntitlementReport) -> None:

@@ -31,6 +31,8 @@ PUBLIC = {
     "classify_orders",
     "entitle",
     "EntitlementReport",
+    "audit",
+    "AuditReport",
     "Plan",
     "Planner",
     "marginal_values",

@@ -91,7 +91,8 @@ def write_master(connection: Connection, snapshot: Snapshot, group_of: Mapping[s
             None if pd.isna(v) else pd.Timestamp(v).date() for v in contracts[column]
         ]
     if len(contracts):
-        connection.execute(insert(schema.contracts), _records(contracts, list(contracts.columns)))
+        stored = [c for c in contracts.columns if c in schema.contracts.c]
+        connection.execute(insert(schema.contracts), _records(contracts, stored))
     groups = sorted(set(group_of.values()))
     if groups:
         connection.execute(insert(schema.part_groups), [{"group_key": g} for g in groups])

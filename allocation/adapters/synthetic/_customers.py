@@ -187,6 +187,8 @@ def draw_contracts(
                 order
             ],
             "activation_date": activation[order],
+            # Blank: each contract covers its customer's whole installed base of its family.
+            "covered_units": pd.Series([None] * n, dtype=object),
         }
     )
 

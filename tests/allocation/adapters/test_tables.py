@@ -152,6 +152,7 @@ def test_every_column_is_parsed_to_its_type(tmp_path: Path) -> None:
         "sku": "object",
         "purchase_date": "datetime64[ns]",
         "activation_date": "datetime64[ns]",
+        "covered_units": "object",  # an optional whole number: int or None
     }
     assert inputs.orders.dtypes.astype(str).to_dict() == {
         "order_id": "object",
