@@ -11,7 +11,9 @@ number, so every committed state of a group can be replayed from them.
 
 Every write that touches supply, orders or promises of a part group first locks that group's
 row in ``part_groups``; the groups of one request are locked in sorted order. Times are naive
-UTC.
+UTC. Units, write sequence numbers and the ids of the append-only tables are 64-bit on every
+store (:data:`Units`, :data:`Serial`): the service refuses more than a billion units in one
+supply, and the columns hold far more, so no sum of receipts can overflow them.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ __all__ = [
 
 metadata = MetaData()
 
+Units = BigInteger
+"""Quantities, balances and counters: 64-bit (PostgreSQL's INTEGER is 32)."""
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+"""An id numbered by the database: 64-bit, and SQLite's rowid (already 64-bit)."""
+
 ID = 64  # longest id accepted anywhere
 
 meta = Table(
@@ -90,7 +97,7 @@ part_groups = Table(
     "part_groups",
     metadata,
     Column("group_key", String(ID), primary_key=True),
-    Column("version", Integer, nullable=False, server_default="0"),
+    Column("version", Units, nullable=False, server_default="0"),
 )
 
 parts = Table(
@@ -131,7 +138,7 @@ stock = Table(
     metadata,
     Column("part_number", String(ID), ForeignKey("parts.part_number"), primary_key=True),
     Column("depot_id", String(ID), ForeignKey("depots.depot_id"), primary_key=True),
-    Column("on_hand", Integer, nullable=False),
+    Column("on_hand", Units, nullable=False),
     CheckConstraint("on_hand >= 0", name="ck_stock_on_hand"),
 )
 
@@ -141,7 +148,7 @@ inbound = Table(
     Column("inbound_id", Integer, primary_key=True, autoincrement=True),
     Column("part_number", String(ID), ForeignKey("parts.part_number"), nullable=False),
     Column("depot_id", String(ID), ForeignKey("depots.depot_id"), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Units, nullable=False),
     Column("eta", DateTime, nullable=False),
     CheckConstraint("quantity > 0", name="ck_inbound_quantity"),
     Index("ix_inbound_part", "part_number"),
@@ -153,7 +160,7 @@ supply_options = Table(
     Column("part_number", String(ID), ForeignKey("parts.part_number"), primary_key=True),
     Column("source", String(16), primary_key=True),
     Column("supplier_id", String(ID), ForeignKey("suppliers.supplier_id"), primary_key=True),
-    Column("capacity", Integer, nullable=False),
+    Column("capacity", Units, nullable=False),
     Column("lead_time_hours", Float, nullable=False),
     Column("unit_cost", Float, nullable=False),
     Column("success_probability", Float, nullable=True),
@@ -167,7 +174,7 @@ orders = Table(
     Column("customer_id", String(ID), ForeignKey("customers.customer_id"), nullable=False),
     Column("part_number", String(ID), ForeignKey("parts.part_number"), nullable=False),
     Column("group_key", String(ID), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Units, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("product_type", String(ID), nullable=False),
     Column("warranty_valid", Boolean, nullable=False),
@@ -177,7 +184,7 @@ orders = Table(
     Column("tier", String(16), nullable=False),
     Column("reasons", Text, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("backorder_quantity", Integer, nullable=False, server_default="0"),
+    Column("backorder_quantity", Units, nullable=False, server_default="0"),
     Column("backorder_reason", Text, nullable=True),
     Column("client_id", String(ID), nullable=True),
     CheckConstraint("quantity > 0", name="ck_orders_quantity"),
@@ -187,7 +194,7 @@ orders = Table(
 ledger = Table(
     "ledger",
     metadata,
-    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Serial, primary_key=True, autoincrement=True),
     Column("group_key", String(ID), nullable=False),
     Column("order_id", String(ID), ForeignKey("orders.order_id"), nullable=False),
     Column("event", String(16), nullable=False),
@@ -195,11 +202,11 @@ ledger = Table(
     Column("source", String(16), nullable=False),
     Column("origin", String(ID), nullable=False),
     Column("supply_key", String(160), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Units, nullable=False),
     Column("eta", DateTime, nullable=True),
     Column("cost", Float, nullable=False, server_default="0"),
     Column("recorded_at", DateTime, nullable=False),
-    Column("txn", Integer, nullable=False, server_default="0"),
+    Column("txn", Units, nullable=False, server_default="0"),
     CheckConstraint("quantity > 0", name="ck_ledger_quantity"),
     CheckConstraint("event IN ('allocate', 'release', 'consume')", name="ck_ledger_event"),
     Index("ix_ledger_group", "group_key"),
@@ -210,13 +217,13 @@ ledger = Table(
 supply_journal = Table(
     "supply_journal",
     metadata,
-    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Serial, primary_key=True, autoincrement=True),
     Column("group_key", String(ID), nullable=False),
-    Column("txn", Integer, nullable=False),
+    Column("txn", Units, nullable=False),
     Column("event", String(16), nullable=False),
     Column("part_number", String(ID), nullable=False),
     Column("supply_key", String(160), nullable=False),
-    Column("delta", Integer, nullable=False),
+    Column("delta", Units, nullable=False),
     Column("recorded_at", DateTime, nullable=False),
     CheckConstraint("delta <> 0", name="ck_journal_delta"),
     Index("ix_journal_group_txn", "group_key", "txn"),
@@ -231,7 +238,7 @@ holdings = Table(
     Column("origin", String(ID), primary_key=True),
     Column("supply_key", String(160), primary_key=True),
     Column("group_key", String(ID), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Units, nullable=False),
     Column("eta", DateTime, nullable=True),
     Column("unit_cost", Float, nullable=False),
     CheckConstraint("quantity > 0", name="ck_holdings_quantity"),
