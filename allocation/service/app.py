@@ -1,8 +1,9 @@
 """The FastAPI application factory (nothing is built at import time).
 
-``create_app(settings)`` wires the routes, the body limit, the problem+json error handlers,
-one database engine and the writer (a thread of this process, or a child process that the
-app's shutdown stops); ``app_from_env()`` is what ``uvicorn`` workers call.
+``create_app(settings)`` wires the routes, the middleware (outermost first: the access log
+and metrics, the token gate, the body limit), the problem+json error handlers, one database
+engine and the writer (a thread of this process, or a child process that the app's shutdown
+stops); ``app_from_env()`` is what ``uvicorn`` workers call.
 """
 
 from __future__ import annotations
@@ -15,19 +16,24 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
 from allocation.adapters.store.database import StoreBusyError, is_sqlite, make_engine
+from allocation.service.auth import AuthGate
 from allocation.service.claims import Claims
 from allocation.service.idempotency import InFlight, LocalWriter, Writer
 from allocation.service.limits import BodyLimit
+from allocation.service.logs import escaped
+from allocation.service.metrics import exposition, mark_stopped, process_metrics
+from allocation.service.observe import Observe
 from allocation.service.problems import (
     FieldError,
     ServiceError,
     UnavailableError,
+    UnprocessableError,
     install_handlers,
     problem_response,
 )
@@ -46,7 +52,8 @@ Order systems post repair orders and stock movements and read back allocations w
 and reasons. Priority Management customers are served first, except where their contract
 excludes parts priority.
 
-Every route but `/health` needs `Authorization: Bearer <token>`. Every write needs an
+Every route but `/health` needs `Authorization: Bearer <token>` (these documents too, unless
+the server was started with `--open-docs`). Every write needs an
 `Idempotency-Key` header: the same key and body replay the first answer, the same key with
 another body is a 422, a retry while the first runs is a 409. Errors are
 `application/problem+json` and name the field at fault in `errors[].field`.
@@ -82,6 +89,7 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     worlds = WorldCache(freeze=server)
     claims = Claims(engine)
+    metrics = process_metrics()
     writer = _writer(settings, engine, worlds, claims, server)
 
     @asynccontextmanager
@@ -89,6 +97,7 @@ def create_app(
         writer.start()
         yield
         writer.close()
+        mark_stopped()
 
     app = FastAPI(
         title="Parts Priority",
@@ -98,17 +107,44 @@ def create_app(
     )
     app.state.settings = settings
     app.state.runtime = Runtime(
-        engine=engine, worlds=worlds, inflight=InFlight(), claims=claims, writer=writer
+        engine=engine,
+        worlds=worlds,
+        inflight=InFlight(),
+        claims=claims,
+        writer=writer,
+        metrics=metrics,
     )
     install_handlers(app)
     app.add_exception_handler(StoreBusyError, _busy)
     app.add_exception_handler(sa_exc.OperationalError, _busy)
     app.add_exception_handler(sa_exc.InterfaceError, _busy)
+    app.add_exception_handler(sa_exc.DataError, _refused_by_store)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
+    app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
+    # Added innermost first: the last one added sees a request first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthGate, settings=settings, public=_public_paths(app, settings))
+    app.add_middleware(Observe, metrics=metrics)
     _document_problems(app)
     return app
+
+
+def _public_paths(app: FastAPI, settings: ServiceSettings) -> set[str]:
+    """The paths that need no token: ``/health``, and what the settings open."""
+    public = {"/health"}
+    if settings.open_docs:
+        docs = (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+        public.update(path for path in docs if path)
+    if settings.open_metrics:
+        public.add("/metrics")
+    return public
+
+
+def _metrics() -> Response:
+    """Prometheus's text format (see :mod:`allocation.service.metrics`)."""
+    body, media_type = exposition()
+    return Response(body, media_type=media_type)
 
 
 def _writer(
@@ -139,6 +175,19 @@ def _busy(request: Request, error: Exception) -> JSONResponse:
         "the database is busy or unreachable; retry",
         [FieldError("database", type(error).__name__)],
         headers={"Retry-After": "1"},
+    )
+    return problem_response(problem, request.url.path)
+
+
+def _refused_by_store(request: Request, error: Exception) -> JSONResponse:
+    # The fields are checked before they reach the database (NUL bytes, ranges); a value
+    # the database still refuses is the request's, not a failure of the service.
+    cause = type(getattr(error, "orig", error)).__name__
+    path = escaped(request.scope.get("raw_path") or b"")
+    _log.warning("the database refused a value (%s) on %s %s", cause, request.method, path)
+    problem = UnprocessableError(
+        "the database cannot store a value of this request",
+        [FieldError("body" if request.method in ("POST", "PUT") else "path", cause)],
     )
     return problem_response(problem, request.url.path)
 

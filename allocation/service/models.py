@@ -3,15 +3,20 @@
 Quantities are strict integers (``3``, not ``"3"`` or ``3.5``) between 1 and a billion;
 floats must be finite; countries may be ISO codes, English or the data sheet's Chinese names
 and come out as ISO alpha-2; times with a zone are converted to UTC, times without one are
-taken as UTC.
+taken as UTC. Ids and labels refuse control characters, and free text refuses NUL and the
+control characters other than tab and line breaks: PostgreSQL cannot store a NUL in text, and
+a line break in an id would forge lines in logs, so both are refused here, alike on every
+store, with the field named.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from allocation.adapters.tables import MAX_QUANTITY
 from allocation.domain.countries import normalize_country
@@ -19,6 +24,7 @@ from allocation.errors import UnknownCountryError
 from allocation.service.clock import to_utc_naive
 
 __all__ = [
+    "CONTROL_PATTERN",
     "AdjustmentBatch",
     "AdjustmentLine",
     "AllocationLine",
@@ -40,6 +46,7 @@ __all__ = [
     "SupplyOptionIn",
     "SupplyOptions",
     "SupplyState",
+    "no_control_characters",
 ]
 
 _EARLIEST = datetime(1970, 1, 1)
@@ -65,6 +72,43 @@ def _country(value: str | None) -> str | None:
         raise ValueError(str(error)) from None
 
 
+CONTROL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""What an id or a label may hold: no control character (documented in the OpenAPI schema)."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control(value: str, found: re.Match[str] | None) -> str:
+    if found is not None:
+        raise PydanticCustomError(
+            "control_character",
+            "must not contain control characters: {char} at position {position}",
+            {"char": repr(found.group()), "position": found.start()},
+        )
+    return value
+
+
+def no_control_characters(value: str) -> str:
+    """``value`` if it holds no control character (NUL, line breaks, ...); else a field error."""
+    return _refuse_control(value, _CONTROL.search(value))
+
+
+def _plain_text(value: str) -> str:
+    return _refuse_control(value, _TEXT_CONTROL.search(value))
+
+
+Label = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(json_schema_extra={"pattern": CONTROL_PATTERN}),
+    AfterValidator(no_control_characters),
+]
+Text = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    Field(json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}),
+    AfterValidator(_plain_text),
+]
 OrderId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$"),
@@ -92,7 +136,7 @@ class OrderIn(_Body):
     created_at: Moment | None = Field(
         default=None, description="when the unit went down; now when omitted"
     )
-    product_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+    product_type: Label = Field(
         description="desktop, notebook, workstation, retail_pos, thin_client, tablet, "
         "business_printer (anything else is not covered)"
     )
@@ -128,7 +172,7 @@ class AdjustmentLine(_Body):
     part_number: Ident
     depot_id: Ident
     delta: Annotated[int, Field(strict=True, ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    reason: Text | None = None
 
 
 class AdjustmentBatch(_Body):

@@ -6,9 +6,11 @@
     ├── BadRequestError              400: a header is missing or malformed
     ├── UnauthorizedError            401: no or a wrong bearer token
     ├── NotFoundError                404: the order or part in the path does not exist
+    ├── RequestTimeoutError          408: the request was not received in time (slow client)
     ├── ConflictError                409: the state forbids it (order exists, key in flight, ...)
     ├── PayloadTooLargeError         413: body or batch over the configured limit
     ├── UnprocessableError           422: the body is valid JSON but wrong (unknown id, ...)
+    ├── HeadersTooLargeError         431: the request's head is over the configured limit
     └── UnavailableError             503: the database is busy or down; retry later
 """
 
@@ -28,8 +30,10 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "FieldError",
+    "HeadersTooLargeError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "RequestTimeoutError",
     "ServiceError",
     "UnauthorizedError",
     "UnavailableError",
@@ -102,6 +106,12 @@ class NotFoundError(ServiceError):
     status, title, slug = 404, "Not found", "not-found"
 
 
+class RequestTimeoutError(ServiceError):
+    """408: the client did not send its whole request within the read timeout."""
+
+    status, title, slug = 408, "Request timeout", "request-timeout"
+
+
 class ConflictError(ServiceError):
     """409: the current state forbids the request."""
 
@@ -118,6 +128,12 @@ class UnprocessableError(ServiceError):
     """422: well-formed but wrong."""
 
     status, title, slug = 422, "Unprocessable content", "unprocessable"
+
+
+class HeadersTooLargeError(ServiceError):
+    """431: the request line and headers are over the configured limit."""
+
+    status, title, slug = 431, "Request header fields too large", "headers-too-large"
 
 
 class UnavailableError(ServiceError):
@@ -177,8 +193,13 @@ def _http(request: Request, error: Exception) -> JSONResponse:
         413: PayloadTooLargeError,
         409: ConflictError,
     }.get(status)
-    # Only the framework raises these: no route for the path, or not for the method.
-    at_fault = {404: FieldError("path", "no such route"), 405: FieldError("method", detail)}
+    # Only the framework raises these: no route for the path, or not for the method, or a
+    # body it could not read (e.g. a number too long to convert).
+    at_fault = {
+        400: FieldError("body", detail),
+        404: FieldError("path", "no such route"),
+        405: FieldError("method", detail),
+    }
     errors = [at_fault[status]] if status in at_fault else []
     if cls is None:
         problem = ServiceError(detail, errors)

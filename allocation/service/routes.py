@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import Discriminator, Tag
+from pydantic import AfterValidator, Discriminator, Tag
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import run_read
 from allocation.adapters.store.master import master_version
 from allocation.adapters.store.migrate import current_revision
+from allocation.adapters.tables import MAX_QUANTITY
 from allocation.service.answers import order_answers, plan_page, supply_states
-from allocation.service.auth import bearer, client_of, settings_of
+from allocation.service.auth import CLIENT_STATE, bearer, client_of, settings_of
 from allocation.service.claims import Claims
 from allocation.service.idempotency import InFlight, Work, Writer, keyed_write
 from allocation.service.jobs import (
@@ -28,8 +31,11 @@ from allocation.service.jobs import (
     ScheduleInbound,
     SetSupplyOptions,
 )
+from allocation.service.metrics import Metrics, process_metrics
 from allocation.service.models import (
+    CONTROL_PATTERN,
     AdjustmentBatch,
+    AdjustmentLine,
     Explanation,
     Health,
     InboundBatch,
@@ -40,12 +46,15 @@ from allocation.service.models import (
     PartAllocations,
     PlanPage,
     ReceiptBatch,
+    ReceiptLine,
     StockAnswer,
     SupplyOptions,
+    no_control_characters,
 )
 from allocation.service.planning import plan_group
 from allocation.service.problems import (
     PROBLEM_JSON,
+    ConflictError,
     FieldError,
     NotFoundError,
     PayloadTooLargeError,
@@ -60,13 +69,15 @@ __all__ = ["Runtime", "router"]
 @dataclass(frozen=True)
 class Runtime:
     """What the routes share: the database engine, the load's world (for reads, and for
-    writes when they run on this process's thread), running keys, and the writer."""
+    writes when they run on this process's thread), running keys, the writer, and the
+    metrics that time each write with it."""
 
     engine: Engine
     worlds: WorldCache
     inflight: InFlight
     claims: Claims
     writer: Writer
+    metrics: Metrics = field(default_factory=process_metrics)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -81,7 +92,10 @@ async def _client(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> str:
-    return client_of(settings_of(request), credentials)
+    # The app's gate has checked the token before the request got here; it is compared
+    # again only for an app without the gate.
+    client = request.scope.get("state", {}).get(CLIENT_STATE)
+    return client if isinstance(client, str) else client_of(settings_of(request), credentials)
 
 
 _PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -91,7 +105,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "malformed JSON or a missing Idempotency-Key"),
         (401, "no or a wrong bearer token"),
         (404, "no such order or part"),
-        (409, "the order exists, is closed, or the key is in flight"),
+        (409, "the order exists or is closed, the key is in flight, or stock would leave range"),
         (413, "body or batch too large"),
         (422, "a field is wrong (named in errors[].field)"),
         (503, "database busy or not loaded; retry"),
@@ -120,7 +134,19 @@ Key = Annotated[
         description="required on every write: the same key replays the first answer",
     ),
 ]
-OrderPath = Annotated[str, Path(max_length=64, description="an order id")]
+# An id in the path holds no control character: PostgreSQL cannot compare text with a NUL in
+# it, and the answer would otherwise depend on the store.
+_PATH_ID = {"pattern": CONTROL_PATTERN.replace("*$", "+$")}
+OrderPath = Annotated[
+    str,
+    Path(max_length=64, description="an order id", json_schema_extra=_PATH_ID),
+    AfterValidator(no_control_characters),
+]
+PartPath = Annotated[
+    str,
+    Path(max_length=64, description="a part number", json_schema_extra=_PATH_ID),
+    AfterValidator(no_control_characters),
+]
 OrderBody = Annotated[
     Annotated[OrderIn, Tag("OrderIn")] | Annotated[OrderBatch, Tag("OrderBatch")],
     Discriminator(
@@ -138,15 +164,16 @@ async def _write(
     request: Request, client: str, key: str | None, payload: Any, work: Work
 ) -> Response:
     runtime = _runtime(request)
-    return await keyed_write(
-        runtime.claims,
-        runtime.inflight,
-        runtime.writer,
-        client,
-        key,
-        (request.method, request.url.path, payload),
-        work,
-    )
+    with runtime.metrics.writing(type(work).__name__):
+        return await keyed_write(
+            runtime.claims,
+            runtime.inflight,
+            runtime.writer,
+            client,
+            key,
+            (request.method, request.url.path, payload),
+            work,
+        )
 
 
 def _lines_limit(request: Request, count: int, what: str) -> None:
@@ -156,6 +183,54 @@ def _lines_limit(request: Request, count: int, what: str) -> None:
             f"{count:,} {what}; at most {limit:,} per request",
             [FieldError(f"body.{what}", f"more than {limit} lines")],
         )
+
+
+async def _stock_in_range(
+    request: Request,
+    client: str,
+    key: str | None,
+    lines: Sequence[ReceiptLine] | Sequence[AdjustmentLine],
+) -> None:
+    """409 if the lines would take a supply's units on hand past :data:`MAX_QUANTITY`, the
+    most the input tables accept, so that both stores hold the same stock (a 32-bit column
+    used to overflow on PostgreSQL while SQLite took 3e9 units).
+
+    Looked at before the write queues: a request whose key already has an answer is left to
+    replay it. Writes racing on one supply may pass together; the 64-bit columns hold what
+    they add, and the next write past the limit is refused.
+    """
+    deltas = [(x.part_number, x.depot_id, _delta(x)) for x in lines]
+    if key is None or all(delta <= 0 for _, _, delta in deltas):
+        return
+    parts = sorted({part for part, _, _ in deltas})
+
+    def look(connection: Connection) -> tuple[bool, dict[tuple[str, str], int]]:
+        i, s = schema.idempotency, schema.stock
+        stored = connection.execute(
+            select(i.c.key).where(i.c.client_id == client, i.c.key == key)
+        ).first()
+        rows = connection.execute(
+            select(s.c.part_number, s.c.depot_id, s.c.on_hand).where(s.c.part_number.in_(parts))
+        )
+        return stored is not None, {(r.part_number, r.depot_id): int(r.on_hand) for r in rows}
+
+    replay, on_hand = await run_in_threadpool(_read, request, look)
+    if replay:
+        return
+    field = "quantity" if isinstance(lines[0], ReceiptLine) else "delta"
+    for i, (part, depot, delta) in enumerate(deltas):
+        units = on_hand.get((part, depot), 0) + delta
+        on_hand[(part, depot)] = units
+        if units > MAX_QUANTITY:
+            raise ConflictError(
+                f"{part} at {depot} would hold {units:,} units on hand; a supply holds at "
+                f"most {MAX_QUANTITY:,}",
+                [FieldError(f"body.lines[{i}].{field}", f"over {MAX_QUANTITY} units on hand")],
+            )
+
+
+def _delta(line: ReceiptLine | AdjustmentLine) -> int:
+    return line.quantity if isinstance(line, ReceiptLine) else line.delta
 
 
 @router.post(
@@ -203,7 +278,7 @@ async def receipts(
 ) -> Response:
     """Units arrived on hand; waiting orders are re-planned, parts priority first."""
     _lines_limit(request, len(body.lines), "lines")
-
+    await _stock_in_range(request, client, key, body.lines)
     work = ReceiveStock(tuple(body.lines))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
@@ -214,7 +289,7 @@ async def adjustments(
 ) -> Response:
     """Corrections of units on hand; promises beyond what is left are released."""
     _lines_limit(request, len(body.lines), "lines")
-
+    await _stock_in_range(request, client, key, body.lines)
     work = AdjustStock(tuple(body.lines))
     return await _write(request, client, key, body.model_dump(mode="json"), work)
 
@@ -292,7 +367,7 @@ def explain(request: Request, order_id: OrderPath, client: Client) -> Explanatio
 @router.get("/parts/{part_number}/allocations", response_model=PartAllocations)
 def part_allocations(
     request: Request,
-    part_number: Annotated[str, Path(max_length=64)],
+    part_number: PartPath,
     client: Client,
 ) -> PartAllocations:
     """Every supply of the part's group, what each has and has promised, and its orders."""

@@ -12,7 +12,14 @@ hands its options to each worker process:
 ``PARTS_PRIORITY_MAX_LINES``    most lines in one batch (default 1,000)
 ``PARTS_PRIORITY_WRITER``       ``process`` (default): writes run in a child process of the
                                 server; ``thread``: on a thread of the server process
+``PARTS_PRIORITY_OPEN_DOCS``    ``1``: ``/docs``, ``/redoc`` and ``/openapi.json`` need no token
+``PARTS_PRIORITY_OPEN_METRICS`` ``1``: ``/metrics`` needs no token
+``PARTS_PRIORITY_MAX_HEADER``   largest request line and headers in bytes (default 16,384)
+``PARTS_PRIORITY_READ_TIMEOUT`` seconds a client has to send a whole request (default 20)
 ==============================  =============================================================
+
+The last two bound what one connection can hold: they are read by the HTTP protocol of each
+server process (:mod:`allocation.service.protocol`), not by the app.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from pathlib import Path
 
 from allocation.errors import InputError
 
-__all__ = ["WRITERS", "ServiceSettings", "client_id_of", "read_token_file"]
+__all__ = ["WRITERS", "ConnectionLimits", "ServiceSettings", "client_id_of", "read_token_file"]
 
 WRITERS = ("process", "thread")
 
@@ -71,6 +78,11 @@ class ServiceSettings:
         Where writes run: a thread of the server process, or a child process of it, which
         gives planning a core of its own (:mod:`allocation.service.writer_process`). A
         server started from the environment (``parts-priority serve``) uses a process.
+    open_docs : bool
+        Serve the OpenAPI documents (``/docs``, ``/redoc``, ``/openapi.json``) without a
+        token; by default they need one like every route but ``/health``.
+    open_metrics : bool
+        Serve ``/metrics`` without a token (for a scraper on a trusted network).
     """
 
     database_url: str | None = None
@@ -79,6 +91,8 @@ class ServiceSettings:
     max_body_bytes: int = 1_048_576
     max_batch_lines: int = 1_000
     writer: str = "thread"
+    open_docs: bool = False
+    open_metrics: bool = False
 
     def __post_init__(self) -> None:
         if not self.tokens and not self.no_auth:
@@ -110,11 +124,65 @@ class ServiceSettings:
         return cls(
             database_url=env.get("PARTS_PRIORITY_DB") or None,
             tokens=tuple(dict.fromkeys(tokens)),
-            no_auth=env.get("PARTS_PRIORITY_NO_AUTH", "") in ("1", "true", "yes"),
+            no_auth=_flag(env, "PARTS_PRIORITY_NO_AUTH"),
             max_body_bytes=_int(env, "PARTS_PRIORITY_MAX_BODY", 1_048_576),
             max_batch_lines=_int(env, "PARTS_PRIORITY_MAX_LINES", 1_000),
             writer=env.get("PARTS_PRIORITY_WRITER") or "process",
+            open_docs=_flag(env, "PARTS_PRIORITY_OPEN_DOCS"),
+            open_metrics=_flag(env, "PARTS_PRIORITY_OPEN_METRICS"),
         )
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What one client connection may hold: bytes of a request's head, time to send it all.
+
+    Attributes
+    ----------
+    max_header_bytes : int
+        A request line and headers larger than this get 431 and the connection is closed,
+        before the head is buffered whole (16 KiB by default, as h11 and Node allow: an order
+        system sends a token and a key, a few hundred bytes).
+    read_timeout_s : float
+        A request (head and body) not received within this many seconds of its first byte
+        gets 408 and the connection is closed; a new connection that sends nothing in that
+        time is closed. 20 s by default: a 1 MiB body (the largest accepted) takes that long
+        at 420 kbit/s, far slower than any order system's link, while a client that stalls
+        holds its connection for 20 s, not forever.
+    """
+
+    max_header_bytes: int = 16_384
+    read_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.max_header_bytes < 1024:
+            raise InputError(
+                f"max header size must be at least 1024 bytes, got {self.max_header_bytes}"
+            )
+        if not 0 < self.read_timeout_s <= 3600:
+            raise InputError(
+                f"read timeout must be between 0 and 3600 seconds, got {self.read_timeout_s}"
+            )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ConnectionLimits:
+        """Limits from ``PARTS_PRIORITY_MAX_HEADER`` and ``PARTS_PRIORITY_READ_TIMEOUT``."""
+        env = os.environ if env is None else env
+        timeout = env.get("PARTS_PRIORITY_READ_TIMEOUT")
+        try:
+            seconds = float(timeout) if timeout else cls.read_timeout_s
+        except ValueError:
+            raise InputError(
+                f"PARTS_PRIORITY_READ_TIMEOUT must be a number, got {timeout!r}"
+            ) from None
+        return cls(
+            max_header_bytes=_int(env, "PARTS_PRIORITY_MAX_HEADER", cls.max_header_bytes),
+            read_timeout_s=seconds,
+        )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "") in ("1", "true", "yes")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -41,6 +41,8 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    args: tuple[str, ...] = ()
+    """More options of ``serve`` (``--read-timeout 2``, ...)."""
 
     @property
     def url(self) -> str:
@@ -60,6 +62,7 @@ class Server:
             str(self.port),
             "--workers",
             str(self.workers),
+            *self.args,
         ]
         env = {**os.environ, "PARTS_PRIORITY_TOKEN": TOKEN}
         with self.log.open("ab") as log:
@@ -105,9 +108,11 @@ class Server:
 
 
 @contextmanager
-def running(db_url: str, folder: Path, workers: int = 1) -> Iterator[Server]:
+def running(
+    db_url: str, folder: Path, workers: int = 1, args: tuple[str, ...] = ()
+) -> Iterator[Server]:
     """A started server over a loaded database; stopped afterwards."""
-    server = Server(db_url, workers, folder / f"server-{free_port()}.log")
+    server = Server(db_url, workers, folder / f"server-{free_port()}.log", args=args)
     server.start()
     try:
         yield server

@@ -2,7 +2,10 @@
 
 For generated requests, valid and malformed: no 5xx; malformed input gets a 4xx; every
 answer conforms to the schema (status, media type, body); and a route that needs the token
-refuses a request without it.
+refuses a request without it. Then hostile values on top of valid requests: NUL and other
+control characters spliced into every kind of string (ids in the path, body fields), and
+integers past every width a store might have (2^31, 2^63, 10^30) in every integer field and
+query parameter: always a 4xx problem+json, never a 5xx, on both stores.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from schemathesis.specs.openapi import checks as openapi_checks
@@ -32,10 +36,69 @@ CHECKS = [
 ]
 
 
+HOSTILE_CHECKS = [
+    checks.not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
+]
+NUL_TEXT = st.sampled_from(["\x00", "a\x00b", "note\u0000book", "\x00" * 3, "\x1b[2J", "\x7f"])
+"""Text no field accepts: NUL, and control characters that are not line breaks or tabs."""
+HUGE_INT = st.sampled_from(
+    [2**31, -(2**31) - 1, 2**32 + 1, 2**53 + 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30]
+)
+"""Integers past 32 and 64 bits, and past every limit of the API (a billion at most)."""
+
+
 def _operations(engine: Engine) -> list[Any]:
     app = create_app(ServiceSettings(tokens=(TOKEN,)), engine)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=AUTH)
     return [result.ok() for result in schema.get_all_operations()]
+
+
+def _spoil(value: Any, data: st.DataObject, spoiled: list[str]) -> Any:
+    """``value`` with some of its strings given a control character and some of its
+    integers made huge; what was changed is appended to ``spoiled``."""
+    if isinstance(value, dict):
+        return {name: _spoil(item, data, spoiled) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_spoil(item, data, spoiled) for item in value]
+    if isinstance(value, str) and data.draw(st.booleans()):
+        cut = data.draw(st.integers(0, len(value)))
+        bad = data.draw(NUL_TEXT)
+        spoiled.append(repr(bad))
+        return value[:cut] + bad + value[cut:]
+    if isinstance(value, int) and not isinstance(value, bool) and data.draw(st.booleans()):
+        huge = data.draw(HUGE_INT)
+        spoiled.append(str(huge))
+        return huge
+    return value
+
+
+def _fuzz_hostile(operation: Any, examples: int) -> None:
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE), data=st.data())
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case, data: st.DataObject) -> None:
+        spoiled: list[str] = []
+        if case.path_parameters:
+            case.path_parameters = _spoil(case.path_parameters, data, spoiled)
+        if case.query:
+            case.query = _spoil(case.query, data, spoiled)
+        if isinstance(case.body, dict | list):
+            case.body = _spoil(case.body, data, spoiled)
+        headers = {**AUTH, "Idempotency-Key": uuid.uuid4().hex}
+        response = case.call_and_validate(headers=headers, checks=HOSTILE_CHECKS)
+        if spoiled:
+            assert 400 <= response.status_code < 500, (spoiled, response.text)
+            assert response.headers["content-type"] == ["application/problem+json"]
+
+    run()
 
 
 def _negated(case: schemathesis.Case) -> set[str]:
@@ -82,6 +145,21 @@ def test_the_api_conforms_to_its_schema_and_never_fails_on_input(
 ) -> None:
     for operation in _operations(engine):
         _fuzz(operation, mode, 15)
+
+
+def test_nul_bytes_and_huge_integers_anywhere_get_a_4xx_problem_never_a_500(
+    engine: Engine,
+) -> None:
+    for operation in _operations(engine):
+        _fuzz_hostile(operation, 10)
+
+
+@pytest.mark.slow
+def test_nul_bytes_and_huge_integers_anywhere_get_a_4xx_problem_in_many_more_requests(
+    engine: Engine,
+) -> None:
+    for operation in _operations(engine):
+        _fuzz_hostile(operation, 150)
 
 
 @pytest.mark.slow
