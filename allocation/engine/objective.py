@@ -4,10 +4,12 @@ Strictly in this order, for each priority group ``g`` (0 = ``parts_priority``): 
 ``g``; ``g``'s ETA in ticks of the policy's resolution (downtime); ``g``'s order age in
 minutes (older first); after every group, money in cents; last, a tie-break that is the
 same in every process, so that equally good plans never depend on batching or row order
-(DESIGN.md, "Optimizer"). The solver (:mod:`allocation.engine.solve`) combines the levels
-exactly; everything that ranks sources or orders without it — the incremental planner's
-no-solve paths and the simulator's — calls the functions here, so a new level is written
-once:
+(DESIGN.md, "Optimizer"), and that gives a tie between a unit there now and one not yet
+there to the one there now (work conservation: no unit waits on a shelf while an order
+waits for a receipt its ETA ticks cannot tell from the shelf). The solver
+(:mod:`allocation.engine.solve`) combines the levels exactly; everything that ranks sources
+or orders without it — the incremental planner's no-solve paths and the simulator's — calls
+the functions here, so a new level is written once:
 
 - :func:`fill_alone`, the lone-order rule: what an order takes when nobody competes;
 - :func:`served_from_free` and :func:`waits_behind`, when an arrival needs no solve;
@@ -47,8 +49,13 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 TIE_RANGE = 1 << 12
-"""Tie-break costs lie in ``[0, TIE_RANGE)``."""
+"""The pseudo-random part of a tie-break cost lies in ``[0, TIE_RANGE)``; a source that is
+not there now adds ``TIE_RANGE`` (:func:`tie_break`), so tie costs lie in ``[0, 2·TIE_RANGE)``."""
 _HELD = "|held"
+# Set in a source's identity hash when the source releases its units later than now: the
+# hash itself (SipHash shifted right by 33) never reaches this bit.
+_LATER = np.int64(1) << np.int64(40)
+_NOW = ("|0.0", "|-0.0", f"|0.0{_HELD}", f"|-0.0{_HELD}")
 
 
 @dataclass(frozen=True)
@@ -132,30 +139,62 @@ def source_identity(
 
 
 def identity_hash(identity: npt.NDArray[np.object_]) -> IntArray:
-    """A hash of source identities, the same in every process (pandas' SipHash)."""
+    """A hash of source identities, the same in every process (pandas' SipHash), with a
+    flag bit for a source that releases its units later than now.
+
+    The release is the last field of an identity before its tranche mark, as
+    :func:`source_identity` writes it (rounded to 1e-6 h); a source there now has ``0.0``.
+    :func:`tie_break` reads the flag, so every caller that ranks sources by the tie level
+    (the solver, the incremental planner's shortcuts, the simulator's exact paths) prefers
+    a unit there now over one not yet there, without a new argument.
+
+    >>> flags = identity_hash(np.array(["P|D|stock|0.0", "P|D|inbound|0.04"], dtype=object))
+    >>> (flags >= 1 << 40).tolist()
+    [False, True]
+    """
     if len(identity) == 0:
         return np.zeros(0, dtype=np.int64)
-    hashed = pd.util.hash_array(identity)
-    return (hashed >> np.uint64(33)).astype(np.int64)
+    hashed = (pd.util.hash_array(identity) >> np.uint64(33)).astype(np.int64)
+    later = np.fromiter((not str(i).endswith(_NOW) for i in identity), bool, len(identity))
+    flagged: IntArray = hashed | np.where(later, _LATER, np.int64(0))
+    return flagged
 
 
 def tie_break(node: IntArray, source_hash: IntArray) -> IntArray:
-    """The last level: a pseudo-random cost per (order node, source), the same everywhere.
+    """The last level: a pseudo-random cost per (order node, source), the same everywhere,
+    plus ``TIE_RANGE`` for a source that is not there now.
 
     The pair is mixed through a 64-bit finaliser (splitmix64's) before it is cut to the
     range, so the cost is no sum of a node term and a source term: were it one, every plan
     giving the same units to each node and taking the same units from each source would
     cost the same, and the tie level would break none of those ties.
+
+    A source flagged by :func:`identity_hash` as releasing later (a receipt on its way, a
+    purchase with a lead time) costs ``TIE_RANGE`` more than any source there now, so of
+    two sources equal on every level above — a shelf unit and a receipt landing within
+    half an ETA tick — the order takes the shelf: swapping a later unit for a free unit
+    there now lowers the tie level by at least ``TIE_RANGE − (TIE_RANGE − 1) = 1``. It is
+    an ordinary per-unit cost, so the lexicographic proof
+    (:mod:`allocation.engine.solve._lexflow`, which bounds a level by its actual spread)
+    and the lone-order rule (:func:`fill_alone`) hold as they are. Sources there now keep
+    exactly the costs they had before the flag existed.
+
+    >>> now, later = np.int64(5), np.int64(5) | np.int64(1 << 40)
+    >>> int(tie_break(np.array([9]), np.array([later]))[0] - tie_break(np.array([9]),
+    ...     np.array([now]))[0]) == TIE_RANGE
+    True
     """
+    later = (source_hash & _LATER) != 0
     with np.errstate(over="ignore"):
         x = node.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        x ^= source_hash.astype(np.uint64)
+        x ^= (source_hash & ~_LATER).astype(np.uint64)
         x ^= x >> np.uint64(30)
         x *= np.uint64(0xBF58476D1CE4E5B9)
         x ^= x >> np.uint64(27)
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
-    return (x % np.uint64(TIE_RANGE)).astype(np.int64)
+    cost: IntArray = (x % np.uint64(TIE_RANGE)).astype(np.int64)
+    return cost + np.where(later, np.int64(TIE_RANGE), np.int64(0))
 
 
 def batch_levels(
