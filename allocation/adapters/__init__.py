@@ -6,7 +6,7 @@ The door for code outside the package: what reads, checks and writes files.
 
 from __future__ import annotations
 
-from allocation.adapters.files import atomic_write
+from allocation.adapters.files import atomic_folder, atomic_write
 from allocation.adapters.policy_file import allocation_policy_from, entitlement_policy_from
 from allocation.adapters.protection_file import load_protection_levels, protection_from
 from allocation.adapters.snapshot import OPTIONAL_TABLES, TABLES, load_snapshot
@@ -21,6 +21,7 @@ __all__ = [
     "TableSource",
     "TableSpec",
     "allocation_policy_from",
+    "atomic_folder",
     "atomic_write",
     "entitlement_policy_from",
     "load_protection_levels",

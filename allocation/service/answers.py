@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from allocation.service.models import (
     SupplyState,
 )
 
-__all__ = ["order_answers", "plan_page", "supply_states"]
+__all__ = ["new_order_answer", "order_answers", "plan_page", "supply_states"]
 
 
 def _lines(holdings: Iterable[ledger.Holding]) -> list[AllocationLine]:
@@ -124,6 +124,29 @@ def order_answers(
             backorder=backorder,
         )
     return answers
+
+
+def new_order_answer(
+    row: Mapping[str, Any], holdings: list[ledger.Holding], backorder: tuple[int, str | None]
+) -> OrderAnswer:
+    """The answer of an order this write created, from the row it wrote and what the write
+    gave it (no read: :func:`order_answers` would find the same)."""
+    short, reason = backorder
+    return OrderAnswer(
+        order_id=row["order_id"],
+        customer_id=row["customer_id"],
+        part_number=row["part_number"],
+        quantity=int(row["quantity"]),
+        status="open",
+        priority_class=row["priority_class"],
+        tier=row["tier"],
+        country=row["country"],
+        entitlement_reasons=json.loads(row["reasons"]),
+        created_at=row["created_at"],
+        allocated_quantity=sum(h.quantity for h in holdings),
+        allocations=_lines(holdings),
+        backorder=Backorder(quantity=short, reason=str(reason)) if short > 0 else None,
+    )
 
 
 def plan_page(connection: Connection, offset: int, limit: int) -> PlanPage:

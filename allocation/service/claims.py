@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store.database import StoreBusyError, is_sqlite
 
-__all__ = ["MAX_AGE", "ClaimedElsewhereError", "Claims", "Owner"]
+__all__ = ["MAX_AGE", "ClaimedElsewhereError", "Claims", "Owner", "Stored"]
 
 MAX_AGE = timedelta(minutes=5)
 Key = tuple[str, str]  # (client, idempotency key)

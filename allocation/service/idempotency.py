@@ -14,6 +14,13 @@
   SQLite a read that never waits for the write lock looks for the stored answer and for a
   live claim first, so a replay or a 409 does not queue behind other writes.
 - Keys belong to the client whose token sent them: two clients never share a key.
+
+A batch of writes (:mod:`allocation.service.writes`) looks up all of its keys at once
+(:class:`KeyedBatch`): on PostgreSQL one statement takes every key's advisory lock and a
+second reads every stored answer, and the batch's answers are stored by one statement before
+it commits, where a write alone would run three statements of its own. A key that comes
+twice in one batch (two servers forwarding the same retry) runs once: the second is in
+flight.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -33,8 +40,9 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import StoreBusyError, is_sqlite
+from allocation.adapters.store.statements import Raw, driver_moment, run_raw, run_raw_many
 from allocation.errors import InputError
-from allocation.service.claims import ClaimedElsewhereError, Claims
+from allocation.service.claims import ClaimedElsewhereError, Claims, Stored
 from allocation.service.clock import utc_now
 from allocation.service.problems import (
     PROBLEM_JSON,
@@ -50,6 +58,7 @@ from allocation.service.writes import GUARDED, WriteQueue
 
 __all__ = [
     "InFlight",
+    "KeyedBatch",
     "KeyedRequest",
     "LocalWriter",
     "Outcome",
@@ -166,11 +175,102 @@ def _replay(request: KeyedRequest, request_hash: str, status_code: int, body: st
     return Outcome(int(status_code), str(body), True)
 
 
+Key = tuple[str, str]
+_BATCH = "parts_priority_keyed_batch"
+"""``connection.info`` key: the :class:`_Batch` of the transaction running."""
+
+_TRY_LOCKS = Raw.of(
+    "",
+    postgres="SELECT k, pg_try_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS t(k)",
+)
+_FIND_MANY = Raw.of(
+    "",
+    postgres=(
+        "SELECT client_id, key, request_hash, status_code, body FROM idempotency "
+        "WHERE key = ANY(%s) AND client_id = ANY(%s)"
+    ),
+)
+_FIND_ONE = Raw.of(
+    "SELECT client_id, key, request_hash, status_code, body FROM idempotency "
+    "WHERE client_id = ? AND key = ?"
+)
+_STORE_MANY = Raw.of(
+    "INSERT INTO idempotency (client_id, key, request_hash, status_code, body, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass
+class _Batch:
+    """What one attempt of a batch's transaction knows of its keys, and must still store."""
+
+    transaction: object
+    found: dict[Key, Stored]
+    held: set[Key]
+    used: set[Key] = field(default_factory=set)
+    answers: list[tuple[Any, ...]] = field(default_factory=list)
+    released: list[Key] = field(default_factory=list)
+
+
+def _current(connection: Connection) -> _Batch | None:
+    batch = connection.info.get(_BATCH)
+    if isinstance(batch, _Batch) and batch.transaction is connection.get_transaction():
+        return batch
+    return None
+
+
+class KeyedBatch:
+    """The keyed layer's part of a batch (:class:`~.writes.BatchHooks`): every key looked up
+    before the first write, every answer stored after the last."""
+
+    def __init__(self, claims: Claims) -> None:
+        self.claims = claims
+
+    def open(self, connection: Connection, keys: list[Key]) -> None:
+        """Lock the keys (PostgreSQL: a transaction's advisory lock each, never waiting) and
+        read their stored answers."""
+        unique = list(dict.fromkeys(keys))
+        held: set[Key] = set()
+        found: dict[Key, Stored] = {}
+        if unique and connection.dialect.name != "sqlite":
+            ids = [_lock_id(c, k) for c, k in unique]
+            got = {int(i): bool(g) for i, g in run_raw(connection, _TRY_LOCKS, (ids,))}
+            held = {key for key, i in zip(unique, ids, strict=True) if not got.get(i, False)}
+            free = [key for key in unique if key not in held]
+            if free:
+                rows = run_raw(
+                    connection,
+                    _FIND_MANY,
+                    ([k for _, k in free], sorted({c for c, _ in free})),
+                ).fetchall()
+                found = {(c, k): Stored(h, int(st), b) for c, k, h, st, b in rows}
+        else:
+            for key in unique:
+                row = run_raw(connection, _FIND_ONE, key).fetchone()
+                if row is not None:
+                    found[key] = Stored(row[2], int(row[3]), row[4])
+        connection.info[_BATCH] = _Batch(connection.get_transaction(), found, held)
+
+    def close(self, connection: Connection) -> None:
+        """Store the batch's answers and release its claims (SQLite), in one go each."""
+        batch = _current(connection)
+        connection.info.pop(_BATCH, None)
+        if batch is None:
+            return
+        run_raw_many(connection, _STORE_MANY, batch.answers)
+        if self.claims.enabled and batch.released:
+            self.claims.release(connection, batch.released)
+
+
 def keyed_transaction(
     engine: Engine, worlds: WorldCache, writes: WriteQueue, request: KeyedRequest
 ) -> Callable[[Connection], Outcome]:
     """The write of a keyed request, for ``writes`` to run in a transaction of a batch:
-    replay a stored answer, or run the work and store its answer (a refusal included)."""
+    replay a stored answer, or run the work and store its answer (a refusal included).
+
+    In a batch opened by :class:`KeyedBatch` the key was looked up already and the answer
+    is stored with the batch's; otherwise this write looks up and stores its own.
+    """
     claims = writes.claims
     client, key, path, work = request.client, request.key, request.path, request.work
     sqlite = is_sqlite(engine)
@@ -178,6 +278,13 @@ def keyed_transaction(
     def store(connection: Connection, status: int, body: Any, now: datetime) -> Outcome:
         # allow_nan=False: a body that is not JSON fails the write, before anything commits.
         stored = json.dumps(body, separators=(",", ":"), allow_nan=False)
+        batch = _current(connection)
+        if batch is not None:
+            moment = driver_moment(connection, now)
+            batch.answers.append((client, key, request.digest, status, stored, moment))
+            if claims.enabled:
+                batch.released.append((client, key))
+            return Outcome(status, stored, False)
         connection.execute(
             _STORE,
             {
@@ -193,17 +300,33 @@ def keyed_transaction(
             claims.release(connection, [(client, key)])
         return Outcome(status, stored, False)
 
-    def transaction(connection: Connection) -> Outcome:
+    def look(connection: Connection) -> Stored | None:
+        """The stored answer of the key, once this transaction holds the key."""
+        batch = _current(connection)
+        if batch is not None:
+            if (client, key) in batch.held or (client, key) in batch.used:
+                raise _in_flight()
+            batch.used.add((client, key))
+            found = batch.found.get((client, key))
+            if found is not None and claims.enabled:
+                batch.released.append((client, key))
+            return found
         if not sqlite:
             got = connection.execute(
                 text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(client, key)}
             ).scalar_one()
             if not got:
                 raise _in_flight()
-        stored = connection.execute(_STORED, {"client": client, "key": key}).first()
+        row = connection.execute(_STORED, {"client": client, "key": key}).first()
+        if row is None:
+            return None
+        if claims.enabled:
+            claims.release(connection, [(client, key)])
+        return Stored(str(row.request_hash), int(row.status_code), str(row.body))
+
+    def transaction(connection: Connection) -> Outcome:
+        stored = look(connection)
         if stored is not None:
-            if claims.enabled:
-                claims.release(connection, [(client, key)])
             return _replay(request, stored.request_hash, stored.status_code, stored.body)
         try:
             world = worlds.get(connection)
@@ -254,6 +377,8 @@ class LocalWriter:
         self.engine = engine
         self.worlds = worlds
         self.writes = writes
+        if writes.hooks is None:  # the queue runs keyed writes only: batch their keys
+            writes.hooks = KeyedBatch(writes.claims)
 
     async def submit(self, request: KeyedRequest) -> Outcome:
         transaction = keyed_transaction(self.engine, self.worlds, self.writes, request)

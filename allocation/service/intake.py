@@ -11,17 +11,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
-from allocation.adapters.store.statements import pair, pick
+from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
 from allocation.domain.entitlement import decide_entitlement
 from allocation.domain.model import OrderLine
-from allocation.service.answers import order_answers
+from allocation.errors import InputError
+from allocation.service.answers import new_order_answer, order_answers
 from allocation.service.models import OrderAnswer, OrderIn
-from allocation.service.planning import replan_groups
+from allocation.service.planning import plan_arrivals, record_arrivals
 from allocation.service.problems import ConflictError, FieldError, UnprocessableError
 from allocation.service.world import World
 
@@ -52,6 +53,28 @@ def _check(world: World, orders: list[OrderIn], batch: bool) -> None:
             )
     if problems:
         raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
+
+
+ORDER_ROW = (
+    "order_id",
+    "customer_id",
+    "part_number",
+    "group_key",
+    "quantity",
+    "created_at",
+    "product_type",
+    "warranty_valid",
+    "ship_to_country",
+    "country",
+    "priority_class",
+    "tier",
+    "reasons",
+    "status",
+    "backorder_quantity",
+    "backorder_reason",
+    "client_id",
+)
+"""The columns of an order's row, as a write inserts it."""
 
 
 def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, Any]:
@@ -94,9 +117,12 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
     }
 
 
-_INSERT = insert(schema.orders)
 _EXISTING = pair(
     lambda match: select(schema.orders.c.order_id).where(match), schema.orders.c.order_id, "ids"
+)
+_INSERT = Raw.of(
+    f"INSERT INTO orders ({', '.join(ORDER_ROW)}) VALUES ({', '.join('?' * len(ORDER_ROW))}) "
+    "ON CONFLICT (order_id) DO NOTHING"
 )
 
 
@@ -110,6 +136,11 @@ def create_orders(
 ) -> list[OrderAnswer]:
     """Store new order lines and re-plan their part groups; the answers, in posted order.
 
+    The planner takes the orders first, so each row is written once, with its backorder; an
+    order id that exists already (open or closed) makes the insert change fewer rows than
+    it was given, and the write is refused (the planner forgets what it was told when a
+    write is refused). A batch looks for existing ids before it plans.
+
     Raises
     ------
     UnprocessableError
@@ -118,26 +149,53 @@ def create_orders(
         An order id that already exists (the first one is named).
     """
     _check(world, orders, batch)
-    stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
     ids = [o.order_id for o in orders]
-    existing = sorted(str(i) for (i,) in connection.execute(*pick(_EXISTING, "ids", ids)))
-    if existing:
-        first = existing[0]
-        index = ids.index(first)
-        field = f"body.orders[{index}].order_id" if batch else "body.order_id"
-        raise ConflictError(
-            f"order {first!r} already exists",
-            [FieldError(field, f"order {first!r} already exists")],
-            order_id=first,
-            location=f"/orders/{first}",
-        )
+    stamps = lock_groups(connection, {world.group_of[o.part_number] for o in orders}, now)
+    if len(ids) > 1:
+        _refuse_existing(connection, ids, batch)
     planner = world.plans.prepare(connection, world, stamps, now)
     before = {g: planner.group_plan(world.parts_of[g][0]) for g in stamps}
     rows = [_row(world, order, now, client) for order in orders]
-    connection.execute(_INSERT, rows)
+    try:
+        for row in rows:
+            planner.add_order(row)
+    except InputError:
+        _refuse_existing(connection, ids, batch)  # an open order of that id: a 409
+        raise
+    arrivals = plan_arrivals(world, stamps, before, ids)
+    values = []
     for row in rows:
-        planner.add_order(row)
-    changed = replan_groups(connection, world, stamps, reload=False, new_orders=ids, before=before)
-    # A new order holds units only through this write's ledger entries, which name it.
-    answers = order_answers(connection, ids, holding_nothing=set(ids) - changed)
-    return [answers[i] for i in ids]
+        short, reason = arrivals.backorders.get(row["order_id"], (0, None))
+        row = {**row, "backorder_quantity": short, "backorder_reason": reason}
+        values.append([row[c] for c in ORDER_ROW])
+        values[-1][ORDER_ROW.index("created_at")] = driver_moment(connection, row["created_at"])
+    if run_raw_many(connection, _INSERT, values) < len(values):
+        _refuse_existing(connection, ids, batch)
+        raise AssertionError("an order row was not written, yet none of its ids exists")
+    if not record_arrivals(connection, world, arrivals):
+        answers = order_answers(connection, ids)
+        return [answers[i] for i in ids]
+    return [
+        new_order_answer(
+            row,
+            arrivals.holdings[row["order_id"]],
+            arrivals.backorders.get(row["order_id"], (0, None)),
+        )
+        for row in rows
+    ]
+
+
+def _refuse_existing(connection: Connection, ids: list[str], batch: bool) -> None:
+    """A 409 naming the first of ``ids`` that the database holds already, if any does."""
+    existing = sorted(str(i) for (i,) in connection.execute(*pick(_EXISTING, "ids", ids)))
+    if not existing:
+        return
+    first = existing[0]
+    index = ids.index(first)
+    field = f"body.orders[{index}].order_id" if batch else "body.order_id"
+    raise ConflictError(
+        f"order {first!r} already exists",
+        [FieldError(field, f"order {first!r} already exists")],
+        order_id=first,
+        location=f"/orders/{first}",
+    )

@@ -8,6 +8,13 @@ units the database says it has. Part groups are independent, so a plan of one gr
 exactly the full plan restricted to it. Reads that explain a plan rebuild the group from its
 rows (:func:`plan_group`) and never touch the planner.
 
+Orders that arrive take a path of their own (:func:`plan_arrivals`, then
+:func:`record_arrivals`): their backorders and what they hold are worked out from the plan
+before their rows are written, so each row goes in once with its backorder and the answer
+needs no read; and when the group's ledger holds the plan from before (the planner's
+group is *in step*) and the plan kept every earlier order's units, the only entries are the
+new orders' allocations, and the ledger's balances are not read.
+
 What stays put between loads is turned into the engine's terms once per process and load
 (:mod:`allocation.service.world`).
 """
@@ -16,22 +23,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import ledger, schema
+from allocation.adapters.store import ledger
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.reconcile import supply_totals
+from allocation.adapters.store.statements import Raw, run_raw_many
 from allocation.domain.model import SourceBase, SourceKind
 from allocation.engine import Classes, Plan, rows_of
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 from allocation.service.world import World
 
-__all__ = ["ORDER_COLUMNS", "holdings_of", "plan_group", "replan_groups"]
+__all__ = [
+    "ORDER_COLUMNS",
+    "Arrivals",
+    "holdings_of",
+    "plan_arrivals",
+    "plan_group",
+    "record_arrivals",
+    "replan_groups",
+]
 
 
 def plan_group(connection: Connection, world: World, group_key: str, now: datetime) -> Plan:
@@ -163,6 +178,13 @@ def _nobody_moved(before: Plan, after: Plan) -> bool:
     """Whether ``after`` only added orders to ``before``'s problem (same supply, arcs
     appended) and gives units to no arc that ``before`` did not, nor changes any of its arcs.
     """
+    return _earlier_kept(before, after) and not after.flow[len(before.flow) :].any()
+
+
+def _earlier_kept(before: Plan, after: Plan) -> bool:
+    """Whether ``after`` only added orders to ``before``'s problem (same supply, arcs
+    appended) and keeps the units of every arc of ``before``: only new orders' arcs may have
+    units that ``before`` did not give."""
     old, now = before.problem, after.problem
     n = len(before.flow)
     if now.sources is not old.sources or len(after.flow) < n:
@@ -172,7 +194,105 @@ def _nobody_moved(before: Plan, after: Plan) -> bool:
         and np.array_equal(now.arcs.order[:n], old.arcs.order)
     ):
         return False
-    return bool(np.array_equal(after.flow[:n], before.flow) and not after.flow[n:].any())
+    return bool(np.array_equal(after.flow[:n], before.flow))
+
+
+@dataclass(frozen=True)
+class _Arrived:
+    """One part group after orders arrived, as the planner plans it."""
+
+    stamp: Stamp
+    parts: list[str]
+    plan: Plan
+    target: dict[ledger.HoldingKey, ledger.Holding]
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """What orders that arrive in one write get, before the ledger is written.
+
+    ``holdings``: what each new order will hold; ``backorders``: each new order's units
+    short and why (a reason only when short).
+    """
+
+    groups: list[_Arrived]
+    holdings: dict[str, list[ledger.Holding]]
+    backorders: dict[str, tuple[int, str | None]]
+
+
+def plan_arrivals(
+    world: World, stamps: Mapping[str, Stamp], before: Mapping[str, Plan], new_orders: list[str]
+) -> Arrivals:
+    """The planner's plan of each locked group, once the write's new orders were added to
+    it (:meth:`~allocation.engine.Planner.add_order`); nothing is read or written.
+
+    ``before`` is each group's plan from before the additions.
+    """
+    planner = world.plans.planner()
+    new = set(new_orders)
+    groups: list[_Arrived] = []
+    holdings: dict[str, list[ledger.Holding]] = {o: [] for o in new_orders}
+    backorders: dict[str, tuple[int, str | None]] = {}
+    for group_key, stamp in sorted(stamps.items()):
+        parts = world.parts_of.get(group_key, [group_key])
+        plan = planner.group_plan(parts[0])
+        target = holdings_of(plan, stamp.at)
+        kept = world.plans.in_step(group_key) and _earlier_kept(before[group_key], plan)
+        groups.append(_Arrived(stamp, parts, plan, target, kept))
+        for h in target.values():
+            if h.order_id in new:
+                holdings[h.order_id].append(h)
+        backorders.update(_backorders(plan, new))
+    for held in holdings.values():
+        held.sort(key=ledger.holding_order)
+    return Arrivals(groups, holdings, backorders)
+
+
+def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) -> bool:
+    """Bring the ledger of every group to its plan after the new orders' rows were written
+    with their backorders; whether every new order holds and waits for what ``arrivals``
+    says (False when a group had to be read again: see :func:`replan_groups`)."""
+    new = set(arrivals.holdings)
+    as_planned = True
+    for arrived in arrivals.groups:
+        stamp, parts, plan, target = arrived.stamp, arrived.parts, arrived.plan, arrived.target
+        if arrived.kept:
+            # The ledger holds the plan from before, which kept every earlier order's units:
+            # the new orders' allocations are all there is to write.
+            entries = [("allocate", h) for h in target.values() if h.order_id in new]
+            fits = not entries or _within_supply(connection, parts, target)
+            if fits:
+                ledger.record(connection, stamp, entries, current={})
+                world.plans.brought_in_step(stamp.group_key)
+                continue
+        reread = arrived.kept or not _within_supply(connection, parts, target)
+        if reread:
+            planner = world.plans.reload(connection, world, stamp)
+            plan = planner.group_plan(parts[0])
+            target = holdings_of(plan, stamp.at)
+            assert _within_supply(connection, parts, target), stamp.group_key
+            as_planned = False
+        current = ledger.balances(connection, stamp.group_key)
+        entries = ledger.delta_entries(current, target)
+        ledger.record(connection, stamp, entries, current)
+        world.plans.brought_in_step(stamp.group_key)
+        moved = {h.order_id for _, h in entries}
+        _write_backorders(connection, plan, moved | new if reread else moved - new)
+    return as_planned
+
+
+def _backorders(plan: Plan, orders: set[str]) -> dict[str, tuple[int, str | None]]:
+    """Units short and the reason, of the plan's orders among ``orders``."""
+    ids = plan.problem.orders.order_id
+    mine = rows_of(ids, orders)
+    if len(mine) == 0:
+        return {}
+    missing = plan.problem.orders.quantity[mine] - plan.filled[mine]
+    names = [str(ids[r]) for r in mine.tolist()]
+    short = [o for o, m in zip(names, missing.tolist(), strict=True) if m > 0]
+    reasons = plan.short_reasons(short) if short else {}
+    return {o: (int(m), reasons.get(o)) for o, m in zip(names, missing.tolist(), strict=True)}
 
 
 def _within_supply(
@@ -196,28 +316,10 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     order's reason is the one given when its holdings last changed; the explanation route
     always answers from the current plan.
     """
-    ids = plan.problem.orders.order_id
-    mine = rows_of(ids, candidates)
-    if len(mine) == 0:
-        return
-    missing = plan.problem.orders.quantity[mine] - plan.filled[mine]
-    short = [str(ids[r]) for r, m in zip(mine.tolist(), missing.tolist(), strict=True) if m > 0]
-    reasons = plan.short_reasons(short) if short else {}
-    connection.execute(
-        _BACKORDER,
-        [
-            {
-                "id": str(ids[row]),
-                "b_quantity": int(quantity),
-                "b_reason": reasons.get(str(ids[row])),
-            }
-            for row, quantity in zip(mine.tolist(), missing.tolist(), strict=True)
-        ],
-    )
+    rows = [(q, why, order) for order, (q, why) in _backorders(plan, candidates).items()]
+    run_raw_many(connection, _BACKORDER, rows)
 
 
-_BACKORDER = (
-    update(schema.orders)
-    .where(schema.orders.c.order_id == bindparam("id"))
-    .values(backorder_quantity=bindparam("b_quantity"), backorder_reason=bindparam("b_reason"))
+_BACKORDER = Raw.of(
+    "UPDATE orders SET backorder_quantity = ?, backorder_reason = ? WHERE order_id = ?"
 )

@@ -43,7 +43,7 @@ from sqlalchemy import Engine
 from allocation.adapters.store.database import StoreBusyError, make_engine, run_read
 from allocation.errors import InputError
 from allocation.service.claims import ClaimedElsewhereError, Claims, Owner
-from allocation.service.idempotency import KeyedRequest, Outcome, keyed_transaction
+from allocation.service.idempotency import KeyedBatch, KeyedRequest, Outcome, keyed_transaction
 from allocation.service.problems import ServiceError, UnavailableError
 from allocation.service.world import WorldCache
 from allocation.service.writes import WriteQueue
@@ -217,7 +217,8 @@ def serve_writes(pipe: Pipe) -> None:
     url, owner, freeze = pipe.recv()
     engine = make_engine(url)
     worlds = WorldCache(freeze=freeze)
-    writes = WriteQueue(engine, claims=Claims(engine, owner))
+    claims = Claims(engine, owner)
+    writes = WriteQueue(engine, claims=claims, hooks=KeyedBatch(claims))
     # Turn the load into the engine's terms before the first write needs it (a write that
     # comes meanwhile waits for it); with nothing loaded yet, the first write tells.
     threading.Thread(target=_warm, args=(engine, worlds), daemon=True).start()

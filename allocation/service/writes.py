@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, exc
 from sqlalchemy.engine import Connection
@@ -39,9 +39,22 @@ from allocation.adapters.store.database import run_write
 from allocation.service.claims import ClaimedElsewhereError, Claims
 from allocation.service.clock import utc_now
 
-__all__ = ["GUARDED", "WriteQueue"]
+__all__ = ["GUARDED", "BatchHooks", "WriteQueue"]
 
 Job = Callable[[Connection], Any]
+
+
+class BatchHooks(Protocol):
+    """What runs at the edges of every attempt of a batch's transaction, outside the writes'
+    savepoints: the keyed layer looks up all of a batch's keys in one statement first, and
+    stores all of its answers in one statement last (:mod:`allocation.service.idempotency`).
+    """
+
+    def open(self, connection: Connection, keys: list[tuple[str, str]]) -> None:
+        """Before the first write: the (client, key) of every keyed write of the batch."""
+
+    def close(self, connection: Connection) -> None:
+        """After the last write, before the commit."""
 
 
 class Plans:
@@ -100,11 +113,18 @@ def _settle(future: asyncio.Future[Any], item: _Waiting) -> None:
 class WriteQueue:
     """One writer thread per process, committing waiting writes together."""
 
-    def __init__(self, engine: Engine, max_batch: int = 16, claims: Claims | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_batch: int = 16,
+        claims: Claims | None = None,
+        hooks: BatchHooks | None = None,
+    ) -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.claims = claims if claims is not None else Claims(engine)
         self.plans = Plans()
+        self.hooks = hooks
         self._waiting: deque[_Waiting] = deque()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -215,6 +235,9 @@ class WriteQueue:
         ) -> list[tuple[Any, BaseException | None]]:
             self.plans.abort()  # what an earlier attempt of this batch did
             connection.info[GUARDED] = guarded
+            if self.hooks is not None:
+                keys = [item.claim for item in batch if item.claim is not None]
+                self.hooks.open(connection, keys)
             results: list[tuple[Any, BaseException | None]] = []
             for item in batch:
                 savepoint = connection.begin_nested() if guarded else None
@@ -230,6 +253,8 @@ class WriteQueue:
                     savepoint.rollback()
                     self.plans.abort()
                     results.append((None, error))
+            if self.hooks is not None:
+                self.hooks.close(connection)
             return results
 
         try:

@@ -27,7 +27,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp
-from allocation.adapters.store.statements import pair, pick
+from allocation.adapters.store.statements import Raw, pair, pick, run_raw
 from allocation.errors import InputError
 
 __all__ = [
@@ -122,6 +122,9 @@ _BUMP = pair(
     _GROUPS.c.group_key,
     "keys",
 )
+_BUMP_ONE = Raw.of(
+    "UPDATE part_groups SET version = version + 1 WHERE group_key = ? RETURNING version"
+)
 _BUMP_RETURNING = (
     _BUMP[0].returning(_GROUPS.c.group_key, _GROUPS.c.version),
     _BUMP[1].returning(_GROUPS.c.group_key, _GROUPS.c.version),
@@ -141,6 +144,12 @@ def lock_groups(
     keys = sorted(set(group_keys))
     if not keys:
         return {}
+    if len(keys) == 1 and connection.dialect.update_returning:
+        # One group (most writes): its row is locked by the update, in one statement.
+        row = run_raw(connection, _BUMP_ONE, keys).fetchone()
+        if row is None:
+            raise InputError(f"unknown part group {keys[0]!r}")
+        return {keys[0]: Stamp(keys[0], int(row[0]), at)}
     if is_sqlite(connection.engine) and connection.dialect.update_returning:
         # The database lock is held already: one statement bumps and reads the versions
         # (SQLite 3.35 and later; older ones take the two statements below).

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.adapters.store.statements import pair, pick
+from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
 
 __all__ = [
     "Holding",
@@ -31,6 +31,7 @@ __all__ = [
     "balances",
     "delta_entries",
     "held_by_orders",
+    "holding_order",
     "record",
     "supply_key",
 ]
@@ -110,13 +111,19 @@ def balances(connection: Connection, group_key: str) -> dict[HoldingKey, Holding
 
 
 def held_by_orders(connection: Connection, order_ids: Iterable[str]) -> list[Holding]:
-    """The current holdings of some orders, by order id, then origin and supply."""
+    """The current holdings of some orders, by order id, then origin and supply (sorted
+    here, by code point, whatever the database's collation: :func:`holding_order`)."""
     ids = sorted(set(order_ids))
     result: list[Holding] = []
     for start in range(0, len(ids), 500):
         rows = connection.execute(*pick(_HELD_BY, "ids", ids[start : start + 500]))
         result.extend(map(_holding, rows))
-    return result
+    return sorted(result, key=holding_order)
+
+
+def holding_order(h: Holding) -> tuple[str, str, str]:
+    """Where a holding comes in an order's answer: by order id, origin, then supply."""
+    return (h.order_id, h.origin, h.supply_key)
 
 
 def delta_entries(
@@ -147,69 +154,86 @@ def record(
 ) -> int:
     """Append entries to the ledger and bring ``holdings`` up to date; returns how many.
 
-    ``current`` are the holdings the entries start from (read when not given).
+    ``current`` are the holdings the entries start from (read when not given). The entries
+    go in with one statement, and each balance they touch is written once, at the value all
+    of them leave it at (a balance never goes below zero on the way: ``ValueError``).
     """
     entries = list(entries)
     if not entries:
         return 0
-    connection.execute(
+    at = driver_moment(connection, stamp.at)
+    run_raw_many(
+        connection,
         _APPEND,
-        [
-            {
-                "group_key": stamp.group_key,
-                "txn": stamp.txn,
-                "order_id": h.order_id,
-                "event": event,
-                "part_number": h.part_number,
-                "source": h.source,
-                "origin": h.origin,
-                "supply_key": h.supply_key,
-                "quantity": h.quantity,
-                "eta": h.eta,
-                "cost": round(h.unit_cost * h.quantity, 6),
-                "recorded_at": stamp.at,
-            }
+        (
+            (
+                stamp.group_key,
+                stamp.txn,
+                h.order_id,
+                event,
+                h.part_number,
+                h.source,
+                h.origin,
+                h.supply_key,
+                h.quantity,
+                driver_moment(connection, h.eta),
+                round(h.unit_cost * h.quantity, 6),
+                at,
+            )
             for event, h in entries
-        ],
+        ),
     )
-    held = dict(balances(connection, stamp.group_key) if current is None else current)
-    for event, h in entries:
-        _apply(connection, stamp.group_key, held, event, h)
+    held = balances(connection, stamp.group_key) if current is None else current
+    _write_balances(connection, stamp.group_key, held, entries)
     return len(entries)
 
 
-def _apply(
-    connection: Connection, group_key: str, held: dict[HoldingKey, Holding], event: str, h: Holding
+def _write_balances(
+    connection: Connection,
+    group_key: str,
+    held: Mapping[HoldingKey, Holding],
+    entries: list[tuple[str, Holding]],
 ) -> None:
-    before = held.get(h.key)
-    have = before.quantity if before else 0
-    now = have + h.quantity if event == "allocate" else have - h.quantity
-    if now < 0:
-        raise ValueError(f"{event} of {h.quantity} from {h.key} but only {have} are held")
-    key = {f"k_{name}": value for name, value in zip(_KEY_NAMES, h.key, strict=True)}
-    if before is None:
-        values = {"group_key": group_key, "quantity": now, "eta": h.eta, "unit_cost": h.unit_cost}
-        connection.execute(_HOLD, {**dict(zip(_KEY_NAMES, h.key, strict=True)), **values})
-        held[h.key] = h
-    elif now == 0:
-        connection.execute(_DELETE_HOLDING, key)
-        del held[h.key]
-    else:
-        connection.execute(_UPDATE_HOLDING, {**key, "new_quantity": now})
-        held[h.key] = replace(before, quantity=now)
+    """Each balance the entries touch, written once at its final value."""
+    now: dict[HoldingKey, Holding | None] = {}
+    for event, h in entries:
+        before = now[h.key] if h.key in now else held.get(h.key)
+        have = before.quantity if before else 0
+        left = have + h.quantity if event == "allocate" else have - h.quantity
+        if left < 0:
+            raise ValueError(f"{event} of {h.quantity} from {h.key} but only {have} are held")
+        # A new balance keeps the ETA and cost of the promise that opened it.
+        now[h.key] = None if left == 0 else replace(before or h, quantity=left)
+    inserts, updates, deletes = [], [], []
+    for key, after in now.items():
+        was = held.get(key)
+        if after is None:
+            if was is not None:
+                deletes.append(key)
+        elif was is None:
+            eta = driver_moment(connection, after.eta)
+            inserts.append((*key, group_key, after.quantity, eta, after.unit_cost))
+        elif was.quantity != after.quantity:
+            updates.append((after.quantity, *key))
+    run_raw_many(connection, _DELETE_HOLDING, deletes)
+    run_raw_many(connection, _UPDATE_HOLDING, updates)
+    run_raw_many(connection, _HOLD, inserts)
 
 
-_KEY_NAMES = ("order_id", "part_number", "source", "origin", "supply_key")
-_KEY_MATCH = and_(*(c == bindparam(f"k_{c.name}") for c in _COLUMNS[:5]))
 _BALANCES = select(*_COLUMNS).where(_H.c.group_key == bindparam("group_key"))
 _HELD_BY = pair(
-    lambda match: (
-        select(*_COLUMNS).where(match).order_by(_H.c.order_id, _H.c.origin, _H.c.supply_key)
-    ),
+    lambda match: select(*_COLUMNS).where(match),
     _H.c.order_id,
     "ids",
 )
-_DELETE_HOLDING = delete(_H).where(_KEY_MATCH)
-_APPEND = insert(schema.ledger)
-_HOLD = insert(_H)
-_UPDATE_HOLDING = update(_H).where(_KEY_MATCH).values(quantity=bindparam("new_quantity"))
+_KEY_MATCH = "order_id = ? AND part_number = ? AND source = ? AND origin = ? AND supply_key = ?"
+_DELETE_HOLDING = Raw.of(f"DELETE FROM holdings WHERE {_KEY_MATCH}")
+_UPDATE_HOLDING = Raw.of(f"UPDATE holdings SET quantity = ? WHERE {_KEY_MATCH}")
+_HOLD = Raw.of(
+    "INSERT INTO holdings (order_id, part_number, source, origin, supply_key, group_key, "
+    "quantity, eta, unit_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_APPEND = Raw.of(
+    "INSERT INTO ledger (group_key, txn, order_id, event, part_number, source, origin, "
+    "supply_key, quantity, eta, cost, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
