@@ -23,6 +23,7 @@ from allocation.domain.model import (
     ProductFamily,
     Tier,
 )
+from allocation.domain.root_causes import ENTITLEMENT_RULES, EXCLUDED_COUNTRY, not_entitled
 from allocation.domain.rulebook import Rulebook, Sku, default_rulebook
 from allocation.errors import PolicyError, UnknownIdError, UnknownProductTypeError
 
@@ -35,6 +36,8 @@ __all__ = [
     "contract_window",
     "decide_entitlement",
     "entitle_orders",
+    "lost_priority_code",
+    "lost_priority_words",
 ]
 
 SiteCountry = Literal["ship_to", "customer"]
@@ -283,6 +286,75 @@ def decide_entitlement(
         contract_tier=sku.tier if sku is not None else None,
         findings=tuple(findings),
     )
+
+
+def lost_priority_code(decision: EntitlementDecision) -> str | None:
+    """The root-cause code of an order that lost parts priority, or ``None``.
+
+    An order *lost* parts priority when the contract that applies to it is a Priority
+    Management one but its class is ``standard`` (RULES.md, "Parts priority": only
+    entitled PM customers outside the excluded countries have it). Its code is
+    ``excluded_country`` when the site's country excludes parts priority, else
+    ``not_entitled:<rule>`` for the first rule that failed, in the order the rules are
+    checked (:data:`~allocation.domain.root_causes.ENTITLEMENT_RULES`). A rulebook whose
+    PM tier has no parts priority takes none away: ``None``.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> c = Customer("C1", "Acme", "UY", 1500, 0, True)
+    >>> k = Contract("K1", "C1", "U7D00E", date(2025, 1, 1))
+    >>> o = OrderLine("O1", "C1", "P1", 1, datetime(2025, 6, 1), "desktop", True)
+    >>> lost_priority_code(decide_entitlement(o, c, [k]))
+    'excluded_country'
+    >>> lost_priority_code(decide_entitlement(o, c, [k], on=date(2027, 6, 1)))
+    'not_entitled:contract'
+    """
+    lost = decision.contract_tier is Tier.PM
+    if not lost or decision.priority_class is not PriorityClass.STANDARD:
+        return None
+    failed = decision.failed_rules
+    if "parts_priority_excluded" in failed:
+        return EXCLUDED_COUNTRY
+    for rule in failed:
+        if rule in ENTITLEMENT_RULES:
+            return not_entitled(rule)
+    return None
+
+
+def lost_priority_words(code: str, country: str, rulebook: Rulebook | None = None) -> str:
+    """The entitlement sentence of a lost-priority ``code`` (see :func:`lost_priority_code`)
+    for an order whose site is in ``country``.
+
+    Where the failed rule's finding depends on the country alone (an excluded or uncovered
+    country, no warranty, no help desk) the sentence is that finding's message; where it
+    names a contract, a product type or an installed base, which a plan does not carry, it
+    says what failed in general words. Either way one code and country give one sentence,
+    whichever path decided the code.
+
+    Examples
+    --------
+    >>> lost_priority_words("excluded_country", "UY")
+    'no parts priority: Uruguay is excluded from parts priority'
+    """
+    name = country_name(country)
+    if code == EXCLUDED_COUNTRY:
+        return f"no parts priority: {name} is excluded from parts priority"
+    pm = (rulebook or default_rulebook()).tiers[Tier.PM].name
+    failed = {
+        "product": "its product type is not covered by Priority Services",
+        "contract": (
+            f"its {pm} contract was not active on the order's day (expired or not started yet)"
+        ),
+        "coverage": f"{name} is outside the Priority Services coverage",
+        "warranty": "the unit has no valid HP warranty or extended hardware service contract",
+        "it_helpdesk": "the customer has no IT help desk",
+        "installed_base": f"the customer's installed base is below the minimum that {pm} requires",
+    }
+    rule = code.removeprefix("not_entitled:")
+    if rule == code or rule not in failed:
+        raise ValueError(f"{code!r} is not a lost-priority code")
+    return f"not entitled: {failed[rule]}"
 
 
 def _best_active_contract(

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.fast
 _ARGS: dict[str, tuple[object, ...]] = {
     "TableError": ("orders.csv", ["row 2 (line 3), column 'quantity', value '-3': must be > 0"]),
     "UnknownCountryError": ("Atlantis",),
+    "UnknownProductTypeError": ([("O1", "notebok", ["notebook"]), ("O2", "x", [])], 3),
 }
 
 

@@ -1,4 +1,5 @@
-"""The vectorised classifier agrees with the per-order entitlement engine on every line."""
+"""The vectorised classifier agrees with the per-order entitlement engine on every line: class,
+tier and why an order lost parts priority."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.adapters.inputs import load_entitlement_inputs
-from allocation.domain.entitlement import EntitlementPolicy, entitle_orders
+from allocation.domain.entitlement import (
+    EntitlementPolicy,
+    entitle_orders,
+    lost_priority_code,
+    lost_priority_words,
+)
+from allocation.domain.root_causes import EXCLUDED_COUNTRY, is_code, not_entitled
 from allocation.domain.rulebook import default_rulebook
-from allocation.engine import classify_orders
+from allocation.engine import Classes, classify_orders
 
 SKUS = sorted(default_rulebook().skus)
+PM_SKUS = sorted(code for code, sku in default_rulebook().skus.items() if sku.tier.value == "PM")
 COUNTRIES = ["US", "UY", "DE", "DO", "VN", "JP", "EC", "BR"]
 PRODUCTS = ["desktop", "notebook", "business_printer", "tablet", "monitor", "server"]
 
@@ -54,7 +62,14 @@ def worlds(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                     st.sampled_from(list(customers["customer_id"])), min_size=n_k, max_size=n_k
                 )
             ),
-            "sku": draw(st.lists(st.sampled_from(SKUS), min_size=n_k, max_size=n_k)),
+            # Priority Management contracts half the time: orders that lose it are the point.
+            "sku": draw(
+                st.lists(
+                    st.one_of(st.sampled_from(SKUS), st.sampled_from(PM_SKUS)),
+                    min_size=n_k,
+                    max_size=n_k,
+                )
+            ),
             "purchase_date": [p.isoformat() for p in purchases],
             "activation_date": [
                 "" if a is None else (p + timedelta(days=a)).isoformat()
@@ -101,7 +116,7 @@ policies = st.builds(
 
 @settings(max_examples=200, deadline=None)
 @given(worlds(), policies, st.one_of(st.none(), st.dates(date(2021, 1, 1), date(2027, 12, 31))))
-def test_bulk_classes_and_tiers_match_the_per_order_engine(
+def test_bulk_classes_tiers_and_lost_codes_match_the_per_order_engine(
     world: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     policy: EntitlementPolicy,
     on: date | None,
@@ -114,3 +129,24 @@ def test_bulk_classes_and_tiers_match_the_per_order_engine(
     assert bulk["order_id"].tolist() == [d.order_id for d in single]
     assert bulk["priority_class"].tolist() == [d.priority_class.value for d in single]
     assert bulk["tier"].tolist() == [d.tier.value for d in single]
+    assert bulk["lost_code"].tolist() == [lost_priority_code(d) for d in single]
+    # A store hands the names back; the codes are the same.
+    again = Classes.of_names(bulk)
+    assert again.to_pandas(bulk["order_id"].to_numpy(dtype=object)).equals(bulk)
+    for d in single:
+        code = lost_priority_code(d)
+        if code is None:
+            continue
+        assert is_code(code)
+        failed = [f for f in d.findings if not f.passed]
+        if code in _WORDS_OF_THE_FINDING:
+            # Where the finding depends on the country alone, the plan says it word for word.
+            assert lost_priority_words(code, d.country) == failed[0].message
+
+
+_WORDS_OF_THE_FINDING = {
+    EXCLUDED_COUNTRY,
+    not_entitled("coverage"),
+    not_entitled("warranty"),
+    not_entitled("it_helpdesk"),
+}
