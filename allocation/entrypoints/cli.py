@@ -1,18 +1,28 @@
 """The ``parts-priority`` command line: parse, call a use case, show the result, exit.
 
-Exit codes: 0 done, 2 bad input or usage (with a message naming the problem), 1 unexpected.
-Set ``PARTS_PRIORITY_DEBUG=1`` to see the traceback of an unexpected error.
+Exit codes: 0 done, 2 bad input or usage (with a message naming the problem), 1 unexpected,
+130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM; the last two say
+``interrupted`` on standard error. Set ``PARTS_PRIORITY_DEBUG=1`` to see the traceback of an
+unexpected error.
+
+An interrupted command leaves nothing half done behind: its worker processes are ended and
+its output files and folders are either complete or as they were (written beside their
+place and renamed into it at the end).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import multiprocessing as mp
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import pandas as pd
@@ -21,6 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
+from allocation.adapters.files import atomic_folder
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.policy_file import (
     allocation_policy_from,
@@ -51,6 +62,8 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+"""128 + the signal's number, as shells report a command a signal ended."""
 _err = Console(stderr=True)
 
 ExistingFile = Annotated[
@@ -247,8 +260,13 @@ def generate(
         raise typer.BadParameter(
             f"unknown format {fmt!r} (use csv or parquet)", param_hint="--format"
         )
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise InputError(f"{out}: folder is not empty (pass --overwrite to replace tables)")
     tables = generate_world(orders, parts, depots, seed, coverable_share=coverable_share)
-    write_world(tables, out, fmt, overwrite=overwrite)  # type: ignore[arg-type]
+    with atomic_folder(out) as folder:  # every table appears at once, or none
+        write_world(tables, folder, fmt)  # type: ignore[arg-type]
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
     Console().print(f"wrote snapshot to {out}: {sizes}")
 
@@ -481,19 +499,37 @@ def serve(
     serve_forever(settings, env, options)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the console script's process so that a command stops the way it
+    stops on Ctrl-C: blocks unwind, temporary files go, workers end, exit code 143.
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`, so that no ``except
+    Exception`` on the way takes it for an error of its own.
+    """
+
+
 def main(
     argv: list[str] | None = None,
     input_errors: tuple[type[Exception], ...] = (),
     other_errors: tuple[type[Exception], ...] = (),
+    handle_signals: bool = False,
 ) -> int:
     """Run the CLI and turn every outcome into an exit code; never a bare traceback.
 
     Packages that mount commands on :data:`app` name their own exception bases:
     ``input_errors`` exit 2 (the user's input is wrong), ``other_errors`` exit 1, both with
-    their message and no traceback.
+    their message and no traceback. An interrupt exits 130 with ``interrupted`` on standard
+    error.
+
+    ``handle_signals`` is for the console script's process, never a library caller's: while
+    the command runs, SIGTERM raises :class:`Terminated` (exit 143), and SIGINT and SIGTERM
+    both first end the forked worker processes of this process (whose pools would otherwise
+    finish every queued task before letting go).
     """
+    started = set(mp.active_children())
     try:
-        app(args=argv, standalone_mode=False)
+        with _signals_handled(handle_signals):
+            code = app(args=argv, standalone_mode=False)
     except Exit as exc:
         return int(exc.exit_code)
     except Abort:
@@ -521,8 +557,9 @@ def main(
         _print_error("error", str(exc))
         return EXIT_UNEXPECTED
     except KeyboardInterrupt:
-        _err.print("interrupted")
-        return 130
+        return _interrupted(EXIT_INTERRUPTED, started)
+    except Terminated:
+        return _interrupted(EXIT_TERMINATED, started)
     except Exception as exc:
         if os.environ.get("PARTS_PRIORITY_DEBUG"):
             traceback.print_exc()
@@ -531,7 +568,66 @@ def main(
             f"{type(exc).__name__}: {exc}\n(set PARTS_PRIORITY_DEBUG=1 to see the traceback)",
         )
         return EXIT_UNEXPECTED
+    if code == EXIT_INTERRUPTED:  # typer answers Ctrl-C with this code, in place of raising
+        return _interrupted(EXIT_INTERRUPTED, started)
+    if isinstance(code, int) and not isinstance(code, bool):  # typer.Exit(code) in a command
+        return code
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _signals_handled(install: bool) -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated`; SIGINT and SIGTERM end forked workers first.
+
+    A signal the process ignores (a command started with ``nohup``, say) stays ignored, and
+    the handlers in place before are put back at the end.
+    """
+    if not install:
+        yield
+        return
+
+    def stop(signum: int, _: FrameType | None) -> None:
+        _end_forked_workers()
+        if signum == signal.SIGTERM:
+            raise Terminated
+        raise KeyboardInterrupt
+
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        if handler is not signal.SIG_IGN:
+            previous[number] = handler
+            signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _end_forked_workers() -> None:
+    """Kill this process's forked children: pool workers that share its memory and hold
+    nothing of their own (a Dask cluster's spawned workers are closed by the cluster)."""
+    fork = getattr(mp.context, "ForkProcess", None)
+    for child in mp.active_children():
+        if fork is not None and isinstance(child, fork):
+            with contextlib.suppress(OSError):
+                child.kill()
+
+
+def _interrupted(code: int, before: set[mp.process.BaseProcess]) -> int:
+    """Say so, and end the worker processes the command started that are still there."""
+    _err.print("interrupted", highlight=False)
+    left = [child for child in mp.active_children() if child not in before]
+    for child in left:
+        with contextlib.suppress(OSError):
+            child.terminate()
+    for child in left:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    return code
 
 
 def _print_error(label: str, message: str) -> None:
@@ -541,4 +637,4 @@ def _print_error(label: str, message: str) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(main(handle_signals=True))
