@@ -20,11 +20,19 @@ Conventions shared by all functions:
   and every figure is exact; when it is not 1, the world did not keep up, which is itself the
   finding. A replication without an ``end`` row ends at its last recorded event.
 - **Fill rate** is the share of orders whose whole quantity was shipped from stock (their
-  home depot's or, by transfer, another's) at the moment they were created.
+  home depot's or, by transfer, another's) at the moment they were created. "At the
+  moment" is on the simulator's clock (:func:`same_moment`): SimPy adds delays in floating
+  point, so an order created at 200.3 h may be decided at 200.30000000000004 h.
 - ``reserved`` and ``released`` rows (promises of receipts on their way) change no measure:
   an order waiting for a promised unit is still a backorder.
 - A **failed purchase** (``purchase_failed``) takes back its ``allocated`` row: its units go
   back to the order's need and its money is not spent.
+- A **lost** order (``lost``: the scenario's ``unmet_demand`` lets its class lose orders it
+  cannot serve in time) is never served: it counts in ``orders``, ``units``, ``lost_orders``
+  and ``lost_units`` and as not filled in ``fill_rate`` (so the fill rate is the share of
+  demand served from stock at once, as in the lost-sales models), but has no downtime —
+  downtime measures, ``within_target`` and ``restored_share`` are over the orders served.
+  Orders an emergency channel serves (``emergency_units``) are served, with their downtime.
 - ``by=None`` puts every order in one group: a column ``group`` with the value ``"all"``.
 
 Everything is vectorised over event rows (``bincount``, ``lexsort``, cumulative sums), never a
@@ -54,6 +62,7 @@ from simulation._rows import (
 
 __all__ = [
     "ALL_GROUP",
+    "CLOCK_RESOLUTION_HOURS",
     "GROUP_COLUMN",
     "KPI_COLUMNS",
     "ORDER_ATTRIBUTES",
@@ -62,12 +71,17 @@ __all__ = [
     "cost_by_source",
     "kpis",
     "order_outcomes",
+    "same_moment",
 ]
 
 GROUP_COLUMN = "group"
 """The group column that ``by=None`` adds."""
 ALL_GROUP = "all"
 """Its only value."""
+
+CLOCK_RESOLUTION_HOURS = 1.0 / 3_600_000_000_000
+"""The simulator's clock resolution in hours: one nanosecond, the unit in which it hands
+times to the engine (:func:`simulation.world.supply.hours_to_ns`)."""
 
 SOURCE_KINDS = ("stock", "transfer", "inbound", "expedite", "broker")
 _FILLING_SOURCES = ("stock", "transfer")
@@ -86,6 +100,8 @@ _OUTCOME_COLUMNS = (
     "cost",
     "broker_units",
     "expedited_units",
+    "lost_units",
+    "emergency_units",
 )
 KPI_COLUMNS = (
     "orders",
@@ -98,6 +114,9 @@ KPI_COLUMNS = (
     "cost",
     "broker_units",
     "expedited_units",
+    "lost_orders",
+    "lost_units",
+    "emergency_units",
 )
 
 
@@ -122,10 +141,11 @@ def order_outcomes(
     DataFrame
         Columns ``replication, order_id, customer_id, country, priority_class, tier,
         part_number, quantity, created, restored, downtime_hours, allocated_units,
-        delivered_units, filled_on_arrival, cost, broker_units, expedited_units``, in the
-        order the orders were created. ``restored`` is whether the order got its
-        ``restored`` event; ``downtime_hours`` is censored at the ``end`` otherwise.
-        Units, cost, broker and expedited units are net of failed purchases.
+        delivered_units, filled_on_arrival, cost, broker_units, expedited_units,
+        lost_units, emergency_units``, in the order the orders were created. ``restored``
+        is whether the order got its ``restored`` event; ``downtime_hours`` is censored at
+        the ``end`` otherwise, and NaN for a lost order (it has none). Units, cost, broker
+        and expedited units are net of failed purchases.
         ``filled_on_arrival`` is whether stock or transfer allocations made at the very
         moment of creation covered the whole quantity.
 
@@ -159,23 +179,27 @@ def order_outcomes(
     committed = allocated | failed
     net_units = signed * rows.quantity
     created_of_row = np.where(of >= 0, created[np.maximum(of, 0)] if n else 0.0, np.nan)
-    at_once = allocated & rows.is_source(*_FILLING_SOURCES) & (rows.time == created_of_row)
+    at_once = allocated & rows.is_source(*_FILLING_SOURCES) & same_moment(rows.time, created_of_row)
 
     restored_at = np.full(n, np.inf)
     is_restored = rows.is_event("restored") & (of >= 0)
     np.minimum.at(restored_at, of[is_restored], rows.time[is_restored])
     restored = np.isfinite(restored_at)
     end = end_times(records).reindex(orders["replication"]).to_numpy(np.float64)
+    lost_units = _units(total(rows.is_event("lost"), rows.quantity))
+    downtime = np.where(restored, restored_at, end) - created
 
     outcomes = orders.assign(
         restored=restored,
-        downtime_hours=np.where(restored, restored_at, end) - created,
+        downtime_hours=np.where(lost_units > 0, np.nan, downtime),
         allocated_units=_units(total(committed, net_units)),
         delivered_units=_units(total(rows.is_event("delivered"), rows.quantity)),
         filled_on_arrival=total(at_once, rows.quantity) >= orders["quantity"].to_numpy(),
         cost=total(committed, signed * rows.money),
         broker_units=_units(total(committed & rows.is_source("broker"), net_units)),
         expedited_units=_units(total(committed & rows.is_source("expedite"), net_units)),
+        lost_units=lost_units,
+        emergency_units=_units(total(committed & rows.is_source("emergency"), net_units)),
     )[list(_OUTCOME_COLUMNS)]
     if created_between is not None:
         lo, hi = created_between
@@ -210,8 +234,12 @@ def kpis(
     DataFrame
         ``replication``, the group columns, then ``orders, units, mean_downtime_hours,
         p50_downtime_hours, p90_downtime_hours, p99_downtime_hours, within_target,
-        fill_rate, restored_share, cost, broker_units, expedited_units``. Percentiles are
-        NumPy's linear ones; downtimes of censored orders count as they are (lower bounds).
+        fill_rate, restored_share, cost, broker_units, expedited_units, lost_orders,
+        lost_units, emergency_units``. Percentiles are NumPy's linear ones; downtimes of
+        censored orders count as they are (lower bounds); lost orders have no downtime
+        (downtime measures, ``within_target`` and ``restored_share`` are over the others;
+        NaN when every order of a group was lost). Outcomes without the ``lost_units`` and
+        ``emergency_units`` columns count none.
         Groups missing from a replication have no row there; a missing group value (an
         order without a tier, say) is a group of its own.
 
@@ -236,18 +264,26 @@ def kpis(
     keys = ["replication", *columns]
     downtime = outcomes["downtime_hours"].to_numpy(np.float64)
     restored = outcomes["restored"].to_numpy(bool)
+    lost_units = _column(outcomes, "lost_units")
+    emergency = _column(outcomes, "emergency_units")
+    lost = lost_units > 0
     data = outcomes[keys].assign(
         _units=outcomes["quantity"].to_numpy(np.int64),
-        _downtime=downtime,
-        _within=(restored & (downtime <= target_hours)).astype(np.float64),
+        _downtime=np.where(lost, np.nan, downtime),
+        _within=np.where(lost, np.nan, restored & (downtime <= target_hours)),
         _filled=outcomes["filled_on_arrival"].to_numpy(np.float64),
-        _restored=restored.astype(np.float64),
+        _restored=np.where(lost, np.nan, restored),
         _cost=outcomes["cost"].to_numpy(np.float64),
         _broker=outcomes["broker_units"].to_numpy(np.int64),
         _expedited=outcomes["expedited_units"].to_numpy(np.int64),
+        _lost_orders=lost.astype(np.int64),
+        _lost_units=lost_units,
+        _emergency=emergency,
     )
     grouped = data.groupby(keys, observed=True, sort=True, dropna=False)
-    sums = grouped[["_units", "_cost", "_broker", "_expedited"]].sum()
+    sums = grouped[
+        ["_units", "_cost", "_broker", "_expedited", "_lost_orders", "_lost_units", "_emergency"]
+    ].sum()
     means = grouped[["_downtime", "_within", "_filled", "_restored"]].mean()
     table = pd.DataFrame(
         {
@@ -260,14 +296,41 @@ def kpis(
             "cost": sums["_cost"],
             "broker_units": sums["_broker"],
             "expedited_units": sums["_expedited"],
+            "lost_orders": sums["_lost_orders"],
+            "lost_units": sums["_lost_units"],
+            "emergency_units": sums["_emergency"],
         }
     )
     codes = np.asarray(grouped.ngroup(), dtype=np.int64)
     for p, values in zip(
-        _PERCENTILES, grouped_percentiles(downtime, codes, len(table), _PERCENTILES), strict=True
+        _PERCENTILES, _served_percentiles(downtime, lost, codes, len(table)), strict=True
     ):
         table[f"p{p}_downtime_hours"] = values
     return table.reset_index()[[*keys, *KPI_COLUMNS]]
+
+
+def _served_percentiles(
+    downtime: FloatArray, lost: BoolArray, codes: IntArray, n_groups: int
+) -> list[FloatArray]:
+    """Downtime percentiles per group over the orders served (NaN where none was)."""
+    served = ~lost
+    present, local = np.unique(codes[served], return_inverse=True)
+    found = grouped_percentiles(
+        downtime[served], local.astype(np.int64), len(present), _PERCENTILES
+    )
+    results = []
+    for values in found:
+        full = np.full(n_groups, np.nan)
+        full[present] = values
+        results.append(full)
+    return results
+
+
+def _column(frame: pd.DataFrame, name: str) -> IntArray:
+    """An integer count column, zeros when the frame has none."""
+    if name not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64)
+    return frame[name].to_numpy(np.int64)
 
 
 def backorders_over_time(
@@ -391,6 +454,26 @@ def cost_by_source(records: pd.DataFrame) -> pd.DataFrame:
     table = table.reset_index()
     table["source_kind"] = table["source_kind"].cat.remove_unused_categories()
     return table
+
+
+def same_moment(a: FloatArray, b: FloatArray) -> BoolArray:
+    """Whether times (hours) are the same moment on the simulator's clock.
+
+    They are when they lie within its resolution (:data:`CLOCK_RESOLUTION_HOURS`), or, far
+    into a run where a float's own spacing is coarser than that, within four of its units in
+    the last place: the error of SimPy's ``now + (t − now)`` is at most two. Exact equality
+    would call an order decided on arrival "late" by 2.8e-14 h.
+
+    Examples
+    --------
+    >>> same_moment(np.array([200.3, 200.3]), np.array([200.3 + 2.8e-14, 200.3 + 1e-6])).tolist()
+    [True, False]
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        scale = np.spacing(np.maximum(np.abs(a), np.abs(b)))
+        close: BoolArray = np.abs(a - b) <= np.maximum(CLOCK_RESOLUTION_HOURS, 4.0 * scale)
+    return close
 
 
 def _backorder_changes(

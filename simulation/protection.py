@@ -153,6 +153,7 @@ def recommend_protection(
     workers: int = 1,
     dask: str | None = None,
     progress: Progress | None = None,
+    keep_records: bool = False,
 ) -> ProtectionRecommendation:
     """Recommend protection levels for a scenario by simulating candidate levels.
 
@@ -181,6 +182,10 @@ def recommend_protection(
     workers, dask, progress
         Where replications run and a callback per finished replication (see
         :func:`simulation.use_cases`).
+    keep_records : bool
+        Keep every candidate run's records (see :func:`simulation.simulate`); without them
+        the runs whose orders the report reads (the baseline and the recommendation) make
+        their records again when it does, with the same numbers.
 
     Returns
     -------
@@ -208,7 +213,9 @@ def recommend_protection(
     allowed = _allowed_shelves(source, parts, depots)
 
     def run(point: ScenarioFile) -> SimulationResult:
-        return simulate(point, replications, seed, None, workers, dask, progress)
+        return simulate(
+            point, replications, seed, None, workers, dask, progress, keep_records=keep_records
+        )
 
     search = _Search(source, protection_of(source), rule, run)
     base = search.baseline()

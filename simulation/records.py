@@ -19,8 +19,9 @@ depot_id           ``order_created``: the order's home depot; ``receipt``, ``rep
                    ordered``, ``depot_offline``, ``depot_online``: that depot
 source_kind        ``allocated``, ``delivered``, ``purchase_failed``, ``reserved``,
                    ``released``: stock, transfer, inbound, expedite or broker (the engine's
-                   source kinds, from the order's point of view); ``receipt``: initial,
-                   scheduled or replenishment
+                   source kinds, from the order's point of view), or emergency (the
+                   scenario's emergency channel); ``receipt``: initial, scheduled or
+                   replenishment
 origin             where the units come from: a depot or a supplier id
 quantity           units
 money              ``allocated`` and ``purchase_failed``: what the units cost in total
@@ -46,6 +47,8 @@ Events, and what holds between them:
 - ``delivered``: units of an order arrive at the customer.
 - ``purchase_failed``: a broker buy never arrives; it takes back its ``allocated`` row (units
   and money) and the order needs the units again.
+- ``lost``: the order could not be served within its class's allowance and the scenario
+  counts it lost (lost sales): it is never served, and has no ``restored`` row.
 - ``restored``: the order's last unit arrived and the repair (``repair_hours``) is done:
   downtime ends. Orders still waiting at ``end`` have no ``restored`` row.
 - ``receipt``: units land on a depot's shelf (``initial`` is the stock at time zero).
@@ -73,6 +76,7 @@ EVENTS = (
     "allocated",
     "delivered",
     "purchase_failed",
+    "lost",
     "restored",
     "receipt",
     "replenishment_ordered",

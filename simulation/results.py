@@ -1,8 +1,14 @@
-"""Results of simulation runs: records in, tables, documents and plots out.
+"""Results of simulation runs: tables, documents and plots of replications.
 
 Every table here is computed from the event records by the pure functions of
-:mod:`simulation.metrics` and :mod:`simulation.stats`; the result objects only remember
-what was run and cache what was computed.
+:mod:`simulation.metrics` and :mod:`simulation.stats`, replication by replication: each
+replication reduced its own records where it ran (:mod:`simulation._reduce`), and a result
+puts those reductions together. So a result shows the same numbers, to the last bit,
+whether its records were kept (``keep_records=True``, ``--out``) or not; without them it
+holds a few kilobytes per replication instead of megabytes, and makes the records again by
+replaying the replications (the same seed gives the same records) only when something asks
+for them: :attr:`SimulationResult.records`, the per-order outcomes, writing the tables, a
+grouping of KPIs or a backorder grid that no replication reduced.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from matplotlib.figure import Figure
 
 from allocation.adapters import atomic_write
 from allocation.engine import html_block, html_table
-from simulation.metrics import backorders_over_time, cost_by_source, kpis, order_outcomes
+from simulation._reduce import BACKORDER_GROUP, BACKORDER_STEP_HOURS, combine_kpis, grouping
+from simulation._store import ReplicationStore, concat_records
+from simulation.metrics import backorders_over_time, kpis, order_outcomes
 from simulation.plots import (
     backorders_chart,
     comparison_chart,
@@ -27,7 +35,6 @@ from simulation.plots import (
     sweep_chart,
     write_plots,
 )
-from simulation.records import COLUMNS
 from simulation.replicate import ReplicationOutput
 from simulation.scenario.model import Scenario
 from simulation.stats import paired_difference, summarize, summary_document
@@ -42,8 +49,6 @@ __all__ = [
     "headline",
 ]
 
-_NUMERIC = ("replication", "time", "quantity", "money")
-
 HEADLINE_KPIS = (
     "orders",
     "mean_downtime_hours",
@@ -57,43 +62,56 @@ HEADLINE_KPIS = (
 class SimulationResult:
     """The replications of one scenario under one policy.
 
-    ``records`` holds every event of every replication (see :mod:`simulation.records`);
-    orders count when created between the warm-up and the horizon.
+    Orders count when created between the warm-up and the horizon. The replications' tables
+    are in ``store``; :attr:`records` holds every event of every replication (see
+    :mod:`simulation.records`), kept from the run or made again on request.
     """
 
     scenario: Scenario
     strategy: str
     seed: int
-    records: pd.DataFrame
-    run_stats: pd.DataFrame
+    store: ReplicationStore = field(repr=False)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_outputs(
         cls, scenario: Scenario, strategy: str, seed: int, outputs: Sequence[ReplicationOutput]
     ) -> SimulationResult:
-        """Collect replication outputs (in replication order) into one result."""
-        records = concat_records([o.records for o in outputs])
-        stats = pd.DataFrame(
-            {
-                "replication": [o.task.replication for o in outputs],
-                "seconds": [o.seconds for o in outputs],
-                "solves": [o.solves for o in outputs],
-                "shortcuts": [o.shortcuts for o in outputs],
-                "events": [o.events for o in outputs],
-                "records": [len(o.records) for o in outputs],
-            }
-        )
-        return cls(scenario, strategy, seed, records, stats)
+        """Collect replication outputs into one result (records only if they brought them)."""
+        store = ReplicationStore()
+        for output in outputs:
+            store.add(output)
+        return cls(scenario, strategy, seed, store)
 
     @property
     def replications(self) -> int:
         """How many replications ran."""
-        return len(self.run_stats)
+        return len(self.store.replications)
+
+    @cached_property
+    def run_stats(self) -> pd.DataFrame:
+        """Per replication: ``seconds``, engine ``solves``, exact ``shortcuts``, SimPy
+        ``events`` and ``records`` (how many the world wrote)."""
+        return self.store.run_stats()
+
+    @property
+    def kept_records(self) -> bool:
+        """Whether the records came back with the replications (``keep_records=True``);
+        when not, :attr:`records` makes them again by replaying the replications."""
+        return self.store.kept_records
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """Every event of every replication (see :mod:`simulation.records`): kept from the
+        run, or made again the first time they are asked for — the same seed gives the same
+        records, so they are those the run had, bit for bit, at the price of running it
+        again (in this process)."""
+        return self.store.records()
 
     @cached_property
     def outcomes(self) -> pd.DataFrame:
-        """One row per order and replication: downtime, fill, cost (orders in the window)."""
+        """One row per order and replication: downtime, fill, cost (orders in the window).
+        Made from :attr:`records`."""
         window = (self.scenario.warmup_days * 24.0, self.scenario.horizon_days * 24.0)
         return order_outcomes(self.records, created_between=window)
 
@@ -102,8 +120,29 @@ class SimulationResult:
         return self.outcomes
 
     def kpis(self, by: str | Sequence[str] | None = "priority_class") -> pd.DataFrame:
-        """KPIs per replication and group."""
-        return kpis(self.outcomes, by=by, target_hours=self.scenario.target_hours)
+        """KPIs per replication and group.
+
+        Every order attribute on its own, all orders (``by=None``) and any grouping named
+        with ``kpis_by`` when the run started were reduced by the replications; any other
+        grouping is computed from :attr:`records`, replication by replication, the same way.
+        """
+        key = grouping(by)
+        cached = f"kpis:{key}"
+        if cached not in self._cache:
+            table = self.store.kpis(key)
+            if table is None:
+                target = self.scenario.target_hours
+                window = (self.scenario.warmup_days * 24.0, self.scenario.horizon_days * 24.0)
+                table = combine_kpis(
+                    [
+                        kpis(
+                            order_outcomes(part, created_between=window), by=by, target_hours=target
+                        )
+                        for part in self.store.per_replication()
+                    ]
+                )
+            self._cache[cached] = table
+        return self._cache[cached].copy()
 
     def summary(
         self, by: str | Sequence[str] | None = "priority_class", level: float = 0.95
@@ -117,15 +156,39 @@ class SimulationResult:
         return self._cache[key]
 
     def backorders(
-        self, step_hours: float = 24.0, by: str | None = "priority_class"
+        self, step_hours: float = BACKORDER_STEP_HOURS, by: str | None = BACKORDER_GROUP
     ) -> pd.DataFrame:
         """Orders waiting for units over time, per replication and group (every order, the
-        backlog and the warm-up included: it is the state of the world)."""
-        return backorders_over_time(self.records, step_hours=step_hours, by=by)
+        backlog and the warm-up included: it is the state of the world).
+
+        Daily per priority class (the default) was reduced by the replications; any other
+        grid or grouping is computed from :attr:`records`, replication by replication."""
+        cached = f"backorders:{step_hours!r}:{by}"
+        if cached not in self._cache:
+            if step_hours == BACKORDER_STEP_HOURS and by == BACKORDER_GROUP:
+                table = self.store.backorders()
+            else:
+                tables = [
+                    backorders_over_time(part, step_hours=step_hours, by=by)
+                    for part in self.store.per_replication()
+                ]
+                table = self.store.combine_backorders(tables, step_hours)
+            self._cache[cached] = table
+        return self._cache[cached].copy()
 
     def costs(self) -> pd.DataFrame:
         """Units and money by source kind, per replication."""
-        return cost_by_source(self.records)
+        if "costs" not in self._cache:
+            self._cache["costs"] = self.store.costs()
+        return self._cache["costs"].copy()
+
+    def downtimes(self) -> pd.DataFrame:
+        """Every order's ``priority_class`` and ``downtime_hours`` (the orders of
+        :attr:`outcomes`, in the same order): the pooled distribution of downtime, which the
+        replications send back as one number per order."""
+        if "downtimes" not in self._cache:
+            self._cache["downtimes"] = self.store.downtimes()
+        return self._cache["downtimes"]
 
     def document(self, level: float = 0.95) -> dict[str, Any]:
         """The JSON document ``simulate --json`` prints."""
@@ -151,7 +214,10 @@ class SimulationResult:
         scenario = self.scenario
         return {
             "downtime_ecdf": lambda: downtime_ecdf(
-                self.outcomes, log_x=True, target_hours=scenario.target_hours, count_labels=True
+                self.downtimes(),
+                log_x=True,
+                target_hours=scenario.target_hours,
+                count_labels=True,
             ),
             "backorders": lambda: backorders_chart(
                 self.backorders(), disruption_windows(scenario), scenario.horizon_days * 24.0
@@ -252,8 +318,9 @@ class Comparison:
             return {n: r.summary("priority_class") for n, r in self.results.items()}
 
         def ecdf() -> Figure:
+            frames = [r.downtimes().assign(policy=n) for n, r in self.results.items()]
             return downtime_ecdf(
-                self.to_pandas(),
+                pd.concat(frames, ignore_index=True),
                 log_x=True,
                 target_hours=first.scenario.target_hours,
                 by="policy",
@@ -456,33 +523,6 @@ def _writer(table: pd.DataFrame, kind: str) -> Callable[[Path], None]:
             table.to_csv(path, index=False)
 
     return write
-
-
-def concat_records(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Records of several replications as one frame, text columns as categories again
-    (concatenating categoricals with different categories gives plain text).
-
-    Examples
-    --------
-    >>> from simulation.records import Recorder
-    >>> frames = []
-    >>> for replication, order in ((0, "A"), (1, "B")):
-    ...     rec = Recorder(replication)
-    ...     rec.emit(0.0, "order_created", order_id=order, quantity=1)
-    ...     frames.append(rec.to_frame())
-    >>> both = concat_records(frames)
-    >>> both["order_id"].dtype.name, both["order_id"].tolist()
-    ('category', ['A', 'B'])
-    """
-    if not frames:
-        return pd.DataFrame(columns=list(COLUMNS))
-    records = pd.concat(frames, ignore_index=True)
-    for column in records.columns:
-        if column in _NUMERIC:
-            continue
-        if not isinstance(records[column].dtype, pd.CategoricalDtype):
-            records[column] = records[column].astype("category")
-    return records
 
 
 def save_plots(figures: Mapping[str, Figure], folder: str | Path) -> list[Path]:

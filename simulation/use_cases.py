@@ -4,6 +4,11 @@ The CLI, notebooks and tests call these; each takes a scenario (a file, a loaded
 mapping of its fields), runs replications where it is told to, and returns a result object
 whose tables and plots are computed from the event records.
 
+Each replication reduces its records to those tables where it runs and sends back only
+them, unless ``keep_records=True`` asks for the records too: the numbers are the same either
+way, and a result without records makes them again, by replaying its replications in this
+process, if something needs them later (per-order outcomes, writing its tables).
+
 Replication ``r`` of a run seeded with ``s`` draws every random number from streams keyed by
 ``(s, r)`` (:class:`~simulation.world.sampling.Streams`), so a replication is the same
 wherever it runs, and two policies run with the same seed see the same demand and the same
@@ -13,17 +18,22 @@ disruptions: their differences are measured on common random numbers.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from allocation import STRATEGIES
+from simulation._reduce import Grouping, grouping
+from simulation._store import ReplicationStore
 from simulation.errors import ScenarioError
-from simulation.replicate import Progress, Task, run_tasks
+from simulation.metrics import ORDER_ATTRIBUTES
+from simulation.replicate import Progress, ReplicationOutput, Task, replay_records, stream_tasks
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile, load_scenario, scenario_from_mapping
 from simulation.whatif import ScenarioWhatIf
-from simulation.world.setup import build_setup
+from simulation.world.setup import WorldSetup, build_setup
 
 __all__ = ["ScenarioLike", "compare", "scenario_source", "simulate", "sweep"]
 
@@ -48,6 +58,8 @@ def simulate(
     workers: int = 1,
     dask: str | None = None,
     progress: Progress | None = None,
+    keep_records: bool = False,
+    kpis_by: Sequence[str | Sequence[str]] = (),
 ) -> SimulationResult:
     """Run a scenario's replications under one policy.
 
@@ -65,6 +77,14 @@ def simulate(
         processes; the results are the same as without.
     progress : callable, optional
         Called with each replication's output as it finishes (for progress bars).
+    keep_records : bool
+        Send every replication's event records back too (``result.records``). Without them
+        (the default) each replication sends only its reduced tables and the result shows
+        the same numbers; records asked for later are made again by replaying.
+    kpis_by : sequence of groupings
+        Groupings of KPIs for the replications to reduce besides every order attribute on
+        its own and all orders, e.g. ``[["tier", "country"]]``; any other grouping asked of
+        the result is computed from its records.
 
     Returns
     -------
@@ -86,10 +106,9 @@ def simulate(
     source = scenario_source(scenario)
     strategy = _strategy(policy or source.scenario.policy.strategy)
     count, base = _counts(source, replications, seed, workers)
-    setup = build_setup(source)
     tasks = [Task(strategy, r, base) for r in range(count)]
-    outputs = run_tasks(setup, tasks, workers=workers, dask=dask, progress=progress)
-    return SimulationResult.from_outputs(source.scenario, strategy, base, outputs)
+    stores = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
+    return SimulationResult(source.scenario, strategy, base, stores[strategy])
 
 
 def compare(
@@ -100,12 +119,16 @@ def compare(
     workers: int = 1,
     dask: str | None = None,
     progress: Progress | None = None,
+    keep_records: bool = False,
+    kpis_by: Sequence[str | Sequence[str]] = (),
 ) -> Comparison:
     """Run several policies on the same random numbers (same demand, same disruptions).
 
     The first policy is the baseline; the others' differences from it are taken replication
     by replication (paired) and summarised with confidence intervals
-    (:meth:`Comparison.differences`).
+    (:meth:`Comparison.differences`) — from per-replication KPIs, which every replication
+    reduces, so the differences need no records (``keep_records`` and ``kpis_by`` as in
+    :func:`simulate`).
 
     Examples
     --------
@@ -120,16 +143,11 @@ def compare(
     source = scenario_source(scenario)
     strategies = [_strategy(p) for p in policies]
     count, base = _counts(source, replications, seed, workers)
-    setup = build_setup(source)
     tasks = [Task(s, r, base) for s in strategies for r in range(count)]
-    outputs = run_tasks(setup, tasks, workers=workers, dask=dask, progress=progress)
-    results = {
-        s: SimulationResult.from_outputs(
-            source.scenario, s, base, [o for o in outputs if o.task.strategy == s]
-        )
-        for s in strategies
-    }
-    return Comparison(results)
+    stores = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
+    return Comparison(
+        {s: SimulationResult(source.scenario, s, base, stores[s]) for s in strategies}
+    )
 
 
 def sweep(
@@ -141,16 +159,19 @@ def sweep(
     workers: int = 1,
     dask: str | None = None,
     progress: Progress | None = None,
+    keep_records: bool = False,
+    kpis_by: Sequence[str | Sequence[str]] = (),
 ) -> SweepResult:
     """Run a scenario at every point of a grid of field values (dotted paths).
 
-    Every point runs with the same seed, so points differ by their fields, not by luck.
+        Every point runs with the same seed, so points differ by their fields, not by luck.
+    ``keep_records`` and ``kpis_by`` are as in :func:`simulate`, for every point.
 
-    Examples
-    --------
-    >>> result = sweep(_DEMO, {"demand.orders_per_day": [10, 30]}, replications=1)
-    >>> [point for point, _ in result.points]
-    [{'demand.orders_per_day': 10}, {'demand.orders_per_day': 30}]
+        Examples
+        --------
+        >>> result = sweep(_DEMO, {"demand.orders_per_day": [10, 30]}, replications=1)
+        >>> [point for point, _ in result.points]
+        [{'demand.orders_per_day': 10}, {'demand.orders_per_day': 30}]
     """
     if not grid:
         raise ScenarioError("sweep needs at least one field to vary (--set FIELD=V1,V2)")
@@ -171,6 +192,8 @@ def sweep(
             workers=workers,
             dask=dask,
             progress=progress,
+            keep_records=keep_records,
+            kpis_by=kpis_by,
         )
         points.append((overrides, result))
     return SweepResult(points)
@@ -194,6 +217,58 @@ def scenario_source(scenario: ScenarioLike) -> ScenarioFile:
         raw = dict(scenario)
         return ScenarioFile(scenario_from_mapping(raw), Path.cwd() / "scenario.yaml", raw)
     return load_scenario(scenario)
+
+
+def _run(
+    source: ScenarioFile,
+    tasks: Sequence[Task],
+    workers: int,
+    dask: str | None,
+    progress: Progress | None,
+    keep_records: bool,
+    kpis_by: Sequence[str | Sequence[str]],
+) -> dict[str, ReplicationStore]:
+    """Run the tasks; each policy's replications go to a store of their own as they finish
+    (nothing else holds them), which can replay them when their records are wanted."""
+    groupings = _groupings(kpis_by)
+    setup = build_setup(source)
+    stores: dict[str, ReplicationStore] = {}
+    for strategy in dict.fromkeys(task.strategy for task in tasks):
+        mine = [task for task in tasks if task.strategy == strategy]
+        stores[strategy] = ReplicationStore(_replay(setup, mine))
+    report = progress or (lambda _: None)
+
+    def receive(output: ReplicationOutput) -> None:
+        stores[output.task.strategy].add(output)
+        report(output)
+
+    stream_tasks(setup, tasks, receive, workers, dask, keep_records, groupings)
+    return stores
+
+
+def _replay(setup: WorldSetup, tasks: Sequence[Task]) -> Callable[[], list[pd.DataFrame]]:
+    """How to make the records of ``tasks`` again. It keeps the world built for the run (a
+    few megabytes even for a year of 200,000 orders): the files it was built from may be
+    gone by then (an edited scenario's world lives in a temporary folder)."""
+
+    def replay() -> list[pd.DataFrame]:
+        return replay_records(setup, tasks)
+
+    return replay
+
+
+def _groupings(kpis_by: Sequence[str | Sequence[str]]) -> list[Grouping]:
+    if isinstance(kpis_by, str):
+        kpis_by = [kpis_by]
+    keys = [grouping(by) for by in kpis_by]
+    for key in keys:
+        unknown = [name for name in key if name not in ORDER_ATTRIBUTES]
+        if unknown or not key:
+            raise ScenarioError(
+                f"kpis_by: cannot group KPIs by {unknown[0] if unknown else key!r} "
+                f"(use {', '.join(ORDER_ATTRIBUTES)})"
+            )
+    return keys
 
 
 def _strategy(name: str) -> str:

@@ -3,6 +3,11 @@
 The fixtures were written by ``python -m tests.fixtures.frozen`` before the engine became one
 core; every plan (lines, unfilled lines and their reasons, sampled explanations) and every
 record of the shortened scenarios must come out the same, value for value.
+
+The records were pinned again once, when a base-stock reorder came to follow only a unit that
+leaves a depot (a unit bought by expedite, broker or an emergency channel reorders nothing):
+the only changes were fewer ``replenishment_ordered`` rows, the receipts they would have made,
+and the allocations those receipts moved.
 """
 
 from __future__ import annotations

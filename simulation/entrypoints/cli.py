@@ -4,11 +4,14 @@
 The console script ``parts-priority`` points here. This module mounts its commands on the
 allocation CLI's typer app (the engine never imports the simulator) and maps the simulator's
 exceptions to exit codes: 0 done, 2 bad input or usage (a scenario error names file, line and
-field), 1 unexpected; never a traceback unless ``PARTS_PRIORITY_DEBUG=1``.
+field), 1 unexpected, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); never a traceback
+unless ``PARTS_PRIORITY_DEBUG=1``.
 
 Every command only translates: it reads the scenario, calls a use case of
 :mod:`simulation.use_cases`, then shows a table, prints one JSON document (``--json``), writes
-tables (``--out``) and plots (``--plots``). Progress goes to standard error.
+tables (``--out``) and plots (``--plots``). Progress goes to standard error. Replications
+send their records back only for ``--out``, which writes them; everything else is shown from
+the tables each replication reduced where it ran.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ def simulate(
             workers=_workers(workers),
             dask=dask,
             progress=progress,
+            keep_records=out is not None,
+            kpis_by=[groups] if groups else (),
         )
     document = simulation_document(result, source, confidence, groups, overrides)
     _report(
@@ -170,6 +175,7 @@ def compare(
             workers=_workers(workers),
             dask=dask,
             progress=progress,
+            keep_records=out is not None,
         )
     document = comparison_document(comparison, source, confidence, overrides)
     _report(
@@ -241,6 +247,7 @@ def sweep(
             workers=_workers(workers),
             dask=dask,
             progress=progress,
+            keep_records=out is not None,
         )
     document = sweep_document(result, source, confidence, strategy)
     _report(
@@ -298,15 +305,23 @@ def scenario_schema(
     Console(stderr=True).print(f"wrote {write_schema(out)}", highlight=False)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, handle_signals: bool = False) -> int:
     """Run ``parts-priority`` (allocation's and the simulator's commands); return the exit code.
+
+    ``handle_signals`` is for the console script's own process (see
+    :func:`allocation.entrypoints.main`): SIGTERM then stops a command as Ctrl-C does.
 
     Examples
     --------
     >>> main(["check", "scenarios/does-not-exist.yaml"])
     2
     """
-    return run_cli(argv, input_errors=(ScenarioError,), other_errors=(SimulationError,))
+    return run_cli(
+        argv,
+        input_errors=(ScenarioError,),
+        other_errors=(SimulationError,),
+        handle_signals=handle_signals,
+    )
 
 
 def run() -> None:
@@ -314,9 +329,10 @@ def run() -> None:
 
     Every result is written (files atomically, streams flushed) before ``main`` returns;
     what is left is freeing the tables and unloading the libraries, a few tenths of a second
-    nobody needs to wait for. Only the exit code is kept.
+    nobody needs to wait for. Only the exit code is kept. Ctrl-C and SIGTERM end the command
+    with 130 and 143, its worker processes ended and no output half written.
     """
-    code = main()
+    code = main(handle_signals=True)
     for stream in (sys.stdout, sys.stderr):
         # The reader may have gone away (``| head``), or the stream be closed.
         with contextlib.suppress(BrokenPipeError, ValueError):
@@ -426,7 +442,9 @@ def _report(
     plots: Path | None,
     figures: Any,
 ) -> None:
-    """Compute everything first, then write files, then print: a failure writes nothing."""
+    """Compute everything first, then write files, then print: a failure writes nothing.
+    Each folder appears whole or not at all."""
+    from allocation.adapters import atomic_folder
     from simulation.entrypoints.output import write_tables
     from simulation.plots import write_plots
 
@@ -437,7 +455,8 @@ def _report(
         written = write_tables(frames, out, document)
         err.print(f"wrote {len(written)} files to {out}", highlight=False)
     if plots is not None and charts is not None:
-        paths = write_plots(charts, plots)
+        with atomic_folder(plots) as folder:
+            paths = write_plots(charts, folder)
         err.print(f"wrote {len(paths)} charts to {plots}", highlight=False)
     if as_json:
         print_json(document)

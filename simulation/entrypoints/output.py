@@ -10,22 +10,23 @@ Counts are completed before they are averaged: a replication in which a class ha
 at all counts as zero orders of that class (not as a missing value, which would inflate the
 mean), while its downtime and shares stay missing, since there is nothing to measure.
 
-``--out`` tables are written as Parquet *and* CSV with the same content, each file atomically
-(under a temporary name, then renamed), after every table has been computed, so that a failed
-run leaves no half-written file behind.
+``--out`` tables are written as Parquet *and* CSV with the same content, after every table
+has been computed, into a temporary folder beside the target that is moved into place when
+every file is there (:func:`allocation.adapters.atomic_folder`): a failed or interrupted run
+leaves the folder as it was — absent, if it is new — never half written.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from allocation.adapters import atomic_write
+from allocation.adapters import atomic_folder
 from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS, SOURCE_KINDS
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile
@@ -208,7 +209,9 @@ def write_tables(
     document as ``result.json`` under ``folder``; return the paths written.
 
     Text columns are written as plain strings (categories would not survive CSV), missing
-    values as empty CSV cells and Parquet nulls, so both files read back the same.
+    values as empty CSV cells and Parquet nulls, so both files read back the same. The files
+    appear in ``folder`` all at once, when every one is written (an existing folder keeps
+    its other files); a failure or an interrupt leaves it as it was.
 
     Examples
     --------
@@ -221,39 +224,16 @@ def write_tables(
     root = Path(folder)
     plain = {stem: _plain_frame(table) for stem, table in tables.items()}
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    written = []
-    for stem, table in plain.items():
-        base = root / stem
-        base.parent.mkdir(parents=True, exist_ok=True)
-        parquet, csv = base.with_name(base.name + ".parquet"), base.with_name(base.name + ".csv")
-        atomic_write(parquet, _parquet_writer(table))
-        atomic_write(csv, _csv_writer(table))
-        written += [parquet, csv]
-    root.mkdir(parents=True, exist_ok=True)
-    document_path = root / "result.json"
-    atomic_write(document_path, _text_writer(text))
-    return [*written, document_path]
-
-
-def _parquet_writer(table: pd.DataFrame) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        table.to_parquet(path, index=False)
-
-    return write
-
-
-def _csv_writer(table: pd.DataFrame) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        table.to_csv(path, index=False, lineterminator="\n")
-
-    return write
-
-
-def _text_writer(text: str) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    return write
+    names: list[str] = []
+    with atomic_folder(root) as temporary:
+        for stem, table in plain.items():
+            base = temporary / stem
+            base.parent.mkdir(parents=True, exist_ok=True)
+            table.to_parquet(base.with_name(base.name + ".parquet"), index=False)
+            table.to_csv(base.with_name(base.name + ".csv"), index=False, lineterminator="\n")
+            names += [f"{stem}.parquet", f"{stem}.csv"]
+        (temporary / "result.json").write_text(text, encoding="utf-8")
+    return [root / name for name in [*names, "result.json"]]
 
 
 # -- building blocks ---------------------------------------------------------------------------

@@ -16,6 +16,14 @@ MODEL_DOCS: dict[str, str] = {
     "DemandModel": "How repair orders arrive.",
     "Replenishment": "How depots restock.",
     "LeadTime": "A lead-time distribution in hours.",
+    "UnmetDemand": (
+        "Per priority class, what happens to an order the depots cannot serve in time "
+        "(absent: it waits)."
+    ),
+    "ClassFallback": (
+        "Lost sales or emergency supply for one class: an order its class's free supply "
+        "cannot cover within the allowance is lost, or served by an emergency channel."
+    ),
     "SourceBehaviour": "How the special means (expedite, broker) behave in the simulation.",
     "ExpediteBehaviour": "Expedited factory deliveries: the snapshot's expedite options.",
     "BrokerBehaviour": "Broker buys: the snapshot's broker offers.",
@@ -46,6 +54,10 @@ FIELD_DOCS: dict[str, str] = {
     ),
     "Scenario.demand": "How repair orders arrive.",
     "Scenario.replenishment": "How depots restock.",
+    "Scenario.unmet_demand": (
+        "Per class (parts_priority, standard): orders that cannot be served within an "
+        "allowance are lost or go to an emergency channel; absent, they wait."
+    ),
     "Scenario.sources": "How expedite and broker supply behave.",
     "Scenario.repair_hours": "Hours of repair after the part arrives; part of the downtime.",
     "Scenario.target_hours": (
@@ -85,7 +97,10 @@ FIELD_DOCS: dict[str, str] = {
     "DemandModel.log": "Orders CSV to replay (model replay), relative to the scenario file.",
     # Replenishment
     "Replenishment.policy": (
-        "base_stock: one-for-one reorders from the factory; none: only scheduled receipts."
+        "base_stock: each unit that leaves a depot (shipped from its shelf or promised from "
+        "a receipt) is reordered at once, at that depot, so on hand + on order - promised "
+        "stays at its level; units bought by expedite, broker or an emergency channel "
+        "reorder nothing. none: only scheduled receipts."
     ),
     "Replenishment.base_stock": (
         "world: each depot x part's starting stock is its base-stock level; or a CSV "
@@ -93,6 +108,23 @@ FIELD_DOCS: dict[str, str] = {
     ),
     "Replenishment.lead_time": "Factory lead time of a reorder.",
     "Replenishment.scheduled_receipts": "The snapshot's inbound receipts land when due.",
+    "Replenishment.servers": (
+        "Parallel servers of each part's replenishment channel (a repair shop): reorders "
+        "are worked on first come, first served, at most this many at once, each for a "
+        "time drawn from lead_time. Default: unlimited (independent lead times)."
+    ),
+    "UnmetDemand.parts_priority": "What happens to parts-priority orders not served in time.",
+    "UnmetDemand.standard": "What happens to standard orders not served in time.",
+    "ClassFallback.allowance_hours": (
+        "Hours from arrival within which the order's free supply must bring every unit to "
+        "the customer (0: only units on a shelf with no transit)."
+    ),
+    "ClassFallback.outcome": (
+        "lost: the order is counted lost and never served; emergency: an emergency channel "
+        "outside the network serves it after lead_time."
+    ),
+    "ClassFallback.lead_time": "Lead time of the emergency channel (outcome emergency).",
+    "ClassFallback.unit_cost": "Price of a unit from the emergency channel (outcome emergency).",
     "LeadTime.distribution": "fixed, exponential, gamma, lognormal or uniform.",
     "LeadTime.mean_hours": "Mean lead time in hours.",
     "LeadTime.cv": (

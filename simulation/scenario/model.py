@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = [
     "BrokerBehaviour",
     "BrokerMarket",
+    "ClassFallback",
     "DemandModel",
     "DemandSurge",
     "DepotOffline",
@@ -27,6 +28,7 @@ __all__ = [
     "Scenario",
     "SourceBehaviour",
     "SupplyCut",
+    "UnmetDemand",
     "World",
 ]
 
@@ -120,17 +122,61 @@ class DemandModel(_Strict):
 class Replenishment(_Strict):
     """How depots restock.
 
-    ``base_stock``: one-for-one — each order a depot's demand takes from its inventory
-    position (on hand + on order − backorders) is reordered from the factory at once and
-    lands after ``lead_time``. ``base_stock: world`` uses each depot × part's starting stock
-    as its level; a CSV (``part_number, depot_id, base_stock``) sets them. ``none``: only
-    scheduled receipts. ``scheduled_receipts``: the snapshot's inbound table lands as due.
+    ``base_stock``: one-for-one — each unit that leaves a depot (shipped from its shelf, or
+    promised to an order from a receipt on its way) is reordered from the factory at once,
+    at that depot, and lands after ``lead_time``; so on hand + on order − backorders (units
+    of its receipts promised to orders) stays at the depot's level. Units bought by
+    expedite, broker or an emergency channel reorder nothing. ``base_stock: world`` uses each
+    depot × part's starting stock as its level; a CSV (``part_number, depot_id,
+    base_stock``) sets them, and a depot that starts below its level reorders the difference
+    at time 0. ``none``: only scheduled receipts. ``scheduled_receipts``: the snapshot's
+    inbound table lands as due.
+
+    ``servers``: the replenishment channel of each part has this many parallel servers (a
+    repair shop, a factory line): reorders are worked on first come, first served, at most
+    ``servers`` at a time, each for a time drawn from ``lead_time``; the rest queue. Default
+    (none): as many as needed — every reorder's lead time is independent of the others.
     """
 
     policy: Literal["base_stock", "none"] = "base_stock"
     base_stock: str = "world"
     lead_time: LeadTime = LeadTime(distribution="fixed", mean_hours=336.0)
     scheduled_receipts: bool = True
+    servers: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class ClassFallback(_Strict):
+    """What happens to an order of one class that its depots cannot serve in time.
+
+    An arriving order that the free supply its class may use cannot cover within
+    ``allowance_hours`` (every unit at the customer by then: the units on a shelf now, or
+    a receipt, expedite or broker buy that lands in time) is not queued: with ``outcome:
+    lost`` the customer goes elsewhere and the order is counted lost; with ``emergency`` an
+    emergency channel outside the network serves it after ``lead_time`` at ``unit_cost``
+    a unit. Either way it takes no unit from a depot, so it reorders nothing — the lost-sales
+    and emergency-supply models of inventory theory (Erlang's loss system for one-for-one
+    base stock; Dekker, Hill and Kleijn 1998 with priority classes).
+    """
+
+    allowance_hours: float = Field(default=0.0, ge=0, le=100_000, allow_inf_nan=False)
+    outcome: Literal["lost", "emergency"] = "lost"
+    lead_time: LeadTime = LeadTime(distribution="fixed", mean_hours=0.0)
+    unit_cost: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _emergency_terms(self) -> ClassFallback:
+        extra = {"lead_time", "unit_cost"} & self.model_fields_set
+        if self.outcome == "lost" and extra:
+            raise ValueError(f"{' and '.join(sorted(extra))} belong to outcome 'emergency'")
+        return self
+
+
+class UnmetDemand(_Strict):
+    """Per priority class, what happens to an order the depots cannot serve in time
+    (absent: the order waits — backorders)."""
+
+    parts_priority: ClassFallback | None = None
+    standard: ClassFallback | None = None
 
 
 class ExpediteBehaviour(_Strict):
@@ -245,6 +291,7 @@ class Scenario(_Strict):
     drain_days: float = Field(default=30.0, ge=0, le=3_660, allow_inf_nan=False)
     demand: DemandModel
     replenishment: Replenishment = Replenishment()
+    unmet_demand: UnmetDemand = UnmetDemand()
     sources: SourceBehaviour = SourceBehaviour()
     repair_hours: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)
     target_hours: float = Field(default=48.0, gt=0, le=100_000, allow_inf_nan=False)

@@ -9,12 +9,16 @@ runs in the middle of another.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import simpy
 
+from allocation import PriorityClass
 from simulation.errors import ConservationError
 from simulation.records import Recorder
+from simulation.scenario.model import ClassFallback
 from simulation.world.conditions import Conditions
 from simulation.world.decide import Decider
 from simulation.world.demand import option_book, order_book
@@ -24,7 +28,25 @@ from simulation.world.solo import Commit
 from simulation.world.state import DepotInbound, Promise, WorldState
 from simulation.world.supply import Supply
 
-__all__ = ["WorldCore"]
+__all__ = ["RepairLine", "WorldCore"]
+
+#: An order's ETA may exceed its class's allowance by this much (hours) and still be in time:
+#: float noise in release + transit, far below any ETA tick.
+_ALLOWANCE_SLACK = 1e-9
+
+
+@dataclass
+class RepairLine:
+    """One part's capacity-limited replenishment channel: servers busy, reorders waiting.
+
+    Each reorder unit is a job; a free server takes the longest-waiting one, first come,
+    first served, and works on it for a time drawn from the lead-time law. With ``c``
+    servers, Poisson demand and exponential service times, the units on order follow the
+    M/M/c queue (Erlang 1917; for repairable spares, Gross, Miller and Soland 1983).
+    """
+
+    busy: int = 0
+    waiting: deque[int] = field(default_factory=deque)
 
 
 class WorldCore:
@@ -65,6 +87,12 @@ class WorldCore:
         self._with_options = sorted(
             {int(setup.context.part_group[p]) for p in self.options.by_part}
         )
+        unmet = scenario.unmet_demand
+        self._fallback: list[ClassFallback | None] = [
+            getattr(unmet, klass.value) for klass in PriorityClass
+        ]
+        self._servers = scenario.replenishment.servers
+        self._lines: dict[int, RepairLine] = {}
 
     @property
     def solves(self) -> int:
@@ -140,12 +168,8 @@ class WorldCore:
             book.mark(commit.row)
 
     def _commit(self, row: int, quantity: int) -> None:
-        """Units are shipped or bought for an order: they no longer wait at its home."""
-        book = self.book
-        book.committed[row] += quantity
-        home = book.home[row]
-        if home >= 0:
-            self.state.backorder[book.part[row]][home] -= quantity
+        """Units are shipped or bought for an order."""
+        self.book.committed[row] += quantity
 
     def _allocated(
         self, row: int, part: int, kind: str, origin: str, units: int, money: float
@@ -190,6 +214,7 @@ class WorldCore:
         )
         for promise, units in inbound.trim():
             self._released(promise.row, c.part, c.depot, promise.kind, units, "pre-empted")
+        self._reorder(c.part, c.depot)
 
     def _released(self, row: int, part: int, depot: int, kind: str, units: int, why: str) -> None:
         """A promise is withdrawn: its units are the order's need again."""
@@ -263,10 +288,6 @@ class WorldCore:
         state.in_transit -= c.quantity
         book.committed[row] -= c.quantity
         book.need[row] += c.quantity
-        home = book.home[row]
-        if home >= 0:
-            state.backorder[book.part[row]][home] += c.quantity
-            self._reorder(book.part[row], home)
         self.recorder.emit(
             self.env.now,
             "purchase_failed",
@@ -292,7 +313,15 @@ class WorldCore:
 
     # -- replenishment -----------------------------------------------------------------
     def _reorder(self, part: int, depot: int) -> None:
-        """One-for-one base stock: reorder whatever the inventory position lacks."""
+        """One-for-one base stock: reorder whatever the depot's inventory position lacks.
+
+        Called where a unit leaves the depot's inventory — shipped from its shelf, or a unit
+        of its receipts promised to an order — so a reorder follows the unit, at the depot
+        it left, and on hand + on order − promised stays at the base-stock level. A unit
+        bought by expedite or broker leaves no depot and reorders nothing (Axsäter 1990,
+        "Modelling emergency lateral transshipments in inventory systems": the depot that
+        supplies a unit reorders it; units from outside the system reorder nothing).
+        """
         spec = self.setup.scenario.replenishment
         if spec.policy != "base_stock":
             return
@@ -301,6 +330,18 @@ class WorldCore:
             return
         now, lead_time = self.env.now, spec.lead_time
         release = self.conditions.factory_release(part, lack, now)
+        if self._servers is not None:
+            self.recorder.emit(
+                now,
+                "replenishment_ordered",
+                part_number=self._names[part],
+                depot_id=self._depots[depot],
+                quantity=lack,
+            )
+            for _ in range(lack):
+                self._queue_repair(part, depot, release)
+            self._touch([int(self.setup.context.part_group[part])])
+            return
         mean = lead_time.mean_hours * self.conditions.lead_factor(part, now)
         lead = draw_lead_time(
             self.streams.replenishment(part), mean, lead_time.cv, lead_time.distribution
@@ -316,6 +357,55 @@ class WorldCore:
             part, depot, lack, release + mean, release + lead, "replenishment", since=release
         )
         self._touch([int(self.setup.context.part_group[part])])
+
+    # -- a capacity-limited replenishment channel ------------------------------------------
+    def _queue_repair(self, part: int, depot: int, release: float) -> None:
+        """One reorder unit joins its part's repair line when the factory releases it.
+
+        It is on order at once (a receipt in the depot's pipeline, so the inventory position
+        counts it). Until a server takes it, it is planned at its expected start — when the
+        jobs ahead of it leave, ``mean / servers`` apart — plus the mean repair time; a
+        planner who only knows the line's length expects no better.
+        """
+        assert self._servers is not None
+        line = self._lines.setdefault(part, RepairLine())
+        mean = self.setup.scenario.replenishment.lead_time.mean_hours
+        mean *= self.conditions.lead_factor(part, self.env.now)
+        ahead = len(line.waiting) + line.busy - self._servers + 1
+        start = release + max(ahead, 0) * mean / self._servers
+        receipt = self.state.expect(part, depot, 1, start + mean, "replenishment", since=start)
+        if release > self.env.now:
+            self._after(release - self.env.now, lambda: self._join_line(part, receipt.key))
+        else:
+            self._join_line(part, receipt.key)
+
+    def _join_line(self, part: int, key: int) -> None:
+        line = self._lines[part]
+        assert self._servers is not None
+        if line.busy < self._servers:
+            self._start_repair(part, key)
+        else:
+            line.waiting.append(key)
+
+    def _start_repair(self, part: int, key: int) -> None:
+        """A server takes a job: its repair time is drawn now and its landing planned anew."""
+        line, now = self._lines[part], self.env.now
+        line.busy += 1
+        lead_time = self.setup.scenario.replenishment.lead_time
+        mean = lead_time.mean_hours * self.conditions.lead_factor(part, now)
+        took = draw_lead_time(
+            self.streams.replenishment(part), mean, lead_time.cv, lead_time.distribution
+        )
+        self.state.replan(key, now + mean, since=now)
+        self._after(took, lambda: self._repaired(part, key))
+
+    def _repaired(self, part: int, key: int) -> None:
+        """A job is done: its server takes the next one and the unit lands at its depot."""
+        line = self._lines[part]
+        line.busy -= 1
+        if line.waiting:
+            self._start_repair(part, line.waiting.popleft())
+        self._land(key)
 
     def _expect(
         self,
@@ -360,19 +450,72 @@ class WorldCore:
             book.held[row] -= taken
             self._commit(row, taken)
             self._allocated(row, part, promise.kind, origin, taken, promise.money)
-            self._reorder(part, depot)
             self._send(row, part, taken, promise.transit_hours, promise.kind, origin)
 
     # -- orders ------------------------------------------------------------------------
     def _enter(self, row: int) -> None:
-        """An order needs its units: it waits at its home and base stock reorders."""
+        """An order needs its units: it is open until a decision gives it some (nothing is
+        reordered yet: a reorder follows a unit out of a depot, see :meth:`_reorder`).
+
+        With a fallback for its class (the scenario's ``unmet_demand``), an order that the
+        free supply its class may use cannot cover within the allowance is lost or sent to
+        the emergency channel instead, and never waits.
+        """
         book = self.book
+        rule = self._fallback[book.klass[row]]
+        if rule is not None and not self._in_time(row, rule.allowance_hours):
+            self._divert(row, rule)
+            return
         book.mark(row)
-        home = book.home[row]
-        if home >= 0:
-            part = book.part[row]
-            self.state.backorder[part][home] += book.quantity[row]
-            self._reorder(part, home)
+
+    def _in_time(self, row: int, allowance: float) -> bool:
+        """Whether free units the order's class may use reach it within ``allowance`` hours
+        from now, enough for its whole need (judged on arrival, against the supply nobody
+        holds: shelves, receipts not promised to a rank it cannot pre-empt, options)."""
+        book = self.book
+        need = book.need[row]
+        found = self.supply.candidates(
+            book.part[row],
+            book.klass[row],
+            book.country_col[row],
+            book.home[row],
+            need,
+            self.decider.queue_rank(row),
+            self.env.now,
+            self.decider.pre_empts,
+        )
+        soon = allowance + _ALLOWANCE_SLACK
+        return sum(c.units for c in found if c.release + c.transit <= soon) >= need
+
+    def _divert(self, row: int, rule: ClassFallback) -> None:
+        """The order is lost, or an emergency channel outside the network serves it: either
+        way no depot gives a unit, so nothing is reordered."""
+        book, state, now = self.book, self.state, self.env.now
+        units, part = book.need[row], book.part[row]
+        book.need[row] = 0
+        if rule.outcome == "lost":
+            book.lost[row] += units
+            self.recorder.emit(
+                now,
+                "lost",
+                order_id=book.order_id[row],
+                part_number=self._names[part],
+                quantity=units,
+                detail=f"no unit within {rule.allowance_hours:g} h",
+            )
+            return
+        lead_time = rule.lead_time
+        lead = draw_lead_time(
+            self.streams.emergency(book.klass[row]),
+            lead_time.mean_hours,
+            lead_time.cv,
+            lead_time.distribution,
+        )
+        self._commit(row, units)
+        self._allocated(row, part, "emergency", "emergency", units, rule.unit_cost)
+        state.entered += units
+        state.in_transit += units
+        self._send(row, part, units, lead, "emergency", "emergency")
 
     def _record_order(self, row: int) -> None:
         book, info = self.book, self.book.info[row]

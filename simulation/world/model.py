@@ -7,15 +7,18 @@ planner might want, those are computed afterwards (:mod:`simulation.metrics`).
 
 What happens, in the order a planner would see it:
 
-- An order arrives; its home depot's inventory position drops and one-for-one base stock
-  reorders from the factory at once (the lead time drawn; a supply cut slows the factory and
-  stretches the lead time).
+- An order arrives and waits for the policy's decision.
 - The policy decides the open orders of the touched part group (event mode: on every
   arrival, every receipt that leaves free units, every new capacity period, every change of
   conditions and every failed buy; periodic mode: every ``period_hours``). Shelf units ship
   at once and arrive after the lane's transit; expedite and broker units are bought at once
   and arrive after a drawn lead time, or — a failed broker buy — never, and the order needs
   them again; units of a receipt on its way are promised and ship the moment it lands.
+- One-for-one base stock: each unit that leaves a depot — shipped from its shelf, or
+  promised from one of its receipts — is reordered from the factory at once, at that depot
+  (the lead time drawn; a supply cut slows the factory and stretches the lead time), so
+  on hand + on order − promised stays at the depot's base-stock level. Units bought by
+  expedite or broker reorder nothing.
 - When the last unit of an order arrives, the repair takes ``repair_hours``; then the order
   is restored and its downtime ends.
 - A depot going offline withdraws the promises made on its receipts (the orders are decided
@@ -76,7 +79,8 @@ class ShortageWorld(WorldCore):
         self.state.audit(self.book)
 
     def _start(self) -> None:
-        """Time zero: the starting stock, the receipts due, the backlog decided."""
+        """Time zero: the starting stock, the receipts due, every inventory position brought
+        up to its base-stock level, the backlog decided."""
         state, rec = self.state, self.recorder
         for p, shelf in enumerate(state.on_hand):
             for d, units in enumerate(shelf):
@@ -92,6 +96,10 @@ class ShortageWorld(WorldCore):
         if self.setup.scenario.replenishment.scheduled_receipts:
             for part, depot, quantity, hours in self.setup.scheduled:
                 self._expect(part, depot, quantity, hours, hours, "scheduled")
+        for part, levels in enumerate(state.base_stock):
+            for depot, level in enumerate(levels):
+                if level:
+                    self._reorder(part, depot)
         for row in range(self.arrivals.start):
             self._record_order(row)
             self._enter(row)

@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["ExpectedLead", "Streams", "draw_lead_time", "expected_lead_time"]
 
-_DEMAND, _REPLENISHMENT, _PURCHASE = 0, 1, 2
+_DEMAND, _REPLENISHMENT, _PURCHASE, _EMERGENCY = 0, 1, 2, 3
 
 
 class Streams:
@@ -37,6 +37,7 @@ class Streams:
         self.demand = self._generator(_DEMAND)
         self._replenishment: dict[int, np.random.Generator] = {}
         self._purchase: dict[int, np.random.Generator] = {}
+        self._emergency: dict[int, np.random.Generator] = {}
 
     def replenishment(self, part: int) -> np.random.Generator:
         """Lead times of a part's factory reorders."""
@@ -50,6 +51,13 @@ class Streams:
         found = self._purchase.get(option)
         if found is None:
             found = self._purchase[option] = self._generator(_PURCHASE, option)
+        return found
+
+    def emergency(self, klass: int) -> np.random.Generator:
+        """Lead times of one priority class's emergency channel."""
+        found = self._emergency.get(klass)
+        if found is None:
+            found = self._emergency[klass] = self._generator(_EMERGENCY, klass)
         return found
 
     def _generator(self, *key: int) -> np.random.Generator:

@@ -274,8 +274,8 @@ class OrderBook:
     (customer, country, class, tier) for the records. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
-    ``delivered`` arrived. ``open`` keeps, per part group, the rows that have entered and
-    still need units, in arrival order.
+    ``delivered`` arrived, ``lost`` were never served (lost sales). ``open`` keeps, per
+    part group, the rows that have entered and still need units, in arrival order.
     """
 
     columns: OrderColumns
@@ -295,6 +295,7 @@ class OrderBook:
     held: list[int] = field(default_factory=list)
     committed: list[int] = field(default_factory=list)
     delivered: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)
     open: dict[int, dict[int, None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -302,6 +303,7 @@ class OrderBook:
         self.held = [0] * len(self.quantity)
         self.committed = [0] * len(self.quantity)
         self.delivered = [0] * len(self.quantity)
+        self.lost = [0] * len(self.quantity)
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -350,8 +352,12 @@ class OptionBook:
 class WorldState:
     """Shelves, receipts on their way, promises and the inventory position of base stock.
 
-    Inventory position of a depot and part = on hand + on order − the unmet need of orders
-    whose home it is; one-for-one base stock keeps it at the base-stock level. The unit
+    Inventory position of a depot and part = on hand + on order − backorders, where the
+    backorders are the units of its receipts promised to orders (the units it owes). A unit
+    leaves the depot's inventory when it ships from the shelf or is promised from a receipt;
+    one-for-one base stock reorders it then, which keeps the position at the base-stock
+    level (above it only where the depot started above it, or a withdrawn promise gave units
+    back, until units leave again); units bought by expedite or broker never count. The unit
     ledger (``entered``, ``in_transit``, ``consumed``) backs the conservation check: every
     unit that entered the world is on a shelf, on its way to a customer, or consumed.
     """
@@ -361,7 +367,6 @@ class WorldState:
         self.depots = depots
         self.on_hand: list[list[int]] = initial.astype(np.int64).tolist()
         self.on_order: list[list[int]] = [[0] * depots for _ in range(parts)]
-        self.backorder: list[list[int]] = [[0] * depots for _ in range(parts)]
         self.base_stock: list[list[int]] = base_stock.astype(np.int64).tolist()
         self.offline = [0] * depots
         self.inbound: dict[int, DepotInbound] = {}
@@ -413,6 +418,16 @@ class WorldState:
         self.on_order[part][depot] += quantity
         return receipt
 
+    def replan(self, key: int, planned: float, since: float | None) -> None:
+        """A receipt on its way is planned anew (a repair that starts: its landing is now
+        known better than while it queued)."""
+        receipt = self.receipts[key]
+        inbound = self.inbound[receipt.part * self.depots + receipt.depot]
+        inbound.remove(receipt.planned_hours, key, receipt.quantity)
+        inbound.add(planned, key, receipt.quantity, since)
+        receipt.planned_hours = planned
+        receipt.since = since
+
     def land(self, key: int) -> tuple[Receipt, DepotInbound]:
         """A receipt reaches its shelf; returns it and its depot's pipeline."""
         receipt = self.receipts.pop(key)
@@ -423,18 +438,23 @@ class WorldState:
         self.entered += receipt.quantity
         return receipt, inbound
 
+    def position(self, part: int, depot: int) -> int:
+        """Inventory position: on hand + on order − units of its receipts promised to orders."""
+        inbound = self.pipeline(part, depot)
+        promised = inbound.held if inbound is not None else 0
+        return self.on_hand[part][depot] + self.on_order[part][depot] - promised
+
     def shortfall(self, part: int, depot: int) -> int:
         """Units to reorder to bring the inventory position back to base stock."""
-        position = (
-            self.on_hand[part][depot] + self.on_order[part][depot] - self.backorder[part][depot]
-        )
-        return max(0, self.base_stock[part][depot] - position)
+        return max(0, self.base_stock[part][depot] - self.position(part, depot))
 
     def audit(self, book: OrderBook) -> None:
         """Every invariant the world keeps, checked now (tests call it after every event).
 
         No shelf below zero; the unit ledger balances; every promise is backed by a unit on
-        its way (or landed on an offline depot's shelf); each order's units add up.
+        its way (or landed on an offline depot's shelf); each order's units add up; no
+        inventory position is below its base-stock level (every unit that left was
+        reordered).
         """
         on_hand = 0
         for part, shelf in enumerate(self.on_hand):
@@ -458,12 +478,21 @@ class WorldState:
                 )
             for promise in inbound.queue:
                 promised[promise.row] += promise.units
+        for part, levels in enumerate(self.base_stock):
+            for depot, level in enumerate(levels):
+                if level and self.position(part, depot) < level:
+                    raise ConservationError(
+                        f"part {part} at depot {depot}: inventory position "
+                        f"{self.position(part, depot)} below its base-stock level {level}"
+                    )
         for row in range(len(book)):
             need, held, done = book.need[row], book.held[row], book.committed[row]
-            if need < 0 or held != promised[row] or need + held + done != book.quantity[row]:
+            total = need + held + done + book.lost[row]
+            if need < 0 or held != promised[row] or total != book.quantity[row]:
                 raise ConservationError(
                     f"order {book.order_id[row]}: need {need} + promised {held} + committed "
-                    f"{done} != quantity {book.quantity[row]} (queues hold {promised[row]})"
+                    f"{done} + lost {book.lost[row]} != quantity {book.quantity[row]} "
+                    f"(queues hold {promised[row]})"
                 )
             if book.delivered[row] > done:
                 raise ConservationError(f"order {book.order_id[row]}: more delivered than sent")

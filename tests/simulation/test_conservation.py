@@ -131,7 +131,31 @@ def worlds(draw: st.DrawFn) -> tuple[TinyWorld, dict[str, Any], str]:
     }
     if draw(st.booleans()):
         scenario["policy"]["options"]["protection"] = draw(protection(list(depots), parts))
+    unmet = draw(UNMET)
+    if unmet is not None:
+        scenario["unmet_demand"] = unmet
+    if scenario["replenishment"]["policy"] == "base_stock" and draw(st.booleans()):
+        scenario["replenishment"]["servers"] = draw(st.integers(1, 2))
     return world, scenario, draw(st.sampled_from(["optimal", "fifo", "tier_greedy"]))
+
+
+#: Lost sales and emergency supply (the scenario's ``unmet_demand``), or neither.
+UNMET = st.sampled_from(
+    [
+        None,
+        None,
+        {"standard": {"allowance_hours": 0.0}},
+        {
+            "standard": {"allowance_hours": 24.0},
+            "parts_priority": {
+                "allowance_hours": 0.0,
+                "outcome": "emergency",
+                "lead_time": {"distribution": "gamma", "mean_hours": 6.0, "cv": 0.5},
+                "unit_cost": 200.0,
+            },
+        },
+    ]
+)
 
 
 def protection(depots: list[str], parts: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -258,8 +282,9 @@ def _check_orders(records: pd.DataFrame) -> None:
         .groupby("order_id", observed=True)["quantity"]
         .sum()
     )
+    lost = records[records["event"] == "lost"].set_index("order_id")["quantity"]
     for order_id, quantity in created.items():
-        assert committed.get(order_id, 0) <= quantity
+        assert committed.get(order_id, 0) + lost.get(order_id, 0) <= quantity
         assert delivered.get(order_id, 0) <= committed.get(order_id, 0)
     restored = records.loc[records["event"] == "restored", "order_id"]
     for order_id in restored:

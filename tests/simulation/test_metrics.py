@@ -177,6 +177,8 @@ def test_outcomes_have_the_documented_columns_even_without_orders() -> None:
         "cost",
         "broker_units",
         "expedited_units",
+        "lost_units",
+        "emergency_units",
     ]
 
 
@@ -287,6 +289,9 @@ def test_kpis_have_one_row_per_replication_and_group_with_the_documented_columns
         "cost",
         "broker_units",
         "expedited_units",
+        "lost_orders",
+        "lost_units",
+        "emergency_units",
     ]
     assert table[["replication", "priority_class"]].values.tolist() == [
         [0, "standard"],
