@@ -58,6 +58,7 @@ from allocation.errors import (
     UnknownCountryError,
     UnknownIdError,
 )
+from allocation.reporting import report, reports
 from allocation.whatif import (
     PlanDiff,
     ProtectionReport,
@@ -134,6 +135,8 @@ __all__ = [
     "normalize_country",
     "plan_outcomes",
     "read_outcomes",
+    "report",
+    "reports",
     "scale_demand",
     "set_tier",
     "take_depot_offline",

@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
-from allocation.adapters.files import atomic_folder
+from allocation.adapters.files import atomic_folder, atomic_write
 from allocation.adapters.inputs import load_entitlement_inputs
 from allocation.adapters.policy_file import (
     allocation_policy_from,
@@ -171,6 +171,123 @@ def audit(
         Console().print(f"wrote {len(report.findings)} finding(s) to {out}")
         return
     show_audit(Console(), report)
+
+
+@app.command()
+def report(
+    db: Annotated[
+        str | None, typer.Option(help="the service's database URL: what actually happened")
+    ] = None,
+    run: Annotated[
+        Path | None, typer.Option(help="a folder that `simulate SCENARIO --out DIR` wrote")
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="the customer to report on")] = None,
+    all_customers: Annotated[
+        bool,
+        typer.Option(
+            "--all-customers", help="one report per PA+ and PM customer, into the --out folder"
+        ),
+    ] = False,
+    period: Annotated[
+        str | None, typer.Option(help="2026-Q3 or 2026-07; default: everything the facts hold")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json (default) or html")] = "json",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="write the report here (with --all-customers: a folder)"),
+    ] = None,
+    target_hours: Annotated[
+        float | None,
+        typer.Option(help="the downtime target (database default: 24)"),
+    ] = None,
+) -> None:
+    """A customer's performance report for a month or quarter: orders, downtime against the
+    target, sources and spend, lost parts priority, backorders and their root causes, and
+    the action items. JSON goes to standard output unless --out is given."""
+    from allocation.reporting import report as make_report
+    from allocation.reporting import report_facts
+    from allocation.reports import parse_period, reports_for_all
+
+    source = _report_source(db, run)
+    if fmt not in ("json", "html"):
+        raise typer.BadParameter(
+            f"unknown format {fmt!r} (use json or html)", param_hint="--format"
+        )
+    if all_customers == (customer is not None):
+        raise typer.BadParameter("give either --customer C or --all-customers")
+    chosen = parse_period(period) if period is not None else None
+    if not all_customers:
+        assert customer is not None
+        result = make_report(source, customer, chosen, target_hours=target_hours)
+        text = result.to_html() if fmt == "html" else result.to_json()
+        if out is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return
+        atomic_write(out, _text_writer(text))
+        Console(stderr=True).print(f"wrote the report of {customer} to {out}", highlight=False)
+        return
+    if out is None:
+        raise typer.BadParameter("--all-customers writes a folder: give it with --out")
+    every = reports_for_all(report_facts(source, target_hours=target_hours), chosen)
+    with atomic_folder(out) as folder:
+        for one in every:
+            text = one.to_html() if fmt == "html" else one.to_json()
+            (folder / f"{_file_stem(one.customer_id)}.{fmt}").write_text(text, encoding="utf-8")
+    Console(stderr=True).print(f"wrote {len(every)} report(s) to {out}", highlight=False)
+
+
+@app.command("root-causes")
+def root_causes(
+    by: Annotated[
+        str, typer.Option(help="part_number, depot_id, country, customer_id, month or quarter")
+    ],
+    db: Annotated[str | None, typer.Option(help="the service's database URL")] = None,
+    run: Annotated[
+        Path | None, typer.Option(help="a folder that `simulate SCENARIO --out DIR` wrote")
+    ] = None,
+    target_hours: Annotated[float | None, typer.Option(help="the downtime target")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="write the table to .csv, .parquet or .json")
+    ] = None,
+) -> None:
+    """Backorders and late orders by root-cause code, rolled up by part, depot, country,
+    customer, month or quarter, largest lost hours first."""
+    from allocation.reporting import report_facts
+    from allocation.reports import root_cause_rollup
+
+    if as_json and out is not None:
+        raise typer.BadParameter("use either --json or --out, not both")
+    facts = report_facts(_report_source(db, run), target_hours=target_hours)
+    table = root_cause_rollup(facts, by)
+    rows = [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
+    if as_json:
+        print_json({"by": by, "target_hours": facts.target_hours, "rows": rows})
+        return
+    if out is not None:
+        write_frame(table, out, rows)
+        Console().print(f"wrote {len(table)} row(s) to {out}")
+        return
+    Console().print(table.to_string(index=False) if len(table) else "no root causes")
+
+
+def _report_source(db: str | None, run: Path | None) -> str | Path:
+    if (db is None) == (run is None):
+        raise typer.BadParameter("give either --db URL or --run DIR")
+    return db if db is not None else run  # type: ignore[return-value]
+
+
+def _text_writer(text: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    return write
+
+
+def _file_stem(customer_id: str) -> str:
+    """A file name for a customer id: letters, digits, '-', '_' and '.' kept, others '_'."""
+    kept = "".join(c if c.isalnum() or c in "-_." else "_" for c in customer_id)
+    return kept.lstrip(".") or "_"
 
 
 @app.command()

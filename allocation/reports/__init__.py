@@ -20,12 +20,14 @@ from allocation.reports.facts import (
 from allocation.reports.page import SECTIONS
 from allocation.reports.periods import Period, parse_period
 from allocation.reports.report import REPORT_KEYS, PerformanceReport
+from allocation.reports.rollups import ROLLUP_DIMENSIONS, root_cause_rollup
 
 __all__ = [
     "CUSTOMER_COLUMNS",
     "ORDER_COLUMNS",
     "REPORTED_TIERS",
     "REPORT_KEYS",
+    "ROLLUP_DIMENSIONS",
     "SECTIONS",
     "SOURCE_COLUMNS",
     "PerformanceReport",
@@ -36,4 +38,5 @@ __all__ = [
     "empty_sources",
     "parse_period",
     "reports_for_all",
+    "root_cause_rollup",
 ]
