@@ -24,6 +24,7 @@ from allocation.service.models import (
     PlanPage,
     SupplyState,
 )
+from allocation.service.planning import Short
 
 __all__ = ["new_order_answer", "order_answers", "plan_page", "supply_states"]
 
@@ -104,7 +105,11 @@ def order_answers(
     for r in rows:
         lines = held.get(r.order_id, []) if r.status == "open" else shipped.get(r.order_id, [])
         backorder = (
-            Backorder(quantity=int(r.backorder_quantity), reason=str(r.backorder_reason))
+            Backorder(
+                quantity=int(r.backorder_quantity),
+                reason=str(r.backorder_reason),
+                code=r.backorder_code,
+            )
             if r.status == "open" and r.backorder_quantity > 0
             else None
         )
@@ -127,11 +132,10 @@ def order_answers(
 
 
 def new_order_answer(
-    row: Mapping[str, Any], holdings: list[ledger.Holding], backorder: tuple[int, str | None]
+    row: Mapping[str, Any], holdings: list[ledger.Holding], backorder: Short
 ) -> OrderAnswer:
     """The answer of an order this write created, from the row it wrote and what the write
     gave it (no read: :func:`order_answers` would find the same)."""
-    short, reason = backorder
     return OrderAnswer(
         order_id=row["order_id"],
         customer_id=row["customer_id"],
@@ -145,7 +149,13 @@ def new_order_answer(
         created_at=row["created_at"],
         allocated_quantity=sum(h.quantity for h in holdings),
         allocations=_lines(holdings),
-        backorder=Backorder(quantity=short, reason=str(reason)) if short > 0 else None,
+        backorder=(
+            Backorder(
+                quantity=backorder.quantity, reason=str(backorder.reason), code=backorder.code
+            )
+            if backorder.quantity > 0
+            else None
+        ),
     )
 
 

@@ -63,12 +63,13 @@ def _locked_open_order(connection: Connection, order_id: str, now: datetime) -> 
     return stamp
 
 
-def _close(connection: Connection, order_id: str, status: str) -> None:
+def _close(connection: Connection, order_id: str, status: str, now: datetime) -> None:
+    """Close an order at ``now``; whether it was ever short, and why, stay for reports."""
     o = schema.orders
     connection.execute(
         update(o)
         .where(o.c.order_id == order_id)
-        .values(status=status, backorder_quantity=0, backorder_reason=None)
+        .values(status=status, backorder_quantity=0, backorder_reason=None, closed_at=now)
     )
 
 
@@ -77,7 +78,7 @@ def cancel_order(connection: Connection, world: World, now: datetime, order_id: 
     stamp = _locked_open_order(connection, order_id, now)
     stamps = {stamp.group_key: stamp}
     planner = world.plans.prepare(connection, world, stamps, now)
-    _close(connection, order_id, "cancelled")
+    _close(connection, order_id, "cancelled", now)
     planner.remove_order(order_id)
     replan_groups(connection, world, stamps, reload=False)
     return order_answers(connection, [order_id])[order_id]
@@ -96,7 +97,7 @@ def ship_order(connection: Connection, world: World, now: datetime, order_id: st
     ledger.record(connection, stamp, [("consume", h) for h in holdings])
     for h in holdings:
         consume_supply(connection, stamp, h.part_number, h.supply_key, h.quantity)
-    _close(connection, order_id, "shipped")
+    _close(connection, order_id, "shipped", now)
     replan_groups(connection, world, {stamp.group_key: stamp}, reload=True)
     return order_answers(connection, [order_id])[order_id]
 

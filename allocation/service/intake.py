@@ -17,12 +17,12 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
-from allocation.domain.entitlement import decide_entitlement
+from allocation.domain.entitlement import decide_entitlement, lost_priority_code
 from allocation.domain.model import OrderLine
 from allocation.errors import InputError
 from allocation.service.answers import new_order_answer, order_answers
 from allocation.service.models import OrderAnswer, OrderIn
-from allocation.service.planning import plan_arrivals, record_arrivals
+from allocation.service.planning import NOT_SHORT, plan_arrivals, record_arrivals
 from allocation.service.problems import ConflictError, FieldError, UnprocessableError
 from allocation.service.world import World
 
@@ -72,6 +72,9 @@ ORDER_ROW = (
     "status",
     "backorder_quantity",
     "backorder_reason",
+    "backorder_code",
+    "backordered",
+    "lost_code",
     "client_id",
 )
 """The columns of an order's row, as a write inserts it."""
@@ -113,6 +116,9 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         "status": "open",
         "backorder_quantity": 0,
         "backorder_reason": None,
+        "backorder_code": None,
+        "backordered": False,
+        "lost_code": lost_priority_code(decision),
         "client_id": client,
     }
 
@@ -165,8 +171,14 @@ def create_orders(
     arrivals = plan_arrivals(world, stamps, before, ids)
     values = []
     for row in rows:
-        short, reason = arrivals.backorders.get(row["order_id"], (0, None))
-        row = {**row, "backorder_quantity": short, "backorder_reason": reason}
+        short = arrivals.backorders.get(row["order_id"], NOT_SHORT)
+        row = {
+            **row,
+            "backorder_quantity": short.quantity,
+            "backorder_reason": short.reason,
+            "backorder_code": short.code,
+            "backordered": short.quantity > 0,
+        }
         values.append([row[c] for c in ORDER_ROW])
         values[-1][ORDER_ROW.index("created_at")] = driver_moment(connection, row["created_at"])
     if run_raw_many(connection, _INSERT, values) < len(values):
@@ -179,7 +191,7 @@ def create_orders(
         new_order_answer(
             row,
             arrivals.holdings[row["order_id"]],
-            arrivals.backorders.get(row["order_id"], (0, None)),
+            arrivals.backorders.get(row["order_id"], NOT_SHORT),
         )
         for row in rows
     ]

@@ -20,13 +20,17 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.database import run_write
 from allocation.adapters.store.master import write_master
-from allocation.domain.entitlement import EntitlementPolicy, decide_entitlement
+from allocation.domain.entitlement import (
+    EntitlementPolicy,
+    decide_entitlement,
+    lost_priority_code,
+)
 from allocation.domain.model import Contract
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine as Planning
 from allocation.service.clock import utc_now
-from allocation.service.planning import holdings_of
+from allocation.service.planning import Short, holdings_of
 
 __all__ = ["LoadSummary", "load_into_store"]
 
@@ -76,11 +80,12 @@ def load_into_store(
     plan = planning.plan()
     holdings = holdings_of(plan, moment)
     unfilled = {
-        str(o): (int(q), str(r))
-        for o, q, r in zip(
+        str(o): Short(int(q), str(r), str(c))
+        for o, q, r, c in zip(
             plan.unfilled["order_id"],
             plan.unfilled["quantity"],
             plan.unfilled["reason"],
+            plan.unfilled["code"],
             strict=True,
         )
     }
@@ -105,14 +110,14 @@ def load_into_store(
         customers=len(snapshot.customers),
         orders=len(rows),
         units_allocated=allocated,
-        units_backordered=sum(q for q, _ in unfilled.values()),
+        units_backordered=sum(s.quantity for s in unfilled.values()),
     )
 
 
 def _order_rows(
     snapshot: Snapshot,
     group_of: dict[str, str],
-    unfilled: dict[str, tuple[int, str]],
+    unfilled: dict[str, Short],
     policy: EntitlementPolicy | None,
 ) -> list[dict[str, Any]]:
     customers = snapshot.entitlement.customer_objects()
@@ -142,8 +147,11 @@ def _order_rows(
                 "tier": decision.tier.value,
                 "reasons": json.dumps(decision.reasons),
                 "status": "open",
-                "backorder_quantity": short[0] if short else 0,
-                "backorder_reason": short[1] if short else None,
+                "backorder_quantity": short.quantity if short else 0,
+                "backorder_reason": short.reason if short else None,
+                "backorder_code": short.code if short else None,
+                "backordered": short is not None,
+                "lost_code": lost_priority_code(decision),
                 "client_id": None,
             }
         )

@@ -229,10 +229,16 @@ class AllocationLine(BaseModel):
 
 
 class Backorder(BaseModel):
-    """What an order is still waiting for, and why."""
+    """What an order is still waiting for, and why: in words, and as a root-cause code."""
 
     quantity: int
     reason: str
+    code: str | None = Field(
+        description="the root-cause code of the reason (whole_order_unavailable, no_route, "
+        "held_back_by_protection, no_stock_anywhere, source_not_allowed_for_class, "
+        "held_by_higher_class, held_by_same_class); null only for a backorder recorded "
+        "before codes were kept"
+    )
 
 
 class OrderAnswer(BaseModel):

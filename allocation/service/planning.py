@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -35,12 +36,15 @@ from allocation.adapters.store.reconcile import supply_totals
 from allocation.adapters.store.statements import Raw, run_raw_many
 from allocation.domain.model import SourceBase, SourceKind
 from allocation.engine import Classes, Plan, rows_of
+from allocation.engine.explain import unfilled_reasons
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 from allocation.service.world import World
 
 __all__ = [
+    "NOT_SHORT",
     "ORDER_COLUMNS",
     "Arrivals",
+    "Short",
     "holdings_of",
     "plan_arrivals",
     "plan_group",
@@ -197,6 +201,19 @@ def _earlier_kept(before: Plan, after: Plan) -> bool:
     return bool(np.array_equal(after.flow[:n], before.flow))
 
 
+class Short(NamedTuple):
+    """What an order waits for: units short, and (only when short) the reason and its
+    root-cause code (:mod:`allocation.domain.root_causes`)."""
+
+    quantity: int
+    reason: str | None
+    code: str | None
+
+
+NOT_SHORT = Short(0, None, None)
+"""An order that holds every unit it asked for."""
+
+
 @dataclass(frozen=True)
 class _Arrived:
     """One part group after orders arrived, as the planner plans it."""
@@ -213,12 +230,12 @@ class Arrivals:
     """What orders that arrive in one write get, before the ledger is written.
 
     ``holdings``: what each new order will hold; ``backorders``: each new order's units
-    short and why (a reason only when short).
+    short, why and the code of why (a reason and code only when short).
     """
 
     groups: list[_Arrived]
     holdings: dict[str, list[ledger.Holding]]
-    backorders: dict[str, tuple[int, str | None]]
+    backorders: dict[str, Short]
 
 
 def plan_arrivals(
@@ -233,7 +250,7 @@ def plan_arrivals(
     new = set(new_orders)
     groups: list[_Arrived] = []
     holdings: dict[str, list[ledger.Holding]] = {o: [] for o in new_orders}
-    backorders: dict[str, tuple[int, str | None]] = {}
+    backorders: dict[str, Short] = {}
     for group_key, stamp in sorted(stamps.items()):
         parts = world.parts_of.get(group_key, [group_key])
         plan = planner.group_plan(parts[0])
@@ -282,17 +299,27 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
     return as_planned
 
 
-def _backorders(plan: Plan, orders: set[str]) -> dict[str, tuple[int, str | None]]:
-    """Units short and the reason, of the plan's orders among ``orders``."""
-    ids = plan.problem.orders.order_id
+def _backorders(plan: Plan, orders: set[str]) -> dict[str, Short]:
+    """Units short, the reason and its root-cause code, of the plan's orders among
+    ``orders``."""
+    problem = plan.problem
+    ids = problem.orders.order_id
     mine = rows_of(ids, orders)
     if len(mine) == 0:
         return {}
-    missing = plan.problem.orders.quantity[mine] - plan.filled[mine]
+    missing = problem.orders.quantity[mine] - plan.filled[mine]
     names = [str(ids[r]) for r in mine.tolist()]
-    short = [o for o, m in zip(names, missing.tolist(), strict=True) if m > 0]
-    reasons = plan.short_reasons(short) if short else {}
-    return {o: (int(m), reasons.get(o)) for o, m in zip(names, missing.tolist(), strict=True)}
+    result = dict.fromkeys(names, NOT_SHORT)
+    short = mine[missing > 0]
+    if len(short):
+        # What Plan.short_reasons says, with the code that goes with each sentence.
+        why = unfilled_reasons(problem, plan.flow, short, plan.reasons)
+        lacking = (problem.orders.quantity[short] - plan.filled[short]).tolist()
+        for r, q, reason, code in zip(
+            short.tolist(), lacking, why.reason.tolist(), why.code.tolist(), strict=True
+        ):
+            result[str(ids[r])] = Short(int(q), str(reason), str(code))
+    return result
 
 
 def _within_supply(
@@ -308,18 +335,25 @@ def _within_supply(
 
 
 def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) -> None:
-    """Backorder quantity and reason of the orders that may have changed.
+    """Backorder quantity, reason and root-cause code of the orders that may have changed.
 
     Every write keeps, for every open order, the backorder equal to what it asked for less
     what it holds; holdings change only through ledger entries, so the orders with entries in
     this write, and new orders, are the only ones whose backorder can have changed. A waiting
-    order's reason is the one given when its holdings last changed; the explanation route
-    always answers from the current plan.
+    order's reason and code are the ones given when its holdings last changed; the
+    explanation route always answers from the current plan.
     """
-    rows = [(q, why, order) for order, (q, why) in _backorders(plan, candidates).items()]
+    rows = [
+        (b.quantity, b.reason, b.code, b.quantity > 0, order)
+        for order, b in _backorders(plan, candidates).items()
+    ]
     run_raw_many(connection, _BACKORDER, rows)
 
 
+# ``backorder_code`` keeps the last code once the backorder ends, and ``backordered`` stays
+# set once an order was short: reports count backorders that were, not only those that are.
 _BACKORDER = Raw.of(
-    "UPDATE orders SET backorder_quantity = ?, backorder_reason = ? WHERE order_id = ?"
+    "UPDATE orders SET backorder_quantity = ?, backorder_reason = ?, "
+    "backorder_code = COALESCE(?, backorder_code), backordered = (backordered OR ?) "
+    "WHERE order_id = ?"
 )

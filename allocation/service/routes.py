@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Security
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import AfterValidator, Discriminator, Tag
 from sqlalchemy import Engine, select, text
@@ -18,10 +18,14 @@ from allocation.adapters.store import schema
 from allocation.adapters.store.database import run_read
 from allocation.adapters.store.master import master_version
 from allocation.adapters.store.migrate import current_revision
+from allocation.adapters.store.report_facts import facts_from_store
 from allocation.adapters.tables import MAX_QUANTITY
+from allocation.errors import InputError
+from allocation.reports import PerformanceReport, ReportFacts, customer_report, parse_period
 from allocation.service.answers import order_answers, plan_page, supply_states
 from allocation.service.auth import CLIENT_STATE, bearer, client_of, settings_of
 from allocation.service.claims import Claims
+from allocation.service.clock import utc_now
 from allocation.service.idempotency import InFlight, Work, Writer, keyed_write
 from allocation.service.jobs import (
     AdjustStock,
@@ -412,6 +416,93 @@ def plan(
     result = _read(request, lambda c: plan_page(c, offset, limit))
     assert isinstance(result, PlanPage)
     return result
+
+
+CustomerPath = Annotated[
+    str,
+    Path(max_length=64, description="a customer id", json_schema_extra=_PATH_ID),
+    AfterValidator(no_control_characters),
+]
+PERIOD_PATTERN = r"^\d{4}-?[Qq][1-4]$|^\d{4}-\d{2}$"
+"""A report period: a quarter (``2026-Q3``) or a month (``2026-07``)."""
+_REPORT_CONTENT = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "description": "the report's document (keys: allocation.reports.REPORT_KEYS)",
+        }
+    },
+    "text/html": {"schema": {"type": "string", "description": "a printable page"}},
+}
+
+
+@router.get(
+    "/reports/customers/{customer_id}",
+    response_model=None,
+    summary="A customer's performance report for a period, as JSON or a printable page",
+    responses={
+        200: {"description": "the report", "content": _REPORT_CONTENT},
+        404: {"description": "no such customer", **_PROBLEM},
+    },
+)
+def customer_performance(
+    request: Request,
+    customer_id: CustomerPath,
+    client: Client,
+    period: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            pattern=PERIOD_PATTERN,
+            description="a quarter (2026-Q3) or a month (2026-07); everything when omitted",
+        ),
+    ] = None,
+    format: Annotated[
+        Literal["json", "html"] | None,
+        Query(description="json or html; without it, the Accept header chooses (json first)"),
+    ] = None,
+) -> Response:
+    """Orders, downtime against the target, sources and spend, orders that lost parts
+    priority, backorders and their root causes, from what the database holds now."""
+    try:
+        chosen = parse_period(period) if period is not None else None
+    except InputError as error:
+        raise UnprocessableError(str(error), [FieldError("query.period", str(error))]) from None
+
+    def work(connection: Connection) -> ReportFacts:
+        facts = facts_from_store(connection, as_of=utc_now(), customers=[customer_id])
+        if facts.customers.empty:
+            raise NotFoundError(
+                f"no customer {customer_id!r}",
+                [FieldError("path.customer_id", "unknown customer")],
+            )
+        return facts
+
+    facts = _read(request, work)
+    assert isinstance(facts, ReportFacts)
+    report: PerformanceReport = customer_report(facts, customer_id, chosen)
+    if format == "html" or (format is None and _wants_html(request.headers.get("accept", ""))):
+        return HTMLResponse(report.to_html())
+    return JSONResponse(report.document())
+
+
+def _wants_html(accept: str) -> bool:
+    """Whether an Accept header prefers ``text/html`` to JSON (ties go to JSON)."""
+    weights: dict[str, float] = {}
+    for item in accept.split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[kind.lower()] = max(q, weights.get(kind.lower(), 0.0))
+    html = weights.get("text/html", 0.0)
+    json_ = max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
+    return html > 0 and html > json_
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})

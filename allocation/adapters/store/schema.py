@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 __all__ = [
@@ -187,6 +188,13 @@ orders = Table(
     Column("backorder_quantity", Units, nullable=False, server_default="0"),
     Column("backorder_reason", Text, nullable=True),
     Column("client_id", String(ID), nullable=True),
+    # What reports need of an order's past (migration 0005): when it was shipped or
+    # cancelled, whether it was ever short (never cleared) and the code of its last backorder,
+    # and why it lost parts priority at intake.
+    Column("closed_at", DateTime, nullable=True),
+    Column("backordered", Boolean, nullable=False, server_default=false()),
+    Column("backorder_code", String(ID), nullable=True),
+    Column("lost_code", String(ID), nullable=True),
     CheckConstraint("quantity > 0", name="ck_orders_quantity"),
     Index("ix_orders_group_status", "group_key", "status"),
 )
