@@ -66,6 +66,8 @@ def report_page(report: PerformanceReport) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # An empty icon inline: a browser asks no server for /favicon.ico.
+        '<link rel="icon" href="data:,">',
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
         "<header>",
         f"<h1>{_e(doc['customer_name'])} — performance report</h1>",

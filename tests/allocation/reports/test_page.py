@@ -28,7 +28,8 @@ class _Outline(HTMLParser):
             self.sections.append(str(values.get("id")))
         if tag == "figure":
             self.figures.append(str(values.get("id")))
-        if tag in ("script", "link", "iframe", "img") or any(
+        inline = str(values.get("href", "")).startswith("data:")  # the empty icon
+        if (tag in ("script", "link", "iframe", "img") and not inline) or any(
             str(v).startswith(("http:", "https:", "//")) for k, v in attrs if k in ("src", "href")
         ):
             self.fetches.append(tag)
