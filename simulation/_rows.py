@@ -21,7 +21,10 @@ ORDER_ATTRIBUTES = ("customer_id", "country", "priority_class", "tier", "part_nu
 
 @dataclass(frozen=True)
 class Rows:
-    """Records read once: each row's order (index into ``orders``, or -1) and event kind."""
+    """Records read once: each row's order (index into ``orders``, or -1) and event kind.
+
+    ``orders`` has, per ``order_created`` row, its order attributes, ``quantity``,
+    ``created``, its home ``depot_id`` and ``lost_code`` (the row's ``detail``)."""
 
     orders: pd.DataFrame
     order_of_row: IntArray
@@ -63,10 +66,10 @@ def read_rows(records: pd.DataFrame) -> Rows:
     else:
         order_of_row = np.full(len(records), -1, dtype=np.int64)
     orders = records.iloc[created_rows][
-        ["replication", "order_id", *ORDER_ATTRIBUTES, "quantity", "time"]
-    ].rename(columns={"time": "created"})
+        ["replication", "order_id", *ORDER_ATTRIBUTES, "quantity", "time", "depot_id", "detail"]
+    ].rename(columns={"time": "created", "detail": "lost_code"})
     orders = orders.reset_index(drop=True)
-    for name in ("order_id", *ORDER_ATTRIBUTES):
+    for name in ("order_id", *ORDER_ATTRIBUTES, "depot_id", "lost_code"):
         if isinstance(orders[name].dtype, pd.CategoricalDtype):
             orders[name] = orders[name].cat.remove_unused_categories()
     source, sources = codes(records["source_kind"])

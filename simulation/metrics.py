@@ -46,6 +46,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from simulation._causes import CutWindow, lost_codes, wait_codes
 from simulation._rows import (
     ORDER_ATTRIBUTES,
     BoolArray,
@@ -102,6 +103,9 @@ _OUTCOME_COLUMNS = (
     "expedited_units",
     "lost_units",
     "emergency_units",
+    "depot_id",
+    "lost_code",
+    "code",
 )
 KPI_COLUMNS = (
     "orders",
@@ -121,7 +125,10 @@ KPI_COLUMNS = (
 
 
 def order_outcomes(
-    records: pd.DataFrame, created_between: tuple[float, float] | None = None
+    records: pd.DataFrame,
+    created_between: tuple[float, float] | None = None,
+    target_hours: float = 48.0,
+    supply_cuts: Sequence[CutWindow] = (),
 ) -> pd.DataFrame:
     """One row per order and replication: what happened to it, from creation to restoration.
 
@@ -135,6 +142,12 @@ def order_outcomes(
     created_between : (float, float), optional
         Keep only orders with ``lo <= created < hi`` (hours): the scenario's warm-up and
         horizon, so that orders of an empty start or of the drain period do not count.
+    target_hours : float
+        The downtime promised: an order down longer is late and gets a ``code``.
+    supply_cuts : sequence of (float, float, sequence of str)
+        The scenario's supply cuts: start and end (hours) and part patterns (empty: every
+        part), for the ``supply_cut`` code (:func:`simulation.results.SimulationResult`
+        passes its scenario's).
 
     Returns
     -------
@@ -142,12 +155,25 @@ def order_outcomes(
         Columns ``replication, order_id, customer_id, country, priority_class, tier,
         part_number, quantity, created, restored, downtime_hours, allocated_units,
         delivered_units, filled_on_arrival, cost, broker_units, expedited_units,
-        lost_units, emergency_units``, in the order the orders were created. ``restored``
+        lost_units, emergency_units, depot_id, lost_code, code``, in the order the orders
+        were created. ``restored``
         is whether the order got its ``restored`` event; ``downtime_hours`` is censored at
         the ``end`` otherwise, and NaN for a lost order (it has none). Units, cost, broker
         and expedited units are net of failed purchases.
         ``filled_on_arrival`` is whether stock or transfer allocations made at the very
-        moment of creation covered the whole quantity.
+        moment of creation covered the whole quantity. ``depot_id`` is the order's home depot
+        (blank when no depot reaches it); ``lost_code`` why it lost parts priority
+        (``excluded_country``, ``not_entitled:<rule>``; blank when it kept it or had none to
+        lose), from its ``order_created`` row's ``detail``. ``code`` is the root cause of its
+        wait (:mod:`allocation.domain.root_causes`) when it was short on arrival (not
+        ``filled_on_arrival``) or late (``downtime_hours`` above ``target_hours``), blank
+        otherwise; the first that holds of: ``broker_failed`` (a broker buy for it failed),
+        ``depot_offline`` (its home depot was offline when it arrived), ``supply_cut`` (a
+        supply cut of its part overlapped its wait), ``no_route`` (no home depot),
+        ``waiting_for_receipt`` (a receipt's units were promised to it, or a depot's units
+        reached it after its arrival), ``slow_source`` (every unit was found on arrival, or
+        some were bought by expedite, broker or the emergency channel), else
+        ``no_stock_anywhere``.
 
     Examples
     --------
@@ -162,6 +188,8 @@ def order_outcomes(
     >>> row = order_outcomes(rec.to_frame()).iloc[0]
     >>> float(row["downtime_hours"]), bool(row["filled_on_arrival"]), float(row["cost"])
     (7.0, True, 40.0)
+    >>> row["code"] is None
+    True
     """
     rows = read_rows(records)
     orders = rows.orders
@@ -188,18 +216,33 @@ def order_outcomes(
     end = end_times(records).reindex(orders["replication"]).to_numpy(np.float64)
     lost_units = _units(total(rows.is_event("lost"), rows.quantity))
     downtime = np.where(restored, restored_at, end) - created
+    lost = lost_units > 0
+    served_downtime = np.where(lost, np.nan, downtime)
+    with np.errstate(invalid="ignore"):
+        late = served_downtime > target_hours
+    filled = total(at_once, rows.quantity) >= orders["quantity"].to_numpy()
+    code = wait_codes(
+        records,
+        rows,
+        needs_code=~filled | late,
+        at_arrival=same_moment(rows.time, created_of_row),
+        wait_end=np.where(restored, restored_at, np.where(lost, created, end)),
+        supply_cuts=supply_cuts,
+    )
 
     outcomes = orders.assign(
         restored=restored,
-        downtime_hours=np.where(lost_units > 0, np.nan, downtime),
+        downtime_hours=served_downtime,
         allocated_units=_units(total(committed, net_units)),
         delivered_units=_units(total(rows.is_event("delivered"), rows.quantity)),
-        filled_on_arrival=total(at_once, rows.quantity) >= orders["quantity"].to_numpy(),
+        filled_on_arrival=filled,
         cost=total(committed, signed * rows.money),
         broker_units=_units(total(committed & rows.is_source("broker"), net_units)),
         expedited_units=_units(total(committed & rows.is_source("expedite"), net_units)),
         lost_units=lost_units,
         emergency_units=_units(total(committed & rows.is_source("emergency"), net_units)),
+        lost_code=lost_codes(orders["lost_code"]),
+        code=pd.Series(code, dtype=object),
     )[list(_OUTCOME_COLUMNS)]
     if created_between is not None:
         lo, hi = created_between

@@ -30,7 +30,10 @@ customer_id        ``order_created`` only
 country            ``order_created`` only: the order's site country (ISO alpha-2)
 priority_class     ``order_created`` only: parts_priority or standard
 tier               ``order_created`` only: the tier that applies (standard, PA, PA+, PM)
-detail             free text: the disruption's name, why a promise was withdrawn, a failure
+detail             free text: the disruption's name, why a promise was withdrawn, a failure;
+                   ``order_created``: why the order lost parts priority, as a root-cause
+                   code (``excluded_country``, ``not_entitled:<rule>``; empty when it kept
+                   it or its customer had none to lose)
 =================  ==========================================================================
 
 Events, and what holds between them:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,14 @@ from matplotlib.figure import Figure
 
 from allocation.adapters import atomic_write
 from allocation.engine import html_block, html_table
+from allocation.reports import (
+    PerformanceReport,
+    Period,
+    ReportFacts,
+    customer_report,
+    reports_for_all,
+)
+from simulation._causes import cut_windows
 from simulation._reduce import BACKORDER_GROUP, BACKORDER_STEP_HOURS, combine_kpis, grouping
 from simulation._store import ReplicationStore, concat_records
 from simulation.metrics import backorders_over_time, kpis, order_outcomes
@@ -36,6 +45,7 @@ from simulation.plots import (
     write_plots,
 )
 from simulation.replicate import ReplicationOutput
+from simulation.report_facts import RunWorld, facts_from_result
 from simulation.scenario.model import Scenario
 from simulation.stats import paired_difference, summarize, summary_document
 
@@ -64,14 +74,18 @@ class SimulationResult:
 
     Orders count when created between the warm-up and the horizon. The replications' tables
     are in ``store``; :attr:`records` holds every event of every replication (see
-    :mod:`simulation.records`), kept from the run or made again on request.
+    :mod:`simulation.records`), kept from the run or made again on request. ``world`` is
+    what its performance reports need of the world (hour 0's date and the customers; see
+    :mod:`simulation.report_facts`), when the run knows it.
     """
 
     scenario: Scenario
     strategy: str
     seed: int
     store: ReplicationStore = field(repr=False)
+    world: RunWorld | None = field(default=None, repr=False)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _facts: ReportFacts | None = field(default=None, repr=False)
 
     @classmethod
     def from_outputs(
@@ -110,14 +124,50 @@ class SimulationResult:
 
     @cached_property
     def outcomes(self) -> pd.DataFrame:
-        """One row per order and replication: downtime, fill, cost (orders in the window).
-        Made from :attr:`records`."""
-        window = (self.scenario.warmup_days * 24.0, self.scenario.horizon_days * 24.0)
-        return order_outcomes(self.records, created_between=window)
+        """One row per order and replication: downtime, fill, cost and the root cause of a
+        short or late order's wait (``code``; orders in the window). Made from
+        :attr:`records`."""
+        scenario = self.scenario
+        window = (scenario.warmup_days * 24.0, scenario.horizon_days * 24.0)
+        return order_outcomes(
+            self.records,
+            created_between=window,
+            target_hours=scenario.target_hours,
+            supply_cuts=cut_windows(scenario),
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """The per-order outcomes (see :attr:`outcomes`)."""
         return self.outcomes
+
+    def report_facts(self, start: datetime | None = None) -> ReportFacts:
+        """What the run's performance reports are computed from: every replication's orders,
+        their sources and the customers (:func:`simulation.report_facts.facts_from_result`;
+        ``start`` is the date hour 0 stands for, the run's own by default)."""
+        if start is not None:
+            return facts_from_result(self, start)
+        if self._facts is None:
+            self._facts = facts_from_result(self)
+        return self._facts
+
+    def report(self, customer_id: str, period: Period | str | None = None) -> PerformanceReport:
+        """The performance report of one customer in this run, for ``period`` (``2026-Q1``,
+        ``2026-02``; default: the whole run), its counts the means over the replications.
+
+        Examples
+        --------
+        >>> from simulation import load_scenario, simulate
+        >>> quick = load_scenario("scenarios/normal-quarter.yaml", {"horizon_days": 3})
+        >>> result = simulate(quick, replications=1)
+        >>> customer = result.report_facts().customer_ids(("PM",))[0]
+        >>> result.report(customer).origin
+        'simulation run: Normal quarter (baseline)'
+        """
+        return customer_report(self.report_facts(), customer_id, period)
+
+    def reports(self, period: Period | str | None = None) -> list[PerformanceReport]:
+        """A report for every Priority Access Plus and Priority Management customer."""
+        return reports_for_all(self.report_facts(), period)
 
     def kpis(self, by: str | Sequence[str] | None = "priority_class") -> pd.DataFrame:
         """KPIs per replication and group.

@@ -23,7 +23,8 @@ _SHELF_KINDS = ("stock", "transfer", "inbound")
 
 
 def shelf_orders(result: SimulationResult) -> pd.DataFrame:
-    """Per-order outcomes of a run with each order's home depot (``depot_id``).
+    """Per-order outcomes of a run with each order's home depot (``depot_id``, from its
+    ``order_created`` row, as :func:`simulation.metrics.order_outcomes` gives it).
 
     Examples
     --------
@@ -33,17 +34,11 @@ def shelf_orders(result: SimulationResult) -> pd.DataFrame:
     >>> bool(table["depot_id"].notna().all())
     True
     """
-    records = result.records
-    created = records[records["event"] == "order_created"]
-    homes = pd.DataFrame(
-        {
-            "replication": created["replication"].to_numpy(dtype=np.int64),
-            "order_id": created["order_id"].astype(str).to_numpy(dtype=object),
-            "depot_id": created["depot_id"].astype(object).to_numpy(),
-        }
+    outcomes = result.outcomes
+    return outcomes.assign(
+        order_id=outcomes["order_id"].astype(str),
+        depot_id=outcomes["depot_id"].astype(object),
     )
-    outcomes = result.outcomes.assign(order_id=result.outcomes["order_id"].astype(str))
-    return outcomes.merge(homes, on=["replication", "order_id"], how="left")
 
 
 def shelf_stock(records: pd.DataFrame, levels: Mapping[tuple[str, str], int]) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from simulation._store import ReplicationStore
 from simulation.errors import ScenarioError
 from simulation.metrics import ORDER_ATTRIBUTES
 from simulation.replicate import Progress, ReplicationOutput, Task, replay_records, stream_tasks
+from simulation.report_facts import RunWorld, run_world
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile, load_scenario, scenario_from_mapping
 from simulation.whatif import ScenarioWhatIf
@@ -107,8 +108,8 @@ def simulate(
     strategy = _strategy(policy or source.scenario.policy.strategy)
     count, base = _counts(source, replications, seed, workers)
     tasks = [Task(strategy, r, base) for r in range(count)]
-    stores = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
-    return SimulationResult(source.scenario, strategy, base, stores[strategy])
+    stores, world = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
+    return SimulationResult(source.scenario, strategy, base, stores[strategy], world)
 
 
 def compare(
@@ -144,9 +145,9 @@ def compare(
     strategies = [_strategy(p) for p in policies]
     count, base = _counts(source, replications, seed, workers)
     tasks = [Task(s, r, base) for s in strategies for r in range(count)]
-    stores = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
+    stores, world = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
     return Comparison(
-        {s: SimulationResult(source.scenario, s, base, stores[s]) for s in strategies}
+        {s: SimulationResult(source.scenario, s, base, stores[s], world) for s in strategies}
     )
 
 
@@ -227,9 +228,10 @@ def _run(
     progress: Progress | None,
     keep_records: bool,
     kpis_by: Sequence[str | Sequence[str]],
-) -> dict[str, ReplicationStore]:
+) -> tuple[dict[str, ReplicationStore], RunWorld]:
     """Run the tasks; each policy's replications go to a store of their own as they finish
-    (nothing else holds them), which can replay them when their records are wanted."""
+    (nothing else holds them), which can replay them when their records are wanted. Also
+    what the runs' reports need of the world (its start and customers)."""
     groupings = _groupings(kpis_by)
     setup = build_setup(source)
     stores: dict[str, ReplicationStore] = {}
@@ -243,7 +245,7 @@ def _run(
         report(output)
 
     stream_tasks(setup, tasks, receive, workers, dask, keep_records, groupings)
-    return stores
+    return stores, run_world(setup)
 
 
 def _replay(setup: WorldSetup, tasks: Sequence[Task]) -> Callable[[], list[pd.DataFrame]]:

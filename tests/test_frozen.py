@@ -7,7 +7,9 @@ record of the shortened scenarios must come out the same, value for value.
 The records were pinned again once, when a base-stock reorder came to follow only a unit that
 leaves a depot (a unit bought by expedite, broker or an emergency channel reorders nothing):
 the only changes were fewer ``replenishment_ordered`` rows, the receipts they would have made,
-and the allocations those receipts moved.
+and the allocations those receipts moved. Since then an ``order_created`` row's ``detail``
+names why the order lost parts priority (``excluded_country``), blank before; nothing else
+changed.
 """
 
 from __future__ import annotations

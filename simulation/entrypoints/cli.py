@@ -60,7 +60,10 @@ Sets = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
 Out = Annotated[
-    Path | None, typer.Option(help="folder for records and KPI tables (Parquet and CSV)")
+    Path | None,
+    typer.Option(
+        help="folder for records and KPI tables (Parquet and CSV) and the run's report facts"
+    ),
 ]
 Plots = Annotated[Path | None, typer.Option(help="folder for PNG charts")]
 Workers = Annotated[
@@ -128,6 +131,7 @@ def simulate(
         lambda: simulation_tables(result, confidence, groups),
         plots,
         lambda: simulation_figures(result),
+        lambda: {"": result.report_facts()},
     )
 
 
@@ -186,6 +190,7 @@ def compare(
         lambda: comparison_tables(comparison, confidence),
         plots,
         lambda: comparison_figures(comparison),
+        lambda: {name: r.report_facts() for name, r in comparison.results.items()},
     )
 
 
@@ -441,18 +446,21 @@ def _report(
     tables: Any,
     plots: Path | None,
     figures: Any,
+    facts: Any = None,
 ) -> None:
     """Compute everything first, then write files, then print: a failure writes nothing.
-    Each folder appears whole or not at all."""
+    Each folder appears whole or not at all; ``facts`` makes the report facts to write with
+    the tables (by folder, see :func:`~simulation.entrypoints.output.write_tables`)."""
     from allocation.adapters import atomic_folder
     from simulation.entrypoints.output import write_tables
     from simulation.plots import write_plots
 
     frames = tables() if out is not None else None
+    run_facts = facts() if out is not None and facts is not None else None
     charts = figures() if plots is not None else None
     err = Console(stderr=True)
     if out is not None and frames is not None:
-        written = write_tables(frames, out, document)
+        written = write_tables(frames, out, document, run_facts)
         err.print(f"wrote {len(written)} files to {out}", highlight=False)
     if plots is not None and charts is not None:
         with atomic_folder(plots) as folder:

@@ -13,7 +13,9 @@ mean), while its downtime and shares stay missing, since there is nothing to mea
 ``--out`` tables are written as Parquet *and* CSV with the same content, after every table
 has been computed, into a temporary folder beside the target that is moved into place when
 every file is there (:func:`allocation.adapters.atomic_folder`): a failed or interrupted run
-leaves the folder as it was — absent, if it is new — never half written.
+leaves the folder as it was — absent, if it is new — never half written. A run's report
+facts (:func:`simulation.report_facts.facts_from_result`) go into the same temporary folder,
+in ``report-facts/`` (a policy's, for ``compare``, in ``<policy>/report-facts/``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from allocation.adapters import atomic_folder
+from allocation.adapters.report_facts import FACTS_FOLDER, write_report_facts
+from allocation.reports import ReportFacts
 from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS, SOURCE_KINDS
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile
@@ -203,10 +207,19 @@ def sweep_tables(sweep: SweepResult, level: float) -> dict[str, pd.DataFrame]:
 
 
 def write_tables(
-    tables: Mapping[str, pd.DataFrame], folder: str | Path, document: Mapping[str, Any]
+    tables: Mapping[str, pd.DataFrame],
+    folder: str | Path,
+    document: Mapping[str, Any],
+    facts: Mapping[str, ReportFacts] | None = None,
 ) -> list[Path]:
     """Write every table as ``<stem>.parquet`` and ``<stem>.csv`` and the run's JSON
     document as ``result.json`` under ``folder``; return the paths written.
+
+    ``facts`` are report facts to write too, by the folder that holds them (``""``: the
+    out folder itself; ``"fifo"``: a policy's folder), each into its ``report-facts``
+    folder (:func:`allocation.adapters.report_facts.write_report_facts`), where
+    ``parts-priority report --run`` and :func:`~allocation.adapters.report_facts.read_report_facts`
+    read them.
 
     Text columns are written as plain strings (categories would not survive CSV), missing
     values as empty CSV cells and Parquet nulls, so both files read back the same. The files
@@ -233,7 +246,12 @@ def write_tables(
             table.to_csv(base.with_name(base.name + ".csv"), index=False, lineterminator="\n")
             names += [f"{stem}.parquet", f"{stem}.csv"]
         (temporary / "result.json").write_text(text, encoding="utf-8")
-    return [root / name for name in [*names, "result.json"]]
+        names.append("result.json")
+        for where, run_facts in (facts or {}).items():
+            place = temporary / where / FACTS_FOLDER
+            for path in write_report_facts(run_facts, place):
+                names.append(path.relative_to(temporary).as_posix())
+    return [root / name for name in names]
 
 
 # -- building blocks ---------------------------------------------------------------------------

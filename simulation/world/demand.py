@@ -95,8 +95,9 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
     """The backlog and this replication's arrivals as the engine's order columns.
 
     Every order is classified once, up front, by the entitlement engine (on the day it is
-    created). Returns the book and the rows that arrive during the run (the backlog's rows
-    come first).
+    created): its class, tier and, when it lost parts priority, why (``lost_code``).
+    Returns the book and the rows that arrive during the run (the backlog's rows come
+    first).
     """
     snapshot = setup.snapshot
     backlog = snapshot.orders[ORDER_COLUMNS]
@@ -107,13 +108,15 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
     raw = pd.concat([backlog, arrivals[ORDER_COLUMNS]], ignore_index=True)
     raw["created_at"] = pd.to_datetime(raw["created_at"]).astype("datetime64[ns]")
     hours = np.concatenate([backlog_hours, arrivals["time"].to_numpy(dtype=np.float64)])
-    columns = setup.engine.orders_of(raw)
+    classes = setup.engine.classes_of(raw)
+    columns = setup.engine.orders_of(raw, classes)
     info = list(
         zip(
             columns.customer_id.astype(str).tolist(),
             columns.country.astype(str).tolist(),
             columns.priority_class().astype(str).tolist(),
             columns.tier().astype(str).tolist(),
+            classes.lost_names().tolist(),
             strict=True,
         )
     )

@@ -531,4 +531,5 @@ class WorldCore:
             country=info[1],
             priority_class=info[2],
             tier=info[3],
+            detail=info[4],
         )

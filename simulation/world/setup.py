@@ -8,7 +8,6 @@ in :mod:`simulation.world.state`.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +42,7 @@ from simulation.scenario.model import (
     Scenario,
     SupplyCut,
 )
+from simulation.scenario.parts import match_parts
 
 __all__ = ["WorldSetup", "build_setup", "match_parts"]
 
@@ -112,16 +112,6 @@ class WorldSetup:
     def part_count(self) -> int:
         """How many parts the world has."""
         return len(self.context.part_numbers)
-
-
-def match_parts(patterns: list[str], part_numbers: list[str]) -> npt.NDArray[np.bool_]:
-    """Which parts a list of part numbers or shell patterns names (all when empty)."""
-    if not patterns:
-        return np.ones(len(part_numbers), dtype=bool)
-    return np.array(
-        [any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns) for p in part_numbers],
-        dtype=bool,
-    )
 
 
 def build_setup(source: ScenarioFile) -> WorldSetup:

@@ -271,7 +271,7 @@ class OrderBook:
 
     ``columns`` are the engine's order columns for all of them; the lists are those the
     event path reads (``created_ns``: the engine's ``created_at`` in nanoseconds); ``info`` is
-    (customer, country, class, tier) for the records. Per order:
+    (customer, country, class, tier, lost code or None) for the records. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived, ``lost`` were never served (lost sales). ``open`` keeps, per
@@ -290,7 +290,7 @@ class OrderBook:
     created: list[float]
     agg_key: list[int]
     created_ns: list[int]
-    info: list[tuple[str, str, str, str]]
+    info: list[tuple[str, str, str, str, str | None]]
     need: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
     committed: list[int] = field(default_factory=list)

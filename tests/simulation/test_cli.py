@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from allocation.adapters.report_facts import FACTS_FOLDER
 from simulation.entrypoints.cli import main
 from simulation.entrypoints.output import CLASSES, INTERVAL_KEYS, simulation_document
 from simulation.metrics import KPI_COLUMNS, SOURCE_KINDS
@@ -31,6 +32,7 @@ NORMAL = str(ROOT / "scenarios" / "normal-quarter.yaml")
 FLOODS = str(ROOT / "scenarios" / "thailand-floods-2011.yaml")
 SHORT = ["--set", "horizon_days=6", "--set", "drain_days=12"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPORT_FACT_FILES = ("orders.parquet", "sources.parquet", "customers.parquet", "facts.json")
 SIMULATE_TABLES = ("records", "outcomes", "kpis", "summary", "backorders", "cost_by_source", "runs")
 
 
@@ -118,7 +120,8 @@ def test_simulate_shows_progress_on_stderr_and_nothing_but_json_on_stdout(
     json.loads(simulated.out)  # the whole of stdout is the document
     assert "2/2 replications" in simulated.err
     assert "Normal quarter (baseline)" in simulated.err
-    assert f"wrote {2 * len(SIMULATE_TABLES) + 2 + 1} files to {outputs / 'out'}" in simulated.err
+    written = 2 * len(SIMULATE_TABLES) + 2 + 1 + len(REPORT_FACT_FILES)
+    assert f"wrote {written} files to {outputs / 'out'}" in simulated.err
     assert f"wrote 3 charts to {outputs / 'plots'}" in simulated.err
 
 
@@ -132,7 +135,9 @@ def test_simulate_writes_every_table_as_parquet_and_csv_with_the_same_content(
         *(f"{s}.parquet" for s in stems),
         *(f"{s}.csv" for s in stems),
         "result.json",
+        FACTS_FOLDER,
     }
+    assert {p.name for p in (folder / FACTS_FOLDER).iterdir()} == set(REPORT_FACT_FILES)
     for stem in stems:
         parquet = pd.read_parquet(folder / f"{stem}.parquet")
         csv = pd.read_csv(folder / f"{stem}.csv")

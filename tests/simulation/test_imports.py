@@ -16,6 +16,12 @@ DOORS = {
     "allocation.engine",
     "allocation.entrypoints",
     "allocation.whatif",
+    # Published doors of their own, with a curated ``__all__``: the performance reports, the
+    # files of a run's report facts, and the catalogue of root-cause codes (a data module
+    # whose code constants are its interface; imported as a module).
+    "allocation.reports",
+    "allocation.adapters.report_facts",
+    "allocation.domain.root_causes",
 }
 ROOT = Path(__file__).resolve().parents[2] / "simulation"
 

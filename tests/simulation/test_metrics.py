@@ -179,6 +179,9 @@ def test_outcomes_have_the_documented_columns_even_without_orders() -> None:
         "expedited_units",
         "lost_units",
         "emergency_units",
+        "depot_id",
+        "lost_code",
+        "code",
     ]
 
 
