@@ -126,7 +126,9 @@ def entitle(
         return
     if out is not None:
         write_frame(report.to_pandas(), out, report.to_records())
-        Console().print(f"wrote {len(report.decisions)} decisions to {out}")
+        Console(soft_wrap=True).print(
+            f"wrote {len(report.decisions)} decisions to {out}", markup=False, highlight=False
+        )
         return
     show_entitlement(Console(), report)
 
@@ -168,7 +170,9 @@ def audit(
         return
     if out is not None:
         write_frame(report.to_pandas(), out, report.to_records())
-        Console().print(f"wrote {len(report.findings)} finding(s) to {out}")
+        Console(soft_wrap=True).print(
+            f"wrote {len(report.findings)} finding(s) to {out}", markup=False, highlight=False
+        )
         return
     show_audit(Console(), report)
 
@@ -224,7 +228,9 @@ def report(
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             return
         atomic_write(out, _text_writer(text))
-        Console(stderr=True).print(f"wrote the report of {customer} to {out}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"wrote the report of {customer} to {out}", markup=False, highlight=False
+        )
         return
     if out is None:
         raise typer.BadParameter("--all-customers writes a folder: give it with --out")
@@ -233,7 +239,9 @@ def report(
         for one in every:
             text = one.to_html() if fmt == "html" else one.to_json()
             (folder / f"{_file_stem(one.customer_id)}.{fmt}").write_text(text, encoding="utf-8")
-    Console(stderr=True).print(f"wrote {len(every)} report(s) to {out}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(
+        f"wrote {len(every)} report(s) to {out}", markup=False, highlight=False
+    )
 
 
 @app.command("root-causes")
@@ -266,7 +274,9 @@ def root_causes(
         return
     if out is not None:
         write_frame(table, out, rows)
-        Console().print(f"wrote {len(table)} row(s) to {out}")
+        Console(soft_wrap=True).print(
+            f"wrote {len(table)} row(s) to {out}", markup=False, highlight=False
+        )
         return
     Console().print(table.to_string(index=False) if len(table) else "no root causes")
 
@@ -331,9 +341,11 @@ def allocate(
     if out is not None:
         unfilled_path = out.with_name(f"{out.stem}.unfilled{out.suffix}")
         write_frames([(plan.lines, out), (plan.unfilled, unfilled_path)])
-        Console().print(
+        Console(soft_wrap=True).print(
             f"wrote {len(plan.lines)} allocation lines to {out} and "
-            f"{len(plan.unfilled)} unfilled to {unfilled_path}"
+            f"{len(plan.unfilled)} unfilled to {unfilled_path}",
+            markup=False,
+            highlight=False,
         )
         return
     show_plan(Console(), plan)
@@ -385,7 +397,9 @@ def generate(
     with atomic_folder(out) as folder:  # every table appears at once, or none
         write_world(tables, folder, fmt)  # type: ignore[arg-type]
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
-    Console().print(f"wrote snapshot to {out}: {sizes}")
+    Console(soft_wrap=True).print(
+        f"wrote snapshot to {out}: {sizes}", markup=False, highlight=False
+    )
 
 
 OutcomeReader = Callable[[Path, Snapshot | None], pd.DataFrame]

@@ -307,7 +307,9 @@ def scenario_schema(
     if out is None:
         sys.stdout.write(schema_text())
         return
-    Console(stderr=True).print(f"wrote {write_schema(out)}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(
+        f"wrote {write_schema(out)}", markup=False, highlight=False
+    )
 
 
 def main(argv: list[str] | None = None, handle_signals: bool = False) -> int:
@@ -461,11 +463,15 @@ def _report(
     err = Console(stderr=True)
     if out is not None and frames is not None:
         written = write_tables(frames, out, document, run_facts)
-        err.print(f"wrote {len(written)} files to {out}", highlight=False)
+        err.print(
+            f"wrote {len(written)} files to {out}", markup=False, highlight=False, soft_wrap=True
+        )
     if plots is not None and charts is not None:
         with atomic_folder(plots) as folder:
             paths = write_plots(charts, folder)
-        err.print(f"wrote {len(paths)} charts to {plots}", highlight=False)
+        err.print(
+            f"wrote {len(paths)} charts to {plots}", markup=False, highlight=False, soft_wrap=True
+        )
     if as_json:
         print_json(document)
     else:

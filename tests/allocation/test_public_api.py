@@ -40,6 +40,8 @@ PUBLIC = {
     "PlanDiff",
     "plan_outcomes",
     "read_outcomes",
+    "report",
+    "reports",
     "compare_protection",
     "ProtectionReport",
     # policy and rules
