@@ -77,7 +77,8 @@ def test_the_migration_widens_quantities_balances_and_counters_keeping_the_rows(
             lambda c: c.execute(
                 text(
                     "SELECT data_type FROM information_schema.sequences "
-                    "WHERE sequence_name = 'ledger_entry_id_seq'"
+                    "WHERE sequence_name = 'ledger_entry_id_seq' "
+                    "AND sequence_schema = current_schema()"
                 )
             ).scalar_one(),
         )
