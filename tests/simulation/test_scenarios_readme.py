@@ -35,7 +35,7 @@ def test_the_readme_opens_with_the_simulator_on_a_shipped_scenario_then_the_test
     assert (ROOT / command[2]).is_file()
     assert code_blocks("bash")[1].strip() == (
         'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && '
-        ".venv/bin/python -m pytest"
+        ".venv/bin/python -m pytest -n 2 --dist loadfile"
     )
 
 
