@@ -17,9 +17,13 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
-from allocation.domain.entitlement import decide_entitlement, lost_priority_code
+from allocation.domain.entitlement import (
+    check_product_types,
+    decide_entitlement,
+    lost_priority_code,
+)
 from allocation.domain.model import OrderLine
-from allocation.errors import InputError
+from allocation.errors import InputError, UnknownProductTypeError
 from allocation.service.answers import new_order_answer, order_answers
 from allocation.service.models import OrderAnswer, OrderIn
 from allocation.service.planning import NOT_SHORT, plan_arrivals, record_arrivals
@@ -51,8 +55,17 @@ def _check(world: World, orders: list[OrderIn], batch: bool) -> None:
             problems.append(
                 FieldError(f"{where}.part_number", f"unknown part {order.part_number!r}")
             )
+        try:
+            check_product_types([(order.order_id, _product_type(order))], world.entitlement_policy)
+        except UnknownProductTypeError as error:
+            problems.append(FieldError(f"{where}.product_type", str(error)))
     if problems:
         raise UnprocessableError(f"{problems[0].field}: {problems[0].message}", problems)
+
+
+def _product_type(order: OrderIn) -> str:
+    """The product type as the rules spell it: lower case, words joined by ``_``."""
+    return order.product_type.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 ORDER_ROW = (
@@ -88,7 +101,7 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         part_number=order.part_number,
         quantity=order.quantity,
         created_at=created,
-        product_type=order.product_type.strip().lower().replace(" ", "_").replace("-", "_"),
+        product_type=_product_type(order),
         warranty_valid=order.warranty_valid,
         ship_to_country=order.ship_to_country,
     )
