@@ -67,7 +67,7 @@ def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, cha
 
 
 @pytest.mark.slow
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(random_worlds(), events)
 def test_every_change_leaves_the_plan_a_full_replan_would_make_in_many_worlds(
     world: World, changes: list
@@ -260,7 +260,7 @@ def test_an_arrival_like_an_order_already_waiting_leaves_the_plan_a_full_replan_
 
 
 @pytest.mark.slow
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(random_worlds(), arrivals_like_orders)
 def test_an_arrival_like_an_order_already_waiting_leaves_a_full_replan_in_many_worlds(
     world: World, arrivals: list

@@ -68,7 +68,7 @@ def test_every_level_of_the_optimal_plan_matches_a_sequential_lp(world: World) -
 
 
 @pytest.mark.slow
-@settings(LP, max_examples=1500)
+@settings(LP, max_examples=600)
 @given(random_worlds())
 def test_every_level_matches_a_sequential_lp_on_many_more_worlds(world: World) -> None:
     _assert_matches(world.snapshot())
