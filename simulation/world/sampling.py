@@ -140,7 +140,13 @@ def expected_lead_time(mean: float, cv: float, distribution: str, elapsed: float
     if distribution == "gamma":
         shape = 1.0 / (cv * cv)
         scale = mean / shape
-        return max(mean + scale * _density_over_tail(shape, elapsed / scale), elapsed)
+        x = elapsed / scale if scale > 0.0 else math.inf
+        if x == math.inf:  # a lead time too short for a float, still out: as good as due now
+            return elapsed
+        h = _density_over_tail(shape, x)
+        if not math.isfinite(h):  # beyond any lead time ever drawn: as good as due now
+            return elapsed
+        return max(mean + scale * h, elapsed)
     if distribution == "lognormal":
         sigma = math.sqrt(math.log1p(cv * cv))
         z = (math.log(elapsed) - (math.log(mean) - sigma * sigma / 2.0)) / sigma
@@ -195,6 +201,8 @@ class ExpectedLead:
         if not self._table or mean <= 0 or elapsed <= 0:
             return expected_lead_time(mean, self.cv, self.distribution, elapsed)
         scale = mean / self._shape
+        if scale <= 0.0:  # a mean too small for a float: the exact function says what then
+            return expected_lead_time(mean, self.cv, self.distribution, elapsed)
         x = elapsed / scale
         if x >= self._end:
             return expected_lead_time(mean, self.cv, self.distribution, elapsed)
