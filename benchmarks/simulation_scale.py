@@ -8,7 +8,13 @@ Usage::
 
 Everything in one run, so ratios compare like with like on a noisy machine:
 
-- ``baseline``: the raw SimPy event rate (bare timeouts with a callback each), measured now.
+- ``baseline``: the raw SimPy event rate (bare timeouts with a callback each), measured now;
+  and ``plain_greedy``: a plain SimPy model of the same world — the same orders, base stock and
+  gamma lead times — with one greedy decision per event (an arrival takes a unit from its home
+  depot, else the first depot holding one, else waits in its home depot's queue; a unit taken
+  is reordered at its depot; a receipt serves the oldest order waiting there), timed as a
+  whole run with its event records built, ``--repeat`` times. ``replication.vs_plain_greedy``
+  is the year's time over that model's: the target is at most 3.
 - ``replication``: one replication of the year (event-driven re-planning of the touched part
   group on every arrival and receipt), ``--repeat`` times, each in a fresh forked process
   (its peak memory is its own); seconds, SimPy events per second, simulated orders per second,
@@ -92,6 +98,87 @@ def bare_simpy(events: int = 1_000_000) -> dict[str, float]:
     env.run()
     seconds = time.perf_counter() - started
     return {"events": events, "seconds": round(seconds, 3), "events_per_second": events / seconds}
+
+
+def plain_greedy(setup: WorldSetup, seed: int = 1) -> dict[str, Any]:
+    """A plain SimPy model of the benchmark's world with one greedy decision per event.
+
+    The orders are the replication's own (the same draw), the base stock the world's
+    starting stock, lead times the scenario's gamma; no entitlement, no engine, no
+    receipts promised ahead: what a hand-written simulation of this world would do.
+    """
+    import collections
+
+    import numpy as np
+
+    from simulation.world.demand import order_book
+    from simulation.world.sampling import draw_lead_time
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    book, arrivals = order_book(setup, rng)
+    lead = setup.scenario.replenishment.lead_time
+    stock = setup.initial_stock.astype(np.int64).tolist()
+    depots = len(setup.depot_ids)
+    waiting: dict[tuple[int, int], collections.deque[tuple[int, int]]] = {}
+    records: list[tuple[float, str, int, int, int]] = []
+    env = simpy.Environment()
+    lead_rng = np.random.default_rng(seed + 1)
+
+    def reorder(part: int, depot: int, units: int) -> None:
+        for _ in range(units):
+            event = env.timeout(draw_lead_time(lead_rng, lead.mean_hours, lead.cv))
+            event.callbacks.append(lambda _, p=part, d=depot: receive(p, d))
+
+    def take(row: int, part: int, depot: int, units: int) -> None:
+        stock[part][depot] -= units
+        records.append((env.now, "allocated", row, part, depot))
+        reorder(part, depot, units)
+
+    def receive(part: int, depot: int) -> None:
+        stock[part][depot] += 1
+        records.append((env.now, "received", -1, part, depot))
+        queue = waiting.get((part, depot))
+        while queue and stock[part][depot] >= queue[0][1]:
+            row, units = queue.popleft()
+            take(row, part, depot, units)
+
+    def arrive(row: int) -> None:
+        part, home, units = book.part[row], book.home[row], book.quantity[row]
+        records.append((env.now, "order_created", row, part, home))
+        shelf = stock[part]
+        for depot in [home, *range(depots)]:
+            if shelf[depot] >= units:
+                take(row, part, depot, units)
+                return
+        waiting.setdefault((part, home), collections.deque()).append((row, units))
+
+    def stream(env: simpy.Environment) -> Any:
+        for row in arrivals:
+            yield env.timeout(max(book.created[row] - env.now, 0.0))
+            arrive(row)
+
+    env.process(stream(env))
+    env.run(until=setup.end_hours)
+    frame = pd.DataFrame(records, columns=["time", "event", "row", "part", "depot"])
+    return {
+        "seconds": time.perf_counter() - started,
+        "orders": len(arrivals),
+        "records": len(frame),
+        "simpy_events": len(frame),
+    }
+
+
+def measure_plain_greedy(setup: WorldSetup, repeat: int) -> dict[str, Any]:
+    runs = [_in_child(lambda: plain_greedy(setup)) for _ in range(repeat)]
+    return {
+        "repeat": repeat,
+        "seconds": [round(r["seconds"], 2) for r in runs],
+        "median_seconds": round(statistics.median(r["seconds"] for r in runs), 2),
+        "orders": runs[0]["orders"],
+        "records": runs[0]["records"],
+        "peak_mb": round(max(r["peak_mb"] for r in runs)),
+    }
 
 
 def _in_child(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -264,7 +351,12 @@ def main() -> None:
         "baseline": {"bare_simpy_events_per_second": round(bare)},
         "setup_seconds": round(setup_seconds, 2),
         "replication": measure_replication(setup, args.strategy, args.repeat, bare),
+        "plain_greedy": measure_plain_greedy(setup, args.repeat),
     }
+    document["replication"]["vs_plain_greedy"] = round(
+        document["replication"]["median_seconds"] / document["plain_greedy"]["median_seconds"], 2
+    )
+    document["replication"]["target_vs_plain_greedy"] = 3.0
     if "parallel" not in skip:
         small, _ = built(args.parallel_orders)
         document["parallel"] = {

@@ -70,26 +70,68 @@ class Decider:
         """Where an order's promises queue: by rank with pre-emption, else by arrival only."""
         return self.book.rank[row] if self.pre_empts else 0
 
-    def views(self, rows: list[int]) -> list[tuple[int, list[int]]]:
-        """The open rows split into decisions: one per rank with pre-emption, else one."""
+    def next_rank(self, groups: list[int], done: int) -> int | None:
+        """The best rank after ``done`` with open orders in these groups: each rank is
+        decided in turn with pre-emption; without it every open order is one decision."""
+        book = self.book
         if not self.pre_empts:
-            return [(0, rows)] if rows else []
-        by_rank: dict[int, list[int]] = {}
-        for row in rows:
-            by_rank.setdefault(self.book.rank[row], []).append(row)
-        return sorted(by_rank.items())
+            return 0 if done < 0 and any(g in book.open for g in groups) else None
+        ranks = [r for g in groups for r in book.open_ranked.get(g, ()) if r > done]
+        return min(ranks) if ranks else None
 
     def decide(self, rows: list[int], rank: int, now: float) -> list[Commit]:
-        """Commitments for some open orders of one rank view, in their canonical order.
+        """Commitments for some open orders of one rank's view, in their canonical order.
 
         With the shortcut, orders that could take no unit from anywhere are left out first:
         they have no arc in the engine's network, so its plan for the others is the same
-        (ages are compared within a part group, from its oldest order with an arc). If one
-        order is left, the single-order path answers; otherwise the engine.
+        (ages are compared within a part group, from its oldest order with an arc). Whether
+        an order could take a unit depends only on its :meth:`OrderBook.profile`, so each
+        kind of order is asked once. If one order is left, the single-order path answers;
+        otherwise the engine.
         """
+        book = self.book
+        if self.shortcut and len(rows) > 1:
+            kinds = {book.profile(r) for r in rows}
+            usable = self._usable(kinds, rank, now)
+            if len(usable) < len(kinds):
+                rows = [r for r in rows if book.profile(r) in usable]
+        return self._answer(rows, rank, now)
+
+    def decide_open(self, groups: list[int], rank: int, now: float) -> list[Commit]:
+        """:meth:`decide` for every open order of these groups in one rank's view (every
+        open order without pre-emption).
+
+        The book counts its open orders per kind, so a view none of whose kinds could take
+        a unit — a backlog waiting for supply, however long — is passed over without
+        reading its rows.
+        """
+        book = self.book
+        if self.pre_empts:
+            counts = [
+                book.open_profiles[g][rank] for g in groups if rank in book.open_profiles.get(g, ())
+            ]
+        else:
+            counts = [c for g in groups for c in book.open_profiles.get(g, {}).values()]
+        rows: list[int] | None = None
+        if self.shortcut and sum(n for c in counts for n in c.values()) > 1:
+            kinds = {key for c in counts for key in c}
+            usable = self._usable(kinds, rank, now)
+            if not usable:
+                rows = []
+            elif len(usable) < len(kinds):
+                rows = [r for r in self._view(groups, rank) if book.profile(r) in usable]
+        return self._answer(self._view(groups, rank) if rows is None else rows, rank, now)
+
+    def _usable(
+        self, kinds: set[tuple[int, int, int, int]], rank: int, now: float
+    ) -> set[tuple[int, int, int, int]]:
+        """The kinds of order (part, class, country column, home) that could take a unit
+        from somewhere now."""
+        return {k for k in kinds if self.supply.candidates(*k, 1, rank, now, self.pre_empts)}
+
+    def _answer(self, rows: list[int], rank: int, now: float) -> list[Commit]:
+        """The exact no-solve paths where they answer, else the engine."""
         if self.shortcut:
-            if len(rows) > 1:
-                rows = self._usable(rows, rank, now)
             if not rows:
                 self.shortcuts += 1
                 return []
@@ -101,6 +143,13 @@ class Decider:
                 return sorted(answer, key=Commit.sort_key)
         self.solves += 1
         return sorted(self._engine(sorted(rows), rank, now), key=Commit.sort_key)
+
+    def _view(self, groups: list[int], rank: int) -> list[int]:
+        """The open rows of the groups in the rank's view, group by group in arrival order."""
+        book = self.book
+        if not self.pre_empts:
+            return [r for g in groups for r in book.open.get(g, ())]
+        return [r for g in groups for r in book.open_ranked.get(g, {}).get(rank, ())]
 
     def _solo(self, row: int, rank: int, now: float) -> list[Commit] | None:
         book = self.book
@@ -133,23 +182,6 @@ class Decider:
         if len({book.agg_key[r] for r in rows}) == 1:
             return one_node(supply, book, rows, rank=rank, now=now, pre_empts=pre_empts)
         return None
-
-    def _usable(self, rows: list[int], rank: int, now: float) -> list[int]:
-        """The orders that could take a unit from somewhere now (asked once per kind of
-        order: part, class, country and home decide it)."""
-        book = self.book
-        answers: dict[tuple[int, int, int, int], bool] = {}
-        kept = []
-        for row in rows:
-            key = book.profile(row)
-            found = answers.get(key)
-            if found is None:
-                found = answers[key] = bool(
-                    self.supply.candidates(*key, 1, rank, now, self.pre_empts)
-                )
-            if found:
-                kept.append(row)
-        return kept
 
     # -- the engine ------------------------------------------------------------------------
     def _engine(self, rows: list[int], rank: int, now: float) -> list[Commit]:

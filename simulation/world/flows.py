@@ -137,14 +137,12 @@ class WorldCore:
     def _decide(self, groups: list[int]) -> None:
         """Decide the groups' open orders, best rank first; orders that lose a promise to a
         better rank are open again and decided with their own rank."""
-        now, open_rows, done = self.env.now, self.book.open, -1
+        now, done = self.env.now, -1
         while True:
-            rows = [r for g in groups for r in open_rows.get(g, ())]
-            views = [(rank, view) for rank, view in self.decider.views(rows) if rank > done]
-            if not views:
+            rank = self.decider.next_rank(groups, done)
+            if rank is None:
                 return
-            rank, view = views[0]
-            self._apply(self.decider.decide(view, rank, now))
+            self._apply(self.decider.decide_open(groups, rank, now))
             done = rank
 
     def _apply(self, commits: list[Commit]) -> None:

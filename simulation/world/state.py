@@ -275,7 +275,11 @@ class OrderBook:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived, ``lost`` were never served (lost sales). ``open`` keeps, per
-    part group, the rows that have entered and still need units, in arrival order.
+    part group, the rows that have entered and still need units, in arrival order;
+    ``open_ranked`` the same rows per group and rank, in the same order, and
+    ``open_profiles`` how many of them have each :meth:`profile`: a decision asks whether
+    any kind of open order could take a unit, and a backlog of thousands is a handful of
+    kinds, so a group with nothing to give is passed over without reading its rows.
     """
 
     columns: OrderColumns
@@ -297,6 +301,10 @@ class OrderBook:
     delivered: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)
     open: dict[int, dict[int, None]] = field(default_factory=dict)
+    open_ranked: dict[int, dict[int, dict[int, None]]] = field(default_factory=dict)
+    open_profiles: dict[int, dict[int, dict[tuple[int, int, int, int], int]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.need = list(self.quantity)
@@ -317,16 +325,41 @@ class OrderBook:
         return self.created_ns[row] // 60_000_000_000
 
     def mark(self, row: int) -> None:
-        """Keep the row in its group's open set exactly when it needs units."""
+        """Keep the row in its group's open sets exactly when it needs units."""
         group = self.group[row]
-        if self.need[row] > 0:
-            self.open.setdefault(group, {})[row] = None
-            return
         rows = self.open.get(group)
-        if rows is not None:
-            rows.pop(row, None)
-            if not rows:
-                del self.open[group]
+        is_open = rows is not None and row in rows
+        if self.need[row] > 0:
+            if is_open:
+                return
+            rank, key = self.rank[row], self.profile(row)
+            self.open.setdefault(group, {})[row] = None
+            self.open_ranked.setdefault(group, {}).setdefault(rank, {})[row] = None
+            counts = self.open_profiles.setdefault(group, {}).setdefault(rank, {})
+            counts[key] = counts.get(key, 0) + 1
+            return
+        if not is_open:
+            return
+        assert rows is not None
+        del rows[row]
+        if not rows:
+            del self.open[group]
+        rank, key = self.rank[row], self.profile(row)
+        ranked = self.open_ranked[group]
+        del ranked[rank][row]
+        if not ranked[rank]:
+            del ranked[rank]
+            if not ranked:
+                del self.open_ranked[group]
+        profiles = self.open_profiles[group]
+        counts = profiles[rank]
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+            if not counts:
+                del profiles[rank]
+                if not profiles:
+                    del self.open_profiles[group]
 
 
 @dataclass

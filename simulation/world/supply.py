@@ -165,21 +165,18 @@ class Supply:
 
     def tie(self, agg_key: int, candidate: Candidate) -> int:
         """The engine's tie-break cost of this order's node taking this source."""
-        identity = objective.source_identity(
-            np.array([self.setup.context.part_numbers[candidate.part]], dtype=object),
-            np.array([self.origin(candidate)], dtype=object),
-            np.array([SourceBase(candidate.base).label], dtype=object),
-            np.array([candidate.release], dtype=np.float64),
-            np.array([candidate.protected], dtype=bool),
-        )[0]
+        identity = objective.one_source_identity(
+            self.setup.context.part_numbers[candidate.part],
+            self.origin(candidate),
+            SourceBase(candidate.base).label,
+            candidate.release,
+            candidate.protected,
+        )
         hashed = self._hashes.get(identity)
         if hashed is None:
             hashed = int(objective.identity_hash(np.array([identity], dtype=object))[0])
             self._hashes[identity] = hashed
-        value = objective.tie_break(
-            np.array([agg_key], dtype=np.int64), np.array([hashed], dtype=np.int64)
-        )
-        return int(value[0])
+        return objective.tie_break_one(agg_key, hashed)
 
     def origin(self, candidate: Candidate) -> str:
         """The depot of a shelf or receipt, the supplier of an option."""
