@@ -7,9 +7,8 @@ numbers (the same demand and disruptions per replication) are compared per repli
 and the differences summarised the same way — a paired t interval, much narrower than two
 separate intervals would suggest.
 
-The Student-t quantile is computed here (no SciPy at run time): the tail probability is the
-regularized incomplete beta function, ``P(T > t) = ½ I_x(ν/2, ½)`` with ``x = ν/(ν + t²)``,
-evaluated by its continued fraction, and inverted by Newton's method kept inside a bracket.
+The Student-t quantile is SciPy's (``scipy.special.stdtrit``, what ``scipy.stats.t.ppf``
+calls, without importing all of ``scipy.stats``).
 
 Summaries are *long*: one row per group and KPI with ``mean, ci_low, ci_high`` — it reads well
 in a terminal, filters easily, writes to Parquet as it is, and turns into the JSON document of
@@ -20,12 +19,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from scipy import special
 
 from simulation.metrics import ALL_GROUP
 
@@ -40,15 +39,11 @@ __all__ = [
 SUMMARY_COLUMNS = ("kpi", "replications", "mean", "ci_low", "ci_high")
 """The columns of a summary after its group columns."""
 
-_RELATIVE_TOLERANCE = 1e-15
-_MAX_ITERATIONS = 200
-
 
 def t_quantile(probability: float, df: float) -> float:
     """The Student-t quantile: the ``t`` with ``P(T <= t) = probability`` for ``df`` degrees.
 
-    Accurate to about 1e-12 relative for ``df`` up to a few thousand (the inversion stops at
-    machine precision; what is left comes from ``math.lgamma``).
+    SciPy's inverse of the Student-t distribution function (``scipy.stats.t.ppf``).
 
     Parameters
     ----------
@@ -72,9 +67,10 @@ def t_quantile(probability: float, df: float) -> float:
         raise ValueError(f"degrees of freedom must be a positive number, not {df!r}")
     if probability == 0.5:
         return 0.0
+    # The smaller tail is exact in floating point; the other follows by symmetry.
     if probability > 0.5:
-        return _t_upper(1.0 - probability, float(df))
-    return -_t_upper(probability, float(df))
+        return -float(special.stdtrit(float(df), 1.0 - probability))
+    return float(special.stdtrit(float(df), probability))
 
 
 def summarize(
@@ -132,7 +128,7 @@ def summarize(
     grouped = long.groupby([*columns, "kpi"], observed=True, sort=True, dropna=False)["value"]
     table = grouped.agg(["count", "mean", "std"]).reset_index()
     n = table["count"].to_numpy(np.int64)
-    t = np.array([_two_sided(level, int(k)) for k in n], dtype=np.float64)
+    t = _two_sided(level, n)
     half = t * table["std"].to_numpy(np.float64) / np.sqrt(np.maximum(n, 1))
     mean = table["mean"].to_numpy(np.float64)
     summary = table[columns].assign(
@@ -237,95 +233,10 @@ def paired_difference(
     return summarize(differences, columns, level)
 
 
-def _two_sided(level: float, n: int) -> float:
-    """The t factor of a two-sided interval from ``n`` observations (NaN below two)."""
-    return _t_upper((1.0 - level) / 2.0, float(n - 1)) if n >= 2 else math.nan
-
-
-@lru_cache(maxsize=1024)
-def _t_upper(tail: float, df: float) -> float:
-    """The ``t > 0`` whose upper tail ``P(T > t)`` is ``tail`` (0 < tail < ½)."""
-    if df == 1.0:
-        return 1.0 / math.tan(math.pi * tail)
-    if df == 2.0:
-        return (1.0 - 2.0 * tail) * math.sqrt(2.0 / (4.0 * tail * (1.0 - tail)))
-    t = max(_first_guess(tail, df), 1e-8)
-    low, high = 0.0, math.inf
-    for _ in range(_MAX_ITERATIONS):
-        excess = _t_tail(t, df) - tail
-        if excess > 0:
-            low = t  # the tail is still too heavy: t must grow
-        else:
-            high = t
-        if excess == 0:
-            return t
-        step = excess / _t_density(t, df)
-        candidate = t + step
-        if not low < candidate < high:
-            candidate = (low + high) / 2.0 if math.isfinite(high) else 2.0 * t
-        if abs(candidate - t) <= _RELATIVE_TOLERANCE * candidate:
-            return candidate
-        t = candidate
-    return t
-
-
-def _first_guess(tail: float, df: float) -> float:
-    """Cornish–Fisher's expansion around the normal quantile; Newton polishes it."""
-    z = NormalDist().inv_cdf(1.0 - tail)
-    z2 = z * z
-    return z + z * (z2 + 1) / (4 * df) + z * ((5 * z2 + 16) * z2 + 3) / (96 * df * df)
-
-
-def _t_tail(t: float, df: float) -> float:
-    """``P(T > t)`` for ``t >= 0``: ½ I_x(ν/2, ½) with ``x = ν/(ν+t²)``, ``1−x`` kept exact."""
-    t2 = t * t
-    return 0.5 * _regularized_beta(df / 2.0, 0.5, df / (df + t2), t2 / (df + t2))
-
-
-def _t_density(t: float, df: float) -> float:
-    log_density = (
-        math.lgamma((df + 1) / 2)
-        - math.lgamma(df / 2)
-        - 0.5 * math.log(df * math.pi)
-        - (df + 1) / 2 * math.log1p(t * t / df)
-    )
-    return math.exp(log_density)
-
-
-def _regularized_beta(a: float, b: float, x: float, y: float) -> float:
-    """I_x(a, b) with ``y = 1 − x`` given separately (no cancellation near x = 1)."""
-    if x <= 0.0:
-        return 0.0
-    if y <= 0.0:
-        return 1.0
-    log_front = (
-        a * math.log(x) + b * math.log(y) - math.lgamma(a) - math.lgamma(b) + math.lgamma(a + b)
-    )
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _beta_fraction(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, y) / b
-
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """The incomplete beta's continued fraction by the modified Lentz method."""
-    tiny = 1e-300
-    c = 1.0
-    d = 1.0 - (a + b) * x / (a + 1)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    fraction = d
-    for m in range(1, 100_000):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            fraction *= c * d
-        if abs(c * d - 1.0) < 1e-15:
-            break
-    return fraction
+def _two_sided(level: float, n: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """The t factor of two-sided intervals from ``n`` observations each (NaN below two)."""
+    lower = special.stdtrit(np.maximum(n - 1, 1).astype(np.float64), (1.0 - level) / 2.0)
+    return np.where(n >= 2, -lower, np.nan).astype(np.float64)
 
 
 def _keys_as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -11,8 +11,10 @@ that reorders it ``k`` times: common random numbers as far as the policies let t
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
+from scipy import special
 
 __all__ = ["ExpectedLead", "Streams", "draw_lead_time", "expected_lead_time"]
 
@@ -214,35 +216,9 @@ class ExpectedLead:
 
 
 def _density_over_tail(shape: float, x: float) -> float:
-    """``xᵏe⁻ˣ/Γ(k, x)`` for shape ``k`` (series below ``k + 1``, continued fraction above,
-    as in Numerical Recipes' ``gser``/``gcf``)."""
-    log_front = shape * math.log(x) - x
-    if x < shape + 1.0:
-        term = total = 1.0 / shape
-        n = shape
-        for _ in range(1000):
-            n += 1.0
-            term *= x / n
-            total += term
-            if term < total * 1e-16:
-                break
-        lower = math.exp(log_front - math.lgamma(shape)) * total  # P(k, x)
-        upper = math.exp(math.lgamma(shape)) * max(1.0 - lower, 1e-300)  # Γ(k, x)
-        return math.exp(log_front) / upper
-    tiny = 1e-300
-    b = x + 1.0 - shape
-    c, d = 1.0 / tiny, 1.0 / b
-    h = d
-    for i in range(1, 1000):
-        an = -i * (i - shape)
-        b += 2.0
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1.0 / d
-        step = d * c
-        h *= step
-        if abs(step - 1.0) < 1e-15:
-            break
-    return 1.0 / h  # Γ(k, x) = xᵏe⁻ˣ·h
+    """``xᵏe⁻ˣ/Γ(k, x)`` for shape ``k``, from SciPy's regularized upper incomplete gamma
+    ``Q(k, x) = Γ(k, x)/Γ(k)``; infinite where ``Q`` underflows (beyond any lead time drawn)."""
+    tail = float(special.gammaincc(shape, x))
+    if tail < sys.float_info.min:
+        return math.inf
+    return math.exp(shape * math.log(x) - x - math.lgamma(shape)) / tail

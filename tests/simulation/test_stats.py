@@ -1,4 +1,4 @@
-"""Confidence intervals over replications, checked against SciPy (a dev-only dependency)."""
+"""Confidence intervals over replications, checked against SciPy."""
 
 from __future__ import annotations
 
