@@ -1,4 +1,5 @@
-"""The README's allocation "Python API" examples run as written and give what they say."""
+"""The allocation guide's "Python API" examples (docs/guide/allocation.md) run as written and
+give what they say."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ from allocation import Engine, Plan, Planner
 from allocation.engine import CODES
 
 ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "guide" / "allocation.md"
 
 
 def _python_blocks() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("\n### Python API\n")
-    end = text.index("\n### What-if analysis\n")
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("\n## Python API\n")
     return [
         textwrap.dedent(m.group(1))
-        for m in re.finditer(r"^```python\n(.*?)^```", text[start:end], flags=re.S | re.M)
+        for m in re.finditer(r"^```python\n(.*?)^```", text[start:], flags=re.S | re.M)
     ]
 
 
@@ -29,7 +30,7 @@ def test_the_engine_example_runs_through_the_facade(monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(ROOT)
     code = next(b for b in _python_blocks() if "Engine(snapshot)" in b)
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md (Python API)", "exec"), namespace)
+    exec(compile(code, "docs/guide/allocation.md (Python API)", "exec"), namespace)
     assert isinstance(namespace["plan"], Plan)
     assert isinstance(namespace["engine"], Engine)
     planner = namespace["planner"]
@@ -41,8 +42,8 @@ def test_the_engine_example_runs_through_the_facade(monkeypatch: pytest.MonkeyPa
     assert set(unfilled["code"]) <= set(CODES)
 
 
-def test_the_readme_lists_every_reason_code_in_the_engines_order_of_precedence() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_guide_lists_every_reason_code_in_the_engines_order_of_precedence() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
     start = text.index("Every unfilled line has one stable `code`")
     table = text[start : text.index("\n\n", text.index("| code |", start))]
     listed = re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.M)

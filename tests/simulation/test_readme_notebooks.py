@@ -1,4 +1,5 @@
-"""The README's "Notebooks" section runs as written and lists the notebooks there are."""
+"""The "Notebooks" guide (docs/guide/notebooks.md) runs as written and lists the notebooks
+there are."""
 
 from __future__ import annotations
 
@@ -14,10 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("\n## Notebooks: what-if analysis in Python\n")
-    end = text.index("\n## ", start + 1)
-    return text[start:end]
+    return (ROOT / "docs" / "guide" / "notebooks.md").read_text(encoding="utf-8")
 
 
 def _blocks(language: str) -> list[str]:
@@ -29,7 +27,7 @@ def test_the_notebook_example_runs_in_about_ten_lines(monkeypatch: pytest.Monkey
     (code,) = _blocks("python")
     assert len([line for line in code.splitlines() if line.strip()]) <= 11
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md (Notebooks)", "exec"), namespace)
+    exec(compile(code, "docs/guide/notebooks.md", "exec"), namespace)
     assert isinstance(namespace["result"], SimulationResult)
     change = namespace["change"]
     assert isinstance(change, ResultDiff)

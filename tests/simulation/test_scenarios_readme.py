@@ -1,5 +1,6 @@
-"""The README's first screen runs: its opening command and its simulator example work as
-written, and the simulator's public names are the ones the README uses."""
+"""The README's first screen runs: its opening command works as written; the simulator guide's
+Python example (docs/guide/simulator.md) runs, and the outputs page (docs/guide/outputs.md)
+names every event and KPI the simulator has."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+SIMULATOR = (ROOT / "docs" / "guide" / "simulator.md").read_text(encoding="utf-8")
+OUTPUTS = (ROOT / "docs" / "guide" / "outputs.md").read_text(encoding="utf-8")
 
 
-def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+def code_blocks(language: str, text: str = README) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
 
 
 def opening_command() -> list[str]:
@@ -78,17 +81,19 @@ def test_the_opening_command_runs_as_written_and_prints_a_table() -> None:
     assert "replications" in result.stderr
 
 
-def test_the_readme_python_example_for_the_simulator_runs(
+def test_the_simulator_guides_python_example_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     examples = [
-        block for block in code_blocks("python") if "from simulation import compare" in block
+        block
+        for block in code_blocks("python", SIMULATOR)
+        if "from simulation import compare" in block
     ]
     assert len(examples) == 1
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {}
 
-    exec(compile(examples[0], "README.md", "exec"), namespace)
+    exec(compile(examples[0], "docs/guide/simulator.md", "exec"), namespace)
 
     summary = namespace["result"].summary()  # type: ignore[attr-defined]
     assert set(summary["priority_class"]) == {"parts_priority", "standard"}
@@ -98,10 +103,10 @@ def test_the_readme_python_example_for_the_simulator_runs(
     assert sorted(points["sources.broker.price_multiplier"].unique()) == ["1.0", "3.0"]
 
 
-def test_the_readme_names_every_event_of_the_records_and_every_kpi() -> None:
+def test_the_outputs_page_names_every_event_of_the_records_and_every_kpi() -> None:
     from simulation.metrics import KPI_COLUMNS
     from simulation.records import COLUMNS, EVENTS
 
-    missing = [name for name in (*EVENTS, *KPI_COLUMNS) if f"`{name}`" not in README]
+    missing = [name for name in (*EVENTS, *KPI_COLUMNS) if f"`{name}`" not in OUTPUTS]
     assert missing == []
-    assert ", ".join(c for c in COLUMNS if c not in ("replication", "time", "event")) in README
+    assert ", ".join(c for c in COLUMNS if c not in ("replication", "time", "event")) in OUTPUTS
