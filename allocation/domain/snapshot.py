@@ -81,7 +81,7 @@ class Snapshot:
     entitlement : EntitlementInputs
         Customers, contracts and orders.
     parts, depots, stock, inbound, lanes, supply_options : DataFrame
-        Validated tables (see the README for their columns). Lane endpoints are depot ids,
+        Validated tables (their columns: docs/reference/tables.md). Lane endpoints are depot ids,
         supplier ids or ISO alpha-2 country codes.
     as_of : datetime
         The moment the snapshot describes: ETAs are counted from here. By default the latest

@@ -1,9 +1,10 @@
 """The tables of a snapshot and their columns: what each holds, its type and its limits.
 
 These are the domain's own terms — an order line has a positive whole quantity of at most a
-billion units, a stock level is unique per part and depot — and the README documents the
-same. Reading them from files, with every problem named by file, row and column, is the
-adapters' job (:func:`allocation.adapters.tables.read_table`).
+billion units, a stock level is unique per part and depot — and the documentation's table
+reference (docs/reference/tables.md) is generated from them. Reading them from files, with
+every problem named by file, row and column, is the adapters' job
+(:func:`allocation.adapters.tables.read_table`).
 """
 
 from __future__ import annotations
