@@ -17,6 +17,7 @@ from allocation import ProtectionLevels
 from allocation.adapters import atomic_write
 from allocation.engine import html_block, html_table
 from simulation.change_plots import levels_chart
+from simulation.figure import ChartContext
 from simulation.results import SimulationResult
 from simulation.shelves import shelf_orders, shelf_stock
 from simulation.stats import paired_difference, summarize
@@ -141,7 +142,8 @@ class ProtectionRecommendation:
         )
         last = curves.groupby(["depot_id", "part_number"])["round"].transform("max")
         curves = curves[curves["round"] == last]
-        return levels_chart(curves, dict(self.chosen))
+        about = ChartContext(self.scenario, (self.baseline.strategy,), self.baseline.replications)
+        return levels_chart(curves, dict(self.chosen), about=about)
 
     def document(self, level: float = 0.95) -> dict[str, Any]:
         """The JSON document ``parts-priority protect SCENARIO --json`` prints."""

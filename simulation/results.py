@@ -35,6 +35,7 @@ from allocation.reports import (
 from simulation._causes import cut_windows
 from simulation._reduce import BACKORDER_GROUP, BACKORDER_STEP_HOURS, combine_kpis, grouping
 from simulation._store import ReplicationStore, concat_records
+from simulation.figure import ChartContext
 from simulation.metrics import backorders_over_time, kpis, order_outcomes
 from simulation.plots import (
     backorders_chart,
@@ -262,17 +263,22 @@ class SimulationResult:
     def charts(self) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
         scenario = self.scenario
+        about = ChartContext.of_run(scenario, [self.strategy], self.replications)
         return {
             "downtime_ecdf": lambda: downtime_ecdf(
                 self.downtimes(),
                 log_x=True,
                 target_hours=scenario.target_hours,
                 count_labels=True,
+                about=about,
             ),
             "backorders": lambda: backorders_chart(
-                self.backorders(), disruption_windows(scenario), scenario.horizon_days * 24.0
+                self.backorders(),
+                disruption_windows(scenario),
+                scenario.horizon_days * 24.0,
+                about=about,
             ),
-            "cost_by_source": lambda: cost_chart(self.costs()),
+            "cost_by_source": lambda: cost_chart(self.costs(), about=about),
         }
 
     def plots(self) -> dict[str, Figure]:
@@ -363,6 +369,7 @@ class Comparison:
     def charts(self) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
         first = self.results[self.baseline]
+        about = ChartContext.of_run(first.scenario, self.results, first.replications)
 
         def summaries() -> dict[str, pd.DataFrame]:
             return {n: r.summary("priority_class") for n, r in self.results.items()}
@@ -374,13 +381,16 @@ class Comparison:
                 log_x=True,
                 target_hours=first.scenario.target_hours,
                 by="policy",
-                dash_by="priority_class",
+                panel_by="priority_class",
                 count_labels=True,
+                about=about,
             )
 
         charts: dict[str, Callable[[], Figure]] = {
-            "comparison": lambda: comparison_chart(summaries(), "mean_downtime_hours"),
-            "comparison_within_target": lambda: comparison_chart(summaries(), "within_target"),
+            "comparison": lambda: comparison_chart(summaries(), "mean_downtime_hours", about=about),
+            "comparison_within_target": lambda: comparison_chart(
+                summaries(), "within_target", about=about
+            ),
             "downtime_ecdf": ecdf,
         }
         for name, result in self.results.items():
@@ -472,9 +482,20 @@ class SweepResult:
     def charts(self) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
 
+        first = self.points[0][1] if self.points else None
+        policies = dict.fromkeys(result.strategy for _, result in self.points)
+        about = (
+            ChartContext.of_run(first.scenario, policies, first.replications)
+            if first is not None
+            else None
+        )
+
         def chart(kpi: str) -> Callable[[], Figure]:
             return lambda: sweep_chart(
-                self.labels(), [r.summary("priority_class") for _, r in self.points], kpi
+                [point for point, _ in self.points],
+                [r.summary("priority_class") for _, r in self.points],
+                kpi,
+                about=about,
             )
 
         return {

@@ -17,7 +17,7 @@ counts as ``only_in_a`` in A and ``only_in_b`` in B.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from allocation.whatif import LEVELS, OUTCOME_COLUMNS, PlanDiff, read_outcomes
 from allocation.whatif import diff as diff_outcomes
 from simulation.change_plots import change_chart
 from simulation.errors import SimulationError
+from simulation.figure import ChartContext
 from simulation.results import SimulationResult
 from simulation.stats import paired_difference
 
@@ -144,11 +145,14 @@ class ResultDiff:
         Per order and replication (see :meth:`to_pandas`).
     replications : int
         Replications compared.
+    about : ChartContext, optional
+        The runs, as the chart names them (scenario, policies of A and B, replications).
     """
 
     changes: PlanDiff
     orders: pd.DataFrame
     replications: int
+    about: ChartContext | None = field(default=None, repr=False, compare=False)
 
     def to_pandas(self) -> pd.DataFrame:
         """Per order and replication: ``replication``, ``order_id``, ``customer_id``,
@@ -212,7 +216,7 @@ class ResultDiff:
         changes first (at most ``top`` groups)."""
         table = self.by(level) if level != "order" else self.by("priority_class")
         name = level if level != "order" else "priority_class"
-        return change_chart(table, name, top)
+        return change_chart(table, name, top, about=self.about)
 
     def _repr_html_(self) -> str:
         s = self.summary()
@@ -262,8 +266,12 @@ def diff(a: SimulationResult | pd.DataFrame, b: SimulationResult | pd.DataFrame)
     """
     left, right = _matched(run_outcomes(_checked(a, "a")), run_outcomes(_checked(b, "b")))
     changes = diff_outcomes(left[OUTCOME_COLUMNS], right[OUTCOME_COLUMNS])
-    replications = len(set(left["replication"]) | set(right["replication"]))
-    return ResultDiff(changes, _per_order(changes, left, right), max(replications, 1))
+    replications = max(len(set(left["replication"]) | set(right["replication"])), 1)
+    about = ChartContext(replications=replications)
+    if isinstance(a, SimulationResult) and isinstance(b, SimulationResult):
+        runs = (f"A = {a.strategy}", f"B = {b.strategy}")
+        about = ChartContext.of_run(a.scenario, runs, replications)
+    return ResultDiff(changes, _per_order(changes, left, right), replications, about)
 
 
 def _checked(run: object, name: str) -> SimulationResult | pd.DataFrame:

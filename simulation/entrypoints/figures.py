@@ -1,12 +1,17 @@
 """Which charts each command saves with ``--plots``, by file name.
 
-- ``simulate``: ``downtime_ecdf``, ``backorders``, ``cost_by_source``.
+- ``simulate``: ``downtime_ecdf`` (a line per priority class), ``backorders``,
+  ``cost_by_source`` (money in the scenario's currency, and units).
 - ``compare``: ``comparison`` (mean downtime per class and policy, with intervals),
-  ``comparison_within_target``, ``downtime_ecdf`` (every policy × class on one chart), and
-  each policy's ``<policy>_backorders`` and ``<policy>_cost_by_source``.
-- ``sweep``: ``sweep`` (mean downtime per class along the grid) and ``sweep_within_target``.
+  ``comparison_within_target``, ``downtime_ecdf`` (a panel per class, a line per policy,
+  each policy in its own colour, dashes and markers), and each policy's
+  ``<policy>_backorders`` and ``<policy>_cost_by_source``.
+- ``sweep``: ``sweep`` (mean downtime per class, a panel per field swept, on a numeric axis
+  when the field's values are numbers) and ``sweep_within_target``.
 
-The result objects draw them (a notebook gets the same charts from ``.plots()``).
+Every chart names its scenario, policies and replications under its headline, and the
+confidence level of its error bars (95%). The result objects draw them (a notebook gets the
+same charts from ``.plots()``).
 """
 
 from __future__ import annotations

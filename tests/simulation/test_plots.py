@@ -118,8 +118,8 @@ def test_the_downtime_ecdf_has_one_rising_line_per_class_reaching_every_order() 
     lines = downtime_ecdf(outcomes).axes[0].get_lines()
 
     by_label = {line.get_label(): line for line in lines}
-    assert set(by_label) == {"parts_priority", "standard"}
-    standard = by_label["standard"]
+    assert set(by_label) == {"Parts priority", "Standard"}
+    standard = by_label["Standard"]
     assert list(standard.get_xdata()) == [10.0, 10.0, 30.0, 80.0]
     assert list(standard.get_ydata()) == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
 
