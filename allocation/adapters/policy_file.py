@@ -22,6 +22,7 @@
       protection:                      # units held back for parts-priority orders
         default: 0
         levels: protection.csv         # depot_id, part_number, level; or a list of rows
+      currency: EUR                    # ISO 4217 code of the snapshot's money (default USD)
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -37,7 +38,7 @@ import yaml
 from allocation.adapters.protection_file import protection_from
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import PriorityClass, SourceKind
-from allocation.domain.policy import AllocationPolicy, default_allowed_sources
+from allocation.domain.policy import AllocationPolicy, default_allowed_sources, is_currency
 from allocation.errors import PolicyError
 
 __all__ = [
@@ -110,6 +111,8 @@ def allocation_policy_from(
         values["allowed_sources"] = _allowed_sources(values["allowed_sources"], where)
     if "protection" in values:
         values["protection"] = protection_from(values["protection"], where, base_dir)
+    if "currency" in values:
+        values["currency"] = _currency(values["currency"], where)
     for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
         if flag in values and not isinstance(values[flag], bool):
             raise PolicyError(
@@ -126,6 +129,17 @@ def allocation_policy_from(
         return AllocationPolicy(**values)
     except PolicyError as exc:
         raise PolicyError(f"{where}: {exc}") from None
+
+
+def _currency(raw: object, where: str) -> str:
+    """An ISO 4217 code in capitals (``eur`` is ``EUR``), or an error naming the field."""
+    code = raw.strip().upper() if isinstance(raw, str) else raw
+    if not is_currency(code):
+        raise PolicyError(
+            f"{where}: allocation.currency: {raw!r} is not an ISO 4217 currency code "
+            "(e.g. USD, EUR, JPY)"
+        )
+    return str(code)
 
 
 def _allowed_sources(raw: object, where: str) -> dict[PriorityClass, frozenset[SourceKind]]:

@@ -10,11 +10,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pycountry
+
 from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.protection import ProtectionLevels
 from allocation.errors import PolicyError
 
-__all__ = ["AllocationPolicy", "default_allowed_sources"]
+__all__ = ["AllocationPolicy", "default_allowed_sources", "is_currency"]
+
+
+def is_currency(code: object) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code, as written in capitals.
+
+    Examples
+    --------
+    >>> is_currency("EUR"), is_currency("eur"), is_currency("XYZ")
+    (True, False, False)
+    """
+    return (
+        isinstance(code, str)
+        and code.isupper()
+        and pycountry.currencies.get(alpha_3=code) is not None
+    )
 
 
 def default_allowed_sources() -> dict[PriorityClass, frozenset[SourceKind]]:
@@ -53,6 +70,9 @@ class AllocationPolicy:
     protection : ProtectionLevels
         Units of a part held back at a depot for ``parts_priority`` orders: ``standard``
         orders may take only the units on hand above the level (default: none held back).
+    currency : str
+        The ISO 4217 code of the snapshot's costs and prices (default ``USD``): it labels
+        money; nothing is converted.
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -65,6 +85,7 @@ class AllocationPolicy:
     eta_resolution_hours: float = 0.1
     min_success_probability: float = 0.0
     protection: ProtectionLevels = field(default_factory=ProtectionLevels)
+    currency: str = "USD"
 
     def __post_init__(self) -> None:
         if not isinstance(self.protection, ProtectionLevels):
@@ -83,6 +104,11 @@ class AllocationPolicy:
             raise PolicyError(
                 "allocation.min_success_probability must be between 0 and 1, "
                 f"got {self.min_success_probability!r}"
+            )
+        if not is_currency(self.currency):
+            raise PolicyError(
+                f"allocation.currency: {self.currency!r} is not an ISO 4217 currency code "
+                "(e.g. USD, EUR, JPY)"
             )
 
     def allows(self, klass: PriorityClass, kind: SourceKind) -> bool:

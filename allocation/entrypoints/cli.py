@@ -21,39 +21,35 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
-from allocation.adapters.files import atomic_folder, atomic_write
-from allocation.adapters.inputs import load_entitlement_inputs
-from allocation.adapters.policy_file import (
-    allocation_policy_from,
-    entitlement_policy_from,
-    load_policy_sections,
-)
-from allocation.adapters.snapshot import load_snapshot
-from allocation.allocate import STRATEGIES
-from allocation.domain.entitlement import EntitlementPolicy
-from allocation.domain.policy import AllocationPolicy
-from allocation.domain.snapshot import Snapshot
-from allocation.engine import Engine, plan_tables_from, records
-from allocation.entitle import entitle as run_entitle
-from allocation.entrypoints.output import print_json, stream_json, write_frame, write_frames
-from allocation.entrypoints.views import show_audit, show_entitlement, show_marginal, show_plan
-from allocation.entrypoints.whatif_views import show_diff, show_protection
+from allocation.entrypoints._help import App
+from allocation.entrypoints.output import print_json
 from allocation.errors import AllocationError, InputError
-from allocation.whatif.outcomes import read_outcomes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from allocation.domain.entitlement import EntitlementPolicy
+    from allocation.domain.policy import AllocationPolicy
+    from allocation.domain.snapshot import Snapshot
+
+    OutcomeReader = Callable[[Path, Snapshot | None], pd.DataFrame]
+
+# The engine, pandas and the views are imported inside the commands that use them, so that
+# ``--help``, ``--version`` and a command's own usage errors answer at once.
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+app = App(
     name="parts-priority",
     help="Parts-allocation priority engine: Priority Management customers first.",
     no_args_is_help=True,
@@ -66,23 +62,29 @@ EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 """128 + the signal's number, as shells report a command a signal ended."""
 _err = Console(stderr=True)
 
-ExistingFile = Annotated[
-    Path, typer.Option(exists=True, dir_okay=False, readable=True, show_default=False)
-]
 
-
-def parse_day(value: str | None) -> date | None:
-    """An ISO date from the command line, or a usage error naming it."""
+def parse_day(value: str | None, option: str = "--on") -> date | None:
+    """An ISO date from the command line, or a usage error naming it and its option."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 def policies(path: Path | None) -> tuple[EntitlementPolicy, AllocationPolicy]:
     """Both sections of a policy file, or the data sheet's defaults."""
+    from allocation.adapters.policy_file import (
+        allocation_policy_from,
+        entitlement_policy_from,
+        load_policy_sections,
+    )
+    from allocation.domain.entitlement import EntitlementPolicy
+    from allocation.domain.policy import AllocationPolicy
+
     if path is None:
         return EntitlementPolicy(), AllocationPolicy()
     sections = load_policy_sections(path)
@@ -95,26 +97,83 @@ def policies(path: Path | None) -> tuple[EntitlementPolicy, AllocationPolicy]:
     return entitlement_policy_from(sections.get("entitlement", {}), where), alloc
 
 
+def known_strategy(name: str, option: str = "--strategy", noun: str = "strategy") -> str:
+    """``name`` if it is an allocation strategy, else a usage error naming the option, the
+    value and the strategies there are (``noun``: what the option calls one)."""
+    from allocation.allocate import STRATEGIES
+
+    if name not in STRATEGIES:
+        raise typer.BadParameter(
+            f"unknown {noun} {name!r} (use one of {', '.join(STRATEGIES)})", param_hint=option
+        )
+    return name
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        sys.stdout.write(f"parts-priority {metadata.version('parts-priority')}\n")
+        raise Exit(EXIT_OK)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="print the version and exit", is_eager=True, callback=_version
+        ),
+    ] = False,
+) -> None:
     """Parts Priority: decide who gets scarce spare parts, and measure the downtime."""
+
+
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="policy YAML (sections 'entitlement', 'allocation')"),
+]
+EntitlementPolicyFile = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="policy YAML (section 'entitlement')")
+]
+SnapshotDir = Annotated[
+    Path, typer.Option(metavar="DIR", help="snapshot folder (one file per table)")
+]
+Strategy = Annotated[
+    str, typer.Option(metavar="STRATEGY", help="optimal (default), fifo or tier_greedy")
+]
+AsJsonDocument = Annotated[bool, typer.Option("--json", help="print one JSON document")]
+AsJsonArray = Annotated[bool, typer.Option("--json", help="print one JSON array")]
+ReportRun = Annotated[
+    Path | None,
+    typer.Option(metavar="DIR", help="a folder that `simulate SCENARIO --out DIR` wrote"),
+]
 
 
 @app.command()
 def entitle(
-    customers: Annotated[Path, typer.Option(help="customers table (.csv or .parquet)")],
-    contracts: Annotated[Path, typer.Option(help="contracts table (.csv or .parquet)")],
-    orders: Annotated[Path, typer.Option(help="orders table (.csv or .parquet)")],
+    customers: Annotated[
+        Path, typer.Option(metavar="FILE", help="customers table (.csv or .parquet)")
+    ],
+    contracts: Annotated[
+        Path, typer.Option(metavar="FILE", help="contracts table (.csv or .parquet)")
+    ],
+    orders: Annotated[Path, typer.Option(metavar="FILE", help="orders table (.csv or .parquet)")],
     on: Annotated[
-        str | None, typer.Option(help="decide as of this day (YYYY-MM-DD); default: order day")
+        str | None,
+        typer.Option(metavar="DATE", help="decide as of this day (YYYY-MM-DD); default: order day"),
     ] = None,
-    policy: Annotated[Path | None, typer.Option(help="policy YAML (section 'entitlement')")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+    policy: EntitlementPolicyFile = None,
+    as_json: AsJsonArray = False,
     out: Annotated[
-        Path | None, typer.Option(help="write decisions to .csv, .parquet or .json")
+        Path | None,
+        typer.Option(metavar="FILE", help="write decisions to .csv, .parquet or .json"),
     ] = None,
 ) -> None:
     """Decide each order line's priority class and tier, with the reasons."""
+    from allocation.adapters.inputs import load_entitlement_inputs
+    from allocation.entitle import entitle as run_entitle
+    from allocation.entrypoints.output import write_frame
+    from allocation.entrypoints.views import show_entitlement
+
     if as_json and out is not None:
         raise typer.BadParameter("use either --json or --out, not both")
     day = parse_day(on)
@@ -135,29 +194,43 @@ def entitle(
 
 @app.command()
 def audit(
-    customers: Annotated[Path, typer.Option(help="customers table (.csv or .parquet)")],
-    contracts: Annotated[
-        Path, typer.Option(help="contracts table; an optional covered_units column")
+    customers: Annotated[
+        Path, typer.Option(metavar="FILE", help="customers table (.csv or .parquet)")
     ],
-    orders: Annotated[Path | None, typer.Option(help="open orders table (optional)")] = None,
-    on: Annotated[
-        str | None, typer.Option(help="audit as of this day (YYYY-MM-DD); default: last order")
+    contracts: Annotated[
+        Path,
+        typer.Option(metavar="FILE", help="contracts table; an optional covered_units column"),
+    ],
+    orders: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="open orders table (optional)")
     ] = None,
-    policy: Annotated[Path | None, typer.Option(help="policy YAML (section 'entitlement')")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="audit as of this day (YYYY-MM-DD); default: last order"),
+    ] = None,
+    policy: EntitlementPolicyFile = None,
     margin: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="how close above a tier minimum to flag")
+        float,
+        typer.Option(
+            min=0.0, max=1.0, metavar="SHARE", help="how close above a tier minimum to flag"
+        ),
     ] = 0.1,
     expiring_days: Annotated[
-        int, typer.Option(min=0, help="flag contracts that end within this many days")
+        int,
+        typer.Option(min=0, metavar="DAYS", help="flag contracts that end within this many days"),
     ] = 60,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    as_json: AsJsonDocument = False,
     out: Annotated[
-        Path | None, typer.Option(help="write the findings to .csv, .parquet or .json")
+        Path | None,
+        typer.Option(metavar="FILE", help="write the findings to .csv, .parquet or .json"),
     ] = None,
 ) -> None:
     """Audit a customer base: coverage, installed base near its minimum, contracts ending or
     not yet started, Priority Management sites in excluded countries, uncovered products."""
+    from allocation.adapters.inputs import load_entitlement_inputs
     from allocation.audit import audit as run_audit
+    from allocation.entrypoints.output import write_frame
+    from allocation.entrypoints.views import show_audit
 
     if as_json and out is not None:
         raise typer.BadParameter("use either --json or --out, not both")
@@ -180,12 +253,13 @@ def audit(
 @app.command()
 def report(
     db: Annotated[
-        str | None, typer.Option(help="the service's database URL: what actually happened")
+        str | None,
+        typer.Option(metavar="URL", help="the service's database URL: what actually happened"),
     ] = None,
-    run: Annotated[
-        Path | None, typer.Option(help="a folder that `simulate SCENARIO --out DIR` wrote")
+    run: ReportRun = None,
+    customer: Annotated[
+        str | None, typer.Option(metavar="ID", help="the customer to report on")
     ] = None,
-    customer: Annotated[str | None, typer.Option(help="the customer to report on")] = None,
     all_customers: Annotated[
         bool,
         typer.Option(
@@ -193,21 +267,27 @@ def report(
         ),
     ] = False,
     period: Annotated[
-        str | None, typer.Option(help="2026-Q3 or 2026-07; default: everything the facts hold")
+        str | None,
+        typer.Option(
+            metavar="PERIOD", help="2026-Q3 or 2026-07; default: everything the facts hold"
+        ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="json (default) or html")] = "json",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="json|html", help="json (default) or html")
+    ] = "json",
     out: Annotated[
         Path | None,
-        typer.Option(help="write the report here (with --all-customers: a folder)"),
+        typer.Option(metavar="PATH", help="write the report here (with --all-customers: a folder)"),
     ] = None,
     target_hours: Annotated[
         float | None,
-        typer.Option(help="the downtime target (database default: 24)"),
+        typer.Option(metavar="HOURS", help="the downtime target (database default: 24)"),
     ] = None,
 ) -> None:
     """A customer's performance report for a month or quarter: orders, downtime against the
     target, sources and spend, lost parts priority, backorders and their root causes, and
     the action items. JSON goes to standard output unless --out is given."""
+    from allocation.adapters.files import atomic_folder, atomic_write
     from allocation.reporting import report as make_report
     from allocation.reporting import report_facts
     from allocation.reports import parse_period, reports_for_all
@@ -247,20 +327,27 @@ def report(
 @app.command("root-causes")
 def root_causes(
     by: Annotated[
-        str, typer.Option(help="part_number, depot_id, country, customer_id, month or quarter")
+        str,
+        typer.Option(
+            metavar="LEVEL", help="part_number, depot_id, country, customer_id, month or quarter"
+        ),
     ],
-    db: Annotated[str | None, typer.Option(help="the service's database URL")] = None,
-    run: Annotated[
-        Path | None, typer.Option(help="a folder that `simulate SCENARIO --out DIR` wrote")
+    db: Annotated[
+        str | None, typer.Option(metavar="URL", help="the service's database URL")
     ] = None,
-    target_hours: Annotated[float | None, typer.Option(help="the downtime target")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    run: ReportRun = None,
+    target_hours: Annotated[
+        float | None, typer.Option(metavar="HOURS", help="the downtime target")
+    ] = None,
+    as_json: AsJsonDocument = False,
     out: Annotated[
-        Path | None, typer.Option(help="write the table to .csv, .parquet or .json")
+        Path | None,
+        typer.Option(metavar="FILE", help="write the table to .csv, .parquet or .json"),
     ] = None,
 ) -> None:
     """Backorders and late orders by root-cause code, rolled up by part, depot, country,
     customer, month or quarter, largest lost hours first."""
+    from allocation.entrypoints.output import write_frame
     from allocation.reporting import report_facts
     from allocation.reports import root_cause_rollup
 
@@ -302,29 +389,30 @@ def _file_stem(customer_id: str) -> str:
 
 @app.command()
 def allocate(
-    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
-    policy: Annotated[
-        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
-    ] = None,
-    strategy: Annotated[
-        str, typer.Option(help="optimal (default), fifo or tier_greedy")
-    ] = "optimal",
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    snapshot: SnapshotDir,
+    policy: PolicyFile = None,
+    strategy: Strategy = "optimal",
+    as_json: AsJsonDocument = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="write lines to .csv/.parquet/.json (unfilled beside it)"),
+        typer.Option(
+            metavar="FILE", help="write lines to .csv/.parquet/.json (unfilled beside it)"
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
-    dask: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="local worker processes")] = 1,
+    dask: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler address, or 'local'")
+    ] = None,
 ) -> None:
     """Decide who gets which units from which source; show fill, cost and the unfilled."""
+    from allocation.adapters.snapshot import load_snapshot
+    from allocation.engine import plan_tables_from
+    from allocation.entrypoints.output import stream_json, write_frames
+    from allocation.entrypoints.views import show_plan
+
     if as_json and out is not None:
         raise typer.BadParameter("use either --json or --out, not both")
-    if strategy not in STRATEGIES:
-        raise typer.BadParameter(
-            f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})",
-            param_hint="--strategy",
-        )
+    known_strategy(strategy)
     ent, alloc = policies(policy)
     plan = plan_tables_from(lambda: load_snapshot(snapshot), alloc, ent, strategy, workers, dask)
     if as_json:
@@ -348,41 +436,50 @@ def allocate(
             highlight=False,
         )
         return
-    show_plan(Console(), plan)
+    show_plan(Console(), plan, currency=alloc.currency)
 
 
 @app.command()
 def marginal(
-    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
-    policy: Annotated[
-        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
-    ] = None,
-    top: Annotated[int, typer.Option(min=1, help="rows to show")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+    snapshot: SnapshotDir,
+    policy: PolicyFile = None,
+    top: Annotated[int, typer.Option(min=1, metavar="N", help="rows to show")] = 20,
+    as_json: AsJsonArray = False,
 ) -> None:
     """What one more unit of each short part at each depot would buy, best first."""
+    from allocation.adapters.snapshot import load_snapshot
+    from allocation.engine import Engine, records
+    from allocation.entrypoints.views import show_marginal
+
     ent, alloc = policies(policy)
-    values = Engine(load_snapshot(snapshot), alloc, ent).marginal().head(top)
+    values = Engine(load_snapshot(snapshot), alloc, ent).marginal()
     if as_json:
-        print_json(records(values))
+        print_json(records(values.head(top)))
         return
-    show_marginal(Console(), values)
+    show_marginal(Console(), values, top=top, currency=alloc.currency)
 
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="folder to write the snapshot into")],
-    orders: Annotated[int, typer.Option(min=1, help="open order lines")] = 10_000,
-    parts: Annotated[int, typer.Option(min=1, help="parts in the catalogue")] = 1_000,
-    depots: Annotated[int, typer.Option(min=1, help="depots over the three regions")] = 30,
-    seed: Annotated[int, typer.Option(min=0, help="random seed (same seed, same world)")] = 0,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="folder to write the snapshot into")],
+    orders: Annotated[int, typer.Option(min=1, metavar="N", help="open order lines")] = 10_000,
+    parts: Annotated[int, typer.Option(min=1, metavar="N", help="parts in the catalogue")] = 1_000,
+    depots: Annotated[
+        int, typer.Option(min=1, metavar="N", help="depots over the three regions")
+    ] = 30,
+    seed: Annotated[
+        int, typer.Option(min=0, metavar="N", help="random seed (same seed, same world)")
+    ] = 0,
     coverable_share: Annotated[
-        float, typer.Option(help="share of demanded units that supply can cover")
+        float, typer.Option(metavar="SHARE", help="share of demanded units that supply can cover")
     ] = 0.7,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="csv|parquet", help="csv or parquet")
+    ] = "csv",
     overwrite: Annotated[bool, typer.Option(help="replace tables in a non-empty folder")] = False,
 ) -> None:
     """Write a synthetic snapshot: realistic customers, a Pareto demand, and a shortage."""
+    from allocation.adapters.files import atomic_folder
     from allocation.adapters.synthetic import generate_world, write_world
 
     if fmt not in ("csv", "parquet"):
@@ -402,21 +499,26 @@ def generate(
     )
 
 
-OutcomeReader = Callable[[Path, Snapshot | None], pd.DataFrame]
-
-
 @app.command("diff")
 def diff_plans(
-    plan_a: Annotated[Path, typer.Argument(help="plan A: a file written by `allocate --out`")],
-    plan_b: Annotated[Path, typer.Argument(help="plan B: a file written by `allocate --out`")],
+    plan_a: Annotated[
+        Path, typer.Argument(metavar="A", help="plan A: a file written by `allocate --out`")
+    ],
+    plan_b: Annotated[
+        Path, typer.Argument(metavar="B", help="plan B: a file written by `allocate --out`")
+    ],
     by: Annotated[
-        str, typer.Option(help="customer, country, priority_class (default) or order")
+        str,
+        typer.Option(metavar="LEVEL", help="customer, country, priority_class (default) or order"),
     ] = "priority_class",
     snapshot: Annotated[
         Path | None,
-        typer.Option(help="snapshot folder the orders come from (names customers, countries)"),
+        typer.Option(
+            metavar="DIR",
+            help="snapshot folder the orders come from (names customers, countries)",
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    as_json: AsJsonDocument = False,
 ) -> None:
     """Who gains and who loses from plan A to plan B: units and ETA hours."""
     show_plan_diff(plan_a, plan_b, by, snapshot, as_json)
@@ -428,7 +530,7 @@ def show_plan_diff(
     by: str,
     snapshot: Path | None,
     as_json: bool,
-    reader: OutcomeReader = read_outcomes,
+    reader: OutcomeReader | None = None,
     hours: str = "eta",
 ) -> None:
     """The body of ``diff``; ``reader`` turns a path into per-order outcomes.
@@ -436,16 +538,22 @@ def show_plan_diff(
     A command that compares other results (a simulation's output folders, say) passes a
     reader that understands them and falls back to :func:`read_outcomes` for plan files, and
     names what their unit hours measure (``hours="downtime"``): the tables then say mean
-    downtime where plans say mean ETA.
+    downtime where plans say mean ETA. Plan files are read with
+    :func:`allocation.whatif.read_outcomes` when no reader is given.
     """
+    from allocation.adapters.snapshot import load_snapshot
+    from allocation.engine import records
+    from allocation.entrypoints.whatif_views import show_diff
     from allocation.whatif.diff import LEVELS, diff
+    from allocation.whatif.outcomes import read_outcomes
 
     if by not in LEVELS:
         raise typer.BadParameter(
             f"unknown level {by!r} (use one of {', '.join(LEVELS)})", param_hint="--by"
         )
     snap = load_snapshot(snapshot) if snapshot is not None else None
-    a, b = reader(plan_a, snap), reader(plan_b, snap)
+    read = reader or read_outcomes
+    a, b = read(plan_a, snap), read(plan_b, snap)
     if by in ("customer", "country") and (
         a["customer_id"].isna().all() or b["customer_id"].isna().all()
     ):
@@ -465,20 +573,23 @@ def show_plan_diff(
 
 @app.command()
 def protect(
-    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    snapshot: SnapshotDir,
     levels: Annotated[
-        Path, typer.Option(help="protection levels: depot_id, part_number, level (.csv/.parquet)")
+        Path,
+        typer.Option(
+            metavar="FILE",
+            help="protection levels: depot_id, part_number, level (.csv/.parquet)",
+        ),
     ],
     default: Annotated[
-        int, typer.Option(min=0, help="level of every depot and part the file does not list")
+        int,
+        typer.Option(
+            min=0, metavar="N", help="level of every depot and part the file does not list"
+        ),
     ] = 0,
-    policy: Annotated[
-        Path | None, typer.Option(help="policy YAML (sections 'entitlement', 'allocation')")
-    ] = None,
-    strategy: Annotated[
-        str, typer.Option(help="optimal (default), fifo or tier_greedy")
-    ] = "optimal",
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    policy: PolicyFile = None,
+    strategy: Strategy = "optimal",
+    as_json: AsJsonDocument = False,
 ) -> None:
     """Allocate with and without protection levels: what they buy each class, what they cost."""
     show_plan_protection(snapshot, levels, default, policy, strategy, as_json)
@@ -494,20 +605,18 @@ def show_plan_protection(
 ) -> None:
     """The body of ``protect`` for one snapshot (a command with more modes calls it too)."""
     from allocation.adapters.protection_file import load_protection_levels
+    from allocation.adapters.snapshot import load_snapshot
+    from allocation.entrypoints.whatif_views import show_protection
     from allocation.whatif.protection import compare_protection
 
-    if strategy not in STRATEGIES:
-        raise typer.BadParameter(
-            f"unknown strategy {strategy!r} (use one of {', '.join(STRATEGIES)})",
-            param_hint="--strategy",
-        )
+    known_strategy(strategy)
     ent, alloc = policies(policy)
     chosen = load_protection_levels(levels, default)
     report = compare_protection(load_snapshot(snapshot), chosen, alloc, strategy, ent)
     if as_json:
         print_json(report.summary())
         return
-    show_protection(Console(), report)
+    show_protection(Console(), report, currency=alloc.currency)
 
 
 def _renamed(row: dict[str, object], hours: str) -> dict[str, object]:
@@ -525,6 +634,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="database URL (default: $PARTS_PRIORITY_DB, else sqlite:///parts-priority.db)",
     ),
 ]
@@ -532,7 +642,7 @@ DbOption = Annotated[
 
 @app.command()
 def load(
-    snapshot: Annotated[Path, typer.Option(help="snapshot folder (one file per table)")],
+    snapshot: SnapshotDir,
     db: DbOption = None,
     replace: Annotated[
         bool, typer.Option(help="replace a database that already holds a load")
@@ -553,24 +663,32 @@ def load(
 @app.command()
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="address to listen on")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="port to listen on")
+    ] = 8000,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="server processes")] = 1,
     token_file: Annotated[
-        Path | None, typer.Option(help="file with the accepted bearer tokens, one per line")
+        Path | None,
+        typer.Option(metavar="FILE", help="file with the accepted bearer tokens, one per line"),
     ] = None,
     no_auth: Annotated[
         bool, typer.Option(help="accept requests without a token (local use only)")
     ] = False,
-    max_body: Annotated[int, typer.Option(min=1024, help="largest request body, bytes")] = (
-        1_048_576
-    ),
-    max_lines: Annotated[int, typer.Option(min=1, help="most lines in one batch")] = 1_000,
+    max_body: Annotated[
+        int, typer.Option(min=1024, metavar="BYTES", help="largest request body, bytes")
+    ] = 1_048_576,
+    max_lines: Annotated[
+        int, typer.Option(min=1, metavar="N", help="most lines in one batch")
+    ] = 1_000,
     writer: Annotated[
         str | None,
         typer.Option(
+            metavar="process|thread",
             help="where writes run: 'process' (a child process per server process, the "
-            "default) or 'thread' (a thread of the server process)"
+            "default) or 'thread' (a thread of the server process)",
         ),
     ] = None,
     open_docs: Annotated[
@@ -580,23 +698,40 @@ def serve(
         bool, typer.Option(help="serve /metrics without a token (a scraper on a trusted network)")
     ] = False,
     max_header: Annotated[
-        int, typer.Option(min=1024, help="largest request line and headers, bytes (else 431)")
+        int,
+        typer.Option(
+            min=1024, metavar="BYTES", help="largest request line and headers, bytes (else 431)"
+        ),
     ] = 16_384,
     read_timeout: Annotated[
         float,
-        typer.Option(min=0.1, max=3600, help="seconds to receive a whole request (else 408)"),
+        typer.Option(
+            min=0.1,
+            max=3600,
+            metavar="SECONDS",
+            help="seconds to receive a whole request (else 408)",
+        ),
     ] = 20.0,
     keep_alive: Annotated[
-        int, typer.Option(min=1, help="seconds an idle keep-alive connection stays open")
+        int,
+        typer.Option(
+            min=1, metavar="SECONDS", help="seconds an idle keep-alive connection stays open"
+        ),
     ] = 5,
     worker_healthcheck: Annotated[
         int,
-        typer.Option(min=1, help="seconds a worker may take to answer uvicorn's health check"),
+        typer.Option(
+            min=1,
+            metavar="SECONDS",
+            help="seconds a worker may take to answer uvicorn's health check",
+        ),
     ] = 60,
     log_level: Annotated[
-        str, typer.Option(help="critical, error, warning, info or debug")
+        str, typer.Option(metavar="LEVEL", help="critical, error, warning, info or debug")
     ] = "info",
-    log_format: Annotated[str, typer.Option(help="text, or json (one object a line)")] = "text",
+    log_format: Annotated[
+        str, typer.Option(metavar="text|json", help="text, or json (one object a line)")
+    ] = "text",
     access_log: Annotated[
         bool, typer.Option(help="log each request: method, path, status, ms, client")
     ] = True,
@@ -608,9 +743,13 @@ def serve(
     from allocation.service.settings import ConnectionLimits
 
     if log_level not in LEVELS:
-        raise typer.BadParameter(f"--log-level must be one of {', '.join(LEVELS)}")
+        raise typer.BadParameter(
+            f"--log-level must be one of {', '.join(LEVELS)}, got {log_level!r}"
+        )
     if log_format not in LOG_FORMATS:
-        raise typer.BadParameter(f"--log-format must be one of {', '.join(LOG_FORMATS)}")
+        raise typer.BadParameter(
+            f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}"
+        )
     settings, env = settings_for_serve(
         db,
         token_file,

@@ -3,6 +3,9 @@
 Tables of any size are written from their columns: Parquet and CSV by pandas/pyarrow, JSON
 in chunks of rows encoded by pandas' C encoder, so a million rows never become a million
 Python dicts and a document is never held whole as one string.
+
+pandas and the file adapters load when a table is written: printing a document needs
+neither.
 """
 
 from __future__ import annotations
@@ -11,17 +14,24 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
-
-from allocation.adapters.files import atomic_write, atomic_write_all
 from allocation.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["atomic_write", "print_json", "stream_json", "write_frame", "write_frames"]
 
 _CHUNK = 20_000
 """Rows encoded at a time."""
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` with ``write`` in one step (:func:`allocation.adapters.atomic_write`)."""
+    from allocation.adapters.files import atomic_write as write_in_one_step
+
+    write_in_one_step(path, write)
 
 
 def print_json(document: Any) -> None:
@@ -35,6 +45,8 @@ def stream_json(fields: Sequence[tuple[str, Any]], stream: IO[str] | None = None
 
     Other values are written as :func:`json.dumps` indents them.
     """
+    import pandas as pd
+
     out = stream if stream is not None else sys.stdout
     out.write("{")
     for i, (name, value) in enumerate(fields):
@@ -64,6 +76,8 @@ def _write_rows(frame: pd.DataFrame, out: IO[str], indent: str) -> None:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Date-times as ISO text to the second, as :meth:`Plan.to_dict` writes them."""
+    import pandas as pd
+
     stamps = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
     if not stamps:
         return frame
@@ -83,6 +97,8 @@ def write_frame(
 
 def write_frames(tables: Sequence[tuple[pd.DataFrame, str | Path]]) -> None:
     """Write several tables (as :func:`write_frame`), all of them or none."""
+    from allocation.adapters.files import atomic_write_all
+
     atomic_write_all([(path, _writer(frame, Path(path), None)) for frame, path in tables])
 
 

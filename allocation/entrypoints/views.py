@@ -1,4 +1,7 @@
-"""Terminal views (rich): tables and summaries for people, never for machines."""
+"""Terminal views (rich): tables and summaries for people, never for machines.
+
+Money carries the policy's currency code (``allocation.currency``, USD by default).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.table import Table
 from allocation.audit import AuditReport
 from allocation.engine import Plan, PlanTables
 from allocation.entitle import EntitlementReport
+from allocation.entrypoints._numbers import format_number
 
 __all__ = ["show_audit", "show_entitlement", "show_marginal", "show_plan"]
 
@@ -80,8 +84,11 @@ def show_entitlement(console: Console, report: EntitlementReport) -> None:
             console.print(f"  {count:>6}  {_RULE_WORDS.get(rule, rule)}")
 
 
-def show_plan(console: Console, plan: Plan | PlanTables, max_unfilled: int = 30) -> None:
-    """Fill by class and source kind, cost, worst ETAs, and the unfilled with reasons."""
+def show_plan(
+    console: Console, plan: Plan | PlanTables, max_unfilled: int = 30, currency: str = "USD"
+) -> None:
+    """Fill by class and source kind, cost (in ``currency``), worst ETAs, and the unfilled
+    with reasons."""
     summary = plan.summary()
     fill = Table(title=f"Allocation ({plan.strategy})")
     for name in ("class", "orders", "units asked", "units allocated", "fill rate"):
@@ -98,10 +105,10 @@ def show_plan(console: Console, plan: Plan | PlanTables, max_unfilled: int = 30)
     sources = Table(title="By source kind")
     sources.add_column("source")
     sources.add_column("units", justify="right")
-    sources.add_column("cost", justify="right")
+    sources.add_column(f"cost ({currency})", justify="right")
     for kind, units in summary["units_by_source"].items():
-        sources.add_row(kind, f"{units:,}", f"{summary['cost_by_source'][kind]:,.2f}")
-    sources.add_row("[bold]total[/]", "", f"[bold]{summary['total_cost']:,.2f}[/]")
+        sources.add_row(kind, f"{units:,}", format_number(summary["cost_by_source"][kind], 2))
+    sources.add_row("[bold]total[/]", "", f"[bold]{format_number(summary['total_cost'], 2)}[/]")
     console.print(sources)
     if summary["worst_eta"]:
         worst = ", ".join(
@@ -129,17 +136,65 @@ def show_plan(console: Console, plan: Plan | PlanTables, max_unfilled: int = 30)
         console.print("every order is filled")
 
 
-def show_marginal(console: Console, values: pd.DataFrame) -> None:
-    """Marginal values: units gained (more is better), hours and cost changed (less is better)."""
+def show_marginal(
+    console: Console, values: pd.DataFrame, top: int = 20, currency: str = "USD"
+) -> None:
+    """What one more unit of a part at a depot buys, best first, the first ``top`` rows.
+
+    Every number reads the same way, more is better: units gained, ETA unit-hours saved (the
+    change in the class's units × hours to arrival, sign reversed) and money saved (the
+    change in cost, sign reversed). Whole units print whole (``+1``). Part × depot pairs
+    where one more unit changes nothing are left out, and counted.
+    """
     if values.empty:
         console.print("no order is short of a part: one more unit anywhere buys nothing")
         return
-    table = Table(title="One more unit would buy (best first)")
-    for column in values.columns:
-        table.add_column(
-            str(column).replace("_", " "),
-            justify="left" if column in ("part_number", "depot_id") else "right",
+    keys = [c for c in values.columns if c not in ("part_number", "depot_id")]
+    buys = values[(values[keys] != 0).any(axis=1)]
+    nothing = len(values) - len(buys)
+    if buys.empty:
+        console.print(
+            f"one more unit buys nothing at any of the {len(values):,} part × depot pairs tried"
         )
-    for row in values.itertuples(index=False):
-        table.add_row(*[escape(str(v)) if isinstance(v, str) else f"{v:+,.1f}" for v in row])
+        return
+    table = Table(title="One more unit would buy (best first; in every column more is better)")
+    table.add_column("part number")
+    table.add_column("depot")
+    for key in keys:
+        table.add_column(_marginal_header(key, currency), justify="right")
+    for row in buys.head(top).to_dict("records"):
+        cells = [_marginal_cell(key, float(row[key])) for key in keys]
+        table.add_row(escape(str(row["part_number"])), escape(str(row["depot_id"])), *cells)
     console.print(table)
+    console.print(
+        "[dim]units gained rank first; ETA unit-hours (units × hours until they arrive) and "
+        "money break ties, and a unit gained brings its own hours and cost[/]"
+    )
+    if len(buys) > top:
+        console.print(f"... and {len(buys) - top:,} more (use a larger --top)")
+    if nothing:
+        console.print(
+            f"{nothing:,} part × depot pair(s) where one more unit buys nothing left out",
+            highlight=False,
+        )
+
+
+def _marginal_header(key: str, currency: str) -> str:
+    if key == "cost":
+        return f"money saved ({currency})"
+    if key.endswith("_units"):
+        return f"{key.removesuffix('_units').replace('_', ' ')} units gained"
+    if key.endswith("_eta_hours"):
+        return f"{key.removesuffix('_eta_hours').replace('_', ' ')} ETA unit-h saved"
+    return key.replace("_", " ")
+
+
+def _marginal_cell(key: str, change: float) -> str:
+    """A change as a gain: units as they are, hours and cost with the sign reversed."""
+    if key.endswith("_units"):
+        return format_number(change, 0 if change.is_integer() else 1, signed=True)
+    if key.endswith("_eta_hours"):
+        return format_number(-change, 1, signed=True)
+    if key == "cost":
+        return format_number(-change, 2, signed=True)
+    return format_number(change, 1, signed=True)

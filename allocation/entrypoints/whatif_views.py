@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from allocation.entrypoints._numbers import format_number
 from allocation.whatif.diff import PlanDiff
 from allocation.whatif.protection import ProtectionReport
 
@@ -23,10 +24,14 @@ def show_diff(
     console: Console, change: PlanDiff, level: str, max_rows: int = 30, hours: str = "eta"
 ) -> None:
     """Counts of orders gaining and losing, then the table at ``level``; ``hours`` names what
-    the mean hours per unit are (``eta`` for plans, ``downtime`` for simulated runs)."""
+    the mean hours per unit are (``eta`` for plans, ``downtime`` for simulated runs, whose
+    orders are counted over all their replications together)."""
     s = change.summary()
+    pooled = hours != "eta"
+    whose = " (all replications together)" if pooled else ""
     console.print(
-        f"{s['orders']:,} orders: [green]{s['gaining']:,} gain[/], [red]{s['losing']:,} lose[/], "
+        f"{s['orders']:,} orders{whose}: [green]{s['gaining']:,} gain[/], "
+        f"[red]{s['losing']:,} lose[/], "
         f"{s['unchanged']:,} unchanged, {s['only_in_a']:,} only in A, "
         f"{s['only_in_b']:,} only in B; units {s['units_a']:,} → {s['units_b']:,}"
     )
@@ -47,11 +52,15 @@ def show_diff(
     compact[f"mean {label} h A → B"] = [
         _moved(a, b) for a, b in zip(table["eta_hours_a"], table["eta_hours_b"], strict=True)
     ]
-    _print_frame(console, compact, f"By {level.replace('_', ' ')}", max_rows)
+    title = f"By {level.replace('_', ' ')}"
+    if pooled and level != "order":
+        title += " (orders of all replications together)"
+    _print_frame(console, compact, title, max_rows)
 
 
-def show_protection(console: Console, report: ProtectionReport) -> None:
-    """What the levels change for each class, and what sits on the protected shelves."""
+def show_protection(console: Console, report: ProtectionReport, currency: str = "USD") -> None:
+    """What the levels change for each class, and what sits on the protected shelves; money
+    in ``currency``."""
     by_class = report.by_class()
     compact = by_class[["priority_class", "orders", "orders_losing"]].copy()
     compact["units without → with"] = [
@@ -69,7 +78,8 @@ def show_protection(console: Console, report: ProtectionReport) -> None:
         _print_frame(console, held, "Protected shelves", 30)
     s = report.summary()
     console.print(
-        f"cost without levels {s['cost_without']:,.2f}, with {s['cost_with']:,.2f}; "
+        f"cost without levels {format_number(s['cost_without'], 2)} {currency}, "
+        f"with {format_number(s['cost_with'], 2)} {currency}; "
         f"{int(held['idle'].sum()) if len(held) else 0:,} protected unit(s) idle, "
         "kept for parts-priority orders yet to come"
     )
@@ -84,9 +94,9 @@ def _moved(a: object, b: object) -> str:
         return f"{first} → {second}"
     if math.isnan(delta):
         return f"{first} → {second}"
-    if not delta:
+    shown = format_number(delta, 0 if float(delta).is_integer() else 1, signed=True)
+    if shown in ("0", "0.0"):
         return f"{first} → {second}"
-    shown = f"{delta:+,.0f}" if float(delta).is_integer() else f"{delta:+,.1f}"
     return f"{first} → {second} ({shown})"
 
 
@@ -109,5 +119,5 @@ def _cell(value: object) -> str:
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):
-        return "–" if math.isnan(value) else f"{float(value):,.1f}"
+        return "–" if math.isnan(value) else format_number(float(value))
     return "–" if value is None else escape(str(value))

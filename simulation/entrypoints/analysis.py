@@ -18,7 +18,6 @@ from rich.console import Console
 
 from allocation import InputError
 from allocation.entrypoints import app, print_json, show_plan_diff, show_plan_protection
-from simulation.scenario.load import load_scenario, parse_override
 
 __all__ = ["replace_command"]
 
@@ -42,17 +41,20 @@ def diff_runs(
     a: Annotated[
         Path,
         typer.Argument(
-            help="A: a plan file (`allocate --out`) or a run's folder (`simulate --out`)"
+            metavar="A",
+            help="a plan file (`allocate --out`) or a run's folder (`simulate --out`)",
         ),
     ],
-    b: Annotated[Path, typer.Argument(help="B: the same kind as A")],
+    b: Annotated[Path, typer.Argument(metavar="B", help="the same kind as A")],
     by: Annotated[
-        str, typer.Option(help="customer, country, priority_class (default) or order")
+        str,
+        typer.Option(metavar="LEVEL", help="customer, country, priority_class (default) or order"),
     ] = "priority_class",
     snapshot: Annotated[
         Path | None,
         typer.Option(
-            help="for plan files: the snapshot the orders come from (customers, countries)"
+            metavar="DIR",
+            help="for plan files: the snapshot the orders come from (customers, countries)",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
@@ -78,49 +80,85 @@ def diff_runs(
 def protect(
     scenario: Annotated[
         Path | None,
-        typer.Argument(help="scenario YAML: recommend levels by simulation", show_default=False),
+        typer.Argument(
+            metavar="SCENARIO",
+            help="scenario YAML: recommend levels by simulation",
+            show_default=False,
+        ),
     ] = None,
     levels: Annotated[
         str | None,
         typer.Option(
-            help="with SCENARIO: levels to try, e.g. 0,1,2,3; with --snapshot: a levels table"
+            metavar="N,N,…|FILE",
+            help="with SCENARIO: levels to try, e.g. 0,1,2,3; with --snapshot: a levels table",
         ),
     ] = None,
     snapshot: Annotated[
-        Path | None, typer.Option(help="snapshot folder: compare one plan with and without")
+        Path | None,
+        typer.Option(metavar="DIR", help="snapshot folder: compare one plan with and without"),
     ] = None,
     parts: Annotated[
-        str | None, typer.Option(help="parts or patterns to consider, comma-separated (HDD-*)")
+        str | None,
+        typer.Option(
+            metavar="PART[,PART…]", help="parts or patterns to consider, comma-separated (HDD-*)"
+        ),
     ] = None,
-    depots: Annotated[str | None, typer.Option(help="depots to consider, comma-separated")] = None,
+    depots: Annotated[
+        str | None,
+        typer.Option(metavar="DEPOT[,DEPOT…]", help="depots to consider, comma-separated"),
+    ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", min=1, help="default: the scenario's")
+        int | None,
+        typer.Option("--replications", "-r", min=1, metavar="N", help="default: the scenario's"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="default: the scenario's")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, metavar="N", help="default: the scenario's")
+    ] = None,
     sets: Annotated[
-        list[str] | None, typer.Option("--set", help="replace a scenario field: FIELD=VALUE")
+        list[str] | None,
+        typer.Option("--set", metavar="FIELD=VALUE", help="replace a scenario field"),
     ] = None,
-    objective: Annotated[str, typer.Option(help="cap (default) or weighted")] = "cap",
+    objective: Annotated[
+        str, typer.Option(metavar="cap|weighted", help="cap (default) or weighted")
+    ] = "cap",
     standard_cap: Annotated[
-        float, typer.Option(min=0.0, help="cap: standard mean downtime may rise by this share")
+        float,
+        typer.Option(
+            min=0.0, metavar="SHARE", help="cap: standard mean downtime may rise by this share"
+        ),
     ] = 0.10,
     standard_weight: Annotated[
-        float, typer.Option(min=0.0, help="weighted: weight of a standard downtime hour")
+        float,
+        typer.Option(
+            min=0.0, metavar="WEIGHT", help="weighted: weight of a standard downtime hour"
+        ),
     ] = 0.25,
     min_gain_hours: Annotated[
-        float, typer.Option(min=0.0, help="a higher level must gain at least this many hours")
+        float,
+        typer.Option(
+            min=0.0, metavar="HOURS", help="a higher level must gain at least this many hours"
+        ),
     ] = 0.5,
-    shelves: Annotated[int, typer.Option(min=1, help="shelves (depot × part) to search")] = 4,
-    rounds: Annotated[int, typer.Option(min=1, help="passes of the search")] = 2,
-    workers: Annotated[int, typer.Option(min=1, help="local processes for replications")] = 1,
-    default: Annotated[int, typer.Option(min=0, help="--snapshot: level of unlisted pairs")] = 0,
-    policy: Annotated[Path | None, typer.Option(help="--snapshot: policy YAML")] = None,
-    strategy: Annotated[str, typer.Option(help="--snapshot: optimal, fifo or tier_greedy")] = (
-        "optimal"
-    ),
+    shelves: Annotated[
+        int, typer.Option(min=1, metavar="N", help="shelves (depot × part) to search")
+    ] = 4,
+    rounds: Annotated[int, typer.Option(min=1, metavar="N", help="passes of the search")] = 2,
+    workers: Annotated[
+        int, typer.Option(min=1, metavar="N", help="local processes for replications")
+    ] = 1,
+    default: Annotated[
+        int, typer.Option(min=0, metavar="N", help="--snapshot: level of unlisted pairs")
+    ] = 0,
+    policy: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="--snapshot: policy YAML")
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option(metavar="STRATEGY", help="--snapshot: optimal, fifo or tier_greedy")
+    ] = "optimal",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
     out: Annotated[
-        Path | None, typer.Option(help="with SCENARIO: write the levels as CSV for the policy")
+        Path | None,
+        typer.Option(metavar="FILE", help="with SCENARIO: write the levels as CSV for the policy"),
     ] = None,
 ) -> None:
     """Recommend protection levels for a SCENARIO by simulation, or try a table on a snapshot."""
@@ -146,6 +184,7 @@ def _recommend(scenario: Path, options: dict[str, Any]) -> None:
     from simulation.entrypoints.progress import replication_bar
     from simulation.entrypoints.views import show_recommendation
     from simulation.protection import OBJECTIVES, recommend_protection
+    from simulation.scenario.load import load_scenario, parse_override
 
     if options["objective"] not in OBJECTIVES:
         raise typer.BadParameter(
@@ -153,6 +192,7 @@ def _recommend(scenario: Path, options: dict[str, Any]) -> None:
             param_hint="--objective",
         )
     tried = _whole_numbers(options["levels"] or "0,1,2,3")
+    parts, depots = _names(options["parts"], "--parts"), _names(options["depots"], "--depots")
     overrides: dict[str, Any] = {}
     for text in options["sets"] or []:
         field, values = parse_override(text)
@@ -167,8 +207,8 @@ def _recommend(scenario: Path, options: dict[str, Any]) -> None:
     with replication_bar(bound, label) as progress:
         advice = recommend_protection(
             source,
-            parts=_names(options["parts"]),
-            depots=_names(options["depots"]),
+            parts=parts,
+            depots=depots,
             levels=tried,
             replications=count,
             seed=options["seed"],
@@ -188,7 +228,7 @@ def _recommend(scenario: Path, options: dict[str, Any]) -> None:
     if options["as_json"]:
         print_json(advice.document())
     else:
-        show_recommendation(Console(), advice)
+        show_recommendation(Console(), advice, currency=source.scenario.currency)
 
 
 def _whole_numbers(text: str) -> list[int]:
@@ -204,10 +244,10 @@ def _whole_numbers(text: str) -> list[int]:
     return values
 
 
-def _names(text: str | None) -> list[str] | None:
+def _names(text: str | None, option: str) -> list[str] | None:
     if text is None:
         return None
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        raise typer.BadParameter(f"{text!r} names nothing")
+        raise typer.BadParameter(f"{text!r} names nothing", param_hint=option)
     return names

@@ -28,52 +28,70 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from allocation import STRATEGIES
-from allocation.entrypoints import app, print_json
+from allocation.entrypoints import app, known_strategy, print_json
 from allocation.entrypoints import main as run_cli
 from simulation.entrypoints import analysis as _analysis  # noqa: F401  (diff, protect)
 from simulation.errors import ScenarioError, SimulationError
-from simulation.scenario.load import load_scenario, parse_override
-from simulation.scenario.schema import DEFAULT_PATH, check_schema, schema_text, write_schema
+from simulation.scenario.schema import DEFAULT_PATH
 
 if TYPE_CHECKING:
     from simulation.scenario.load import ScenarioFile
 
-# The simulation stack (SimPy, the plots, the result tables) is imported inside the commands
-# that use it: the allocation commands of the same CLI, and ``--help``, do without it.
+# The simulation stack (the scenario models, SimPy, the engine, the plots, the result tables)
+# is imported inside the commands that use it: ``--help``, ``--version`` and the allocation
+# commands of the same CLI do without it.
 
 __all__ = ["app", "main", "run"]
 
 _GROUPS = ("priority_class", "tier", "country", "customer_id", "part_number")
 
 ScenarioArgument = Annotated[
-    Path, typer.Argument(help="scenario YAML file (see scenarios/)", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="SCENARIO", help="scenario YAML file (see scenarios/)", show_default=False
+    ),
 ]
 Replications = Annotated[
     int | None,
-    typer.Option("--replications", "-r", min=1, help="replications (default: the scenario's)"),
+    typer.Option(
+        "--replications", "-r", min=1, metavar="N", help="replications (default: the scenario's)"
+    ),
 ]
-Seed = Annotated[int | None, typer.Option(min=0, help="random seed (default: the scenario's)")]
+Seed = Annotated[
+    int | None, typer.Option(min=0, metavar="N", help="random seed (default: the scenario's)")
+]
 Sets = Annotated[
     list[str] | None,
-    typer.Option("--set", help="replace a scenario field: FIELD=VALUE (dotted path, repeatable)"),
+    typer.Option(
+        "--set",
+        metavar="FIELD=VALUE",
+        help="replace a scenario field (dotted path, repeatable)",
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
 Out = Annotated[
     Path | None,
     typer.Option(
-        help="folder for records and KPI tables (Parquet and CSV) and the run's report facts"
+        metavar="DIR",
+        help="folder for records and KPI tables (Parquet and CSV) and the run's report facts",
     ),
 ]
-Plots = Annotated[Path | None, typer.Option(help="folder for PNG charts")]
+Plots = Annotated[Path | None, typer.Option(metavar="DIR", help="folder for PNG charts")]
 Workers = Annotated[
-    int, typer.Option(min=0, help="local processes for replications (0: one per core)")
+    int,
+    typer.Option(min=0, metavar="N", help="local processes for replications (0: one per core)"),
 ]
 Dask = Annotated[
-    str | None, typer.Option(help="run replications on a Dask scheduler ADDRESS, or 'local'")
+    str | None,
+    typer.Option(metavar="ADDRESS", help="run replications on a Dask scheduler, or 'local'"),
 ]
 Confidence = Annotated[
-    float, typer.Option(min=0.5, max=0.999, help="confidence level of the intervals")
+    float,
+    typer.Option(min=0.5, max=0.999, metavar="LEVEL", help="confidence level of the intervals"),
+]
+Policy = Annotated[
+    str | None,
+    typer.Option(metavar="POLICY", help="optimal, fifo or tier_greedy (default: the scenario's)"),
 ]
 
 
@@ -82,13 +100,14 @@ def simulate(
     scenario: ScenarioArgument,
     replications: Replications = None,
     seed: Seed = None,
-    policy: Annotated[
-        str | None, typer.Option(help="optimal, fifo or tier_greedy (default: the scenario's)")
-    ] = None,
+    policy: Policy = None,
     sets: Sets = None,
     by: Annotated[
         str | None,
-        typer.Option(help=f"also show KPIs per group: {', '.join(_GROUPS)} (comma-separated)"),
+        typer.Option(
+            metavar="GROUP[,GROUP…]",
+            help=f"also show KPIs per group: {', '.join(_GROUPS)} (comma-separated)",
+        ),
     ] = None,
     as_json: AsJson = False,
     out: Out = None,
@@ -105,7 +124,7 @@ def simulate(
     from simulation.use_cases import simulate as run_simulate
 
     groups = _groups(by)
-    _policy(policy)
+    _policy(policy, "--policy")
     _prepare(out, plots, dask)
     overrides = _single_overrides(sets)
     source = _load(scenario, overrides)
@@ -139,7 +158,12 @@ def simulate(
 def compare(
     scenario: ScenarioArgument,
     policies: Annotated[
-        str, typer.Option(help="comma-separated; differences are measured against the first")
+        str,
+        typer.Option(
+            metavar="POLICY[,POLICY…]",
+            help="optimal, fifo or tier_greedy, comma-separated; differences are measured "
+            "against the first",
+        ),
     ] = "optimal,fifo",
     replications: Replications = None,
     seed: Seed = None,
@@ -160,7 +184,7 @@ def compare(
 
     names = [name.strip() for name in policies.split(",") if name.strip()]
     for name in names:
-        _policy(name)
+        _policy(name, "--policies")
     if len(names) < 2:
         raise typer.BadParameter(
             "name at least two policies, e.g. optimal,fifo", param_hint="--policies"
@@ -201,13 +225,12 @@ def sweep(
         list[str],
         typer.Option(
             "--set",
-            help="a field and its values: FIELD=V1,V2,... (repeat for a grid of several fields)",
+            metavar="FIELD=V1,V2,…",
+            help="a field and its values (repeat for a grid of several fields)",
             show_default=False,
         ),
     ],
-    policy: Annotated[
-        str | None, typer.Option(help="optimal, fifo or tier_greedy (default: the scenario's)")
-    ] = None,
+    policy: Policy = None,
     replications: Replications = None,
     seed: Seed = None,
     as_json: AsJson = False,
@@ -222,9 +245,10 @@ def sweep(
     from simulation.entrypoints.output import sweep_document, sweep_tables
     from simulation.entrypoints.progress import replication_bar
     from simulation.entrypoints.views import show_sweep
+    from simulation.scenario.load import parse_override
     from simulation.use_cases import sweep as run_sweep
 
-    _policy(policy)
+    _policy(policy, "--policy")
     _prepare(out, plots, dask)
     grid: dict[str, list[Any]] = {}
     for text in sets:
@@ -239,6 +263,7 @@ def sweep(
     for point in _grid_points(grid):  # every point validates before anything runs
         with _located(source):
             source.with_overrides(point)
+    _warn_overridden(source, grid)
     count = replications or source.scenario.replications
     strategy = policy or source.scenario.policy.strategy
     label = f"{source.scenario.name}: {points} points"
@@ -254,7 +279,9 @@ def sweep(
             progress=progress,
             keep_records=out is not None,
         )
-    document = sweep_document(result, source, confidence, strategy)
+    # The header shows what every point shares: the scenario with its one-valued fields.
+    shared = source.with_overrides({f: v[0] for f, v in grid.items() if len(v) == 1})
+    document = sweep_document(result, shared, confidence, strategy)
     _report(
         document,
         as_json,
@@ -289,13 +316,16 @@ def check(scenario: ScenarioArgument, sets: Sets = None) -> None:
 @app.command("scenario-schema")
 def scenario_schema(
     out: Annotated[
-        Path | None, typer.Option(help=f"write it here (the repository keeps {DEFAULT_PATH})")
+        Path | None,
+        typer.Option(metavar="FILE", help=f"write it here (the repository keeps {DEFAULT_PATH})"),
     ] = None,
     check_only: Annotated[
         bool, typer.Option("--check", help="exit 1 if the file at --out is out of date")
     ] = False,
 ) -> None:
     """Print (or write) the JSON Schema of scenario files, generated from the models."""
+    from simulation.scenario.schema import check_schema, schema_text, write_schema
+
     if check_only:
         target = out or DEFAULT_PATH
         if not check_schema(target):
@@ -355,7 +385,21 @@ def _count(number: int, noun: str) -> str:
 
 
 def _load(path: Path, overrides: Mapping[str, Any]) -> ScenarioFile:
-    return load_scenario(path, overrides or None)
+    from simulation.scenario.load import load_scenario
+
+    source = load_scenario(path, overrides or None)
+    _warn_overridden(source, {field: [value] for field, value in overrides.items()})
+    return source
+
+
+def _warn_overridden(source: ScenarioFile, grid: Mapping[str, list[Any]]) -> None:
+    """Warn on stderr of values set for a field that a disruption of the scenario overrides."""
+    from simulation.scenario.load import overridden_by_disruptions
+
+    for warning in overridden_by_disruptions(source, grid):
+        Console(stderr=True).print(
+            f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 @contextmanager
@@ -368,6 +412,8 @@ def _located(source: ScenarioFile) -> Iterator[None]:
 
 
 def _single_overrides(sets: list[str] | None) -> dict[str, Any]:
+    from simulation.scenario.load import parse_override
+
     overrides: dict[str, Any] = {}
     for text in sets or []:
         field, values = parse_override(text)
@@ -389,11 +435,9 @@ def _grid_points(grid: Mapping[str, list[Any]]) -> Iterator[dict[str, Any]]:
         yield dict(zip(fields, values, strict=True))
 
 
-def _policy(name: str | None) -> None:
-    if name is not None and name not in STRATEGIES:
-        raise typer.BadParameter(
-            f"unknown policy {name!r} (use one of {', '.join(STRATEGIES)})", param_hint="--policy"
-        )
+def _policy(name: str | None, option: str) -> None:
+    if name is not None:
+        known_strategy(name, option, noun="policy")
 
 
 def _groups(by: str | None) -> list[str]:

@@ -273,6 +273,7 @@ def _header(
         "confidence_level": level,
         "horizon_days": scenario.horizon_days,
         "target_hours": scenario.target_hours,
+        "currency": scenario.currency,
     }
 
 

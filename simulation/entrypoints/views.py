@@ -1,5 +1,10 @@
 """Terminal views of simulation runs: rich tables drawn from the same JSON documents that
-``--json`` prints, so what a planner reads and what a script parses never disagree."""
+``--json`` prints, so what a planner reads and what a script parses never disagree.
+
+Counts and money are means per replication, and say so; money carries the scenario's
+currency code. Each run ends with a one-line verdict on parts-priority downtime, in the
+numbers of the tables above it.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +15,34 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from allocation.entrypoints import format_number
 from simulation.protection_report import ProtectionRecommendation
 
 __all__ = [
+    "comparison_verdict",
     "format_interval",
     "show_comparison",
     "show_recommendation",
     "show_simulation",
     "show_sweep",
+    "simulation_verdict",
 ]
 
-# KPI, label; the terminal shows these, the documents and tables have all of them.
+# KPI, label; the terminal shows these, the documents and tables have all of them. Counts
+# and money are means over the replications of each one's total: "/ replication".
 _HEADLINES = (
-    ("orders", "orders"),
+    ("orders", "orders / replication"),
     ("mean_downtime_hours", "mean downtime (h)"),
     ("p50_downtime_hours", "median downtime (h)"),
     ("p90_downtime_hours", "p90 downtime (h)"),
     ("within_target", "within target"),
     ("fill_rate", "filled on arrival"),
-    ("cost", "money spent"),
-    ("broker_units", "broker units"),
-    ("expedited_units", "expedited units"),
+    ("cost", "money spent / replication"),
+    ("broker_units", "broker units / replication"),
+    ("expedited_units", "expedited units / replication"),
 )
 _COMPACT = {
-    "orders": "orders",
+    "orders": "orders / replication",
     "mean_downtime_hours": "mean (h)",
     "p90_downtime_hours": "p90 (h)",
     "within_target": "in target",
@@ -42,6 +51,9 @@ _COMPACT = {
 _SHORT = ("orders", "mean_downtime_hours", "p90_downtime_hours", "within_target", "fill_rate")
 _SHARES = frozenset({"within_target", "fill_rate", "restored_share"})
 _HIGHER_IS_BETTER = frozenset({"within_target", "fill_rate", "restored_share"})
+_WHOLE = frozenset({"orders", "units", "broker_units", "expedited_units", "cost"})
+_VERDICT_CLASS = "parts_priority"
+_VERDICT_KPI = "mean_downtime_hours"
 
 
 def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool = False) -> str:
@@ -56,6 +68,8 @@ def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool
     '54.4'
     >>> format_interval("orders", {"mean": -12.0, "ci_low": -20.0, "ci_high": -3.0}, signed=True)
     '-12 [-20, -3]'
+    >>> format_interval("mean_downtime_hours", {"mean": -0.0, "ci_low": -0.0, "ci_high": 0.0})
+    '0.0 ± 0.0'
     """
     mean = interval.get("mean")
     if mean is None:
@@ -72,48 +86,117 @@ def format_interval(kpi: str, interval: Mapping[str, float | None], signed: bool
 
 
 def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
-    """The KPIs per priority class (and per ``--by`` group), and the bill by source kind."""
+    """The KPIs per priority class (and per ``--by`` group), the bill by source kind, and a
+    verdict: the parts-priority mean downtime with its interval."""
     _title(console, document, f"policy [bold]{escape(document['policy'])}[/]")
+    currency = _currency(document)
     table = Table(title="KPIs per priority class", title_justify="left")
-    table.add_column("KPI", no_wrap=True)
+    table.add_column("KPI", min_width=17)  # a long label wraps, a number does not
     groups = {**document["classes"], "all orders": document["overall"]}
     for name in groups:
-        table.add_column(name, justify="right", min_width=len(name))
+        table.add_column(name, justify="right", min_width=len(name), no_wrap=True)
     for kpi, label in _HEADLINES:
-        table.add_row(label, *(format_interval(kpi, block[kpi]) for block in groups.values()))
+        table.add_row(
+            _label(kpi, label, currency),
+            *(format_interval(kpi, block[kpi]) for block in groups.values()),
+        )
     console.print(table)
     if "groups" in document:
         by = "/".join(document["groups"]["by"])
         _group_table(console, f"KPIs per {by}", by, document["groups"]["values"])
-    _costs(console, document["cost_by_source"])
+    _costs(console, document["cost_by_source"], currency)
+    console.print(simulation_verdict(document), highlight=False, soft_wrap=True)
 
 
 def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
     """Each policy side by side per class, and its paired difference from the baseline."""
     policies = document["policies"]
     baseline = document["baseline"]
+    currency = _currency(document)
     _title(console, document, f"policies [bold]{', '.join(policies)}[/] (baseline {baseline})")
     classes = [*next(iter(policies.values()))["classes"], "all orders"]
     for name in classes:
         key = "overall" if name == "all orders" else None
         table = Table(title=f"{name}", title_justify="left")
-        table.add_column("KPI")
+        table.add_column("KPI", min_width=17)
         for policy in policies:
-            table.add_column(policy, justify="right", min_width=len(policy))
+            table.add_column(policy, justify="right", min_width=len(policy), no_wrap=True)
         others = [p for p in policies if p != baseline]
         for policy in others:
-            table.add_column(f"{policy} − {baseline}", justify="right")
+            table.add_column(f"{policy} − {baseline}", justify="right", no_wrap=True)
         for kpi, label in _HEADLINES:
             cells = [format_interval(kpi, _pick(policies[p], key, name)[kpi]) for p in policies]
             for policy in others:
                 difference = _pick(document["differences"][policy], key, name)[kpi]
                 cells.append(_difference(kpi, difference))
-            table.add_row(label, *cells)
+            table.add_row(_label(kpi, label, currency), *cells)
         console.print(table)
     console.print(
         "[dim]differences are paired by replication (common random numbers); green: better "
         "than the baseline, red: worse, plain: the interval includes zero[/]"
     )
+    for policy in policies:
+        if policy != baseline:
+            console.print(comparison_verdict(document, policy), highlight=False, soft_wrap=True)
+
+
+def simulation_verdict(document: Mapping[str, Any]) -> str:
+    """One line: the parts-priority mean downtime of a ``simulate`` document, with its
+    interval and the replications it comes from.
+
+    Examples
+    --------
+    >>> mean = {"mean": 72.44, "ci_low": 70.1, "ci_high": 74.7}
+    >>> simulation_verdict({"classes": {"parts_priority": {"mean_downtime_hours": mean}},
+    ...                     "replications": 8, "confidence_level": 0.95})
+    'parts-priority orders: mean downtime 72.4 h (95% CI 70.1–74.7 h) over 8 replications'
+    """
+    interval = document["classes"][_VERDICT_CLASS][_VERDICT_KPI]
+    count = document["replications"]
+    over = f"over {count:,} replication{'' if count == 1 else 's'}"
+    if interval["mean"] is None:
+        return f"parts-priority orders: none to measure {over}"
+    mean = format_number(interval["mean"])
+    if interval["ci_low"] is None or interval["ci_high"] is None:
+        return f"parts-priority orders: mean downtime {mean} h {over} (no interval from one)"
+    ci = _span(interval["ci_low"], interval["ci_high"])
+    return f"parts-priority orders: mean downtime {mean} h ({_level(document)} CI {ci} h) {over}"
+
+
+def comparison_verdict(document: Mapping[str, Any], policy: str) -> str:
+    """One line: how much less parts-priority orders wait under the better of ``policy``
+    and the baseline, from the paired difference of their mean downtime (``policy`` minus
+    the baseline) in a ``compare`` document.
+
+    Examples
+    --------
+    >>> gap = {"mean": 66.2, "ci_low": 62.0, "ci_high": 70.4}
+    >>> comparison_verdict({"baseline": "optimal", "confidence_level": 0.95,
+    ...     "differences": {"fifo": {"classes": {"parts_priority": {"mean_downtime_hours": gap}}}}},
+    ...     "fifo")
+    'parts-priority orders wait 66.2 h less under optimal than under fifo (95% CI 62.0–70.4 h)'
+    """
+    baseline = document["baseline"]
+    gap = document["differences"][policy]["classes"][_VERDICT_CLASS][_VERDICT_KPI]
+    mean, low, high = gap["mean"], gap["ci_low"], gap["ci_high"]
+    if mean is None:
+        return f"parts-priority orders: no downtime to compare between {baseline} and {policy}"
+    same = format_number(mean) == format_number(0)
+    if same:
+        text = f"parts-priority orders wait as long under {policy} as under {baseline}"
+    elif mean > 0:
+        text = f"parts-priority orders wait {format_number(mean)} h less under {baseline} "
+        text += f"than under {policy}"
+    else:
+        text = f"parts-priority orders wait {format_number(-mean)} h less under {policy} "
+        text += f"than under {baseline}"
+    if low is None or high is None:
+        return text + " (one replication: no interval)"
+    bounds = (low, high) if same or mean > 0 else (-high, -low)
+    text += f" ({_level(document)} CI {_span(*bounds)} h)"
+    if not same and low <= 0 <= high:
+        text += "; the interval includes zero: no clear difference"
+    return text
 
 
 def show_sweep(console: Console, document: Mapping[str, Any]) -> None:
@@ -174,6 +257,24 @@ def _title(
     )
 
 
+def _currency(document: Mapping[str, Any]) -> str:
+    return str(document.get("currency") or "USD")
+
+
+def _label(kpi: str, label: str, currency: str) -> str:
+    return f"{label} ({currency})" if kpi == "cost" else label
+
+
+def _level(document: Mapping[str, Any]) -> str:
+    return f"{round(100 * document['confidence_level'])}%"
+
+
+def _span(low: float, high: float) -> str:
+    """``62.0–70.4``, or ``-0.5 to 2.9`` when a bound is negative."""
+    first, second = format_number(low), format_number(high)
+    return f"{first}–{second}" if not first.startswith("-") else f"{first} to {second}"
+
+
 def _group_table(
     console: Console, title: str, by: str, values: Mapping[str, Mapping[str, Any]]
 ) -> None:
@@ -187,13 +288,13 @@ def _group_table(
     console.print(table)
 
 
-def _costs(console: Console, costs: Mapping[str, Mapping[str, Any]]) -> None:
+def _costs(console: Console, costs: Mapping[str, Mapping[str, Any]], currency: str) -> None:
     if not costs:
         return
     table = Table(title="By source kind, per replication", title_justify="left")
     table.add_column("source")
-    table.add_column("units", justify="right")
-    table.add_column("money", justify="right")
+    table.add_column("units / replication", justify="right")
+    table.add_column(f"money / replication ({currency})", justify="right")
     for kind, block in costs.items():
         table.add_row(
             kind, format_interval("orders", block["units"]), format_interval("cost", block["money"])
@@ -218,21 +319,20 @@ def _difference(kpi: str, interval: Mapping[str, float | None]) -> str:
 
 
 def _number(kpi: str, value: float, signed: bool, unit: bool = True) -> str:
-    sign = "+" if signed and value > 0 else ""
     if kpi in _SHARES:
-        return f"{sign}{100 * value:.1f}" + ("%" if unit else "")
-    if kpi in ("orders", "units", "broker_units", "expedited_units", "cost"):
-        return f"{sign}{value:,.0f}"
-    return f"{sign}{value:,.1f}"
+        return format_number(100 * value, 1, signed=signed) + ("%" if unit else "")
+    return format_number(value, 0 if kpi in _WHOLE else 1, signed=signed)
 
 
 def _cell(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def show_recommendation(console: Console, advice: ProtectionRecommendation) -> None:
+def show_recommendation(
+    console: Console, advice: ProtectionRecommendation, currency: str = "USD"
+) -> None:
     """A protection-level recommendation: the levels, what they buy and cost per class (with
-    intervals), and each shelf before → after."""
+    intervals), and each shelf before → after; money in ``currency``."""
     document = advice.document()
     console.print(
         f"[bold]{escape(document['scenario'])}[/] — protection levels by simulation, "
@@ -248,7 +348,9 @@ def show_recommendation(console: Console, advice: ProtectionRecommendation) -> N
         change = {"mean": row["change"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
         by_class.add_row(
             escape(str(row["priority_class"])),
-            kpi.replace("_", " "),
+            _label(
+                kpi, kpi.replace("_", " ") + (" / replication" if kpi == "cost" else ""), currency
+            ),
             _number(kpi, row["baseline"], False) if row["baseline"] is not None else "—",
             _number(kpi, row["recommended"], False) if row["recommended"] is not None else "—",
             _difference(kpi, change),
@@ -276,4 +378,4 @@ def show_recommendation(console: Console, advice: ProtectionRecommendation) -> N
 
 
 def _one(value: Any) -> str:
-    return "—" if value is None else f"{float(value):,.1f}"
+    return "—" if value is None else format_number(float(value))

@@ -63,6 +63,10 @@ FIELD_DOCS: dict[str, str] = {
     "Scenario.target_hours": (
         "Downtime promised (hours): the KPI within_target is the share restored within it."
     ),
+    "Scenario.currency": (
+        "ISO 4217 code of the world's costs and prices (default USD): it labels money in "
+        "tables and charts; nothing is converted."
+    ),
     "Scenario.disruptions": "What goes wrong, and when (windows may overlap).",
     "Scenario.policy": "The allocation policy under test.",
     "Scenario.replications": "How many independent replications to run (1-10,000).",

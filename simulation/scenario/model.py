@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "BrokerBehaviour",
@@ -295,10 +296,20 @@ class Scenario(_Strict):
     sources: SourceBehaviour = SourceBehaviour()
     repair_hours: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)
     target_hours: float = Field(default=48.0, gt=0, le=100_000, allow_inf_nan=False)
+    currency: str = "USD"
     disruptions: list[Disruption] = Field(default_factory=list)
     policy: PolicySpec = PolicySpec()
     replications: int = Field(default=10, ge=1, le=10_000)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: Any) -> Any:
+        """An ISO 4217 code, in capitals (``eur`` is ``EUR``)."""
+        code = value.strip().upper() if isinstance(value, str) else value
+        if not isinstance(code, str) or pycountry.currencies.get(alpha_3=code) is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, JPY)")
+        return code
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Scenario:

@@ -19,10 +19,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from allocation.adapters import atomic_write
-from simulation.scenario.fields import FIELD_DOCS, MODEL_DOCS
-from simulation.scenario.model import SCHEMA_VERSION, Scenario
-
 __all__ = [
     "DEFAULT_PATH",
     "check_schema",
@@ -35,6 +31,8 @@ __all__ = [
 DEFAULT_PATH = Path("scenarios/schema.json")
 """Where the repository keeps the exported schema (relative to its root)."""
 
+# The models load when a schema is made: the CLI reads DEFAULT_PATH for its help at once.
+
 
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) that every scenario file satisfies.
@@ -45,6 +43,8 @@ def scenario_schema() -> dict[str, Any]:
     >>> schema["$schema"], schema["required"][:2]
     ('https://json-schema.org/draft/2020-12/schema', ['version', 'name'])
     """
+    from simulation.scenario.model import SCHEMA_VERSION, Scenario
+
     schema = Scenario.model_json_schema(mode="validation")
     _describe("Scenario", schema)
     for name, definition in schema.get("$defs", {}).items():
@@ -63,6 +63,9 @@ def scenario_schema() -> dict[str, Any]:
 
 def undocumented_fields() -> list[str]:
     """``Model.field`` names in the schema without a description in :data:`FIELD_DOCS`."""
+    from simulation.scenario.fields import FIELD_DOCS
+    from simulation.scenario.model import Scenario
+
     schema = Scenario.model_json_schema(mode="validation")
     models = {"Scenario": schema, **schema.get("$defs", {})}
     return [
@@ -75,6 +78,8 @@ def undocumented_fields() -> list[str]:
 
 def _describe(name: str, definition: dict[str, Any]) -> None:
     """Put the field descriptions (with units) in place of pydantic's generated titles."""
+    from simulation.scenario.fields import FIELD_DOCS, MODEL_DOCS
+
     if name in MODEL_DOCS:
         definition["description"] = MODEL_DOCS[name]
     for field, spec in definition.get("properties", {}).items():
@@ -90,6 +95,8 @@ def schema_text() -> str:
 
 def write_schema(path: str | Path = DEFAULT_PATH) -> Path:
     """Write the schema to ``path`` atomically; return the path."""
+    from allocation.adapters import atomic_write
+
     target = Path(path)
     text = schema_text()
 
