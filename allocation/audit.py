@@ -1,6 +1,7 @@
 """The entitlement audit: what in a customer base puts its Priority Services at risk.
 
-The data sheet makes every tier conditional (RULES.md, "Eligibility"): the customer must
+The data sheet makes every tier conditional (docs/explanation/rules.md, "Eligibility"): the
+customer must
 cover 100% of its in-warranty installed base, keep the base above its tier's minimum, and
 HP may audit it and refuse service where it is inaccurate; service starts within 30 days
 after purchase and ends with the term; parts priority is not offered in six countries; only

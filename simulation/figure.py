@@ -35,7 +35,8 @@ __all__ = [
     "title_chart",
 ]
 
-# How a priority class reads on a chart (RULES.md, "Parts priority": only an entitled
+# How a priority class reads on a chart (docs/explanation/rules.md, "Parts priority": only an
+# entitled
 # Priority Management order outside the excluded countries is ``parts_priority``).
 _CLASS_NAMES = {PriorityClass.PARTS_PRIORITY: "Parts priority", PriorityClass.STANDARD: "Standard"}
 _ALL_GROUP = "all"  # simulation.metrics.ALL_GROUP: the group of every order

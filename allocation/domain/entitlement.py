@@ -1,6 +1,7 @@
 """The entitlement engine: which priority class and tier an order line gets, and why.
 
-Every clause of RULES.md that bears on an order line is one check here, and each check leaves
+Every clause of docs/explanation/rules.md that bears on an order line is one check here, and each
+check leaves
 a :class:`Finding` whose message a planner can read. A line is ``parts_priority`` only when an
 active Priority Management contract covers its product family, every eligibility rule passes
 and its site country does not exclude parts priority. The checks never short-circuit: a
@@ -47,7 +48,8 @@ UnknownTypes = Literal["refuse", "uncovered"]
 
 @dataclass(frozen=True, slots=True)
 class EntitlementPolicy:
-    """The interpretations where the data sheet is ambiguous (RULES.md, "Interpretations").
+    """The interpretations where the data sheet is ambiguous (docs/explanation/rules.md,
+    "Interpretations").
 
     Parameters
     ----------
@@ -161,7 +163,7 @@ def contract_window(
     sku: Sku,
     start_days_after_purchase: int,
 ) -> ContractWindow:
-    """The service window of a contract (RULES.md, "Contract terms and start").
+    """The service window of a contract (docs/explanation/rules.md, "Contract terms and start").
 
     Service starts at the activation date when one is given, otherwise ``start_days`` after
     purchase (the latest start the sheet promises), and ends ``term_years`` later.
@@ -292,7 +294,7 @@ def lost_priority_code(decision: EntitlementDecision) -> str | None:
     """The root-cause code of an order that lost parts priority, or ``None``.
 
     An order *lost* parts priority when the contract that applies to it is a Priority
-    Management one but its class is ``standard`` (RULES.md, "Parts priority": only
+    Management one but its class is ``standard`` (docs/explanation/rules.md, "Parts priority": only
     entitled PM customers outside the excluded countries have it). Its code is
     ``excluded_country`` when the site's country excludes parts priority, else
     ``not_entitled:<rule>`` for the first rule that failed, in the order the rules are

@@ -30,7 +30,7 @@ __all__ = [
 
 
 class Tier(enum.StrEnum):
-    """Priority Services tier of a contract (RULES.md, "Service tiers").
+    """Priority Services tier of a contract (docs/explanation/rules.md, "Service tiers").
 
     ``STANDARD`` is a customer with no (valid) Priority Services contract.
     """

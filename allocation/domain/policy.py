@@ -2,7 +2,8 @@
 
 The data sheet's default: only ``parts_priority`` orders may use the "special means" —
 transfers from other depots (internal sourcing), expedited factory deliveries and broker buys
-(RULES.md, "Parts priority"). Everything here is configurable and documented in the README.
+(docs/explanation/rules.md, "Parts priority"). Everything here is configurable, as
+docs/guide/allocation.md documents.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Protection levels: units of a part held back at a depot for parts-priority orders.
 
 The data sheet promises that "when a parts shortage occurs and stock is available, orders of
-Priority Management customers are filled first" (RULES.md, "Parts priority"). Within one plan
+Priority Management customers are filled first" (docs/explanation/rules.md, "Parts priority").
+Within one plan
 the optimizer already does that; but a unit given to a ``standard`` order now is gone when a
 ``parts_priority`` order arrives an hour later. A *critical level* (protection level) per
 depot and part keeps the last units for them: ``standard`` orders may take only the units on

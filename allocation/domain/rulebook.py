@@ -37,7 +37,7 @@ class Sku:
 
 @dataclass(frozen=True, slots=True)
 class TierRule:
-    """Eligibility facts of one tier (RULES.md, "Eligibility")."""
+    """Eligibility facts of one tier (docs/explanation/rules.md, "Eligibility")."""
 
     tier: Tier
     name: str

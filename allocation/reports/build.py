@@ -16,7 +16,7 @@ from allocation.reports.report import PerformanceReport
 __all__ = ["REPORTED_TIERS", "customer_report", "reports_for_all"]
 
 REPORTED_TIERS: tuple[str, ...] = ("PA+", "PM")
-"""The tiers whose contracts include performance reports (RULES.md)."""
+"""The tiers whose contracts include performance reports (docs/explanation/rules.md)."""
 
 
 def customer_report(

@@ -254,7 +254,8 @@ def set_tier(
     The customer's contracts for the given product families (both by default) are replaced
     by one contract per family of ``tier`` with the longest term (5 years), active from the
     day of the snapshot's earliest order; ``standard`` removes them. The tier's other rules
-    still apply (RULES.md, "Eligibility": installed base minimums, an IT help desk, covered
+    still apply (docs/explanation/rules.md, "Eligibility": installed base minimums, an IT help
+    desk, covered
     and non-excluded countries): the entitlement engine may still say ``standard``, and
     says why.
 

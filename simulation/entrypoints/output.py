@@ -4,7 +4,8 @@ The JSON document has one fixed shape, so that a script can read any run without
 every KPI is an *interval* object ``{"mean": x, "ci_low": a, "ci_high": b}`` over the
 replications (``null`` where there is no estimate: a single replication has no interval, a
 class without orders has no downtime), both priority classes are always present, and every
-KPI of :data:`simulation.metrics.KPI_COLUMNS` is always there. The README documents it.
+KPI of :data:`simulation.metrics.KPI_COLUMNS` is always there, as docs/guide/outputs.md
+documents.
 
 Counts are completed before they are averaged: a replication in which a class had no orders
 at all counts as zero orders of that class (not as a missing value, which would inflate the
@@ -91,7 +92,7 @@ def simulation_document(
     by: Sequence[str] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The document ``simulate --json`` prints (shape in the README).
+    """The document ``simulate --json`` prints (its shape: docs/guide/outputs.md).
 
     Examples
     --------

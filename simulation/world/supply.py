@@ -22,7 +22,8 @@ Free supply of a part group, for orders of rank ``r``:
 With protection levels in the policy (:mod:`allocation.domain.protection`), a shelf is two
 sources, as the engine splits it (:func:`allocation.engine.model.sources_from`): the
 units above the depot's level for the part, which any order may take, and the protected
-units up to the level, which only ``parts_priority`` orders may take (RULES.md, "Parts
+units up to the level, which only ``parts_priority`` orders may take (docs/explanation/rules.md,
+"Parts
 priority": Priority Management orders are filled first). A standard order never sees the
 last ``level`` units of a shelf; a parts-priority order sees both, the free ones first.
 """

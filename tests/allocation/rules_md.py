@@ -1,4 +1,4 @@
-"""The facts of RULES.md (and the data sheet behind it), written out by hand.
+"""The facts of docs/explanation/rules.md (and the data sheet behind it), written out by hand.
 
 Tests compare the packaged rulebook against these lists, so a slip in
 ``priority_services.yaml`` shows up as a failing test instead of being read back from the
@@ -11,7 +11,7 @@ from allocation.domain.model import ProductFamily, Tier
 
 PC, PRINT = ProductFamily.PC, ProductFamily.PRINT
 
-# RULES.md, "Order numbers (SKUs)": code, tier, term in years, family.
+# docs/explanation/rules.md, "Order numbers (SKUs)": code, tier, term in years, family.
 SKUS: tuple[tuple[str, Tier, int, ProductFamily], ...] = (
     ("U7C98E", Tier.PA, 1, PC),
     ("U7C99E", Tier.PA, 3, PC),
@@ -51,7 +51,7 @@ def _codes(line: str) -> list[str]:
     return line.split()
 
 
-# RULES.md, "Geographic coverage (63 countries)", line by line.
+# docs/explanation/rules.md, "Geographic coverage (63 countries)", line by line.
 AMERICAS = _codes("AR BR CA CL CO CR DO EC GT HN MX NI PA PE PR UY US VE")
 EMEA = _codes(
     "AT BE CZ DK EG FI FR DE GR HU IE IL IT LU MA NL NG NO PL PT QA "
@@ -60,7 +60,8 @@ EMEA = _codes(
 APJ = _codes("AU CN HK IN ID JP MY NZ PH KR SG TW TH")
 COVERED = (*AMERICAS, *EMEA, *APJ)
 
-# RULES.md, "Parts priority": not available in these countries (code, English name).
+# docs/explanation/rules.md, "Parts priority": not available in these countries (code, English
+# name).
 EXCLUDED = {
     "DO": "Dominican Republic",
     "EC": "Ecuador",
@@ -70,7 +71,7 @@ EXCLUDED = {
     "UY": "Uruguay",
 }
 
-# The data sheet's table 4, country by country in the order of RULES.md's lists.
+# The data sheet's table 4, country by country in the order of docs/explanation/rules.md's lists.
 CHINESE_NAMES = {
     "AR": "阿根廷",
     "BR": "巴西",
@@ -139,7 +140,8 @@ CHINESE_NAMES = {
 # The exclusion list spells the Dominican Republic differently from the coverage table.
 DOMINICAN_SPELLINGS = ("多米尼加共和国", "多明尼加共和国")
 
-# RULES.md, "Interpretations": covered product types and the family whose SKU covers them.
+# docs/explanation/rules.md, "Interpretations": covered product types and the family whose SKU
+# covers them.
 PRODUCT_FAMILIES = {
     "desktop": PC,
     "notebook": PC,
@@ -151,7 +153,7 @@ PRODUCT_FAMILIES = {
 }
 UNCOVERED_PRODUCTS = ("monitor", "server", "storage", "consumer_notebook", "consumer_desktop")
 
-# RULES.md, "Eligibility": minimum in-warranty installed base per tier.
+# docs/explanation/rules.md, "Eligibility": minimum in-warranty installed base per tier.
 MINIMUM_INSTALLED_BASE = {Tier.PA: 250, Tier.PA_PLUS: 1000, Tier.PM: 1000}
 TERMS_YEARS = (1, 3, 4, 5)
 START_DAYS_AFTER_PURCHASE = 30

@@ -3,7 +3,8 @@
 A shortage: one depot in the United States serves customers across the Americas at equal
 distance; base stock is far below the demand of a lead time, so most orders wait for
 receipts. Priority Management customers in covered countries (Brazil, Colombia) have parts
-priority; those in Uruguay and Ecuador are excluded from it (RULES.md, "Parts priority") and
+priority; those in Uruguay and Ecuador are excluded from it (docs/explanation/rules.md, "Parts
+priority") and
 must fare like standard customers; standard customers have no contract.
 """
 

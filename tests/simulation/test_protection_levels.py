@@ -1,5 +1,5 @@
 """Protection levels inside the simulator: a standard order may not take the last ``level``
-units of a depot's shelf for a part; a parts-priority order may (RULES.md, "Parts
+units of a depot's shelf for a part; a parts-priority order may (docs/explanation/rules.md, "Parts
 priority"). Every decision path — the engine and the exact no-solve paths — keeps it."""
 
 from __future__ import annotations

@@ -219,7 +219,8 @@ def _arc_allowed(
     )
     allowed: npt.NDArray[np.bool_] = allowed_table[class_code, kind]
     if policy.protection:
-        # Protected units (RULES.md, "Parts priority": Priority Management orders first)
+        # Protected units (docs/explanation/rules.md, "Parts priority": Priority Management orders
+        # first)
         # go to parts_priority orders only.
         held = sources.protected[arc_source]
         allowed &= ~held | (class_code == PriorityClass.PARTS_PRIORITY.code)

@@ -1,5 +1,5 @@
 """Contract windows: when a contract's service starts and ends, and what the decision says
-about a contract not yet active or expired (RULES.md, contract terms).
+about a contract not yet active or expired (docs/explanation/rules.md, contract terms).
 
 The factories build an entitled Priority Management customer in the US with a PC contract
 active on :data:`DAY`; each test changes the one fact it is about.

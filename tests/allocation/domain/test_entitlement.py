@@ -1,4 +1,4 @@
-"""Entitlement: one test per rule of RULES.md and per boundary of each rule.
+"""Entitlement: one test per rule of docs/explanation/rules.md and per boundary of each rule.
 
 The factories build an entitled Priority Management customer in the US with a PC contract
 active on :data:`DAY`; each test changes the one fact it is about.

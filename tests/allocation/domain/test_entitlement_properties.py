@@ -1,6 +1,7 @@
 """Properties of entitlement decisions over generated customers, contracts and orders.
 
-The expectations are written from RULES.md (see :mod:`tests.allocation.rules_md`), not read
+The expectations are written from docs/explanation/rules.md (see :mod:`tests.allocation.rules_md`),
+not read
 back from the rulebook or the engine. The strategies lean towards situations where rules
 compete: contracts mostly active and for the ordered unit's family, installed bases near the
 tiers' minimums, most other rules passing.
@@ -138,7 +139,8 @@ def situations(draw: st.DrawFn) -> Situation:
 
 
 def service_window(contract: Contract, policy: EntitlementPolicy) -> tuple[date, date]:
-    """RULES.md, "Contract terms and start", computed independently of the engine."""
+    """docs/explanation/rules.md, "Contract terms and start", computed independently of the
+    engine."""
     years = SKU_FACTS[contract.sku][1]
     days_after = policy.start_days_after_purchase
     if days_after is None:
@@ -158,7 +160,7 @@ def installed_base_suffices(s: Situation, tier: Tier) -> bool:
 
 
 def expected_outcome(s: Situation) -> tuple[PriorityClass, Tier]:
-    """A plain reading of RULES.md: the class and tier an order line should get."""
+    """A plain reading of docs/explanation/rules.md: the class and tier an order line should get."""
     standard = (PriorityClass.STANDARD, Tier.STANDARD)
     family = rules_md.PRODUCT_FAMILIES.get(s.order.product_type)
     if family is None or s.site not in rules_md.COVERED or not s.order.warranty_valid:
@@ -290,7 +292,7 @@ def without_contract(contract_id: str) -> Callable[[Situation], Situation]:
 
 
 def worsenings(s: Situation) -> list[Callable[[Situation], Situation]]:
-    """Every single change RULES.md says can only make an order line worse off."""
+    """Every single change docs/explanation/rules.md says can only make an order line worse off."""
     return [
         without_warranty,
         without_help_desk,

@@ -1,5 +1,5 @@
 """Installed base: each tier's minimum of PCs and business printers, counted as the data
-sheet says, and the shortfall told exactly (RULES.md, installed base).
+sheet says, and the shortfall told exactly (docs/explanation/rules.md, installed base).
 
 The factories build an entitled Priority Management customer in the US with a PC contract
 active on :data:`DAY`; each test changes the one fact it is about.

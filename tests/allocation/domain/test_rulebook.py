@@ -1,4 +1,5 @@
-"""The packaged rulebook says what RULES.md says, and a malformed rules file is refused."""
+"""The packaged rulebook says what docs/explanation/rules.md says, and a malformed rules file is
+refused."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ level's optimum is an integer in the units used here (units, ETA ticks of 0.1 h,
 
 Priority class is read off the tables with the data sheet's two facts that matter for the
 builders' customers: a Priority Management contract gives parts priority, except where the
-ship-to country is excluded (RULES.md, "Parts priority"). Every other eligibility condition
+ship-to country is excluded (docs/explanation/rules.md, "Parts priority"). Every other eligibility
+condition
 holds for the customers in :mod:`builders`, so this is not a second entitlement engine.
 """
 

@@ -1,6 +1,7 @@
 """``parts-priority entitle`` end to end, on the shipped example and on broken copies of it.
 
-The expected outcomes below were worked out by hand from scenarios/example/*.csv and RULES.md.
+The expected outcomes below were worked out by hand from scenarios/example/*.csv and
+docs/explanation/rules.md.
 """
 
 from __future__ import annotations

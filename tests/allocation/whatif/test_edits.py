@@ -291,7 +291,8 @@ def test_bad_tier_changes_are_refused_by_name() -> None:
 
 
 def test_a_priority_management_customer_moved_to_uruguay_loses_parts_priority_there() -> None:
-    # RULES.md: Uruguay excludes parts priority. The order to the customer's old country
+    # docs/explanation/rules.md: Uruguay excludes parts priority. The order to the customer's old
+    # country
     # moves with it; the one shipping to Germany stays where it is, with parts priority.
     before = snapshot(
         [order("P-US", PM, age=1), order("P-DE", PM, age=1, country="DE"), order("S1", STD, age=9)],
