@@ -103,7 +103,7 @@ def test_the_readme_links_only_to_files_of_the_repository() -> None:
     assert targets
     local = [t.split("#")[0] for t in targets if "://" not in t]
     assert [t for t in local if not (ROOT / t).exists()] == []
-    assert "docs/explanation/rules.md" not in text
+    assert "RULES.md" not in text
 
 
 def test_the_readme_has_a_quickstart_for_each_kind_of_user() -> None:
