@@ -289,6 +289,7 @@ LATAM_CUSTOMERS = {
     "UY": 3,
     "BR": 5,
 }
+VENLO_CUSTOMERS = {"NL": 4, "BE": 2, "DE": 3}
 
 WORLDS = (
     WorldSpec("normal-quarter", datetime(2025, 1, 6), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=1),
@@ -310,6 +311,11 @@ WORLDS = (
         force_pm=("DO", "EC", "GT", "HN", "NI", "UY"),
     ),
     WorldSpec("broker-failures", datetime(2025, 7, 7), GLOBAL_DEPOTS, GLOBAL_CUSTOMERS, seed=6),
+    # One depot and nine customers, one of them with Priority Management (seed 15 draws it):
+    # small enough that the protection-level search replicates in seconds.
+    WorldSpec(
+        "protection-levels", datetime(2025, 2, 3), {"D-VENLO": "NL"}, VENLO_CUSTOMERS, seed=15
+    ),
 )
 
 
