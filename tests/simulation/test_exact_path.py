@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import simulation.world.decide as decide
 from simulation.world.setup import build_setup
+from tests.budget import examples
 from tests.simulation.test_conservation import protection, worlds
 from tests.simulation.worlds import TinyWorld, run_world
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.integers(0, 3))
 def test_the_exact_paths_leave_the_same_records_as_the_engine(
     case: tuple[TinyWorld, dict[str, Any], str], seed: int
@@ -39,7 +42,8 @@ def test_the_exact_paths_leave_the_same_records_as_the_engine(
     )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.integers(0, 3), st.data())
 def test_the_exact_paths_honour_protection_levels_as_the_engine_does(
     case: tuple[TinyWorld, dict[str, Any], str], seed: int, data: st.DataObject

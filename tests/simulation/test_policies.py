@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from simulation.results import SimulationResult
 from simulation.scenario.load import ScenarioFile
@@ -76,6 +77,7 @@ def test_optimal_gives_parts_priority_less_downtime_than_fifo(tmp_path: Path) ->
     assert loss["ci_low"] > 0, loss.to_dict()
 
 
+@pytest.mark.slow  # a shipped scenario at length: the slow lane
 def test_pm_customers_in_excluded_countries_fare_like_standard_ones(tmp_path: Path) -> None:
     result = compare(shortage(tmp_path), ["optimal", "fifo"]).results["optimal"]
     means = per_replication_means(result)

@@ -58,6 +58,7 @@ def test_a_normal_quarter_restores_parts_priority_orders_within_target_more_ofte
     assert min(fill.values()) > 0.8  # a normal quarter: most orders find stock
 
 
+@pytest.mark.slow  # a shipped scenario at length: the slow lane
 def test_in_the_thailand_floods_the_optimizer_beats_fifo_for_parts_priority_orders() -> None:
     floods = load_scenario(
         SCENARIOS / "thailand-floods-2011.yaml", {"horizon_days": 60, "drain_days": 30}
@@ -95,6 +96,7 @@ def test_during_the_depot_fire_parts_priority_orders_are_served_from_other_depot
     assert not (kinds["standard"] & SPECIAL_MEANS)
 
 
+@pytest.mark.slow  # a shipped scenario at length: the slow lane
 def test_in_the_demand_surge_the_failing_board_queues_and_parts_priority_waits_less() -> None:
     result = short("demand-surge", horizon_days=56, drain_days=45)
 
@@ -128,6 +130,7 @@ def test_pm_orders_in_excluded_countries_are_standard_and_get_no_special_means()
     assert covered_sources & SPECIAL_MEANS
 
 
+@pytest.mark.slow  # a shipped scenario at length: the slow lane
 def test_in_the_unreliable_broker_market_nearly_half_the_broker_buys_fail() -> None:
     result = short("broker-failures", horizon_days=56, drain_days=30)
 

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from allocation.domain.entitlement import EntitlementDecision, EntitlementPolicy, decide_entitlement
 from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass, Tier
 from tests.allocation import rules_md
+from tests.budget import examples
 
 pytestmark = pytest.mark.fast
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
+PROPERTY_SETTINGS = settings(max_examples=examples(200), deadline=None)
 
 SKU_FACTS = {code: (tier, years, family) for code, tier, years, family in rules_md.SKUS}
 SKUS_OF = {
@@ -197,6 +198,7 @@ TOO_SMALL_FOR_PM = Situation(
 )
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 @example(TOO_SMALL_FOR_PM)
@@ -206,6 +208,7 @@ def test_every_decision_agrees_with_a_plain_reading_of_the_rules(s: Situation) -
     assert decision.country == s.site
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 def test_the_same_facts_always_give_the_same_decision(s: Situation) -> None:
@@ -214,6 +217,7 @@ def test_the_same_facts_always_give_the_same_decision(s: Situation) -> None:
     assert s.decide(contracts=s.contracts[::-1]) == first
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 def test_parts_priority_is_only_ever_given_when_every_rule_of_the_sheet_holds(
@@ -304,6 +308,7 @@ def worsenings(s: Situation) -> list[Callable[[Situation], Situation]]:
     ]
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 @example(TOO_SMALL_FOR_PM)
@@ -318,6 +323,7 @@ def test_making_any_one_input_worse_never_gains_parts_priority_or_a_better_tier(
         assert after.tier.rank <= before.tier.rank, worsen.__name__
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations(), st.sampled_from(sorted(rules_md.EXCLUDED)))
 def test_moving_to_an_excluded_country_loses_parts_priority_but_never_the_tier(
@@ -331,6 +337,7 @@ def test_moving_to_an_excluded_country_loses_parts_priority_but_never_the_tier(
         assert after.tier is before.tier
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 def test_an_uncovered_product_or_site_is_always_standard_with_tier_standard(s: Situation) -> None:
@@ -339,6 +346,7 @@ def test_an_uncovered_product_or_site_is_always_standard_with_tier_standard(s: S
         assert (after.priority_class, after.tier) == (PriorityClass.STANDARD, Tier.STANDARD)
 
 
+@pytest.mark.property
 @PROPERTY_SETTINGS
 @given(situations())
 def test_the_tier_of_a_decision_is_standard_or_the_tier_of_a_contract_held(s: Situation) -> None:

@@ -26,8 +26,11 @@ from allocation.domain.policy import AllocationPolicy
 from allocation.engine import Engine, Plan
 from tests.allocation.engine.builders import AS_OF, World, order, random_worlds
 from tests.allocation.engine.reference_model import build_reference, source_rows, usable_parts
+from tests.budget import examples
 
-PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 STRATEGIES = ("optimal", "fifo", "tier_greedy")
 KINDS = [k.value for k in SourceKind]
 EXACT = 1e-6  # levels are sums of exactly representable numbers (see builders)
@@ -95,6 +98,7 @@ def _rows(frame: pd.DataFrame, *names: str) -> Iterator[tuple[Any, ...]]:
     return zip(*_cols(frame, *names), strict=True)
 
 
+@pytest.mark.property
 @PROPERTY
 @given(random_worlds())
 def test_no_source_gives_more_units_than_it_has_and_no_order_gets_more_than_it_asked(
@@ -115,6 +119,7 @@ def _source_signature(part: str, kind: str, origin: str, release: float, price: 
     return (part, kind, origin, round(release, 6), round(price, 6))
 
 
+@pytest.mark.property
 @PROPERTY
 @given(random_worlds())
 def test_no_standard_order_holds_a_unit_a_waiting_parts_priority_order_was_allowed_to_use(
@@ -156,6 +161,7 @@ def _reference_sources(snapshot: Snapshot) -> list[tuple]:
     ]
 
 
+@pytest.mark.property
 @PROPERTY
 @given(random_worlds())
 def test_under_the_default_policy_only_parts_priority_orders_get_transfers_expedites_and_brokers(
@@ -167,6 +173,7 @@ def test_under_the_default_policy_only_parts_priority_orders_get_transfers_exped
         assert set(standard["source"]) <= {"stock", "inbound"}
 
 
+@pytest.mark.property
 @PROPERTY
 @given(
     random_worlds(),
@@ -195,7 +202,8 @@ def test_whatever_policy_allows_lines_use_allowed_kinds_and_parts_within_supply(
         _assert_orders_conserved(snapshot, plan)
 
 
-@settings(PROPERTY, max_examples=40)
+@pytest.mark.property
+@settings(PROPERTY, max_examples=examples(40))
 @given(random_worlds())
 def test_with_partial_fills_off_every_order_is_filled_whole_or_not_at_all(world: World) -> None:
     snapshot = world.snapshot()
@@ -207,7 +215,8 @@ def test_with_partial_fills_off_every_order_is_filled_whole_or_not_at_all(world:
             assert missing == asked[order_id], (plan.strategy, order_id)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_worlds(), st.randoms(use_true_random=False))
 def test_the_same_snapshot_twice_gives_identical_plans(world: World, rng: Random) -> None:
     first = allocate(world.snapshot())
@@ -226,6 +235,7 @@ def _shuffled(world: World, rng: Random) -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.mark.property
 @PROPERTY
 @given(random_worlds())
 def test_fifo_and_tier_greedy_never_beat_the_optimizer_on_parts_priority_units_then_eta(

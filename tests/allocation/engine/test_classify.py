@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from allocation.domain.entitlement import (
 from allocation.domain.root_causes import EXCLUDED_COUNTRY, is_code, not_entitled
 from allocation.domain.rulebook import default_rulebook
 from allocation.engine import Classes, classify_orders
+from tests.budget import examples
 
 SKUS = sorted(default_rulebook().skus)
 PM_SKUS = sorted(code for code, sku in default_rulebook().skus.items() if sku.tier.value == "PM")
@@ -114,7 +116,8 @@ policies = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(200), deadline=None)
 @given(worlds(), policies, st.one_of(st.none(), st.dates(date(2021, 1, 1), date(2027, 12, 31))))
 def test_bulk_classes_tiers_and_lost_codes_match_the_per_order_engine(
     world: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],

@@ -21,6 +21,7 @@ from tests.allocation.engine.builders import (
     ship_in_tables,
     snapshot,
 )
+from tests.budget import examples
 
 
 def _filled(plan: object) -> dict[str, int]:
@@ -60,7 +61,8 @@ events = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(25), deadline=None)
 @given(random_worlds(), events)
 def test_every_change_leaves_the_plan_a_full_replan_would_make(world: World, changes: list) -> None:
     _every_change_leaves_a_full_replan(world, changes)
@@ -251,7 +253,8 @@ arrivals_like_orders = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(30), deadline=None)
 @given(random_worlds(), arrivals_like_orders)
 def test_an_arrival_like_an_order_already_waiting_leaves_the_plan_a_full_replan_would_make(
     world: World, arrivals: list

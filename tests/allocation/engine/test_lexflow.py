@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic
 from allocation.errors import OutOfRangeError
 from tests.allocation.engine.lp_reference import level_values, lexicographic_optimum
+from tests.budget import examples
 
 
 @st.composite
@@ -54,7 +55,8 @@ def _feasible(problem: FlowProblem, flow: np.ndarray) -> None:
     assert np.all(got <= problem.demand)
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(300), deadline=None)
 @given(problems())
 def test_every_level_matches_a_sequential_lp(case: tuple[FlowProblem, list[Level]]) -> None:
     problem, levels = case
@@ -64,7 +66,8 @@ def test_every_level_matches_a_sequential_lp(case: tuple[FlowProblem, list[Level
     assert level_values(problem, levels, flow) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(100), deadline=None)
 @given(problems())
 def test_levels_split_into_stages_still_match_the_lp(case: tuple[FlowProblem, list[Level]]) -> None:
     # Huge costs on a low level force the solver to split the objective into several stages
@@ -97,7 +100,8 @@ def test_a_higher_level_is_never_traded_for_any_amount_of_a_lower_one() -> None:
     assert solve_lexicographic(problem, levels).tolist() == [1, 0]
 
 
-@settings(max_examples=100, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(problems(), min_size=2, max_size=4))
 def test_independent_groups_solved_together_match_each_solved_alone(
     cases: list[tuple[FlowProblem, list[Level]]],

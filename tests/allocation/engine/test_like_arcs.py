@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from allocation import Planner, load_snapshot
 from allocation.engine import Problem
 from allocation.engine.model import ARC_KEYS, Arcs, arcs_like, build_arcs
 from tests.allocation.engine.builders import AS_OF, PM, STD, World, order, random_worlds, snapshot
+from tests.budget import examples
 
 _FIELDS = ("source", "order", "kind", "eta_hours", "money", "allowed")
 
@@ -42,7 +44,8 @@ changes = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(60), deadline=None)
 @given(random_worlds(), changes)
 def test_every_arrival_has_the_arcs_a_build_gives_it(world: World, steps: list) -> None:
     tables = world.tables()
@@ -81,7 +84,8 @@ def test_every_arrival_has_the_arcs_a_build_gives_it(world: World, steps: list) 
                 planner.remove_order(open_ids[a % len(open_ids)], shipped=kind == "ship")
 
 
-@settings(max_examples=40, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(40), deadline=None)
 @given(random_worlds())
 def test_orders_alike_in_a_full_build_have_the_same_arcs(world: World) -> None:
     """What the copy relies on: in a problem built whole, any two orders alike in the arc

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from allocation.engine.model import _network as network
 from allocation.engine.model._network import build_network, routes
+from tests.budget import examples
 
 pytestmark = pytest.mark.fast
 
@@ -61,7 +62,8 @@ lane_rows = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(200), deadline=None)
 @given(lane_rows)
 def test_all_pairs_and_one_dijkstra_per_origin_agree(rows: list) -> None:
     graph = build_network(_lanes(rows), DEPOTS, ["S1"])

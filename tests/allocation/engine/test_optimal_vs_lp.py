@@ -29,6 +29,7 @@ from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from tests.allocation.engine.builders import World, random_worlds
 from tests.allocation.engine.reference_model import build_reference, lexicographic_levels
+from tests.budget import examples
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "example"
 
@@ -57,10 +58,13 @@ def _assert_matches(
     assert objective["cost"] == pytest.approx(aged["cost"], abs=EXACT), (aged, objective)
 
 
-LP = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEWER = settings(LP, max_examples=40)
+LP = settings(
+    max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+FEWER = settings(LP, max_examples=examples(40))
 
 
+@pytest.mark.property
 @LP
 @given(random_worlds())
 def test_every_level_of_the_optimal_plan_matches_a_sequential_lp(world: World) -> None:
@@ -74,12 +78,14 @@ def test_every_level_matches_a_sequential_lp_on_many_more_worlds(world: World) -
     _assert_matches(world.snapshot())
 
 
+@pytest.mark.property
 @FEWER
 @given(random_worlds(with_substitutes=True))
 def test_levels_match_the_lp_with_substitutes_switched_off_by_policy(world: World) -> None:
     _assert_matches(world.snapshot(), AllocationPolicy(substitutes=False))
 
 
+@pytest.mark.property
 @FEWER
 @given(random_worlds(), st.sets(st.sampled_from(KINDS)), st.sets(st.sampled_from(KINDS)))
 def test_levels_match_the_lp_whatever_kinds_policy_allows_each_class(
@@ -95,7 +101,8 @@ def test_levels_match_the_lp_whatever_kinds_policy_allows_each_class(
     _assert_matches(world.snapshot(), policy, allowed)
 
 
-@settings(LP, max_examples=60)
+@pytest.mark.property
+@settings(LP, max_examples=examples(60))
 @given(random_worlds())
 def test_every_allocation_line_is_a_pair_the_reference_allows_with_its_kind_eta_and_cost(
     world: World,

@@ -34,6 +34,7 @@ from tests.allocation.engine.builders import (
     snapshot,
 )
 from tests.allocation.engine.reference_model import build_reference, lexicographic_levels
+from tests.budget import examples
 
 
 def _protect(levels: dict[tuple[str, str], int], default: int = 0) -> AllocationPolicy:
@@ -207,9 +208,12 @@ def test_when_a_parts_priority_order_ships_protected_units_the_level_refills_fir
 
 
 # -- properties on random worlds -----------------------------------------------------------
-PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
+@pytest.mark.property
 @PROPERTY
 @given(protected_worlds())
 def test_every_level_matches_an_lp_that_caps_standard_units_at_the_units_above_each_level(
@@ -228,6 +232,7 @@ def test_every_level_matches_an_lp_that_caps_standard_units_at_the_units_above_e
     assert objective["cost"] == pytest.approx(aged["cost"], abs=1e-6)
 
 
+@pytest.mark.property
 @PROPERTY
 @given(protected_worlds())
 def test_no_strategy_lets_standard_orders_take_a_shelf_below_its_level(
@@ -272,7 +277,8 @@ def _order_row(order_id: str, customer: str, part: str, hours_old: float) -> dic
     }
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     protected_worlds(),
     st.lists(
