@@ -75,18 +75,15 @@ def run_world(setup: WorldSetup) -> RunWorld:
     snapshot = setup.snapshot
     customers = snapshot.customers
     contracts = snapshot.contracts
-    skus = default_rulebook().skus
-    sku = contracts["sku"].astype(str).str.upper()
-    rank = sku.map({code: s.tier.rank for code, s in skus.items()}).fillna(Tier.STANDARD.rank)
-    best = rank.groupby(contracts["customer_id"].astype(str).to_numpy()).max()
     ids = customers["customer_id"].astype(str)
-    ranks = best.reindex(ids.to_numpy()).fillna(Tier.STANDARD.rank).astype(np.int64)
-    names = {t.rank: t.value for t in Tier}
+    tiers = default_rulebook().best_tiers(
+        ids.tolist(), contracts["customer_id"].tolist(), contracts["sku"].tolist()
+    )
     table = pd.DataFrame(
         {
             "customer_id": ids.to_numpy(dtype=object),
             "name": customers["name"].astype(str).to_numpy(dtype=object),
-            "tier": np.array([names[int(r)] for r in ranks.to_numpy()], dtype=object),
+            "tier": np.array([t.value for t in tiers], dtype=object),
         }
     )
     start = pd.Timestamp(setup.start).to_pydatetime().replace(tzinfo=None)

@@ -8,7 +8,7 @@ field and names the one at fault.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -67,6 +67,29 @@ class Rulebook:
     def covered_countries(self) -> frozenset[str]:
         """All countries where Priority Services are offered (alpha-2)."""
         return frozenset().union(*self.regions.values())
+
+    def best_tiers(
+        self, customers: Iterable[object], holders: Iterable[object], skus: Iterable[object]
+    ) -> list[Tier]:
+        """Each customer's best Priority Services tier among its contracts: contract ``i``
+        is held by ``holders[i]`` for ``skus[i]``. ``standard`` for a customer without a
+        contract; an SKU the sheet does not list gives no tier (the audit reports it).
+
+        Reports (from the service's database and from simulation runs alike) name a
+        customer by this tier.
+
+        >>> book = default_rulebook()
+        >>> [t.value for t in book.best_tiers(["A", "B"], ["A", "A"], ["U7C98E", "nope"])]
+        ['PA', 'standard']
+        """
+        best: dict[str, Tier] = {}
+        for holder, code in zip(holders, skus, strict=True):
+            sku = self.skus.get(str(code).upper())
+            if sku is None:
+                continue
+            held = best.get(str(holder), Tier.STANDARD)
+            best[str(holder)] = max(held, sku.tier, key=lambda t: t.rank)
+        return [best.get(str(c), Tier.STANDARD) for c in customers]
 
     def product_type_note(self, product_type: str) -> str | None:
         """Why a type the sheet names as not covered is not (None for any other type)."""

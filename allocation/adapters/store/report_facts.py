@@ -48,7 +48,7 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import run_read
 from allocation.adapters.store.master import read_master
-from allocation.domain.model import SourceKind, Tier
+from allocation.domain.model import SourceKind
 from allocation.domain.root_causes import (
     HELD_BACK_BY_PROTECTION,
     HELD_BY_HIGHER_CLASS,
@@ -265,20 +265,15 @@ def _customers(connection: Connection, chosen: list[str] | None, book: Rulebook)
     if chosen is not None:
         people = people.where(c.c.customer_id.in_(chosen))
         bought = bought.where(k.c.customer_id.in_(chosen))
-    best: dict[str, Tier] = {}
-    for customer_id, sku_code in connection.execute(bought):
-        sku = book.skus.get(str(sku_code).upper())
-        if sku is None:
-            continue
-        held = best.get(str(customer_id), Tier.STANDARD)
-        best[str(customer_id)] = max(held, sku.tier, key=lambda t: t.rank)
+    contracts = list(connection.execute(bought).all())
     rows: list[Any] = list(connection.execute(people).all())
+    tiers = book.best_tiers(
+        [r[0] for r in rows], [c[0] for c in contracts], [c[1] for c in contracts]
+    )
     return pd.DataFrame(
         {
             "customer_id": pd.Series([str(r[0]) for r in rows], dtype=object),
             "name": pd.Series([str(r[1]) for r in rows], dtype=object),
-            "tier": pd.Series(
-                [best.get(str(r[0]), Tier.STANDARD).value for r in rows], dtype=object
-            ),
+            "tier": pd.Series([t.value for t in tiers], dtype=object),
         }
     )
