@@ -260,10 +260,10 @@ class SimulationResult:
             },
         }
 
-    def charts(self) -> dict[str, Callable[[], Figure]]:
+    def charts(self, level: float = 0.95) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
         scenario = self.scenario
-        about = ChartContext.of_run(scenario, [self.strategy], self.replications)
+        about = ChartContext.of_run(scenario, [self.strategy], self.replications, level=level)
         return {
             "downtime_ecdf": lambda: downtime_ecdf(
                 self.downtimes(),
@@ -281,10 +281,10 @@ class SimulationResult:
             "cost_by_source": lambda: cost_chart(self.costs(), about=about),
         }
 
-    def plots(self) -> dict[str, Figure]:
+    def plots(self, level: float = 0.95) -> dict[str, Figure]:
         """Downtime ECDF per class, backorders over time (disruptions shaded) and cost by
-        source kind, by name: what ``simulate --plots`` saves."""
-        return {name: draw() for name, draw in self.charts().items()}
+        source kind, by name: what ``simulate --plots`` saves (``level``: of the intervals)."""
+        return {name: draw() for name, draw in self.charts(level).items()}
 
     def plot(self, kind: str = "downtime_ecdf") -> Figure:
         """One chart of :meth:`plots`, by name; a notebook shows the figure it returns.
@@ -366,13 +366,13 @@ class Comparison:
             },
         }
 
-    def charts(self) -> dict[str, Callable[[], Figure]]:
+    def charts(self, level: float = 0.95) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
         first = self.results[self.baseline]
-        about = ChartContext.of_run(first.scenario, self.results, first.replications)
+        about = ChartContext.of_run(first.scenario, self.results, first.replications, level=level)
 
         def summaries() -> dict[str, pd.DataFrame]:
-            return {n: r.summary("priority_class") for n, r in self.results.items()}
+            return {n: r.summary("priority_class", level) for n, r in self.results.items()}
 
         def ecdf() -> Figure:
             frames = [r.downtimes().assign(policy=n) for n, r in self.results.items()]
@@ -394,16 +394,16 @@ class Comparison:
             "downtime_ecdf": ecdf,
         }
         for name, result in self.results.items():
-            own = result.charts()
+            own = result.charts(level)
             charts[f"{name}_backorders"] = own["backorders"]
             charts[f"{name}_cost_by_source"] = own["cost_by_source"]
         return charts
 
-    def plots(self) -> dict[str, Figure]:
-        """Mean downtime and share within the target per class and policy (with intervals),
-        the downtime ECDF of every policy and class, and each policy's backorders and cost by
-        source kind: what ``compare --plots`` saves."""
-        return {name: draw() for name, draw in self.charts().items()}
+    def plots(self, level: float = 0.95) -> dict[str, Figure]:
+        """Mean downtime and share within the target per class and policy (with intervals
+        at ``level``), the downtime ECDF of every policy and class, and each policy's
+        backorders and cost by source kind: what ``compare --plots`` saves."""
+        return {name: draw() for name, draw in self.charts(level).items()}
 
     def plot(self, kind: str = "comparison") -> Figure:
         """One chart of :meth:`plots`, by name (the policies' mean downtime by default)."""
@@ -479,13 +479,13 @@ class SweepResult:
         """Each point's field values as text (``field=value, ...``), in grid order."""
         return [", ".join(f"{k}={v}" for k, v in overrides.items()) for overrides, _ in self.points]
 
-    def charts(self) -> dict[str, Callable[[], Figure]]:
+    def charts(self, level: float = 0.95) -> dict[str, Callable[[], Figure]]:
         """How to draw each chart of :meth:`plots`, by name, without drawing it yet."""
 
         first = self.points[0][1] if self.points else None
         policies = dict.fromkeys(result.strategy for _, result in self.points)
         about = (
-            ChartContext.of_run(first.scenario, policies, first.replications)
+            ChartContext.of_run(first.scenario, policies, first.replications, level=level)
             if first is not None
             else None
         )
@@ -493,7 +493,7 @@ class SweepResult:
         def chart(kpi: str) -> Callable[[], Figure]:
             return lambda: sweep_chart(
                 [point for point, _ in self.points],
-                [r.summary("priority_class") for _, r in self.points],
+                [r.summary("priority_class", level) for _, r in self.points],
                 kpi,
                 about=about,
             )
@@ -503,10 +503,10 @@ class SweepResult:
             "sweep_within_target": chart("within_target"),
         }
 
-    def plots(self) -> dict[str, Figure]:
+    def plots(self, level: float = 0.95) -> dict[str, Figure]:
         """Mean downtime and share within the target per class along the grid, with
-        intervals: what ``sweep --plots`` saves."""
-        return {name: draw() for name, draw in self.charts().items()}
+        intervals at ``level``: what ``sweep --plots`` saves."""
+        return {name: draw() for name, draw in self.charts(level).items()}
 
     def plot(self, kind: str = "sweep") -> Figure:
         """One chart of :meth:`plots`, by name (mean downtime along the grid by default)."""

@@ -149,7 +149,7 @@ def simulate(
         out,
         lambda: simulation_tables(result, confidence, groups),
         plots,
-        lambda: simulation_figures(result),
+        lambda: simulation_figures(result, confidence),
         lambda: {"": result.report_facts()},
     )
 
@@ -213,7 +213,7 @@ def compare(
         out,
         lambda: comparison_tables(comparison, confidence),
         plots,
-        lambda: comparison_figures(comparison),
+        lambda: comparison_figures(comparison, confidence),
         lambda: {name: r.report_facts() for name, r in comparison.results.items()},
     )
 
@@ -289,7 +289,7 @@ def sweep(
         out,
         lambda: sweep_tables(result, confidence),
         plots,
-        lambda: sweep_figures(result),
+        lambda: sweep_figures(result, confidence),
     )
 
 

@@ -10,7 +10,7 @@
   when the field's values are numbers) and ``sweep_within_target``.
 
 Every chart names its scenario, policies and replications under its headline, and the
-confidence level of its error bars (95%). The result objects draw them (a notebook gets the
+confidence level of its error bars (``--confidence``, 95% by default). The result objects draw them (a notebook gets the
 same charts from ``.plots()``).
 """
 
@@ -23,16 +23,16 @@ from simulation.results import Comparison, SimulationResult, SweepResult
 __all__ = ["comparison_figures", "simulation_figures", "sweep_figures"]
 
 
-def simulation_figures(result: SimulationResult) -> dict[str, Figure]:
+def simulation_figures(result: SimulationResult, level: float = 0.95) -> dict[str, Figure]:
     """The charts of one run."""
-    return result.plots()
+    return result.plots(level)
 
 
-def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
+def comparison_figures(comparison: Comparison, level: float = 0.95) -> dict[str, Figure]:
     """The charts of a policy comparison."""
-    return comparison.plots()
+    return comparison.plots(level)
 
 
-def sweep_figures(sweep: SweepResult) -> dict[str, Figure]:
+def sweep_figures(sweep: SweepResult, level: float = 0.95) -> dict[str, Figure]:
     """The charts of a sweep."""
-    return sweep.plots()
+    return sweep.plots(level)

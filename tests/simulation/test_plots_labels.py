@@ -277,3 +277,26 @@ def test_every_chart_of_a_run_a_comparison_a_sweep_and_a_diff_names_its_run() ->
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
 def test_the_interval_is_named_by_its_level(level: float) -> None:
     assert ChartContext(level=level).interval == f"{round(level * 100):d}% CI"
+
+
+def test_the_charts_draw_and_name_the_confidence_level_they_are_given() -> None:
+    from simulation.entrypoints.figures import comparison_figures, sweep_figures
+
+    both = compare(SMALL, ["fifo", "optimal"], replications=2)
+    grid = sweep(SMALL, {"demand.orders_per_day": [8, 12]}, replications=2)
+    for figure in (comparison_figures(both, 0.9)["comparison"], sweep_figures(grid, 0.9)["sweep"]):
+        assert "90% CI" in words(figure)
+        assert "95% CI" not in words(figure)
+
+    def whiskers(level: float) -> float:
+        """The total height of the comparison chart's error bars at a level."""
+        axes = comparison_figures(both, level)["comparison"].axes[0]
+        bars = [c for c in axes.containers if isinstance(c, ErrorbarContainer)]
+        assert bars
+        return sum(
+            abs(segment[1][1] - segment[0][1])
+            for c in bars
+            for segment in c.lines[2][0].get_segments()
+        )
+
+    assert whiskers(0.99) > whiskers(0.9)
