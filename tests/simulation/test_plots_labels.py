@@ -293,10 +293,12 @@ def test_the_charts_draw_and_name_the_confidence_level_they_are_given() -> None:
         axes = comparison_figures(both, level)["comparison"].axes[0]
         bars = [c for c in axes.containers if isinstance(c, ErrorbarContainer)]
         assert bars
-        return sum(
-            abs(segment[1][1] - segment[0][1])
-            for c in bars
-            for segment in c.lines[2][0].get_segments()
+        return float(
+            sum(
+                abs(segment[1][1] - segment[0][1])
+                for c in bars
+                for segment in c.lines[2][0].get_segments()
+            )
         )
 
     assert whiskers(0.99) > whiskers(0.9)
