@@ -10,8 +10,8 @@
   when the field's values are numbers) and ``sweep_within_target``.
 
 Every chart names its scenario, policies and replications under its headline, and the
-confidence level of its error bars (``--confidence``, 95% by default). The result objects draw them (a notebook gets the
-same charts from ``.plots()``).
+confidence level of its error bars (``--confidence``, 95% by default). The result objects
+draw them (a notebook gets the same charts from ``.plots()``).
 """
 
 from __future__ import annotations
