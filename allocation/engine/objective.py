@@ -20,12 +20,18 @@ the functions here, so a new level is written once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+try:  # pandas' own SipHash of object arrays, without its checks around one element
+    from pandas._libs.hashing import hash_object_array  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - a pandas that moved it: the public path below
+    hash_object_array = None
 
 __all__ = [
     "TIE_RANGE",
@@ -35,6 +41,7 @@ __all__ = [
     "eta_ticks",
     "fill_alone",
     "identity_hash",
+    "identity_hash_one",
     "money_cents",
     "node_keys",
     "one_source_identity",
@@ -58,6 +65,9 @@ _HELD = "|held"
 # hash itself (SipHash shifted right by 33) never reaches this bit.
 _LATER = np.int64(1) << np.int64(40)
 _NOW = ("|0.0", "|-0.0", f"|0.0{_HELD}", f"|-0.0{_HELD}")
+# pandas' default SipHash key and encoding (``pandas.util.hash_array``'s defaults).
+_HASH_KEY, _ENCODING = "0123456789123456", "utf8"
+_MASK64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,26 @@ def identity_hash(identity: npt.NDArray[np.object_]) -> IntArray:
     return flagged
 
 
+def identity_hash_one(identity: str) -> int:
+    """:func:`identity_hash` of one identity, for the simulator's exact paths: the same
+    SipHash of the string and the same 64-bit mix pandas applies after it, in Python's
+    integers, without pandas' checks around a one-element array.
+
+    >>> ids = ["P|D|stock|0.0", "P|D|inbound|0.04", "P|D|stock|0.0|held", "Ü|D|broker|-0.0"]
+    >>> [identity_hash_one(i) for i in ids] == identity_hash(np.array(ids, dtype=object)).tolist()
+    True
+    """
+    if hash_object_array is None:  # pragma: no cover
+        return int(identity_hash(np.array([identity], dtype=object))[0])
+    h = int(hash_object_array(np.array([identity], dtype=object), _HASH_KEY, _ENCODING)[0])
+    h ^= h >> 30
+    h = (h * 0xBF58476D1CE4E5B9) & _MASK64
+    h ^= h >> 27
+    h = (h * 0x94D049BB133111EB) & _MASK64
+    h ^= h >> 31
+    return (h >> 33) | (0 if identity.endswith(_NOW) else int(_LATER))
+
+
 def tie_break(node: IntArray, source_hash: IntArray) -> IntArray:
     """The last level: a pseudo-random cost per (order node, source), the same everywhere,
     plus ``TIE_RANGE`` for a source that is not there now.
@@ -212,12 +242,24 @@ def one_source_identity(
     ...     np.array(["inbound"], dtype=object), np.array([0.1234567]), np.array([True]))[0]
     True
     """
-    rounded = float(np.round(np.float64(release_hours), 6))
-    identity = f"{part}|{origin}|{base_label}|{rounded!r}"
+    identity = f"{part}|{origin}|{base_label}|{_round_6(release_hours)!r}"
     return identity + _HELD if protected else identity
 
 
-_MASK64 = (1 << 64) - 1
+def _round_6(value: float) -> float:
+    """``numpy.round(value, 6)`` of one float, bit for bit: NumPy multiplies by ``1e6``,
+    rounds half to even and divides by ``1e6`` in doubles, as this does in Python's floats
+    (a zero keeps the sign of ``value``, as ``rint`` keeps it).
+
+    >>> xs = [0.1234565, 2.5e-6, -2.5e-7, -0.0, 1e300, 1e303, 123456.7890125]
+    >>> [repr(_round_6(x)) for x in xs] == [repr(x) for x in np.round(np.array(xs), 6).tolist()]
+    True
+    """
+    scaled = value * 1e6
+    if not math.isfinite(scaled):
+        return float(np.round(np.float64(value), 6))
+    whole = round(scaled)
+    return whole / 1e6 if whole else math.copysign(0.0, value)
 
 
 def tie_break_one(node: int, source_hash: int) -> int:

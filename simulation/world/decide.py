@@ -26,7 +26,7 @@ from allocation import SourceBase
 from simulation.world.setup import WorldSetup
 from simulation.world.solo import Commit, in_sequence, one_node, solo
 from simulation.world.state import OrderBook
-from simulation.world.supply import KIND_NAMES, Supply, hours_to_ns
+from simulation.world.supply import KIND_NAMES, Kind, Supply, hours_to_ns
 
 __all__ = ["Decider"]
 
@@ -101,33 +101,43 @@ class Decider:
         """:meth:`decide` for every open order of these groups in one rank's view (every
         open order without pre-emption).
 
-        The book counts its open orders per kind, so a view none of whose kinds could take
+        The book keeps its open orders per kind, so a view none of whose kinds could take
         a unit — a backlog waiting for supply, however long — is passed over without
-        reading its rows.
+        reading its rows, and of a view where only some kinds could, only their rows are
+        read, and put back in the view's order.
         """
         book = self.book
-        if self.pre_empts:
-            counts = [
-                book.open_profiles[g][rank] for g in groups if rank in book.open_profiles.get(g, ())
-            ]
-        else:
-            counts = [c for g in groups for c in book.open_profiles.get(g, {}).values()]
+        views = self._kinds(groups, rank)
         rows: list[int] | None = None
-        if self.shortcut and sum(n for c in counts for n in c.values()) > 1:
-            kinds = {key for c in counts for key in c}
+        if self.shortcut and _more_than_one(views):
+            kinds: set[Kind] = set().union(*(k for v in views for k in v))
             usable = self._usable(kinds, rank, now)
             if not usable:
                 rows = []
             elif len(usable) < len(kinds):
-                rows = [r for r in self._view(groups, rank) if book.profile(r) in usable]
+                rows = []
+                for view in views:
+                    found = [r for k in view for key in k if key in usable for r in k[key]]
+                    found.sort(key=book.opened.__getitem__)
+                    rows += found
         return self._answer(self._view(groups, rank) if rows is None else rows, rank, now)
 
-    def _usable(
-        self, kinds: set[tuple[int, int, int, int]], rank: int, now: float
-    ) -> set[tuple[int, int, int, int]]:
+    def _kinds(self, groups: list[int], rank: int) -> list[list[dict[Kind, dict[int, None]]]]:
+        """Per group, its open rows by kind in the rank's view (every rank without
+        pre-emption)."""
+        book = self.book
+        if self.pre_empts:
+            return [
+                [book.open_profiles[g][rank]]
+                for g in groups
+                if rank in book.open_profiles.get(g, ())
+            ]
+        return [list(book.open_profiles[g].values()) for g in groups if g in book.open_profiles]
+
+    def _usable(self, kinds: set[Kind], rank: int, now: float) -> set[Kind]:
         """The kinds of order (part, class, country column, home) that could take a unit
-        from somewhere now."""
-        return {k for k in kinds if self.supply.candidates(*k, 1, rank, now, self.pre_empts)}
+        from somewhere now (:meth:`Supply.usable_kinds`)."""
+        return self.supply.usable_kinds(kinds, rank, now, self.pre_empts)
 
     def _answer(self, rows: list[int], rank: int, now: float) -> list[Commit]:
         """The exact no-solve paths where they answer, else the engine."""
@@ -314,3 +324,15 @@ class Decider:
             (opts.part[r], kind, opts.supplier[r]): r for r, kind in zip(rows, kinds, strict=True)
         }
         return table, keys
+
+
+def _more_than_one(views: list[list[dict[Kind, dict[int, None]]]]) -> bool:
+    """Whether these views of open rows by kind hold more than one row."""
+    seen = 0
+    for view in views:
+        for kinds in view:
+            for rows in kinds.values():
+                seen += len(rows)
+                if seen > 1:
+                    return True
+    return False

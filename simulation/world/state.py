@@ -274,12 +274,16 @@ class OrderBook:
     (customer, country, class, tier, lost code or None) for the records. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
-    ``delivered`` arrived, ``lost`` were never served (lost sales). ``open`` keeps, per
+    ``delivered`` arrived, ``lost`` were never served (lost sales); ``profiles`` holds each
+    order's :meth:`profile`, which never changes. ``open`` keeps, per
     part group, the rows that have entered and still need units, in arrival order;
     ``open_ranked`` the same rows per group and rank, in the same order, and
-    ``open_profiles`` how many of them have each :meth:`profile`: a decision asks whether
-    any kind of open order could take a unit, and a backlog of thousands is a handful of
-    kinds, so a group with nothing to give is passed over without reading its rows.
+    ``open_profiles`` the same rows per group, rank and :meth:`profile`: a decision asks
+    whether any kind of open order could take a unit, and a backlog of thousands is a
+    handful of kinds, so a group with nothing to give is passed over without reading its
+    rows, and one where a few kinds can reads only theirs. ``opened`` numbers each row's
+    latest entry into the open sets, which puts rows gathered from several kinds back in
+    the order ``open`` and ``open_ranked`` keep them.
     """
 
     columns: OrderColumns
@@ -300,11 +304,14 @@ class OrderBook:
     committed: list[int] = field(default_factory=list)
     delivered: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)
+    profiles: list[tuple[int, int, int, int]] = field(default_factory=list)
     open: dict[int, dict[int, None]] = field(default_factory=dict)
     open_ranked: dict[int, dict[int, dict[int, None]]] = field(default_factory=dict)
-    open_profiles: dict[int, dict[int, dict[tuple[int, int, int, int], int]]] = field(
+    open_profiles: dict[int, dict[int, dict[tuple[int, int, int, int], dict[int, None]]]] = field(
         default_factory=dict
     )
+    opened: list[int] = field(default_factory=list)
+    _entries: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.need = list(self.quantity)
@@ -312,13 +319,15 @@ class OrderBook:
         self.committed = [0] * len(self.quantity)
         self.delivered = [0] * len(self.quantity)
         self.lost = [0] * len(self.quantity)
+        self.profiles = list(zip(self.part, self.klass, self.country_col, self.home, strict=True))
+        self.opened = [-1] * len(self.quantity)
 
     def __len__(self) -> int:
         return len(self.quantity)
 
     def profile(self, row: int) -> tuple[int, int, int, int]:
         """What decides the sources an order may use: part, class, country column, home."""
-        return (self.part[row], self.klass[row], self.country_col[row], self.home[row])
+        return self.profiles[row]
 
     def minute(self, row: int) -> int:
         """The whole minute an order was created in (the engine's age unit)."""
@@ -335,8 +344,10 @@ class OrderBook:
             rank, key = self.rank[row], self.profile(row)
             self.open.setdefault(group, {})[row] = None
             self.open_ranked.setdefault(group, {}).setdefault(rank, {})[row] = None
-            counts = self.open_profiles.setdefault(group, {}).setdefault(rank, {})
-            counts[key] = counts.get(key, 0) + 1
+            kinds = self.open_profiles.setdefault(group, {}).setdefault(rank, {})
+            kinds.setdefault(key, {})[row] = None
+            self.opened[row] = self._entries
+            self._entries += 1
             return
         if not is_open:
             return
@@ -352,11 +363,11 @@ class OrderBook:
             if not ranked:
                 del self.open_ranked[group]
         profiles = self.open_profiles[group]
-        counts = profiles[rank]
-        counts[key] -= 1
-        if not counts[key]:
-            del counts[key]
-            if not counts:
+        kinds = profiles[rank]
+        del kinds[key][row]
+        if not kinds[key]:
+            del kinds[key]
+            if not kinds:
                 del profiles[rank]
                 if not profiles:
                     del self.open_profiles[group]

@@ -42,11 +42,17 @@ from simulation.world.sampling import ExpectedLead
 from simulation.world.setup import WorldSetup
 from simulation.world.state import DepotInbound, OptionBook, WorldState
 
-__all__ = ["Candidate", "Supply", "hours_to_ns"]
+__all__ = ["Candidate", "Kind", "Supply", "hours_to_ns"]
 
 STOCK, TRANSFER, INBOUND, EXPEDITE, BROKER = (k.code for k in SourceKind)
 KIND_NAMES = [k.value for k in SourceKind]
 _NS_PER_HOUR = 3_600_000_000_000
+
+#: A kind of order, as far as its sources go: (part, class, country column, home depot).
+Kind = tuple[int, int, int, int]
+#: What a part has free now (:meth:`Supply._free`): shelf depots, receipt depots, options.
+_Free = tuple[dict[int, None], dict[int, None], list[int]]
+_NOTHING: _Free = ({}, {}, [])
 
 
 def hours_to_ns(hours: float) -> int:
@@ -111,6 +117,7 @@ class Supply:
         policy = setup.policy
         self.allowed = [[policy.allows(c, k) for k in SourceKind] for c in PriorityClass]
         self.wide = [row[TRANSFER] for row in self.allowed]
+        self.buys = [row[EXPEDITE] or row[BROKER] for row in self.allowed]
         self.resolution = policy.eta_resolution_hours
         # Receipts landing this close after the last one an order needs may still tie with
         # it in ETA ticks (two ticks: safe against rounding at a tick's edge).
@@ -123,9 +130,10 @@ class Supply:
         ]
         self._by_distance: dict[tuple[int, int], list[int]] = {}
         self._hashes: dict[str, int] = {}
-        levels = policy.protection
+        self._labels = {int(b): b.label for b in SourceBase}
+        levels, depot_ids = policy.protection, setup.depot_ids
         self.levels: list[list[int]] = [
-            [levels.level(d, p) if levels else 0 for d in setup.depot_ids]
+            [levels.level(d, p) for d in depot_ids] if levels else [0] * len(depot_ids)
             for p in context.part_numbers
         ]
         self.priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
@@ -169,14 +177,13 @@ class Supply:
         identity = objective.one_source_identity(
             self.setup.context.part_numbers[candidate.part],
             self.origin(candidate),
-            SourceBase(candidate.base).label,
+            self._labels[candidate.base],
             candidate.release,
             candidate.protected,
         )
         hashed = self._hashes.get(identity)
         if hashed is None:
-            hashed = int(objective.identity_hash(np.array([identity], dtype=object))[0])
-            self._hashes[identity] = hashed
+            hashed = self._hashes[identity] = objective.identity_hash_one(identity)
         return objective.tie_break_one(agg_key, hashed)
 
     def origin(self, candidate: Candidate) -> str:
@@ -245,6 +252,109 @@ class Supply:
             found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, bound)
             found += self._options(p, klass, col, now)
         return found
+
+    def usable_kinds(self, kinds: set[Kind], rank: int, now: float, pre_empts: bool) -> set[Kind]:
+        """The kinds of order (part, class, country column, home) for which :meth:`candidates`
+        finds a source of one unit now, without building any.
+
+        A decision asks it of every kind of open order, and most kinds of a backlog have
+        nothing to take. What each part has free is read once: shelves with units, depots
+        whose receipts have a unit beyond the promises an order of ``rank`` cannot take,
+        options with capacity left at the success the policy needs. A kind may use one of
+        them if its class may take that kind of source over a lane that exists — a shelf's
+        protected units only for a parts-priority order.
+        """
+        classes = {k[1] for k in kinds}
+        # Classes that may not use transfers read only their homes; none buying, no options.
+        homes = None if any(self.wide[c] for c in classes) else {k[3] for k in kinds}
+        buying = any(self.buys[c] for c in classes)
+        wide, buys = self.wide, self.buys
+        free: dict[int, _Free] = {}
+        found: set[Kind] = set()
+        for kind in kinds:
+            part, klass, col, home = kind
+            for p in self.usable[part]:
+                facts = free.get(p)
+                if facts is None:
+                    facts = free[p] = self._free(p, rank, now, pre_empts, homes, buying)
+                if facts is _NOTHING:
+                    continue
+                shelves, receipts, options = facts
+                if (
+                    not wide[klass]
+                    and home not in shelves
+                    and home not in receipts
+                    and not (buys[klass] and options)
+                ):
+                    continue
+                if self._reaches(facts, p, klass, col, home):
+                    found.add(kind)
+                    break
+        return found
+
+    def _free(
+        self,
+        part: int,
+        rank: int,
+        now: float,
+        pre_empts: bool,
+        homes: set[int] | None,
+        buying: bool,
+    ) -> _Free:
+        """Depots with units on an online shelf, depots with a free receipt unit (only
+        ``homes``, if given), options with a unit to sell (if ``buying``)."""
+        state = self.state
+        shelf, offline = state.on_hand[part], state.offline
+        shelves: dict[int, None] = {}
+        if any(shelf):
+            depots = range(len(shelf)) if homes is None else [d for d in homes if d >= 0]
+            shelves = {d: None for d in depots if shelf[d] and not offline[d]}
+        receipts: dict[int, None] = {}
+        inbound_depots = state.inbound_depots.get(part, {})
+        for d in inbound_depots if homes is None else [d for d in homes if d in inbound_depots]:
+            inbound = state.pipeline(part, d)
+            if inbound is None or not inbound.units or offline[d]:
+                continue
+            skip = inbound.held_through(rank) if pre_empts else inbound.held
+            if inbound.units > skip:
+                receipts[d] = None
+        options: list[int] = []
+        for option in self.options.by_part.get(part, ()) if buying else ():
+            capacity, _, _, success = self.conditions.terms_now(option, now)
+            if capacity <= 0 or success < self.min_success:
+                continue
+            options.append(option)
+        if not shelves and not receipts and not options:
+            return _NOTHING
+        return shelves, receipts, options
+
+    def _reaches(self, facts: _Free, part: int, klass: int, col: int, home: int) -> bool:
+        """Whether an order of this class, country and home may use any of a part's free
+        sources (:meth:`_free`): a class that may not use transfers only its home's."""
+        shelves, receipts, options = facts
+        allowed, hours = self.allowed[klass], self.depot_hours[col]
+        if shelves:
+            shelf, levels = self.state.on_hand[part], self.levels[part]
+            priority = klass == self.priority
+            for d in shelves if self.wide[klass] else (home,) if home in shelves else ():
+                if (
+                    hours[d] != np.inf
+                    and allowed[STOCK if d == home else TRANSFER]
+                    and (priority or shelf[d] > levels[d])
+                ):
+                    return True
+        for d in receipts if self.wide[klass] else (home,) if home in receipts else ():
+            if hours[d] != np.inf and allowed[INBOUND if d == home else TRANSFER]:
+                return True
+        if options and self.buys[klass]:
+            option_hours, is_broker = self.option_hours[col], self.options.is_broker
+            for option in options:
+                if (
+                    allowed[BROKER if is_broker[option] else EXPEDITE]
+                    and option_hours[option] != np.inf
+                ):
+                    return True
+        return False
 
     def _shelves(self, part: int, klass: int, col: int, home: int, units: int) -> list[Candidate]:
         state, allowed = self.state, self.allowed[klass]
