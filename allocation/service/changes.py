@@ -1,17 +1,19 @@
-"""Use cases that change orders and supply: cancel, ship, receipts, adjustments, inbound,
-supply options. Each locks the part groups it touches, changes the rows, and re-plans those
-groups so that waiting ``parts_priority`` orders get freed or new units first.
+"""Use cases that change orders and supply: cancel, ship, a failed purchase, receipts,
+adjustments, inbound, supply options. Each locks the part groups it touches, changes the
+rows, and re-plans those groups so that waiting ``parts_priority`` orders get freed or new
+units first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import ledger, schema
+from allocation.adapters.store import events, ledger, schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.supply import (
@@ -19,6 +21,7 @@ from allocation.adapters.store.supply import (
     add_inbound,
     change_stock,
     consume_supply,
+    fail_purchase,
     replace_options,
 )
 from allocation.service.answers import order_answers, supply_states
@@ -26,6 +29,7 @@ from allocation.service.models import (
     AdjustmentLine,
     InboundLine,
     OrderAnswer,
+    PurchaseFailure,
     ReceiptLine,
     StockAnswer,
     SupplyOptionIn,
@@ -38,6 +42,7 @@ __all__ = [
     "add_receipts",
     "adjust_stock",
     "cancel_order",
+    "purchase_failed",
     "schedule_inbound",
     "set_supply_options",
     "ship_order",
@@ -78,6 +83,11 @@ def cancel_order(connection: Connection, world: World, now: datetime, order_id: 
     stamp = _locked_open_order(connection, order_id, now)
     stamps = {stamp.group_key: stamp}
     planner = world.plans.prepare(connection, world, stamps, now)
+    o = schema.orders
+    part, quantity = connection.execute(
+        select(o.c.part_number, o.c.quantity).where(o.c.order_id == order_id)
+    ).one()
+    events.append(connection, now, [events.Change("cancelled", order_id, part, int(quantity))])
     _close(connection, order_id, "cancelled", now)
     planner.remove_order(order_id)
     replan_groups(connection, world, stamps, reload=False)
@@ -99,6 +109,91 @@ def ship_order(connection: Connection, world: World, now: datetime, order_id: st
         consume_supply(connection, stamp, h.part_number, h.supply_key, h.quantity)
     _close(connection, order_id, "shipped", now)
     replan_groups(connection, world, {stamp.group_key: stamp}, reload=True)
+    return order_answers(connection, [order_id])[order_id]
+
+
+PURCHASES = ("expedite", "broker")
+"""The sources that are purchases, which can fail."""
+
+
+def purchase_failed(
+    connection: Connection,
+    world: World,
+    now: datetime,
+    order_id: str,
+    failure: PurchaseFailure,
+    client: str | None = None,
+) -> OrderAnswer:
+    """A purchase for an open order failed: its units leave the order and the supply option
+    (they will not come), the failure is recorded, and the order's part group is re-planned
+    at once, so the order waits for, or gets, units from elsewhere.
+
+    Raises
+    ------
+    NotFoundError
+        No such order.
+    ConflictError
+        The order is not open, the line is not a purchase, the order holds no such line
+        (never allocated, shipped or failed already), or fewer units than ``quantity``.
+    UnprocessableError
+        Lines of several parts match and ``part_number`` does not say which.
+    """
+    stamp = _locked_open_order(connection, order_id, now)
+    what = f"{failure.source} units from {failure.origin}"
+    if failure.source not in PURCHASES:
+        raise ConflictError(
+            f"{what} of order {order_id!r} are not a purchase: only expedite and broker "
+            "purchases can fail",
+            [FieldError("body.source", f"{failure.source} is not a purchase")],
+            order_id=order_id,
+        )
+    lines = [
+        h
+        for h in ledger.held_by_orders(connection, [order_id])
+        if (h.source, h.origin) == (failure.source, failure.origin)
+        and failure.part_number in (None, h.part_number)
+    ]
+    if not lines:
+        raise ConflictError(
+            f"order {order_id!r} holds no {what}"
+            + (f" of {failure.part_number}" if failure.part_number else "")
+            + " (never allocated, shipped, or failed already)",
+            [FieldError("body.origin", "no such allocation line")],
+            order_id=order_id,
+        )
+    if len(lines) > 1:
+        parts = ", ".join(h.part_number for h in lines)
+        raise UnprocessableError(
+            f"order {order_id!r} holds {what} of several parts ({parts}): name the part_number",
+            [FieldError("body.part_number", f"one of {parts}")],
+        )
+    line = lines[0]
+    quantity = failure.quantity or line.quantity
+    if quantity > line.quantity:
+        raise ConflictError(
+            f"order {order_id!r} holds {line.quantity} {what}, not {quantity}",
+            [FieldError("body.quantity", f"more than the {line.quantity} units held")],
+            order_id=order_id,
+        )
+    connection.execute(
+        insert(schema.purchase_failures).values(
+            order_id=order_id,
+            part_number=line.part_number,
+            source=line.source,
+            supplier_id=line.origin,
+            quantity=quantity,
+            reason=failure.reason,
+            client_id=client,
+            failed_at=now,
+        )
+    )
+    failed = events.Change(
+        "purchase_failed", order_id, line.part_number, quantity, line.source, line.origin
+    )
+    events.append(connection, now, [failed])
+    ledger.record(connection, stamp, [("release", replace(line, quantity=quantity))])
+    fail_purchase(connection, stamp, line.part_number, line.supply_key, quantity)
+    replan_groups(connection, world, {stamp.group_key: stamp}, reload=True, new_orders=[order_id])
     return order_answers(connection, [order_id])[order_id]
 
 

@@ -21,6 +21,7 @@ from allocation.service.models import (
     InboundLine,
     OrderBatchAnswer,
     OrderIn,
+    PurchaseFailure,
     ReceiptLine,
     SupplyOptionIn,
 )
@@ -29,6 +30,7 @@ from allocation.service.world import World
 __all__ = [
     "AdjustStock",
     "CloseOrder",
+    "FailPurchase",
     "PostOrders",
     "ReceiveStock",
     "ScheduleInbound",
@@ -66,6 +68,21 @@ class CloseOrder:
     def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
         use = changes.cancel_order if self.how == "cancel" else changes.ship_order
         return 200, use(connection, world, now, self.order_id).model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class FailPurchase:
+    """``POST /orders/{id}/purchase-failed``."""
+
+    order_id: str
+    failure: PurchaseFailure
+    client: str
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = changes.purchase_failed(
+            connection, world, now, self.order_id, self.failure, self.client
+        )
+        return 200, answer.model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -112,4 +129,12 @@ class SetSupplyOptions:
         return 200, answer.model_dump(mode="json")
 
 
-WriteJob = PostOrders | CloseOrder | ReceiveStock | AdjustStock | ScheduleInbound | SetSupplyOptions
+WriteJob = (
+    PostOrders
+    | CloseOrder
+    | FailPurchase
+    | ReceiveStock
+    | AdjustStock
+    | ScheduleInbound
+    | SetSupplyOptions
+)

@@ -99,7 +99,9 @@ def load_into_store(
         for h in holdings.values():
             by_group[group_of[h.part_number]].append(("allocate", h))
         for group_key, entries in sorted(by_group.items()):
-            ledger.record(connection, ledger.Stamp(group_key, 0, moment), entries, current={})
+            stamp = ledger.Stamp(group_key, 0, moment)
+            # The load is where the feed starts, not a change it reports (read /plan).
+            ledger.record(connection, stamp, entries, current={}, feed=False)
 
     run_write(engine, work, attempts=1, budget_s=3600)
     allocated = sum(h.quantity for h in holdings.values())

@@ -29,6 +29,8 @@ __all__ = [
     "AdjustmentLine",
     "AllocationLine",
     "Backorder",
+    "Event",
+    "EventPage",
     "Explanation",
     "Health",
     "InboundBatch",
@@ -39,6 +41,7 @@ __all__ = [
     "OrderIn",
     "PartAllocations",
     "PlanPage",
+    "PurchaseFailure",
     "ReceiptBatch",
     "ReceiptLine",
     "StockAnswer",
@@ -214,6 +217,26 @@ class SupplyOptions(_Body):
     options: list[SupplyOptionIn] = Field(min_length=1)
 
 
+class PurchaseFailure(_Body):
+    """A purchase (expedite or broker) for an order that failed: its units will not come.
+
+    Names one of the order's allocation lines as its answer shows them (``source``,
+    ``origin``, and ``part_number`` when the order holds units of substitutes too).
+    """
+
+    source: Literal["stock", "transfer", "inbound", "expedite", "broker"] = Field(
+        description="the line's source; only expedite and broker lines are purchases"
+    )
+    origin: Ident = Field(description="the line's origin: the supplier of the purchase")
+    part_number: Ident | None = Field(
+        default=None, description="the line's part; needed only when several lines match"
+    )
+    quantity: Quantity | None = Field(
+        default=None, description="units that failed; all the line's units when omitted"
+    )
+    reason: Text | None = Field(default=None, description="what the supplier said")
+
+
 # -- answers ---------------------------------------------------------------------------
 
 
@@ -308,6 +331,35 @@ class PlanPage(BaseModel):
     offset: int
     limit: int
     orders: list[OrderAnswer]
+
+
+class Event(BaseModel):
+    """One change to what an order holds or waits for (kinds: ``GET /events``)."""
+
+    cursor: int = Field(description="the event's id: pass it as ?after= for what follows")
+    kind: Literal[
+        "allocated",
+        "reallocated",
+        "released",
+        "shipped",
+        "backordered",
+        "filled",
+        "cancelled",
+        "purchase_failed",
+    ]
+    order_id: str
+    part_number: str
+    quantity: int = Field(description="units the event is about (see the kinds)")
+    source: str | None = Field(description="stock, transfer, inbound, expedite or broker")
+    origin: str | None = Field(description="the depot or the supplier")
+    at: datetime = Field(description="when the write that made it ran (UTC)")
+
+
+class EventPage(BaseModel):
+    """Events after a cursor, oldest first, and the cursor to ask from next."""
+
+    events: list[Event]
+    next: int = Field(description="the last event's cursor; the one asked with when empty")
 
 
 class Health(BaseModel):

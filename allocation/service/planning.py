@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import ledger
+from allocation.adapters.store import events, ledger
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.reconcile import supply_totals
 from allocation.adapters.store.statements import Raw, run_raw_many
@@ -159,7 +159,7 @@ def replan_groups(
         plan = planner.group_plan(parts[0])
         earlier = None if before is None or reload else before.get(group_key)
         if earlier is not None and world.plans.in_step(group_key) and _nobody_moved(earlier, plan):
-            _write_backorders(connection, plan, new)
+            _write_backorders(connection, stamp, plan, new, new)
             world.plans.brought_in_step(group_key)
             continue
         target = holdings_of(plan, stamp.at)
@@ -174,7 +174,7 @@ def replan_groups(
         world.plans.brought_in_step(group_key)
         moved = {h.order_id for _, h in entries}
         changed.update(moved)
-        _write_backorders(connection, plan, moved | new)
+        _write_backorders(connection, stamp, plan, moved | new, _reported(entries, new))
     return changed
 
 
@@ -281,6 +281,7 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
             fits = not entries or _within_supply(connection, parts, target)
             if fits:
                 ledger.record(connection, stamp, entries, current={})
+                _state_events(connection, stamp, plan, _arrived(arrivals, new))
                 world.plans.brought_in_step(stamp.group_key)
                 continue
         reread = arrived.kept or not _within_supply(connection, parts, target)
@@ -295,8 +296,16 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
         ledger.record(connection, stamp, entries, current)
         world.plans.brought_in_step(stamp.group_key)
         moved = {h.order_id for _, h in entries}
-        _write_backorders(connection, plan, moved | new if reread else moved - new)
+        if reread:
+            _write_backorders(connection, stamp, plan, moved | new, _reported(entries, new))
+        else:
+            _write_backorders(connection, stamp, plan, moved - new, _reported(entries, set()))
+            _state_events(connection, stamp, plan, _arrived(arrivals, new))
     return as_planned
+
+
+def _arrived(arrivals: Arrivals, new: set[str]) -> dict[str, Short]:
+    return {o: arrivals.backorders.get(o, NOT_SHORT) for o in new}
 
 
 def _backorders(plan: Plan, orders: set[str]) -> dict[str, Short]:
@@ -334,8 +343,39 @@ def _within_supply(
     return all(q <= units.get(k, 0) for k, q in promised.items())
 
 
-def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) -> None:
-    """Backorder quantity, reason and root-cause code of the orders that may have changed.
+def _reported(entries: list[tuple[str, ledger.Holding]], new: set[str]) -> set[str]:
+    """The orders whose units held went up or down in ``entries`` (not those that only
+    moved to another supply), and ``new`` ones: those the feed tells the state of."""
+    net: dict[str, int] = defaultdict(int)
+    for event, h in entries:
+        net[h.order_id] += h.quantity if event == "allocate" else -h.quantity
+    return {o for o, units in net.items() if units} | new
+
+
+def _state_events(
+    connection: Connection, stamp: Stamp, plan: Plan, shorts: Mapping[str, Short]
+) -> None:
+    """``backordered`` (units short) or ``filled`` (units asked) events of the plan's orders
+    among ``shorts``, by order id."""
+    if not shorts:
+        return
+    orders = plan.problem.orders
+    changes = []
+    for r in rows_of(orders.order_id, set(shorts)).tolist():
+        order_id, part = str(orders.order_id[r]), str(orders.part_number[r])
+        short = shorts[order_id].quantity
+        if short > 0:
+            changes.append(events.Change("backordered", order_id, part, short))
+        else:
+            changes.append(events.Change("filled", order_id, part, int(orders.quantity[r])))
+    events.append(connection, stamp.at, sorted(changes, key=lambda c: c.order_id))
+
+
+def _write_backorders(
+    connection: Connection, stamp: Stamp, plan: Plan, candidates: set[str], report: set[str]
+) -> None:
+    """Backorder quantity, reason and root-cause code of the orders that may have changed;
+    the feed's state events of those among them in ``report`` (:func:`_state_events`).
 
     Every write keeps, for every open order, the backorder equal to what it asked for less
     what it holds; holdings change only through ledger entries, so the orders with entries in
@@ -343,11 +383,10 @@ def _write_backorders(connection: Connection, plan: Plan, candidates: set[str]) 
     order's reason and code are the ones given when its holdings last changed; the
     explanation route always answers from the current plan.
     """
-    rows = [
-        (b.quantity, b.reason, b.code, b.quantity > 0, order)
-        for order, b in _backorders(plan, candidates).items()
-    ]
+    shorts = _backorders(plan, candidates)
+    rows = [(b.quantity, b.reason, b.code, b.quantity > 0, order) for order, b in shorts.items()]
     run_raw_many(connection, _BACKORDER, rows)
+    _state_events(connection, stamp, plan, {o: b for o, b in shorts.items() if o in report})
 
 
 # ``backorder_code`` keeps the last code once the backorder ends, and ``backordered`` stays

@@ -26,10 +26,12 @@ from allocation.service.answers import order_answers, plan_page, supply_states
 from allocation.service.auth import CLIENT_STATE, bearer, client_of, settings_of
 from allocation.service.claims import Claims
 from allocation.service.clock import utc_now
+from allocation.service.feed import MAX_WAIT_S, Wakeup, event_page, long_poll
 from allocation.service.idempotency import InFlight, Work, Writer, keyed_write
 from allocation.service.jobs import (
     AdjustStock,
     CloseOrder,
+    FailPurchase,
     PostOrders,
     ReceiveStock,
     ScheduleInbound,
@@ -40,6 +42,7 @@ from allocation.service.models import (
     CONTROL_PATTERN,
     AdjustmentBatch,
     AdjustmentLine,
+    EventPage,
     Explanation,
     Health,
     InboundBatch,
@@ -49,6 +52,7 @@ from allocation.service.models import (
     OrderIn,
     PartAllocations,
     PlanPage,
+    PurchaseFailure,
     ReceiptBatch,
     ReceiptLine,
     StockAnswer,
@@ -73,8 +77,8 @@ __all__ = ["Runtime", "router"]
 @dataclass(frozen=True)
 class Runtime:
     """What the routes share: the database engine, the load's world (for reads, and for
-    writes when they run on this process's thread), running keys, the writer, and the
-    metrics that time each write with it."""
+    writes when they run on this process's thread), running keys, the writer, the metrics
+    that time each write with it, and the long polls' wake-up."""
 
     engine: Engine
     worlds: WorldCache
@@ -82,6 +86,7 @@ class Runtime:
     claims: Claims
     writer: Writer
     metrics: Metrics = field(default_factory=process_metrics)
+    wakeup: Wakeup = field(default_factory=Wakeup)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -109,7 +114,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "malformed JSON or a missing Idempotency-Key"),
         (401, "no or a wrong bearer token"),
         (404, "no such order or part"),
-        (409, "the order exists or is closed, the key is in flight, or stock would leave range"),
+        (
+            409,
+            "the order exists or is closed, the key is in flight, stock would leave range, "
+            "or the order holds no such purchase",
+        ),
         (413, "body or batch too large"),
         (422, "a field is wrong (named in errors[].field)"),
         (503, "database busy or not loaded; retry"),
@@ -168,16 +177,19 @@ async def _write(
     request: Request, client: str, key: str | None, payload: Any, work: Work
 ) -> Response:
     runtime = _runtime(request)
-    with runtime.metrics.writing(type(work).__name__):
-        return await keyed_write(
-            runtime.claims,
-            runtime.inflight,
-            runtime.writer,
-            client,
-            key,
-            (request.method, request.url.path, payload),
-            work,
-        )
+    try:
+        with runtime.metrics.writing(type(work).__name__):
+            return await keyed_write(
+                runtime.claims,
+                runtime.inflight,
+                runtime.writer,
+                client,
+                key,
+                (request.method, request.url.path, payload),
+                work,
+            )
+    finally:
+        runtime.wakeup.notify()  # its events, if any, are committed: long polls read them
 
 
 def _lines_limit(request: Request, count: int, what: str) -> None:
@@ -274,6 +286,16 @@ async def cancel(
 async def ship(request: Request, order_id: OrderPath, client: Client, key: Key = None) -> Response:
     """Ship what the order holds: its allocation is consumed and the units leave supply."""
     return await _order_write(request, client, key, order_id, "ship")
+
+
+@router.post("/orders/{order_id}/purchase-failed", response_model=OrderAnswer)
+async def purchase_failed(
+    request: Request, order_id: OrderPath, body: PurchaseFailure, client: Client, key: Key = None
+) -> Response:
+    """An expedite or broker purchase for the order failed: its units leave the order and
+    the supply option, the failure is recorded, and the order is re-planned at once."""
+    work = FailPurchase(order_id, body, client)
+    return await _write(request, client, key, body.model_dump(mode="json"), work)
 
 
 @router.post("/stock/receipts", response_model=StockAnswer)
@@ -416,6 +438,34 @@ def plan(
     result = _read(request, lambda c: plan_page(c, offset, limit))
     assert isinstance(result, PlanPage)
     return result
+
+
+@router.get("/events", response_model=EventPage)
+async def feed(
+    request: Request,
+    client: Client,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="a cursor from this feed; 0: the start")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT_S,
+            allow_inf_nan=False,
+            description="seconds to wait for an event when there is none yet (long poll)",
+        ),
+    ] = 0.0,
+) -> EventPage:
+    """Changes to what orders hold or wait for, in commit order, after a cursor."""
+
+    async def read() -> EventPage:
+        page = await run_in_threadpool(_read, request, lambda c: event_page(c, after, limit))
+        assert isinstance(page, EventPage)
+        return page
+
+    return await long_poll(read, _runtime(request).wakeup, wait)
 
 
 CustomerPath = Annotated[

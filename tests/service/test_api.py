@@ -155,6 +155,7 @@ def test_a_write_without_a_key_is_a_400_naming_the_header(client: TestClient) ->
         ("GET", "/orders/O-1"),
         ("POST", "/orders/O-1/cancel"),
         ("POST", "/orders/O-1/ship"),
+        ("POST", "/orders/O-1/purchase-failed"),
         ("POST", "/stock/receipts"),
         ("POST", "/stock/adjustments"),
         ("POST", "/inbound"),
@@ -162,6 +163,7 @@ def test_a_write_without_a_key_is_a_400_naming_the_header(client: TestClient) ->
         ("GET", "/orders/O-1/explanation"),
         ("GET", "/parts/P-A/allocations"),
         ("GET", "/plan"),
+        ("GET", "/events"),
     ],
 )
 def test_every_route_but_health_needs_the_token(client: TestClient, method: str, path: str) -> None:

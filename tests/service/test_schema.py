@@ -92,6 +92,7 @@ def _fuzz_hostile(operation: Any, examples: int) -> None:
             case.query = _spoil(case.query, data, spoiled)
         if isinstance(case.body, dict | list):
             case.body = _spoil(case.body, data, spoiled)
+        _no_long_poll(case)
         headers = {**AUTH, "Idempotency-Key": uuid.uuid4().hex}
         response = case.call_and_validate(headers=headers, checks=HOSTILE_CHECKS)
         if spoiled:
@@ -99,6 +100,15 @@ def _fuzz_hostile(operation: Any, examples: int) -> None:
             assert response.headers["content-type"] == ["application/problem+json"]
 
     run()
+
+
+def _no_long_poll(case: schemathesis.Case) -> None:
+    """A valid ``wait`` of ``GET /events`` becomes 0: a generated long poll would hold every
+    example for up to 30 s (``tests/service/test_events.py`` proves the waiting)."""
+    if case.path == "/events" and isinstance(case.query, dict):
+        wait = case.query.get("wait")
+        if isinstance(wait, int | float) and not isinstance(wait, bool) and 0 < wait <= 30:
+            case.query["wait"] = 0
 
 
 def _negated(case: schemathesis.Case) -> set[str]:
@@ -125,6 +135,7 @@ def _fuzz(operation: Any, mode: GenerationMode, examples: int) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: schemathesis.Case) -> None:
+        _no_long_poll(case)
         headers = {"Idempotency-Key": uuid.uuid4().hex}
         if "Authorization" not in _negated(case):
             headers.update(AUTH)

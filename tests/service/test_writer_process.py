@@ -8,6 +8,7 @@ import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -86,6 +87,7 @@ def test_writes_in_the_child_answer_as_on_the_thread(engine: Engine) -> None:
     assert ledger_problems(engine) == []
 
 
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 SCRIPT: list[tuple[str, str, object]] = [
     ("POST", "/orders", worlds.order("O-1", "C-PM", "P-B", created_at="2026-01-01T00:00:00Z")),
     ("POST", "/orders", worlds.order("O-STD", "C-STD", "P-B", created_at="2026-01-01T01:00:00Z")),
@@ -136,9 +138,13 @@ SCRIPT: list[tuple[str, str, object]] = [
             ]
         },
     ),
+    # The newest order: it gets what is left of P-B's stock, and buys the rest.
+    ("POST", "/orders", worlds.order("O-BRK", "C-PM", "P-B", 2, created_at=TOMORROW)),
+    ("POST", "/orders/O-BRK/purchase-failed", {"source": "broker", "origin": "BRK"}),
+    ("POST", "/orders/O-1/purchase-failed", {"source": "stock", "origin": "D-US"}),
     ("POST", "/orders/O-STD/cancel", None),
-    ("POST", "/orders/O-1/ship", None),
-    ("POST", "/orders/O-1/ship", None),
+    ("POST", "/orders/O-PM/ship", None),
+    ("POST", "/orders/O-PM/ship", None),
 ]
 """Every write route, refusals included."""
 
@@ -178,6 +184,9 @@ def test_every_write_route_answers_in_the_child_as_on_the_thread(
         409,
         201,
         200,
+        201,
+        200,
+        409,
         200,
         200,
         409,

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from allocation.adapters.store import schema
+from allocation.adapters.store import events, schema
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.statements import Raw, pair, pick, run_raw
 from allocation.errors import InputError
@@ -173,7 +173,8 @@ def run_write(
     durable: bool = True,
 ) -> T:
     """Run ``work`` in one write transaction; retry deadlocks, serialization failures and
-    unique-key races (each retry sees what the winner committed).
+    unique-key races (each retry sees what the winner committed). The events ``work``
+    appended are numbered last (:func:`~allocation.adapters.store.events.seal`).
 
     ``durable=False`` is for bookkeeping whose loss in a power cut is harmless (never the
     ledger): on SQLite its commit does not wait for the disk (``synchronous=NORMAL`` for this
@@ -190,11 +191,12 @@ def run_write(
         try:
             with engine.connect() as connection:
                 connection.execution_options(write=True)
+                connection.info.pop(events.PENDING, None)  # left by a failed transaction
                 if durable or not is_sqlite(engine):
                     with connection.begin():
-                        return work(connection)
+                        return _sealed(connection, work)
                 with _synchronous_normal(connection), connection.begin():
-                    return work(connection)
+                    return _sealed(connection, work)
         except exc.IntegrityError as error:
             last = error
         except exc.OperationalError as error:
@@ -205,6 +207,13 @@ def run_write(
             break
         time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise StoreBusyError(f"the database stayed busy; try again ({last})")
+
+
+def _sealed(connection: Connection, work: Callable[[Connection], T]) -> T:
+    """``work``, then the feed's events numbered in commit order (:func:`events.seal`)."""
+    result = work(connection)
+    events.seal(connection)
+    return result
 
 
 @contextmanager

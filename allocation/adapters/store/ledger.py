@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import schema
+from allocation.adapters.store import events, schema
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Stamp",
     "balances",
     "delta_entries",
+    "feed_changes",
     "held_by_orders",
     "holding_order",
     "record",
@@ -151,12 +152,14 @@ def record(
     stamp: Stamp,
     entries: Iterable[tuple[str, Holding]],
     current: Mapping[HoldingKey, Holding] | None = None,
+    feed: bool = True,
 ) -> int:
     """Append entries to the ledger and bring ``holdings`` up to date; returns how many.
 
     ``current`` are the holdings the entries start from (read when not given). The entries
     go in with one statement, and each balance they touch is written once, at the value all
-    of them leave it at (a balance never goes below zero on the way: ``ValueError``).
+    of them leave it at (a balance never goes below zero on the way: ``ValueError``). With
+    ``feed`` each entry is also an event of the feed (:func:`feed_changes`).
     """
     entries = list(entries)
     if not entries:
@@ -185,7 +188,28 @@ def record(
     )
     held = balances(connection, stamp.group_key) if current is None else current
     _write_balances(connection, stamp.group_key, held, entries)
+    if feed:
+        events.append(connection, stamp.at, feed_changes(entries))
     return len(entries)
+
+
+_KIND = {"allocate": "allocated", "release": "released", "consume": "shipped"}
+
+
+def feed_changes(entries: Iterable[tuple[str, Holding]]) -> list[events.Change]:
+    """The feed's events of ledger entries, in order: an allocation to an order that lost
+    units of another supply in the same entries is ``reallocated``."""
+    entries = list(entries)
+    moved = {h.order_id for event, h in entries if event == "release"}
+    changes = []
+    for event, h in entries:
+        kind = _KIND[event]
+        if event == "allocate" and h.order_id in moved:
+            kind = "reallocated"
+        changes.append(
+            events.Change(kind, h.order_id, h.part_number, h.quantity, h.source, h.origin)
+        )
+    return changes
 
 
 def _write_balances(

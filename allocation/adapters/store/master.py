@@ -1,8 +1,9 @@
 """Master data in and out of the database: a snapshot's tables written whole, read back whole.
 
-Loading replaces everything: master data, supply, orders, the ledger and idempotency keys,
-in one transaction, so a failed load leaves the previous state untouched. Reading gives the
-frames the engine's context is built from.
+Loading replaces everything: master data, supply, orders, the ledger, failed purchases and
+idempotency keys (not the feed of events, whose cursors stay valid), in one transaction, so
+a failed load leaves the previous state untouched. Reading gives the frames the engine's
+context is built from.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _CLEAR_ORDER = (
     schema.idempotency_claims,
     schema.idempotency,
     schema.holdings,
+    schema.purchase_failures,
     schema.supply_journal,
     schema.ledger,
     schema.orders,

@@ -40,6 +40,7 @@ __all__ = [
     "contracts",
     "customers",
     "depots",
+    "events",
     "holdings",
     "idempotency",
     "idempotency_claims",
@@ -51,6 +52,7 @@ __all__ = [
     "orders",
     "part_groups",
     "parts",
+    "purchase_failures",
     "stock",
     "suppliers",
     "supply_journal",
@@ -251,6 +253,40 @@ holdings = Table(
     Column("unit_cost", Float, nullable=False),
     CheckConstraint("quantity > 0", name="ck_holdings_quantity"),
     Index("ix_holdings_group", "group_key"),
+)
+
+# The feed of allocation changes (migration 0006): see allocation.adapters.store.events. No
+# foreign key: the feed outlives the orders a new load replaces. On PostgreSQL rows go in with
+# a negative draft id from the sequence ``event_drafts`` and are numbered before the commit.
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", Serial, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("order_id", String(ID), nullable=False),
+    Column("part_number", String(ID), nullable=False),
+    Column("quantity", Units, nullable=False),
+    Column("source", String(16), nullable=True),
+    Column("origin", String(ID), nullable=True),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+# Purchases (expedite, broker) that failed, as the order system reported them (migration
+# 0006): what a supplier reliability scorecard counts.
+purchase_failures = Table(
+    "purchase_failures",
+    metadata,
+    Column("failure_id", Serial, primary_key=True, autoincrement=True),
+    Column("order_id", String(ID), ForeignKey("orders.order_id"), nullable=False),
+    Column("part_number", String(ID), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("supplier_id", String(ID), nullable=False),
+    Column("quantity", Units, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("client_id", String(ID), nullable=True),
+    Column("failed_at", DateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_failures_quantity"),
+    Index("ix_failures_supplier", "supplier_id"),
 )
 
 idempotency = Table(

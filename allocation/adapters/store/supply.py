@@ -23,6 +23,7 @@ __all__ = [
     "add_inbound",
     "change_stock",
     "consume_supply",
+    "fail_purchase",
     "journal",
     "replace_options",
 ]
@@ -128,14 +129,32 @@ def consume_supply(
     if kind == "inbound":
         _consume_receipt(connection, part_number, key, quantity)
     else:
-        o = schema.supply_options
-        where = (o.c.part_number == part_number) & (o.c.source == kind) & (o.c.supplier_id == rest)
-        row = connection.execute(select(o.c.capacity).where(where)).first()
-        capacity = (0 if row is None else int(row[0])) - quantity
-        if capacity < 0:
-            raise NegativeStockError(f"{kind} option of {part_number} from {rest} lacks units")
-        connection.execute(update(o).where(where).values(capacity=capacity))
+        _take_option(connection, part_number, kind, rest, quantity)
     journal(connection, stamp, "ship", [(part_number, key, -quantity)])
+
+
+def fail_purchase(
+    connection: Connection, stamp: Stamp, part_number: str, key: str, quantity: int
+) -> None:
+    """Take the units of a failed purchase out of the expedite or broker option a ledger
+    ``supply_key`` names: they will not come."""
+    kind, _, supplier = key.partition("|")
+    if kind not in ("expedite", "broker"):
+        raise InputError(f"{key} is not a purchase (expedite or broker)")
+    _take_option(connection, part_number, kind, supplier, quantity)
+    journal(connection, stamp, "purchase_failed", [(part_number, key, -quantity)])
+
+
+def _take_option(
+    connection: Connection, part_number: str, kind: str, supplier: str, quantity: int
+) -> None:
+    o = schema.supply_options
+    where = (o.c.part_number == part_number) & (o.c.source == kind) & (o.c.supplier_id == supplier)
+    row = connection.execute(select(o.c.capacity).where(where)).first()
+    capacity = (0 if row is None else int(row[0])) - quantity
+    if capacity < 0:
+        raise NegativeStockError(f"{kind} option of {part_number} from {supplier} lacks units")
+    connection.execute(update(o).where(where).values(capacity=capacity))
 
 
 def _consume_receipt(connection: Connection, part_number: str, key: str, quantity: int) -> None:
