@@ -158,8 +158,10 @@ class DepotInbound:
         while done < len(receipts):
             planned, key, units = receipts[done]
             # An expected landing is never before the planned one, so once a receipt is
-            # planned ``margin`` past the landing of unit ``need``, none after it can matter.
-            if need is not None and total >= need and planned >= _unit_time(seen, need) + margin:
+            # planned more than ``margin`` past the landing of unit ``need``, none after it
+            # can matter. One planned exactly there can: receipts landing together are read
+            # in key order, and it may come first.
+            if need is not None and total >= need and planned > _unit_time(seen, need) + margin:
                 break
             since = since_of.get(key)
             if since is not None and now > since:

@@ -208,6 +208,23 @@ def test_the_fast_estimate_is_the_exact_one_to_a_hundred_thousandth_and_never_de
 # A reorder released the smallest float before its planned landing: a mean lead time too
 # small for a float, still out, is as good as due now.
 @example([(5e-324, 1, 0.0)], 5.0, 0, 1, 0.0)
+# Receipts expected at the moment of the last unit asked for are read in key order: one
+# planned exactly at that moment (key 0 here) may come first, so it must be read.
+@example(
+    [
+        (3.0, 1, None),
+        (0.0, 3, 0.0),
+        (5.5, 3, 1.0),
+        (1.0, 3, None),
+        (2.0, 1, None),
+        (2.0, 2, 2.0),
+        (0.0, 3, 1.0),
+    ],
+    3.0,
+    2,
+    2,
+    0.0,
+)
 @settings(deadline=None)
 def test_reading_only_the_receipts_that_can_matter_gives_the_same_free_units(
     receipts: list[tuple[float, int, float | None]],
