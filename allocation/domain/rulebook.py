@@ -78,9 +78,11 @@ class Rulebook:
         Reports (from the service's database and from simulation runs alike) name a
         customer by this tier.
 
+        Examples
+        --------
         >>> book = default_rulebook()
-        >>> [t.value for t in book.best_tiers(["A", "B"], ["A", "A"], ["U7C98E", "nope"])]
-        ['PA', 'standard']
+        >>> " ".join(t.value for t in book.best_tiers(["A", "B"], ["A", "A"], ["U7C98E", "x"]))
+        'PA standard'
         """
         best: dict[str, Tier] = {}
         for holder, code in zip(holders, skus, strict=True):
