@@ -265,12 +265,17 @@ def _in_local_processes(
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers now, whatever they are doing (their replications are of no use
-    once the run is abandoned), rather than wait for every queued task."""
+    once the run is abandoned), rather than wait for every queued task.
+
+    The workers are killed and joined here; the pool is not waited for: a worker killed
+    (or interrupted by a Ctrl-C sent to the whole process group) while it held one of the
+    pool's queue locks would leave the pool's own shutdown waiting for ever.
+    """
     processes = dict(getattr(pool, "_processes", None) or {})
     for process in processes.values():
         if process.is_alive():
             process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         process.join()
 
