@@ -56,8 +56,7 @@ class HelpCommand(typer.core.TyperCommand):
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         option = super().get_help_option(ctx)
-        if option is not None:
-            _plain(option)
+        _plain(option)  # None passes through untouched
         return option
 
 
@@ -71,8 +70,7 @@ class HelpGroup(typer.core.TyperGroup):
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         option = super().get_help_option(ctx)
-        if option is not None:
-            _plain(option)
+        _plain(option)  # None passes through untouched
         return option
 
 
