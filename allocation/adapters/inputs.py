@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allocation.adapters.tables import TableSource, read_table
+from allocation.adapters.tables import TableSource, TableSpec, read_table
 from allocation.domain.countries import normalize_country
 from allocation.domain.snapshot import EntitlementInputs
 from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS
@@ -15,11 +15,16 @@ __all__ = ["EntitlementInputs", "load_entitlement_inputs", "unknown_references"]
 
 
 def load_entitlement_inputs(
-    customers: TableSource, contracts: TableSource, orders: TableSource | None
+    customers: TableSource,
+    contracts: TableSource,
+    orders: TableSource | None,
+    orders_spec: TableSpec = ORDERS,
 ) -> EntitlementInputs:
     """Read and validate the three tables; all or nothing.
 
     ``orders`` may be None (an audit of customers and contracts alone): no orders.
+    ``orders_spec`` may name only some of the orders' columns (a snapshot's outline); their
+    customers are then checked where the orders are read in full.
 
     Raises
     ------
@@ -30,10 +35,13 @@ def load_entitlement_inputs(
     cust = read_table(customers, CUSTOMERS, country=normalize_country)
     cont = read_table(contracts, CONTRACTS, country=normalize_country)
     if orders is None:
-        orders = pd.DataFrame(columns=[c.name for c in ORDERS.columns])
-    ords = read_table(orders, ORDERS, country=normalize_country)
+        orders = pd.DataFrame(columns=[c.name for c in orders_spec.columns])
+    ords = read_table(orders, orders_spec, country=normalize_country)
     known = set(cust["customer_id"])
-    for source, table, spec in ((contracts, cont, CONTRACTS), (orders, ords, ORDERS)):
+    checked = [(contracts, cont, CONTRACTS)]
+    if "customer_id" in ords.columns:
+        checked.append((orders, ords, ORDERS))
+    for source, table, spec in checked:
         problems = unknown_references(table, "customer_id", known, "customer", _line_offset(source))
         if problems:
             raise TableError(_name(source, spec.name), problems)

@@ -28,6 +28,7 @@ from allocation.domain.tables import (
     INBOUND,
     LANES,
     OPTIONAL_TABLES,
+    ORDERS,
     PARTS,
     STOCK,
     SUPPLY_OPTIONS,
@@ -35,7 +36,15 @@ from allocation.domain.tables import (
 )
 from allocation.errors import InputError, TableError, UnknownCountryError
 
-__all__ = ["OPTIONAL_TABLES", "TABLES", "Snapshot", "load_snapshot", "split_substitutes"]
+__all__ = [
+    "OPTIONAL_TABLES",
+    "TABLES",
+    "Snapshot",
+    "load_snapshot",
+    "locate_tables",
+    "read_snapshot",
+    "split_substitutes",
+]
 
 _SPECS: dict[str, TableSpec] = {
     "parts": PARTS,
@@ -67,9 +76,20 @@ def load_snapshot(
     InputError
         A missing folder or table; :class:`TableError` for bad rows or unknown ids.
     """
-    tables, where = _locate(source)
+    tables, where = locate_tables(source)
+    return read_snapshot(tables, where, as_of)
+
+
+def read_snapshot(
+    tables: Mapping[str, TableSource],
+    where: str,
+    as_of: datetime | None = None,
+    orders_spec: TableSpec = ORDERS,
+) -> Snapshot:
+    """The snapshot of tables already located (see :func:`locate_tables`), its orders read
+    with ``orders_spec`` (all their columns, or a shard reader's outline of them)."""
     entitlement = load_entitlement_inputs(
-        tables["customers"], tables["contracts"], tables["orders"]
+        tables["customers"], tables["contracts"], tables["orders"], orders_spec
     )
     loaded: dict[str, pd.DataFrame] = {}
     for name, spec in _SPECS.items():
@@ -95,7 +115,10 @@ def load_snapshot(
     )
 
 
-def _locate(source: str | Path | Mapping[str, TableSource]) -> tuple[dict[str, TableSource], str]:
+def locate_tables(
+    source: str | Path | Mapping[str, TableSource],
+) -> tuple[dict[str, TableSource], str]:
+    """Each table's file (or DataFrame) by name, and a name for the whole in messages."""
     if isinstance(source, Mapping):
         unknown = sorted(set(source) - set(TABLES))
         if unknown:

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from allocation.domain.tables import MAX_QUANTITY, Column, TableSpec
 from allocation.errors import InputError, TableError
 
-__all__ = ["MAX_QUANTITY", "Column", "TableSource", "TableSpec", "read_table"]
+__all__ = ["MAX_QUANTITY", "Column", "TableSource", "TableSpec", "raw_table", "read_table"]
 
 TableSource = str | Path | pd.DataFrame
 Mask = npt.NDArray[np.bool_]
@@ -93,6 +93,14 @@ def read_table(
     if problems:
         raise TableError(where, problems)
     return table
+
+
+def raw_table(source: TableSource, spec: TableSpec) -> pd.DataFrame:
+    """The table as its file holds it, unconverted, for :func:`read_table` to read in parts.
+
+    Raises what :func:`read_table` raises for a file that cannot be read at all.
+    """
+    return _load(source, spec)[0]
 
 
 def _load(source: TableSource, spec: TableSpec) -> tuple[pd.DataFrame, str, int]:

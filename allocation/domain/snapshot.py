@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from allocation.domain.model import Contract, Customer, OrderLine
 from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS, TABLES
 
-__all__ = ["EntitlementInputs", "Snapshot", "split_substitutes"]
+__all__ = [
+    "ORDER_OUTLINE_COLUMNS",
+    "EntitlementInputs",
+    "ShardedSnapshot",
+    "Snapshot",
+    "split_substitutes",
+]
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,43 @@ class Snapshot:
     def at(self, as_of: datetime) -> Snapshot:
         """The same tables seen from another moment."""
         return replace(self, as_of=as_of)
+
+
+ORDER_OUTLINE_COLUMNS = ("part_number", "created_at", "ship_to_country")
+"""The orders' columns a snapshot's outline holds: what splitting the orders into shards of
+part groups, the network's countries and the snapshot's moment need."""
+
+
+@runtime_checkable
+class ShardedSnapshot(Protocol):
+    """A snapshot that processes planning shards of part groups can read in parts.
+
+    Called, it reads and validates the snapshot whole. :meth:`outline` reads every table
+    but the orders whole, and of the orders only :data:`ORDER_OUTLINE_COLUMNS`;
+    :meth:`orders` then reads the rest of the rows a shard plans, and :meth:`check_orders`
+    checks what no shard sees: that the order ids are unique across the table. Two
+    processes each reading their own shards' orders validate a million orders in about
+    half the time one reader takes. Together the parts raise what reading it whole would
+    find wrong, though not always in the same words: a caller that needs the one message of
+    a single reader calls the snapshot whole.
+    """
+
+    def __call__(self) -> Snapshot:
+        """The snapshot, read and validated whole."""
+        ...
+
+    def outline(self) -> Snapshot:
+        """Every table validated, the orders with :data:`ORDER_OUTLINE_COLUMNS` only."""
+        ...
+
+    def orders(self, rows: npt.NDArray[np.int64]) -> pd.DataFrame:
+        """The validated orders at these row positions, every column, indexed by position:
+        equal to the whole snapshot's ``orders.iloc[rows]``."""
+        ...
+
+    def check_orders(self) -> None:
+        """Raise if an order id is used twice anywhere in the orders table."""
+        ...
 
 
 def split_substitutes(value: object) -> list[str]:

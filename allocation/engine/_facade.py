@@ -195,10 +195,11 @@ def plan_tables_from(
     when ``workers`` > 1 (and no Dask) on a platform that forks.
 
     The workers then each read the snapshot themselves, side by side — reading and
-    validating a million orders is work that would otherwise wait for one core — and plan
-    their shards of whole part groups (see :meth:`Engine.plan_tables`). Otherwise the
-    snapshot is read here and planned by an :class:`Engine`. The tables are the same either
-    way, and so is the error a snapshot that does not validate raises.
+    validating a million orders is work that would otherwise wait for one core; a ``load``
+    that is a :class:`~allocation.domain.snapshot.ShardedSnapshot` shares the orders among
+    them — and plan their shards of whole part groups (see :meth:`Engine.plan_tables`).
+    Otherwise the snapshot is read here and planned by an :class:`Engine`. The tables are
+    the same either way, and so is the error a snapshot that does not validate raises.
     """
     check_strategy(strategy)
     if workers > 1 and dask is None and can_shard():

@@ -9,6 +9,11 @@ the unfilled reasons; the parent only splits the rows and joins the tables. The 
 are forked, so the snapshot and the engine's context reach them without being copied, and
 only the shards' tables come back.
 
+When the workers read the snapshot themselves, a reader that can read it in parts (a
+:class:`~allocation.domain.snapshot.ShardedSnapshot`) lets each worker validate only its own
+shards' orders; should any part not validate, the parent reads the snapshot whole, so the
+error is the one message a single reader gives.
+
 The result is exactly the plan's tables made whole (a test compares them): lines sorted by
 order and origin, unfilled orders in the problem's order (oldest first, then by id), and
 measures whose float sums are exact whatever the order of their terms.
@@ -27,7 +32,7 @@ import pandas as pd
 
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
-from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.domain.snapshot import EntitlementInputs, ShardedSnapshot, Snapshot
 from allocation.engine._plan import Measures, Plan, PlanTables
 from allocation.engine.incremental import canonical_orders
 from allocation.engine.model import (
@@ -41,6 +46,7 @@ from allocation.engine.model import (
     stable_order,
 )
 from allocation.engine.solve import solve_strategy
+from allocation.errors import InputError
 
 __all__ = ["can_shard", "plan_in_shards"]
 
@@ -75,11 +81,16 @@ class _Job:
 @dataclass(frozen=True)
 class _World:
     """A worker's snapshot, its context and the rows of every shard (the same in every
-    worker: the split is a function of the snapshot)."""
+    worker: the split is a function of the snapshot).
+
+    ``snapshot`` may be an outline (its orders only the columns the split needs);
+    ``orders`` gives a shard's orders in full.
+    """
 
     snapshot: Snapshot
     context: Context
     rows: list[_Rows]
+    orders: Callable[[IntArray], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,7 @@ _JOB: _Job | None = None
 _WORLD: _World | None = None
 _BIG_GROUPS = 64
 """Per shard, how many of the biggest groups are dealt one by one to the least loaded."""
-_SHARDS_PER_WORKER = 3
+_SHARDS_PER_WORKER = 4
 
 
 def can_shard() -> bool:
@@ -113,19 +124,33 @@ def plan_in_shards(
 
     ``load`` gives the snapshot; a worker calls it once, before its first shard. Given the
     snapshot the caller holds, it costs nothing (the fork shares it); given a reader of
-    files, the workers read them side by side, and a snapshot that does not validate fails
-    in every worker with the one message a single reader gives.
+    files, the workers read them side by side (each only its own shards' orders, when the
+    reader is a :class:`ShardedSnapshot`), and a snapshot that does not validate fails with
+    the one message a single reader gives.
     """
     # A few shards per worker: a worker that finishes early takes the next, so no worker
     # waits long for another to finish its last shard.
     job = _Job(load, policy, entitlement_policy, strategy, workers * _SHARDS_PER_WORKER)
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=mp.get_context("fork"),
         initializer=_adopt,
         initargs=(job,),
-    ) as pool:
-        parts = [p for p in pool.map(_plan_shard, range(job.shards)) if p is not None]
+    )
+    try:
+        # The check first: the shards that follow, largest first, even out the workers'
+        # ends whichever worker took it.
+        checked = [pool.submit(_check_orders)] if isinstance(load, ShardedSnapshot) else []
+        tasks = [pool.submit(_plan_shard, i) for i in range(job.shards)]
+        parts = [p for p in (t.result() for t in tasks) if p is not None]
+        for check in checked:
+            check.result()
+    except BaseException as failure:
+        pool.shutdown(cancel_futures=True)  # no shard of a plan that failed is of use
+        if isinstance(failure, InputError) and isinstance(load, ShardedSnapshot):
+            load()  # the whole snapshot's own message
+        raise
+    pool.shutdown()
     return _joined(parts, strategy)
 
 
@@ -138,10 +163,30 @@ def _world(job: _Job) -> _World:
     """This worker's world, made on its first shard and kept for the next ones."""
     global _WORLD
     if _WORLD is None:
-        snapshot = job.load()
+        load = job.load
+        orders: Callable[[IntArray], pd.DataFrame]
+        if isinstance(load, ShardedSnapshot):
+            snapshot, orders = load.outline(), load.orders
+        else:
+            snapshot = load()
+            orders = _rows_of(snapshot)
         context = build_context(snapshot, job.policy)
-        _WORLD = _World(snapshot, context, _split(snapshot, context, job.shards))
+        _WORLD = _World(snapshot, context, _split(snapshot, context, job.shards), orders)
     return _WORLD
+
+
+def _rows_of(snapshot: Snapshot) -> Callable[[IntArray], pd.DataFrame]:
+    """The orders at some row positions, from a snapshot read whole."""
+    return lambda rows: snapshot.orders.iloc[rows]
+
+
+def _check_orders() -> None:
+    """What no shard checks of the orders, across all of them (see
+    :meth:`ShardedSnapshot.check_orders`)."""
+    assert _JOB is not None
+    assert isinstance(_JOB.load, ShardedSnapshot)
+    _world(_JOB)
+    _JOB.load.check_orders()
 
 
 def _plan_shard(i: int) -> _ShardTables | None:
@@ -152,7 +197,7 @@ def _plan_shard(i: int) -> _ShardTables | None:
         return None  # fewer part groups than shards
     rows = world.rows[i]
     snap, context = world.snapshot, world.context
-    orders = snap.orders.iloc[rows.orders]
+    orders = world.orders(rows.orders)
     inputs = EntitlementInputs(snap.customers, snap.contracts, orders)
     classes = classify(inputs, policy=job.entitlement_policy)
     columns = canonical_orders(
@@ -172,10 +217,12 @@ def _plan_shard(i: int) -> _ShardTables | None:
 
 
 def _split(snapshot: Snapshot, context: Context, shards: int) -> list[_Rows]:
-    """Whole part groups dealt to ``shards`` shards of about equal work (orders and sources).
+    """Whole part groups dealt to ``shards`` shards of decreasing work (orders and sources).
 
-    The biggest groups go first, each to the shard with the least work so far; the many
-    small ones that follow are dealt in turn, back and forth, which evens out as well.
+    The workers take the shards in order, each the next as it finishes the last, so the
+    first shards are the largest (twice the last): the workers end on small shards and wait
+    little for each other. The biggest groups go first, each to the shard furthest below
+    its share; the many small ones that follow fill each shard's remaining share in turn.
     """
 
     def groups(frame: pd.DataFrame) -> IntArray:
@@ -192,16 +239,19 @@ def _split(snapshot: Snapshot, context: Context, shards: int) -> list[_Rows]:
     ranked = np.argsort(-weight, kind="stable")
     ranked = ranked[weight[ranked] > 0]
     shard_of = np.zeros(len(weight), dtype=np.int64)
-    load = np.zeros(shards, dtype=np.int64)
+    share = np.linspace(3.0, 1.0, shards)
+    share *= weight.sum() / share.sum()
+    load = np.zeros(shards, dtype=np.float64)
     big = ranked[: _BIG_GROUPS * shards]
     for g in big.tolist():
-        target = int(np.argmin(load))
+        target = int(np.argmin(load / share))
         shard_of[g] = target
         load[target] += weight[g]
     rest = ranked[len(big) :]
-    turn = np.arange(len(rest)) % (2 * shards)
-    first = np.argsort(load, kind="stable")  # the lightest shard takes the first of the rest
-    shard_of[rest] = first[np.minimum(turn, 2 * shards - 1 - turn)]
+    room = np.maximum(share - load, 0.0)
+    ends = np.cumsum(room) / max(room.sum(), 1.0) * weight[rest].sum()
+    reached = np.cumsum(weight[rest]) - weight[rest] / 2  # each group at its middle
+    shard_of[rest] = np.minimum(np.searchsorted(ends, reached, side="right"), shards - 1)
     dealt = [
         _Rows(*(np.flatnonzero(shard_of[column] == s) for column in tables)) for s in range(shards)
     ]

@@ -405,7 +405,7 @@ def allocate(
     ] = None,
 ) -> None:
     """Decide who gets which units from which source; show fill, cost and the unfilled."""
-    from allocation.adapters.snapshot import load_snapshot
+    from allocation.adapters.sharded_snapshot import SnapshotFiles
     from allocation.engine import plan_tables_from
     from allocation.entrypoints.output import stream_json, write_frames
     from allocation.entrypoints.views import show_plan
@@ -414,7 +414,7 @@ def allocate(
         raise typer.BadParameter("use either --json or --out, not both")
     known_strategy(strategy)
     ent, alloc = policies(policy)
-    plan = plan_tables_from(lambda: load_snapshot(snapshot), alloc, ent, strategy, workers, dask)
+    plan = plan_tables_from(SnapshotFiles(snapshot), alloc, ent, strategy, workers, dask)
     if as_json:
         stream_json(
             [
