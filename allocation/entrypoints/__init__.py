@@ -8,15 +8,11 @@ command that needs them.
 
 from __future__ import annotations
 
+from allocation.entrypoints._arguments import known_strategy
 from allocation.entrypoints._numbers import format_number
-from allocation.entrypoints.cli import (
-    app,
-    known_strategy,
-    main,
-    show_plan_diff,
-    show_plan_protection,
-)
+from allocation.entrypoints.cli import app, main
 from allocation.entrypoints.output import print_json, stream_json, write_frame
+from allocation.entrypoints.plan_commands import show_plan_diff, show_plan_protection
 
 __all__ = [
     "app",
