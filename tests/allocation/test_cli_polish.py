@@ -3,10 +3,8 @@ currency, errors that name the option the user typed, never a minus zero."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,23 +15,14 @@ from allocation import AllocationPolicy, PolicyError
 from allocation.entrypoints import format_number
 from allocation.entrypoints.cli import main
 from allocation.entrypoints.views import show_marginal
+from tests.cli_run import Run, run_main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "example"
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 def run(*argv: str) -> Run:
     """``parts-priority ARGV`` in this process, with its stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Run(code, out.getvalue(), err.getvalue())
+    return run_main(main, *argv)
 
 
 @pytest.fixture(autouse=True)

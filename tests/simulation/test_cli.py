@@ -6,14 +6,11 @@ the commands print are checked against the Python API on the same seed.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from simulation.entrypoints.output import CLASSES, INTERVAL_KEYS, simulation_doc
 from simulation.metrics import KPI_COLUMNS, SOURCE_KINDS
 from simulation.scenario.load import load_scenario
 from simulation.use_cases import simulate
+from tests.cli_run import Run, run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 NORMAL = str(ROOT / "scenarios" / "normal-quarter.yaml")
@@ -36,19 +34,9 @@ REPORT_FACT_FILES = ("orders.parquet", "sources.parquet", "customers.parquet", "
 SIMULATE_TABLES = ("records", "outcomes", "kpis", "summary", "backorders", "cost_by_source", "runs")
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 def run(*argv: str) -> Run:
     """``parts-priority ARGV`` in this process, with its stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Run(code, out.getvalue(), err.getvalue())
+    return run_main(main, *argv)
 
 
 @pytest.fixture(scope="module")

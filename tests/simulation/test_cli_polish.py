@@ -7,12 +7,10 @@ against the document the same run wrote with ``--out``.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from simulation.entrypoints.views import (
 )
 from simulation.metrics import KPI_COLUMNS
 from simulation.scenario.load import load_scenario
+from tests.cli_run import Run, run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 NORMAL = ROOT / "scenarios" / "normal-quarter.yaml"
@@ -38,19 +37,9 @@ HEAVY = ("pandas", "matplotlib", "numpy", "sqlalchemy", "fastapi", "simpy", "ort
 PYTHON_TYPES = ("<bool>", "<int", "<float", "<list", "<str>", "<path>", "x>=", "x<=")
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 def run(*argv: str) -> Run:
     """``parts-priority ARGV`` in this process, with its stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Run(code, out.getvalue(), err.getvalue())
+    return run_main(main, *argv)
 
 
 @pytest.fixture(autouse=True)
