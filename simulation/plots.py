@@ -14,30 +14,36 @@ carry their planners' names ("Parts priority", "Standard"), not the tables' keys
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
-from matplotlib.transforms import ScaledTranslation
 
 from allocation.adapters import atomic_write
+from simulation.chart_kit import (
+    DASHES,
+    DPI,
+    KPI_LABELS,
+    MARKERS,
+    SHARE_KPIS,
+    SIZE,
+    finish_axes,
+    group_keys,
+    group_names,
+    no_data,
+    plain_chart,
+)
 from simulation.figure import (
     ChartContext,
     group_name,
-    new_figure,
     new_panels,
-    short_field_names,
     title_chart,
 )
-from simulation.metrics import ALL_GROUP
-from simulation.stats import SUMMARY_COLUMNS
+from simulation.sweep_plots import sweep_chart
 
 __all__ = [
     "backorders_chart",
@@ -48,8 +54,7 @@ __all__ = [
     "write_plots",
 ]
 
-_SIZE = (8.0, 4.5)
-_DPI = 100
+
 _DURATION_TICKS = (1, 2, 4, 8, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760)
 _FINER_TICKS = (6, 18, 30, 36, 96, 120, 240, 480, 1080)  # for a short range of downtimes
 _KIND_COLOURS = {
@@ -59,21 +64,9 @@ _KIND_COLOURS = {
     "expedite": "tab:orange",
     "broker": "tab:red",
 }
-# One look per line, so that lines drawn over each other all stay visible: the first is the
-# widest and lowest, each next one narrower, on top, dashed and marked differently.
-_DASHES = ("-", "--", ":", "-.")
-_MARKERS = ("o", "s", "^", "D", "v", "P")
-_WINDOW_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:olive")
-_SHARE_KPIS = ("within_target", "fill_rate", "restored_share")
-_KPI_LABELS = {
-    "mean_downtime_hours": "mean downtime (hours)",
-    "p90_downtime_hours": "90th percentile of downtime (hours)",
-    "within_target": "share restored within the target",
-    "fill_rate": "share filled from stock on arrival",
-    "orders": "orders",
-}
 
-Legend = Literal["best", "upper right", "lower right", "below", "right"]
+
+_WINDOW_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:olive")
 
 
 def downtime_ecdf(
@@ -133,7 +126,7 @@ def downtime_ecdf(
         size = (min(4.6 * len(panels), 14.0), 5.0)
         figure, grid = new_panels(size, len(panels), len(panels), headline, subtitle, share=True)
     else:
-        figure, axes = _figure()
+        figure, axes = plain_chart()
         grid = [axes]
         title_chart(axes, headline, subtitle)
     positive = outcomes["downtime_hours"].to_numpy(np.float64)
@@ -160,8 +153,8 @@ def downtime_ecdf(
                     where="post",
                     label=f"{name} ({len(hours):,} orders)" if count_labels else name,
                     color=f"C{style % 10}",
-                    linestyle=_DASHES[(index if dash_by else style) % len(_DASHES)],
-                    marker=_MARKERS[look % len(_MARKERS)],
+                    linestyle=DASHES[(index if dash_by else style) % len(DASHES)],
+                    marker=MARKERS[look % len(MARKERS)],
                     markersize=5,
                     markevery=(0.02 + 0.025 * (look % 4), 0.12),
                     linewidth=max(2.8 - 0.6 * look, 1.2),
@@ -182,7 +175,7 @@ def downtime_ecdf(
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
         if len(grid) > 1:
             axes.set_title(group_name(panel_by, panel_key), fontsize=11)
-        _finish(
+        finish_axes(
             axes,
             "downtime (unit down → part arrived and repaired)",
             "orders restored" if axes is grid[0] else "",
@@ -225,7 +218,7 @@ def backorders_chart(
     >>> line.get_label(), line.get_ydata().tolist()
     ('Standard', [1.0, 5.0])
     """
-    figure, axes = _figure()
+    figure, axes = plain_chart()
     column = _group_column(series, ("replication", "time", "backorders"))
     for index, (name, group) in enumerate(_groups(series, column)):
         mean = group.groupby("time", sort=True)["backorders"].mean()
@@ -234,7 +227,7 @@ def backorders_chart(
             mean.to_numpy(np.float64),
             label=group_name(column, name),
             linewidth=1.8,
-            linestyle=_DASHES[index % len(_DASHES)],
+            linestyle=DASHES[index % len(DASHES)],
         )
     if horizon_hours is not None:
         axes.axvline(
@@ -246,7 +239,7 @@ def backorders_chart(
         "Orders waiting for parts (mean over replications)",
         about.subtitle() if about else "",
     )
-    _finish(axes, "days since start", "orders waiting", legend="below")
+    finish_axes(axes, "days since start", "orders waiting", legend="below")
     return figure
 
 
@@ -274,12 +267,12 @@ def cost_chart(costs: pd.DataFrame, *, about: ChartContext | None = None) -> Fig
     """
     about = about or ChartContext()
     figure, (money_axes, units_axes) = new_panels(
-        (_SIZE[0] + 1.0, _SIZE[1] + 0.3),
+        (SIZE[0] + 1.0, SIZE[1] + 0.3),
         2,
         2,
         "What the allocations took, by source kind (net of failed purchases)",
         about.subtitle(),
-        dpi=_DPI,
+        dpi=DPI,
     )
     replications = max(costs["replication"].nunique(), 1)
     totals = costs.groupby("source_kind", observed=True, sort=False)[["money", "units"]].sum()
@@ -298,7 +291,7 @@ def cost_chart(costs: pd.DataFrame, *, about: ChartContext | None = None) -> Fig
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         axes.grid(True, axis="y", alpha=0.3)
         if not kinds:
-            _no_data(axes)
+            no_data(axes)
     return figure
 
 
@@ -333,7 +326,7 @@ def comparison_chart(
     >>> [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
     ['Parts priority', 'Standard']
     """
-    figure, axes = _figure()
+    figure, axes = plain_chart()
     rows = {
         policy: summary.loc[summary["kpi"] == kpi].reset_index(drop=True)
         for policy, summary in per_policy.items()
@@ -341,14 +334,14 @@ def comparison_chart(
     groups: list[str] = []
     names: dict[str, str] = {}
     for summary in rows.values():
-        for key, name in zip(_labels(summary), _names(summary), strict=True):
+        for key, name in zip(group_keys(summary), group_names(summary), strict=True):
             if key not in names:
                 groups.append(key)
                 names[key] = name
     width = 0.8 / max(len(rows), 1)
-    share = kpi in _SHARE_KPIS
+    share = kpi in SHARE_KPIS
     for index, (policy, summary) in enumerate(rows.items()):
-        position = dict(zip(_labels(summary), range(len(summary)), strict=True))
+        position = dict(zip(group_keys(summary), range(len(summary)), strict=True))
         present = [name for name in groups if name in position]
         picked = summary.iloc[[position[name] for name in present]]
         mean = picked["mean"].to_numpy(np.float64)
@@ -373,89 +366,13 @@ def comparison_chart(
     axes.set_xticks(np.arange(len(groups)), [names[key] for key in groups])
     if share:
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-    label = _KPI_LABELS.get(kpi, kpi)
+    label = KPI_LABELS.get(kpi, kpi)
     title_chart(
         axes,
         f"{label[0].upper()}{label[1:]} per policy",
         (about or ChartContext()).subtitle(error_bars=True),
     )
-    _finish(axes, "", label, legend="right", legend_title="policy")
-    return figure
-
-
-def sweep_chart(
-    points: Sequence[Mapping[str, Any]],
-    summaries: Sequence[pd.DataFrame],
-    kpi: str = "mean_downtime_hours",
-    *,
-    about: ChartContext | None = None,
-) -> Figure:
-    """One KPI along the points of a sweep: a panel per field swept, a line per group.
-
-    A field whose values are numbers gets a numeric axis (the points at their values, not
-    evenly spaced); any other field one tick per value. Each axis is named by the field's
-    short name (``demand.orders_per_day`` → "orders per day"). A field held at one value
-    is named under the headline instead; with several fields swept, a panel's lines are its
-    group at each value of the others. Whiskers are the intervals of ``summaries``.
-
-    Parameters
-    ----------
-    points : sequence of mapping of str to value
-        Each point's field values (dotted path → value), in grid order.
-    summaries : sequence of DataFrame
-        Each point's summary from :func:`simulation.stats.summarize`, same order.
-    kpi : str
-        The KPI to draw; mean downtime by default.
-    about : ChartContext, optional
-        The runs, named under the headline, and the confidence level of the intervals.
-
-    Examples
-    --------
-    >>> def summary(mean):
-    ...     return pd.DataFrame({"priority_class": ["parts_priority", "standard"],
-    ...                          "kpi": "mean_downtime_hours", "replications": 2,
-    ...                          "mean": mean, "ci_low": mean, "ci_high": mean})
-    >>> figure = sweep_chart([{"demand.orders_per_day": 20}, {"demand.orders_per_day": 40}],
-    ...                      [summary([5.0, 9.0]), summary([6.0, 30.0])])
-    >>> axes = figure.axes[0]
-    >>> [bars.lines[0].get_xdata().tolist() for bars in axes.containers]
-    [[20.0, 40.0], [20.0, 40.0]]
-    >>> [bars.lines[0].get_ydata().tolist() for bars in axes.containers]
-    [[5.0, 6.0], [9.0, 30.0]]
-    >>> axes.get_xlabel()
-    'orders per day'
-    """
-    if len(points) != len(summaries):
-        raise ValueError(f"{len(points)} points for {len(summaries)} summaries")
-    fields = list(dict.fromkeys(name for point in points for name in point))
-    names = short_field_names(fields)
-    swept = [name for name in fields if len({_text(p.get(name)) for p in points}) > 1]
-    swept = swept or fields[:1]
-    held = [f"{names[name]} = {_text(points[0].get(name))}" for name in fields if name not in swept]
-    about = about or ChartContext()
-    about = replace(about, notes=(*about.notes, *held))
-    label = _KPI_LABELS.get(kpi, kpi)
-    headline = f"{label[0].upper()}{label[1:]} across the sweep"
-    count = max(len(swept), 1)
-    if count == 1:
-        figure, axes = _figure()
-        panels = [axes]
-        title_chart(axes, headline, about.subtitle(error_bars=True))
-    else:
-        columns = min(count, 2)
-        size = (6.0 * columns, 4.6 * math.ceil(count / columns) + 0.6)
-        figure, panels = new_panels(size, count, columns, headline, about.subtitle(True))
-    rows = [summary.loc[summary["kpi"] == kpi].reset_index(drop=True) for summary in summaries]
-    fields_shown: list[str | None] = [*swept] or [None]
-    for axes, name in zip(panels, fields_shown, strict=False):
-        _sweep_panel(axes, name, points, rows, swept, names)
-        if kpi in _SHARE_KPIS:
-            axes.set_ylim(0.0, 1.05)
-            axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-        else:  # from zero, with room above the highest whisker
-            top = float(axes.dataLim.y1)
-            axes.set_ylim(0.0, top * 1.08 if np.isfinite(top) and top > 0 else 1.0)
-        _finish(axes, names.get(name or "", "point"), label, legend="below")
+    finish_axes(axes, "", label, legend="right", legend_title="policy")
     return figure
 
 
@@ -493,129 +410,6 @@ def _saver(figure: Figure) -> Callable[[Path], None]:
         figure.savefig(path, format="png")
 
     return save
-
-
-def _figure() -> tuple[Figure, Axes]:
-    figure = new_figure(_SIZE, _DPI)
-    return figure, figure.add_subplot()
-
-
-def _finish(
-    axes: Axes,
-    xlabel: str,
-    ylabel: str,
-    legend: Legend = "best",
-    legend_title: str | None = None,
-) -> None:
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(True, alpha=0.3)
-    handles = axes.get_legend_handles_labels()[0]
-    if not handles:
-        _no_data(axes)
-    elif legend == "below":
-        # Under the axes, so that it hides neither the lines nor the labelled bands above them;
-        # long labels one to a row, so that it is never wider than the chart.
-        longest = max(len(text) for text in axes.get_legend_handles_labels()[1])
-        axes.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.14),
-            ncol=1 if longest > 30 else min(len(handles), 3),
-            fontsize=9,
-            title=legend_title,
-        )
-    elif legend == "right":
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title=legend_title)
-    else:
-        axes.legend(loc=legend, fontsize=9, title=legend_title)
-
-
-def _sweep_panel(
-    axes: Axes,
-    name: str | None,
-    points: Sequence[Mapping[str, Any]],
-    rows: Sequence[pd.DataFrame],
-    swept: Sequence[str],
-    names: Mapping[str, str],
-) -> None:
-    """One swept field's panel: each group (at each value of the other swept fields) as a
-    line with whiskers, on a numeric axis when the field's values are numbers."""
-    values: list[Any] = [p.get(name) for p in points] if name else list(range(1, len(points) + 1))
-    numeric = all(_is_number(value) for value in values)
-    categories = list(dict.fromkeys(_text(value) for value in values))
-    x = np.array(
-        [float(v) if numeric else categories.index(_text(v)) for v in values], dtype=np.float64
-    )
-    others = [other for other in swept if other != name]
-    settings = list(dict.fromkeys(_setting(point, others) for point in points))
-    groups: dict[str, str] = {}
-    for summary in rows:
-        groups.update((k, n) for k, n in zip(_labels(summary), _names(summary), strict=True))
-    count = len(groups) * len(settings)
-    for colour, key in enumerate(sorted(groups)):
-        for look, setting in enumerate(settings):
-            where = [i for i, point in enumerate(points) if _setting(point, others) == setting]
-            mean, low, high = _series(key, [rows[i] for i in where])
-            order = np.argsort(x[where], kind="stable")
-            label = " · ".join(
-                [groups[key], *(f"{names[o]} = {v}" for o, v in zip(others, setting, strict=True))]
-            )
-            drawn = axes.errorbar(
-                x[where][order],
-                mean[order],
-                yerr=np.nan_to_num(np.vstack((mean - low, high - mean)))[:, order],
-                color=f"C{colour % 10}",
-                marker=_MARKERS[look % len(_MARKERS)],
-                linestyle=_DASHES[look % len(_DASHES)],
-                capsize=3,
-                label=label,
-            )
-            # Lines at the same x side by side, a few points apart, so that no whisker hides
-            # another; moved once drawn, so that the axes still fit the points' own values.
-            shift = (colour * len(settings) + look - (count - 1) / 2) * 4.0 / 72.0
-            moved = axes.transData + ScaledTranslation(shift, 0.0, axes.figure.dpi_scale_trans)
-            line, caps, bars = drawn.lines
-            for artist in (line, *caps, *bars):
-                if artist is not None:
-                    artist.set_transform(moved)
-    if numeric:
-        ticks = np.unique(x)
-        if len(ticks) <= 12:
-            axes.set_xticks(ticks)
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.6g}"))
-        axes.margins(x=0.08)
-    else:
-        axes.set_xticks(np.arange(len(categories)), categories)
-        axes.margins(x=0.15)
-        if max((len(c) for c in categories), default=0) > 12:
-            axes.tick_params(axis="x", labelrotation=20)
-
-
-def _series(key: str, rows: Sequence[pd.DataFrame]) -> tuple[np.ndarray, ...]:
-    """The group ``key``'s mean, interval low and high in each summary (NaN where absent)."""
-    mean, low, high = (np.full(len(rows), np.nan) for _ in range(3))
-    for slot, summary in enumerate(rows):
-        found = [i for i, k in enumerate(_labels(summary)) if k == key]
-        if found:
-            row = summary.iloc[found[0]]
-            mean[slot], low[slot], high[slot] = row["mean"], row["ci_low"], row["ci_high"]
-    return mean, low, high
-
-
-def _setting(point: Mapping[str, Any], fields: Sequence[str]) -> tuple[str, ...]:
-    return tuple(_text(point.get(name)) for name in fields)
-
-
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(float(value))
-    )
-
-
-def _text(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _window_bands(axes: Axes, windows: Sequence[tuple[float, float, str]]) -> None:
@@ -660,10 +454,6 @@ def _duration(hours: float) -> str:
     return f"{hours / 24:g} d"
 
 
-def _no_data(axes: Axes) -> None:
-    axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes)
-
-
 def _groups(frame: pd.DataFrame, column: str) -> list[tuple[str, pd.DataFrame]]:
     """The frame split by ``column``, in sorted order, names as text (missing: ``unknown``)."""
     if frame.empty:
@@ -677,28 +467,3 @@ def _group_column(frame: pd.DataFrame, known: Sequence[str]) -> str:
     if len(others) != 1:
         raise ValueError(f"expected one group column besides {list(known)}, found {others}")
     return str(others[0])
-
-
-def _group_columns(summary: pd.DataFrame) -> list[str]:
-    return [str(name) for name in summary.columns if name not in SUMMARY_COLUMNS]
-
-
-def _labels(summary: pd.DataFrame) -> list[str]:
-    """Each summary row's group as text, several group columns joined with ``/``."""
-    columns = _group_columns(summary)
-    if not columns:
-        return [ALL_GROUP] * len(summary)
-    text = summary[columns].astype(object).where(summary[columns].notna(), "unknown").astype(str)
-    return ["/".join(values) for values in text.itertuples(index=False, name=None)]
-
-
-def _names(summary: pd.DataFrame) -> list[str]:
-    """Each summary row's group as a reader names it (see :func:`group_name`)."""
-    columns = _group_columns(summary)
-    if not columns:
-        return [group_name(None, ALL_GROUP)] * len(summary)
-    text = summary[columns].astype(object).where(summary[columns].notna(), "unknown").astype(str)
-    return [
-        " / ".join(group_name(column, value) for column, value in zip(columns, values, strict=True))
-        for values in text.itertuples(index=False, name=None)
-    ]
