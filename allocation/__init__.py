@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         SupplyOption,
         Tier,
     )
-    from allocation.domain.policy import AllocationPolicy
+    from allocation.domain.policy import AllocationPolicy, is_currency
     from allocation.domain.protection import ProtectionLevels
     from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
     from allocation.domain.snapshot import EntitlementInputs, Snapshot
@@ -112,6 +112,7 @@ _HOMES = {
     "SupplyOption": "allocation.domain.model",
     "Tier": "allocation.domain.model",
     "AllocationPolicy": "allocation.domain.policy",
+    "is_currency": "allocation.domain.policy",
     "ProtectionLevels": "allocation.domain.protection",
     "Rulebook": "allocation.domain.rulebook",
     "default_rulebook": "allocation.domain.rulebook",
@@ -203,6 +204,7 @@ __all__ = [
     "diff",
     "entitle",
     "generate_world",
+    "is_currency",
     "load_entitlement_inputs",
     "load_protection_levels",
     "load_rulebook",

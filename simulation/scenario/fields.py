@@ -65,7 +65,8 @@ FIELD_DOCS: dict[str, str] = {
     ),
     "Scenario.currency": (
         "ISO 4217 code of the world's costs and prices (default USD): it labels money in "
-        "tables and charts; nothing is converted."
+        "tables and charts; nothing is converted. policy.options.currency names the same "
+        "currency (either place; both must agree)."
     ),
     "Scenario.disruptions": "What goes wrong, and when (windows may overlap).",
     "Scenario.policy": "The allocation policy under test.",

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from allocation import is_currency
 
 __all__ = [
     "BrokerBehaviour",
@@ -34,6 +35,14 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+
+
+def _currency_code(value: Any) -> str:
+    """An ISO 4217 code, in capitals (``eur`` is ``EUR``), or a :class:`ValueError`."""
+    code = value.strip().upper() if isinstance(value, str) else value
+    if not is_currency(code):
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, JPY)")
+    return str(code)
 
 
 class _Strict(BaseModel):
@@ -306,10 +315,29 @@ class Scenario(_Strict):
     @classmethod
     def _iso_currency(cls, value: Any) -> Any:
         """An ISO 4217 code, in capitals (``eur`` is ``EUR``)."""
-        code = value.strip().upper() if isinstance(value, str) else value
-        if not isinstance(code, str) or pycountry.currencies.get(alpha_3=code) is None:
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, JPY)")
-        return code
+        return _currency_code(value)
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> Scenario:
+        """The policy's ``currency`` option is the scenario's currency, named either place.
+
+        Named in both, they must agree: the simulator's money and the planner's are one.
+        """
+        named = self.policy.options.get("currency")
+        if named is None:
+            return self
+        try:
+            code = _currency_code(named)
+        except ValueError as exc:
+            raise ValueError(f"policy.options.currency: {exc}") from None
+        if "currency" not in self.model_fields_set:
+            object.__setattr__(self, "currency", code)  # frozen: set once, while validating
+        elif code != self.currency:
+            raise ValueError(
+                f"currency ({self.currency}) and policy.options.currency ({code}) differ; "
+                "name the currency once"
+            )
+        return self
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Scenario:

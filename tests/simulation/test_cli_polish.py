@@ -218,6 +218,28 @@ def test_a_scenario_currency_that_is_no_iso_code_exits_2_naming_the_field(tmp_pa
     assert "Traceback" not in result.err
 
 
+def test_the_policys_currency_option_is_the_scenarios_currency() -> None:
+    named_once = load_scenario(NORMAL, {"policy.options.currency": "eur"}).scenario
+    assert named_once.currency == "EUR"
+    agreeing = {"currency": "EUR", "policy.options.currency": "eur"}
+    assert load_scenario(NORMAL, agreeing).scenario.currency == "EUR"
+
+
+def test_two_different_currencies_exit_2_naming_both(tmp_path: Path) -> None:
+    scenario = scenario_with(tmp_path, "currency: EUR\n")
+    text = scenario.read_text(encoding="utf-8")
+    policy = "\npolicy:\n  strategy: optimal\n"
+    assert policy in text
+    with_option = policy + "  options:\n    currency: JPY\n"
+    scenario.write_text(text.replace(policy, with_option), encoding="utf-8")
+
+    result = run("check", str(scenario))
+
+    assert result.code == 2
+    assert "currency (EUR) and policy.options.currency (JPY) differ" in result.err
+    assert "Traceback" not in result.err
+
+
 def test_the_scenario_currency_defaults_to_usd_and_is_kept_in_capitals() -> None:
     assert load_scenario(NORMAL).scenario.currency == "USD"
     assert load_scenario(NORMAL, {"currency": "jpy"}).scenario.currency == "JPY"
