@@ -15,6 +15,7 @@ PUBLIC = {
     "EntitlementInputs",
     "Snapshot",
     "generate_world",
+    "is_currency",
     "load_entitlement_inputs",
     "load_snapshot",
     "write_world",
