@@ -36,7 +36,7 @@ own start (the scenario's ``start``, or its world's snapshot moment), else
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -63,11 +63,18 @@ _TIER_RANK = {t.value: t.rank for t in Tier}
 
 @dataclass(frozen=True)
 class RunWorld:
-    """What a run's reports need from its world: when hour 0 is and who the customers are
-    (``customer_id``, ``name``, ``tier``: the best Priority Services tier of its contracts)."""
+    """What a run's reports need from its world: when hour 0 is, who the customers are
+    (``customer_id``, ``name``, ``tier``: the best Priority Services tier of its contracts)
+    and what the suppliers' offers declare (``part_number``, ``supplier_id``,
+    ``success_probability``: for the supplier scorecard)."""
 
     start: datetime
     customers: pd.DataFrame
+    offers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["part_number", "supplier_id", "success_probability"]
+        )
+    )
 
 
 def run_world(setup: WorldSetup) -> RunWorld:
@@ -87,7 +94,19 @@ def run_world(setup: WorldSetup) -> RunWorld:
         }
     )
     start = pd.Timestamp(setup.start).to_pydatetime().replace(tzinfo=None)
-    return RunWorld(start=start, customers=table.sort_values("customer_id", ignore_index=True))
+    options = snapshot.supply_options
+    offers = pd.DataFrame(
+        {
+            "part_number": options["part_number"].astype(str).to_numpy(dtype=object),
+            "supplier_id": options["supplier_id"].astype(str).to_numpy(dtype=object),
+            "success_probability": pd.to_numeric(
+                options["success_probability"], errors="coerce"
+            ).fillna(1.0),
+        }
+    )
+    return RunWorld(
+        start=start, customers=table.sort_values("customer_id", ignore_index=True), offers=offers
+    )
 
 
 def facts_from_result(result: SimulationResult, start: datetime | None = None) -> ReportFacts:

@@ -31,6 +31,7 @@ from allocation.reports import (
     ReportFacts,
     customer_report,
     reports_for_all,
+    supplier_scorecard,
 )
 from simulation._causes import cut_windows
 from simulation._reduce import BACKORDER_GROUP, BACKORDER_STEP_HOURS, combine_kpis, grouping
@@ -45,6 +46,7 @@ from simulation.plots import (
     sweep_chart,
     write_plots,
 )
+from simulation.purchases import purchases
 from simulation.replicate import ReplicationOutput
 from simulation.report_facts import RunWorld, facts_from_result
 from simulation.scenario.model import Scenario
@@ -232,6 +234,22 @@ class SimulationResult:
         if "costs" not in self._cache:
             self._cache["costs"] = self.store.costs()
         return self._cache["costs"].copy()
+
+    def purchases(self) -> pd.DataFrame:
+        """Every broker and expedite buy of every replication, and whether it failed (see
+        :func:`simulation.purchases.purchases`). Made from :attr:`records`."""
+        if "purchases" not in self._cache:
+            offers = self.world.offers if self.world is not None else None
+            self._cache["purchases"] = purchases(self.records, offers)
+        return self._cache["purchases"].copy()
+
+    def supplier_scorecard(self, level: float = 0.95) -> pd.DataFrame:
+        """Per supplier and source kind: buys, failures, the success rate with its exact
+        ``level`` interval, the success probability its offers declared and a verdict (see
+        :func:`allocation.reports.supplier_scorecard`): whether the suppliers lived up to
+        their offers in this run.
+        """
+        return supplier_scorecard(self.purchases(), level)
 
     def downtimes(self) -> pd.DataFrame:
         """Every order's ``priority_class`` and ``downtime_hours`` (the orders of

@@ -21,13 +21,16 @@ from allocation.reports.page import SECTIONS
 from allocation.reports.periods import Period, parse_period
 from allocation.reports.report import REPORT_KEYS, PerformanceReport
 from allocation.reports.rollups import ROLLUP_DIMENSIONS, root_cause_rollup
+from allocation.reports.scorecard import BUY_COLUMNS, SCORECARD_COLUMNS, supplier_scorecard
 
 __all__ = [
+    "BUY_COLUMNS",
     "CUSTOMER_COLUMNS",
     "ORDER_COLUMNS",
     "REPORTED_TIERS",
     "REPORT_KEYS",
     "ROLLUP_DIMENSIONS",
+    "SCORECARD_COLUMNS",
     "SECTIONS",
     "SOURCE_COLUMNS",
     "PerformanceReport",
@@ -39,4 +42,5 @@ __all__ = [
     "parse_period",
     "reports_for_all",
     "root_cause_rollup",
+    "supplier_scorecard",
 ]

@@ -171,6 +171,9 @@ def simulation_tables(
     }
     if by:
         tables["summary_by_" + "_".join(by)] = interval_summary(result, list(by), level)
+    suppliers = result.supplier_scorecard(level)
+    if len(suppliers):
+        tables["suppliers"] = suppliers
     return tables
 
 
