@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import binomtest
 
+from allocation.reports import SCORECARD_COLUMNS
 from simulation.purchases import purchases
 from simulation.records import Recorder
 from simulation.scenario.load import load_scenario
@@ -87,17 +88,7 @@ def test_simulate_out_writes_the_scorecard_beside_the_records(tmp_path: Path) ->
     )
     assert code == 0
     card = pd.read_csv(out / "suppliers.csv")
-    assert list(card.columns) == [
-        "supplier_id",
-        "source",
-        "buys",
-        "failed",
-        "success_rate",
-        "ci_low",
-        "ci_high",
-        "declared_success",
-        "verdict",
-    ]
+    assert list(card.columns) == list(SCORECARD_COLUMNS)
     assert (out / "suppliers.parquet").exists()
     assert card["buys"].sum() == len(
         pd.read_parquet(out / "records.parquet").query(
