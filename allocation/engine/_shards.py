@@ -34,6 +34,7 @@ from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import EntitlementInputs, ShardedSnapshot, Snapshot
 from allocation.engine._plan import Measures, Plan, PlanTables
+from allocation.engine._pools import end_pool
 from allocation.engine.incremental import canonical_orders
 from allocation.engine.model import (
     Context,
@@ -146,7 +147,7 @@ def plan_in_shards(
         for check in checked:
             check.result()
     except BaseException as failure:
-        pool.shutdown(cancel_futures=True)  # no shard of a plan that failed is of use
+        end_pool(pool)  # no shard of a plan that failed is of use
         if isinstance(failure, InputError) and isinstance(load, ShardedSnapshot):
             load()  # the whole snapshot's own message
         raise
