@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 import simpy
 
+from allocation.engine import end_pool
 from simulation._reduce import Grouping, Reduced, reduce_records
 from simulation.errors import ClusterError
 from simulation.records import Recorder
@@ -258,26 +259,9 @@ def _in_local_processes(
         for _ in tasks:
             receive(finished.get().result())
     except BaseException:
-        _end_workers(pool)
+        end_pool(pool)
         raise
     pool.shutdown()
-
-
-def _end_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's workers now, whatever they are doing (their replications are of no use
-    once the run is abandoned), rather than wait for every queued task.
-
-    The workers are killed and joined here; the pool is not waited for: a worker killed
-    (or interrupted by a Ctrl-C sent to the whole process group) while it held one of the
-    pool's queue locks would leave the pool's own shutdown waiting for ever.
-    """
-    processes = dict(getattr(pool, "_processes", None) or {})
-    for process in processes.values():
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes.values():
-        process.join()
 
 
 def _on_dask(

@@ -20,6 +20,7 @@ from allocation.engine._plan import (
     records,
     rows_of,
 )
+from allocation.engine._pools import end_pool
 from allocation.engine.explain import CODES
 from allocation.engine.incremental import Planner, marginal_values
 from allocation.engine.model import (
@@ -47,6 +48,7 @@ __all__ = [
     "Problem",
     "SourceColumns",
     "classify_orders",
+    "end_pool",
     "html_block",
     "html_table",
     "marginal_values",
