@@ -27,6 +27,7 @@ from allocation.service.claims import Claims
 from allocation.service.idempotency import InFlight, LocalWriter, Writer
 from allocation.service.limits import BodyLimit
 from allocation.service.logs import escaped
+from allocation.service.master_routes import master_router
 from allocation.service.metrics import exposition, mark_stopped, process_metrics
 from allocation.service.observe import Observe
 from allocation.service.problems import (
@@ -121,6 +122,7 @@ def create_app(
     app.add_exception_handler(sa_exc.DataError, _refused_by_store)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
+    app.include_router(master_router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     # Added innermost first: the last one added sees a request first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -324,6 +324,13 @@ def keyed_transaction(
             claims.release(connection, [(client, key)])
         return Stored(str(row.request_hash), int(row.status_code), str(row.body))
 
+    def touch_changed(connection: Connection, world: World) -> None:
+        """A change of master data gave the transaction a new world: the batch's commit
+        or rollback must reach its planner too."""
+        now_seen = worlds.get(connection)
+        if now_seen is not world:
+            writes.plans.touch(now_seen.plans)
+
     def transaction(connection: Connection) -> Outcome:
         stored = look(connection)
         if stored is not None:
@@ -338,10 +345,12 @@ def keyed_transaction(
             # A batch without savepoints: a refusal raises, and the batch runs again with
             # them, this write's refusal then stored below as its answer.
             status, body = work(connection, world, now)
+            touch_changed(connection, world)
             return store(connection, status, body, now)
         savepoint = connection.begin_nested()
         try:
             status, body = work(connection, world, now)
+            touch_changed(connection, world)
             savepoint.commit()
         except ServiceError as refused:
             savepoint.rollback()

@@ -7,7 +7,6 @@ and its allocation from re-planning its part group with the allocation engine.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -17,14 +16,11 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
-from allocation.domain.entitlement import (
-    check_product_types,
-    decide_entitlement,
-    lost_priority_code,
-)
+from allocation.domain.entitlement import check_product_types
 from allocation.domain.model import OrderLine
 from allocation.errors import InputError, UnknownProductTypeError
 from allocation.service.answers import new_order_answer, order_answers
+from allocation.service.entitled import decide, decided_columns
 from allocation.service.models import OrderAnswer, OrderIn
 from allocation.service.planning import NOT_SHORT, plan_arrivals, record_arrivals
 from allocation.service.problems import ConflictError, FieldError, UnprocessableError
@@ -105,13 +101,6 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         warranty_valid=order.warranty_valid,
         ship_to_country=order.ship_to_country,
     )
-    customer = world.customers[order.customer_id]
-    decision = decide_entitlement(
-        line,
-        customer,
-        world.contracts.get(customer.customer_id, []),
-        policy=world.entitlement_policy,
-    )
     return {
         "order_id": line.order_id,
         "customer_id": line.customer_id,
@@ -122,16 +111,12 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         "product_type": line.product_type,
         "warranty_valid": line.warranty_valid,
         "ship_to_country": line.ship_to_country,
-        "country": decision.country,
-        "priority_class": decision.priority_class.value,
-        "tier": decision.tier.value,
-        "reasons": json.dumps(decision.reasons),
+        **decided_columns(decide(world, line)),
         "status": "open",
         "backorder_quantity": 0,
         "backorder_reason": None,
         "backorder_code": None,
         "backordered": False,
-        "lost_code": lost_priority_code(decision),
         "client_id": client,
     }
 

@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from allocation.service import changes
+from allocation.service import changes, master
 from allocation.service.intake import create_orders
+from allocation.service.master_models import ContractIn, CustomerIn, DepotIn, LaneIn, PartIn
+from allocation.service.master_reads import Kind, change_answer
 from allocation.service.models import (
     AdjustmentLine,
     InboundLine,
@@ -32,6 +34,7 @@ __all__ = [
     "CloseOrder",
     "FailPurchase",
     "PostOrders",
+    "PutMaster",
     "ReceiveStock",
     "ScheduleInbound",
     "SetSupplyOptions",
@@ -129,6 +132,31 @@ class SetSupplyOptions:
         return 200, answer.model_dump(mode="json")
 
 
+@dataclass(frozen=True)
+class PutMaster:
+    """``PUT /customers/{id}``, ``/contracts/{id}``, ``/parts/{part}``, ``/depots/{id}`` or
+    ``/lanes/{origin}/{destination}``: 201 when it created the row, 200 when it changed it."""
+
+    kind: Kind
+    key: tuple[str, ...]
+    body: CustomerIn | ContractIn | PartIn | DepotIn | LaneIn
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        body, key = self.body, self.key
+        if isinstance(body, CustomerIn):
+            changed = master.put_customer(connection, world, now, key[0], body)
+        elif isinstance(body, ContractIn):
+            changed = master.put_contract(connection, world, now, key[0], body)
+        elif isinstance(body, PartIn):
+            changed = master.put_part(connection, world, now, key[0], body)
+        elif isinstance(body, DepotIn):
+            changed = master.put_depot(connection, world, now, key[0], body)
+        else:
+            changed = master.put_lane(connection, world, now, key[0], key[1], body)
+        status = 201 if changed.created else 200
+        return status, change_answer(self.kind, changed).model_dump(mode="json")
+
+
 WriteJob = (
     PostOrders
     | CloseOrder
@@ -137,4 +165,5 @@ WriteJob = (
     | AdjustStock
     | ScheduleInbound
     | SetSupplyOptions
+    | PutMaster
 )

@@ -1,16 +1,18 @@
 """What stays put between loads, turned into the engine's terms once per process and load.
 
-Parts, depots, lanes, customers and contracts change only with a load
-(``parts-priority load``); the engine (:class:`~allocation.engine.Engine`), the
-entitlement inputs and the per-process planner are built from them once (:class:`World`),
-and built again when another load happened (:class:`WorldCache`).
+Parts, depots, lanes, customers and contracts change with a load (``parts-priority load``)
+or a change of master data over HTTP (:mod:`allocation.service.master`); the engine
+(:class:`~allocation.engine.Engine`), the entitlement inputs and the per-process planner are
+built from them once (:class:`World`), and built again when the master data's version moved
+on (:class:`WorldCache`, :func:`changed_world`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +29,7 @@ from allocation.engine import Context, Engine
 from allocation.errors import InputError
 from allocation.service.plans import PlanCache
 
-__all__ = ["NotLoadedError", "World", "WorldCache", "build_world"]
+__all__ = ["NotLoadedError", "World", "WorldCache", "build_world", "changed_world"]
 
 
 class NotLoadedError(InputError):
@@ -167,6 +169,11 @@ class WorldCache:
             connection.info[_SEEN_WORLD] = (transaction, self, world)
         return world
 
+    def offer(self, world: World) -> None:
+        """Keep ``world``, built by a write that changed the master data, as the current one."""
+        with self._lock:
+            self._world = world
+
     def _current(self, connection: Connection) -> World:
         version = master_version(connection)
         if version is None:
@@ -184,3 +191,32 @@ class WorldCache:
                     master, self._policy, self._entitlement_policy, self._freeze
                 )
             return self._world
+
+
+@contextmanager
+def changed_world(connection: Connection, world: World) -> Iterator[World]:
+    """The world of the master data this transaction has just changed (and given a new
+    version), for the rest of the transaction.
+
+    The writes that follow in the same transaction (a batch shares one) plan with it. If
+    the block fails, they go on with ``world`` again, as its savepoint's rollback leaves the
+    rows; once the block is done, the process's cache keeps the new world, which the next
+    transactions use if the change commits (if not, the version they read differs, and the
+    cache builds the world again).
+    """
+    master = read_master(connection)
+    assert master is not None
+    new = build_world(master, world.engine.policy, world.entitlement_policy, world.plans.freeze)
+    seen = connection.info.get(_SEEN_WORLD)
+    cache = seen[1] if seen is not None else None
+    connection.info[_SEEN_WORLD] = (connection.get_transaction(), cache, new)
+    try:
+        yield new
+    except BaseException:
+        if seen is None:
+            connection.info.pop(_SEEN_WORLD, None)
+        else:
+            connection.info[_SEEN_WORLD] = seen
+        raise
+    if isinstance(cache, WorldCache):
+        cache.offer(new)

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, exc
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store.database import run_write
+from allocation.adapters.store.database import ReadTooEarlyError, run_write
 from allocation.service.claims import ClaimedElsewhereError, Claims
 from allocation.service.clock import utc_now
 
@@ -245,7 +245,12 @@ class WriteQueue:
                     results.append((item.job(connection), None))
                     if savepoint is not None:
                         savepoint.commit()
-                except (exc.OperationalError, exc.IntegrityError, exc.InterfaceError):
+                except (
+                    exc.OperationalError,
+                    exc.IntegrityError,
+                    exc.InterfaceError,
+                    ReadTooEarlyError,
+                ):
                     raise  # the transaction is lost: the whole batch again
                 except Exception as error:
                     if savepoint is None:

@@ -33,8 +33,10 @@ from allocation.errors import InputError
 __all__ = [
     "DEFAULT_URL",
     "RETRYABLE_SQLSTATES",
+    "ReadTooEarlyError",
     "StoreBusyError",
     "is_sqlite",
+    "lock_all_groups",
     "lock_groups",
     "make_engine",
     "resolve_url",
@@ -49,6 +51,12 @@ T = TypeVar("T")
 
 class StoreBusyError(InputError):
     """The database stayed locked or kept failing over for longer than the retry budget."""
+
+
+class ReadTooEarlyError(Exception):
+    """Something the transaction read before it took its locks changed before it got them
+    (on PostgreSQL, another server committed a change of master data in between): the
+    transaction is run again by :func:`run_write`, and then reads it afresh."""
 
 
 def resolve_url(url: str | None) -> str:
@@ -165,6 +173,25 @@ def lock_groups(
     return {k: Stamp(k, versions[k], at) for k in keys}
 
 
+_LOCK_ALL = select(_GROUPS.c.group_key).order_by(_GROUPS.c.group_key).with_for_update()
+_BUMP_ALL = update(_GROUPS).values(version=_GROUPS.c.version + 1)
+_VERSIONS = select(_GROUPS.c.group_key, _GROUPS.c.version)
+
+
+def lock_all_groups(connection: Connection, at: datetime) -> dict[str, Stamp]:
+    """Lock every part group, in sorted order, and number this write in each.
+
+    For a change of master data (a customer, a lane, ...), which every other write reads:
+    a write of any group waits for it to commit, and every process sees each group's
+    version moved on, so that no planner keeps a group planned from the master data before.
+    Costs one statement per kind of step, however many groups there are.
+    """
+    if not is_sqlite(connection.engine):
+        connection.execute(_LOCK_ALL).all()
+    connection.execute(_BUMP_ALL)
+    return {str(k): Stamp(str(k), int(v), at) for k, v in connection.execute(_VERSIONS)}
+
+
 def run_write(
     engine: Engine,
     work: Callable[[Connection], T],
@@ -172,8 +199,9 @@ def run_write(
     budget_s: float = 60.0,
     durable: bool = True,
 ) -> T:
-    """Run ``work`` in one write transaction; retry deadlocks, serialization failures and
-    unique-key races (each retry sees what the winner committed). The events ``work``
+    """Run ``work`` in one write transaction; retry deadlocks, serialization failures,
+    unique-key races and :class:`ReadTooEarlyError` (each retry sees what the winner
+    committed). The events ``work``
     appended are numbered last (:func:`~allocation.adapters.store.events.seal`).
 
     ``durable=False`` is for bookkeeping whose loss in a power cut is harmless (never the
@@ -197,7 +225,7 @@ def run_write(
                         return _sealed(connection, work)
                 with _synchronous_normal(connection), connection.begin():
                     return _sealed(connection, work)
-        except exc.IntegrityError as error:
+        except (exc.IntegrityError, ReadTooEarlyError) as error:
             last = error
         except exc.OperationalError as error:
             if not _retryable(error):

@@ -1,4 +1,5 @@
-"""Master data in and out of the database: a snapshot's tables written whole, read back whole.
+"""Master data in and out of the database: a snapshot's tables written whole, read back whole,
+and one row put at a time (:func:`put_row`), each change under a new version.
 
 Loading replaces everything: master data, supply, orders, the ledger, failed purchases and
 idempotency keys (not the feed of events, whose cursors stay valid), in one transaction, so
@@ -15,14 +16,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import supply_key
 from allocation.domain.snapshot import Snapshot
 
-__all__ = ["MasterData", "master_version", "read_master", "write_master"]
+__all__ = [
+    "MasterData",
+    "add_part_group",
+    "master_version",
+    "new_master_version",
+    "put_row",
+    "read_master",
+    "write_master",
+]
 
 _CLEAR_ORDER = (
     schema.idempotency_claims,
@@ -66,6 +75,41 @@ def master_version(connection: Connection) -> str | None:
     """The id of the last load (None: nothing loaded yet)."""
     row = connection.execute(_VERSION).first()
     return None if row is None else str(row[0])
+
+
+def new_master_version(connection: Connection) -> str:
+    """Give the master data a new version after a change of some of its rows.
+
+    Every process's world (:mod:`allocation.service.world`) is keyed by this version, so a
+    changed row reaches every planner at its next transaction. Returns the new version.
+    """
+    version = uuid.uuid4().hex
+    m = schema.meta
+    connection.execute(update(m).where(m.c.key == "master_version").values(value=version))
+    return version
+
+
+def put_row(connection: Connection, table: Table, row: Mapping[str, Any]) -> bool:
+    """Insert ``row`` into a master table, or replace the row with its primary key; whether
+    it was inserted. Columns the table does not have are ignored."""
+    values = {c.name: row[c.name] for c in table.columns if c.name in row}
+    key = list(table.primary_key.columns)
+    where = and_(*(c == values[c.name] for c in key))
+    if connection.execute(select(*key).where(where)).first() is None:
+        connection.execute(insert(table).values(values))
+        return True
+    changes = {k: v for k, v in values.items() if k not in {c.name for c in key}}
+    if changes:
+        connection.execute(update(table).where(where).values(changes))
+    return False
+
+
+def add_part_group(connection: Connection, group_key: str) -> None:
+    """A part group for a new part that substitutes no other (its own group)."""
+    g = schema.part_groups
+    found = connection.execute(select(g.c.group_key).where(g.c.group_key == group_key)).first()
+    if found is None:
+        connection.execute(insert(g).values(group_key=group_key))
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:

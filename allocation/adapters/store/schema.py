@@ -1,11 +1,12 @@
 """The database tables of the service, as SQLAlchemy Core tables.
 
-Master data (customers, contracts, parts, depots, lanes, suppliers) changes only when a
-snapshot is loaded. Supply (stock, inbound receipts, supply options) and orders change with
-every request. Promises of units to orders are never stored as balances that can be
-overwritten: they live in the append-only ``ledger`` (allocate, release, consume), and a
-balance is the sum of its entries (``holdings`` keeps those sums current and is checked
-against them). Every change to the units a supply has is in the append-only
+Master data (customers, contracts, parts, depots, lanes, suppliers) is written whole when a
+snapshot is loaded, and a row at a time by the service's master-data routes, each change
+giving it a new version in ``meta``. Supply (stock, inbound receipts, supply options) and
+orders change with every request. Promises of units to orders are never stored as balances
+that can be overwritten: they live in the append-only ``ledger`` (allocate, release,
+consume), and a balance is the sum of its entries (``holdings`` keeps those sums current and
+is checked against them). Every change to the units a supply has is in the append-only
 ``supply_journal``. Ledger and journal entries carry ``txn``, the part group's write sequence
 number, so every committed state of a group can be replayed from them.
 
