@@ -264,7 +264,7 @@ STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 @pytest.mark.parametrize("kind", STORES)
 def test_random_runs_keep_every_invariant(kind: str, tmp_path: Path) -> None:
-    _run(kind, tmp_path, examples=8, steps=20)
+    _run(kind, tmp_path, examples=5, steps=20)
 
 
 @pytest.mark.slow
