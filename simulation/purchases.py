@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocation import SourceKind
+
 __all__ = ["PURCHASE_KINDS", "purchases"]
 
-PURCHASE_KINDS = ("broker", "expedite")
+PURCHASE_KINDS = tuple(kind.value for kind in SourceKind if kind.is_purchase)
 _MATCH = ["replication", "order_id", "origin", "source_kind", "quantity"]
 
 

@@ -195,5 +195,7 @@ def test_the_http_walkthrough_runs_against_a_live_server(document: Path, tmp_pat
     server = log.read_text(errors="replace")[-2000:] if log.exists() else ""
     assert process.returncode == 0, f"{output[-4000:]}\n--- server.log\n{server}"
     assert '"order_id":"O-9001"' in output
+    if "/suppliers/scorecard" in script:  # the tutorial: its one failed broker buy
+        assert '"supplier_id":"BRK-OPEN","source":"broker","buys":1,"failed":1' in output
     if "-o report.html" in script:
         assert (folder / "report.html").read_text(encoding="utf-8").lstrip().startswith("<")

@@ -88,6 +88,12 @@ class SourceKind(enum.StrEnum):
         """Position in declaration order: the integer the engine's arrays hold."""
         return _KIND_CODE[self]
 
+    @property
+    def is_purchase(self) -> bool:
+        """Bought from a supplier (expedite, broker): a buy that can fail, and that a
+        supplier scorecard counts."""
+        return self in (SourceKind.EXPEDITE, SourceKind.BROKER)
+
 
 class SourceBase(enum.IntEnum):
     """What a source of units is, whoever takes them: a shelf, a receipt, an option.

@@ -40,6 +40,7 @@ from allocation.service.problems import (
 )
 from allocation.service.routes import Runtime, router
 from allocation.service.settings import ServiceSettings
+from allocation.service.supplier_routes import supplier_router
 from allocation.service.world import WorldCache
 from allocation.service.writer_process import ProcessWriter
 from allocation.service.writes import WriteQueue
@@ -123,6 +124,7 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
     app.include_router(master_router)
+    app.include_router(supplier_router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     # Added innermost first: the last one added sees a request first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

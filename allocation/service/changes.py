@@ -24,6 +24,7 @@ from allocation.adapters.store.supply import (
     fail_purchase,
     replace_options,
 )
+from allocation.domain.model import SourceKind
 from allocation.service.answers import order_answers, supply_states
 from allocation.service.models import (
     AdjustmentLine,
@@ -112,7 +113,7 @@ def ship_order(connection: Connection, world: World, now: datetime, order_id: st
     return order_answers(connection, [order_id])[order_id]
 
 
-PURCHASES = ("expedite", "broker")
+PURCHASES = tuple(kind.value for kind in SourceKind if kind.is_purchase)
 """The sources that are purchases, which can fail."""
 
 
