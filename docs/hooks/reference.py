@@ -362,6 +362,8 @@ def _model(schema: dict[str, Any], document: dict[str, Any]) -> str:
     if "anyOf" in schema or "oneOf" in schema:
         options = schema.get("anyOf") or schema.get("oneOf") or []
         return " or ".join(_model(s, document) for s in options)
+    if schema.get("type") == "array" and "items" in schema:
+        return f"array of {_model(schema['items'], document)}"
     return _schema_type(schema)
 
 
