@@ -11,7 +11,8 @@ waits for a receipt its ETA ticks cannot tell from the shelf). The solver
 or orders without it — the incremental planner's no-solve paths and the simulator's — calls
 the functions here, so a new level is written once:
 
-- :func:`fill_alone`, the lone-order rule: what an order takes when nobody competes;
+- :func:`fill_alone`, the lone-order rule: what an order takes when nobody competes (and
+  :func:`fill_alone_lazy`, the same over a few sources in lists);
 - :func:`served_from_free` and :func:`waits_behind`, when an arrival needs no solve;
 - :func:`rank_members` and :func:`split_among_members`, how a node of identical orders
   hands out its units;
@@ -21,7 +22,8 @@ the functions here, so a new level is written once:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,7 @@ __all__ = [
     "cent",
     "eta_ticks",
     "fill_alone",
+    "fill_alone_lazy",
     "identity_hash",
     "identity_hash_one",
     "money_cents",
@@ -358,6 +361,53 @@ def fill_alone(
             return None
         for s in having.tolist():
             give = min(int(units_a[s]), left)
+            take[s] = give
+            left -= give
+        position = stop
+    return take
+
+
+def fill_alone_lazy(
+    ticks: Sequence[int],
+    cents: Sequence[int],
+    tie: Callable[[int], int],
+    units: Sequence[int],
+    need: int,
+) -> list[int] | None:
+    """:func:`fill_alone` over a few sources in Python's lists, reading the tie level only
+    where it can decide: the same takes, for the simulator's lone orders, one per event.
+
+    ``tie(i)`` is source ``i``'s tie cost; it is asked only of sources equal to another
+    on (ticks, cents). A source unlike every other there is placed by (ticks, cents)
+    alone and is a run of one, so its tie cost changes neither the order nor an
+    ambiguity, and its identity need not be hashed. Sources equal on all three keep
+    their input order, as :func:`fill_alone`'s stable sort keeps it.
+
+    >>> fill_alone_lazy([3, 1, 1], [0, 5, 5], [7, 2, 9].__getitem__, [4, 1, 1], 3)
+    [1, 1, 1]
+    >>> fill_alone_lazy([1, 1], [5, 5], [2, 2].__getitem__, [3, 3], 4) is None
+    True
+    """
+    pairs = list(zip(ticks, cents, strict=True))
+    if len(set(pairs)) == len(pairs):  # the usual case: no two sources alike, no tie asked
+        keys = sorted((t, c, 0, i) for i, (t, c) in enumerate(pairs))
+    else:
+        alike = Counter(pairs)
+        keys = sorted((*p, tie(i) if alike[p] > 1 else 0, i) for i, p in enumerate(pairs))
+    take = [0] * len(keys)
+    left = need
+    position = 0
+    while position < len(keys) and left > 0:
+        level = keys[position][:3]
+        stop = position + 1
+        while stop < len(keys) and keys[stop][:3] == level:
+            stop += 1
+        run = [key[3] for key in keys[position:stop]]
+        having = [s for s in run if units[s] > 0]
+        if sum(units[s] for s in run) > left and len(having) > 1:
+            return None
+        for s in having:
+            give = min(units[s], left)
             take[s] = give
             left -= give
         position = stop

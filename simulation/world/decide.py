@@ -26,7 +26,7 @@ from allocation import SourceBase
 from simulation.world.setup import WorldSetup
 from simulation.world.solo import Commit, in_sequence, one_node, solo
 from simulation.world.state import OrderBook
-from simulation.world.supply import KIND_NAMES, Kind, Supply, hours_to_ns
+from simulation.world.supply import KIND_NAMES, Kind, KindSet, Supply, hours_to_ns
 
 __all__ = ["Decider"]
 
@@ -65,6 +65,9 @@ class Decider:
             self.parts_of_group.setdefault(g, []).append(p)
         self.solves = 0
         self.shortcuts = 0
+        # The kinds of a view's open orders, per (groups, rank), with the groups' kind
+        # revisions they were read at: they change far less often than they are asked for.
+        self._kind_sets: dict[tuple[tuple[int, ...], int], tuple[list[int], KindSet]] = {}
 
     def queue_rank(self, row: int) -> int:
         """Where an order's promises queue: by rank with pre-emption, else by arrival only."""
@@ -91,9 +94,9 @@ class Decider:
         """
         book = self.book
         if self.shortcut and len(rows) > 1:
-            kinds = {book.profile(r) for r in rows}
+            kinds = KindSet.of(book.profile(r) for r in rows)
             usable = self._usable(kinds, rank, now)
-            if len(usable) < len(kinds):
+            if len(usable) < len(kinds.kinds):
                 rows = [r for r in rows if book.profile(r) in usable]
         return self._answer(rows, rank, now)
 
@@ -110,11 +113,11 @@ class Decider:
         views = self._kinds(groups, rank)
         rows: list[int] | None = None
         if self.shortcut and _more_than_one(views):
-            kinds: set[Kind] = set().union(*(k for v in views for k in v))
+            kinds = self._kind_set(groups, rank, views)
             usable = self._usable(kinds, rank, now)
             if not usable:
                 rows = []
-            elif len(usable) < len(kinds):
+            elif len(usable) < len(kinds.kinds):
                 rows = []
                 for view in views:
                     found = [r for k in view for key in k if key in usable for r in k[key]]
@@ -134,7 +137,23 @@ class Decider:
             ]
         return [list(book.open_profiles[g].values()) for g in groups if g in book.open_profiles]
 
-    def _usable(self, kinds: set[Kind], rank: int, now: float) -> set[Kind]:
+    def _kind_set(
+        self, groups: list[int], rank: int, views: list[list[dict[Kind, dict[int, None]]]]
+    ) -> KindSet:
+        """The kinds in these views of the groups' open orders (:meth:`_kinds`), read again
+        only when a kind has come into or left the views since they were last read."""
+        view = rank if self.pre_empts else -1
+        key = (tuple(groups), view)
+        revisions = self.book.kind_revision
+        stamp = [revisions.get((g, view), 0) for g in groups]
+        cached = self._kind_sets.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        found = KindSet.of(k for view in views for kinds in view for k in kinds)
+        self._kind_sets[key] = (stamp, found)
+        return found
+
+    def _usable(self, kinds: KindSet, rank: int, now: float) -> set[Kind]:
         """The kinds of order (part, class, country column, home) that could take a unit
         from somewhere now (:meth:`Supply.usable_kinds`)."""
         return self.supply.usable_kinds(kinds, rank, now, self.pre_empts)

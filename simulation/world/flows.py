@@ -83,10 +83,9 @@ class WorldCore:
         self._pending: dict[int, None] = {}
         self._dirty: dict[int, None] = {}
         self._names = setup.context.part_numbers
+        self._group_of: list[int] = setup.context.part_group.tolist()
         self._depots = setup.depot_ids
-        self._with_options = sorted(
-            {int(setup.context.part_group[p]) for p in self.options.by_part}
-        )
+        self._with_options = sorted({self._group_of[p] for p in self.options.by_part})
         unmet = scenario.unmet_demand
         self._fallback: list[ClassFallback | None] = [
             getattr(unmet, klass.value) for klass in PriorityClass
@@ -121,8 +120,10 @@ class WorldCore:
     def _touch(self, groups: list[int]) -> None:
         """Something changed for these groups: their open orders are decided once the event's
         own work is done (event mode) or at the next tick (periodic mode)."""
-        open_groups = self.book.open
-        self._pending.update((g, None) for g in groups if g in open_groups)
+        open_groups, pending = self.book.open, self._pending
+        for g in groups:
+            if g in open_groups:
+                pending[g] = None
 
     def _settle(self) -> None:
         """Decide every group touched by the event, until no decision touches another."""
@@ -147,6 +148,8 @@ class WorldCore:
 
     def _apply(self, commits: list[Commit]) -> None:
         """Act on a decision: ship, buy, promise (promises queue in the plan's ETA order)."""
+        if not commits:
+            return
         book = self.book
         promised = sorted(
             (c for c in commits if c.base == 1),
@@ -338,7 +341,7 @@ class WorldCore:
             )
             for _ in range(lack):
                 self._queue_repair(part, depot, release)
-            self._touch([int(self.setup.context.part_group[part])])
+            self._touch([self._group_of[part]])
             return
         mean = lead_time.mean_hours * self.conditions.lead_factor(part, now)
         lead = draw_lead_time(
@@ -354,7 +357,7 @@ class WorldCore:
         self._expect(
             part, depot, lack, release + mean, release + lead, "replenishment", since=release
         )
-        self._touch([int(self.setup.context.part_group[part])])
+        self._touch([self._group_of[part]])
 
     # -- a capacity-limited replenishment channel ------------------------------------------
     def _queue_repair(self, part: int, depot: int, release: float) -> None:
@@ -436,7 +439,7 @@ class WorldCore:
             return
         self._serve(part, depot, inbound)
         if self.state.on_hand[part][depot] > 0:
-            self._touch([int(self.setup.context.part_group[part])])
+            self._touch([self._group_of[part]])
 
     def _serve(self, part: int, depot: int, inbound: DepotInbound) -> None:
         """The depot's queue takes what is on its shelf, first promises first."""

@@ -212,7 +212,8 @@ class ExpectedLead:
         i = int(at)
         low = self._table[i]
         h = low + (self._table[i + 1] - low) * (at - i)
-        return max(mean + scale * h, elapsed)
+        expected = mean + scale * h
+        return expected if expected >= elapsed else elapsed
 
 
 def _density_over_tail(shape: float, x: float) -> float:

@@ -130,20 +130,21 @@ def _fill_greedy(supply: Supply, found: list[Candidate], need: int) -> list[tupl
 def _fill_optimal(
     supply: Supply, found: list[Candidate], need: int, agg_key: int
 ) -> list[tuple[int, int]] | None:
-    """The engine's lone-order rule (:func:`allocation.engine.objective.fill_alone`) over
-    the candidates; None where only a solver's pick could say."""
+    """The engine's lone-order rule (:func:`allocation.engine.objective.fill_alone_lazy`)
+    over the candidates; None where only a solver's pick could say. A candidate's tie cost
+    is computed only where its ticks and cents tie another's."""
     keys = [supply.ticks_and_cents(c) for c in found]
-    take = objective.fill_alone(
+    take = objective.fill_alone_lazy(
         [k[0] for k in keys],
         [k[1] for k in keys],
-        [supply.tie(agg_key, c) for c in found],
+        lambda i: supply.tie(agg_key, found[i]),
         [c.units for c in found],
         need,
     )
     if take is None:
         return None
     ranked = sorted(range(len(found)), key=lambda i: (keys[i], i))
-    return [(i, int(take[i])) for i in ranked if take[i] > 0]
+    return [(i, take[i]) for i in ranked if take[i] > 0]
 
 
 def one_node(

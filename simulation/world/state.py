@@ -155,18 +155,28 @@ class DepotInbound:
             self._seen = (now, [], 0, 0)
         _, seen, done, total = self._seen
         receipts, since_of = self.receipts, self.since
+        # When unit ``need`` lands among the receipts seen, once they hold it; a receipt
+        # seen later changes it only if it lands before it.
+        unit_lands: float | None = None
         while done < len(receipts):
             planned, key, units = receipts[done]
             # An expected landing is never before the planned one, so once a receipt is
             # planned more than ``margin`` past the landing of unit ``need``, none after it
             # can matter. One planned exactly there can: receipts landing together are read
             # in key order, and it may come first.
-            if need is not None and total >= need and planned > _unit_time(seen, need) + margin:
-                break
+            if need is not None and total >= need:
+                if unit_lands is None:
+                    unit_lands = _unit_time(seen, need)
+                if planned > unit_lands + margin:
+                    break
             since = since_of.get(key)
             if since is not None and now > since:
-                planned = max(planned, since + estimate(planned - since, now - since))
+                expected = since + estimate(planned - since, now - since)
+                if expected > planned:  # max(planned, expected), without the call
+                    planned = expected
             bisect.insort(seen, (planned, key, units))
+            if unit_lands is not None and planned < unit_lands:
+                unit_lands = None
             done += 1
             total += units
         self._seen = (now, seen, done, total)
@@ -285,7 +295,9 @@ class OrderBook:
     handful of kinds, so a group with nothing to give is passed over without reading its
     rows, and one where a few kinds can reads only theirs. ``opened`` numbers each row's
     latest entry into the open sets, which puts rows gathered from several kinds back in
-    the order ``open`` and ``open_ranked`` keep them.
+    the order ``open`` and ``open_ranked`` keep them. ``kind_revision`` counts, per group and
+    rank (and per group, under rank -1), the kinds that came into or left its open sets:
+    what is known of the kinds of a group's open orders holds until it changes.
     """
 
     columns: OrderColumns
@@ -313,6 +325,7 @@ class OrderBook:
         default_factory=dict
     )
     opened: list[int] = field(default_factory=list)
+    kind_revision: dict[tuple[int, int], int] = field(default_factory=dict)
     _entries: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -335,6 +348,11 @@ class OrderBook:
         """The whole minute an order was created in (the engine's age unit)."""
         return self.created_ns[row] // 60_000_000_000
 
+    def _new_kinds(self, group: int, rank: int) -> None:
+        revision = self.kind_revision
+        for key in ((group, rank), (group, -1)):
+            revision[key] = revision.get(key, 0) + 1
+
     def mark(self, row: int) -> None:
         """Keep the row in its group's open sets exactly when it needs units."""
         group = self.group[row]
@@ -347,7 +365,11 @@ class OrderBook:
             self.open.setdefault(group, {})[row] = None
             self.open_ranked.setdefault(group, {}).setdefault(rank, {})[row] = None
             kinds = self.open_profiles.setdefault(group, {}).setdefault(rank, {})
-            kinds.setdefault(key, {})[row] = None
+            of_kind = kinds.get(key)
+            if of_kind is None:
+                of_kind = kinds[key] = {}
+                self._new_kinds(group, rank)
+            of_kind[row] = None
             self.opened[row] = self._entries
             self._entries += 1
             return
@@ -369,6 +391,7 @@ class OrderBook:
         del kinds[key][row]
         if not kinds[key]:
             del kinds[key]
+            self._new_kinds(group, rank)
             if not kinds:
                 del profiles[rank]
                 if not profiles:

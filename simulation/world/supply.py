@@ -30,6 +30,7 @@ last ``level`` units of a shelf; a parts-priority order sees both, the free ones
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ from simulation.world.sampling import ExpectedLead
 from simulation.world.setup import WorldSetup
 from simulation.world.state import DepotInbound, OptionBook, WorldState
 
-__all__ = ["Candidate", "Kind", "Supply", "hours_to_ns"]
+__all__ = ["Candidate", "Kind", "KindSet", "Supply", "hours_to_ns"]
 
 STOCK, TRANSFER, INBOUND, EXPEDITE, BROKER = (k.code for k in SourceKind)
 KIND_NAMES = [k.value for k in SourceKind]
@@ -64,6 +65,35 @@ def hours_to_ns(hours: float) -> int:
     5400000000000
     """
     return round(hours * _NS_PER_HOUR)
+
+
+@dataclass(frozen=True)
+class KindSet:
+    """Kinds of order (see :data:`Kind`) and the parts, classes and homes among them: what
+    :meth:`Supply.usable_kinds` reads before it reads any kind.
+
+    Examples
+    --------
+    >>> kinds = KindSet.of([(3, 1, 0, 2), (3, 1, 4, 5)])
+    >>> sorted(kinds.parts), sorted(kinds.classes), sorted(kinds.homes)
+    ([3], [1], [2, 5])
+    """
+
+    kinds: frozenset[Kind]
+    parts: frozenset[int]
+    classes: frozenset[int]
+    homes: frozenset[int]
+
+    @classmethod
+    def of(cls, kinds: Iterable[Kind]) -> KindSet:
+        """The summary of some kinds."""
+        found = frozenset(kinds)
+        return cls(
+            found,
+            frozenset({k[0] for k in found}),
+            frozenset({k[1] for k in found}),
+            frozenset({k[3] for k in found}),
+        )
 
 
 @dataclass(frozen=True)
@@ -238,45 +268,45 @@ class Supply:
         Shelves are read nearest first and stop once ``units`` are covered (plus any shelf
         tied with the last one in ticks and cents); receipts give their first ``units`` units
         per depot (plus those landing within :attr:`margin` of the last, which may tie with
-        it), and no depot whose transit alone is worse, in ticks, than the shelves that
-        already cover ``units``. The rest could never be among the order's best sources.
+        it). A source whose ETA is worse, in ticks, than ``units`` units already found could
+        never be among the order's best: so receipt depots are read nearest first, and none
+        whose transit alone is worse than the sources found so far (:func:`_covering_tick`).
         """
         found: list[Candidate] = []
         for p in self.usable[part]:
-            shelves = self._shelves(p, klass, col, home, units)
-            bound = None
-            if sum(c.units for c in shelves) >= units:
-                last = shelves[-1]
-                bound = objective.tick(last.release + last.transit, self.resolution)
-            found += shelves
-            found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, bound)
+            found += self._shelves(p, klass, col, home, units)
+            found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, found)
             found += self._options(p, klass, col, now)
         return found
 
-    def usable_kinds(self, kinds: set[Kind], rank: int, now: float, pre_empts: bool) -> set[Kind]:
+    def usable_kinds(self, kinds: KindSet, rank: int, now: float, pre_empts: bool) -> set[Kind]:
         """The kinds of order (part, class, country column, home) for which :meth:`candidates`
         finds a source of one unit now, without building any.
 
         A decision asks it of every kind of open order, and most kinds of a backlog have
         nothing to take. What each part has free is read once: shelves with units, depots
         whose receipts have a unit beyond the promises an order of ``rank`` cannot take,
-        options with capacity left at the success the policy needs. A kind may use one of
-        them if its class may take that kind of source over a lane that exists — a shelf's
-        protected units only for a parts-priority order.
+        options with capacity left at the success the policy needs; in a backlog most parts
+        have none, and then no kind is read at all. A kind may use one of them if its class
+        may take that kind of source over a lane that exists — a shelf's protected units
+        only for a parts-priority order.
         """
-        classes = {k[1] for k in kinds}
-        # Classes that may not use transfers read only their homes; none buying, no options.
-        homes = None if any(self.wide[c] for c in classes) else {k[3] for k in kinds}
-        buying = any(self.buys[c] for c in classes)
         wide, buys = self.wide, self.buys
+        # Classes that may not use transfers read only their homes; none buying, no options.
+        homes = None if any(wide[c] for c in kinds.classes) else kinds.homes
+        buying = any(buys[c] for c in kinds.classes)
         free: dict[int, _Free] = {}
+        for part in kinds.parts:
+            for p in self.usable[part]:
+                if p not in free:
+                    free[p] = self._free(p, rank, now, pre_empts, homes, buying)
+        if all(facts is _NOTHING for facts in free.values()):
+            return set()
         found: set[Kind] = set()
-        for kind in kinds:
+        for kind in kinds.kinds:
             part, klass, col, home = kind
             for p in self.usable[part]:
-                facts = free.get(p)
-                if facts is None:
-                    facts = free[p] = self._free(p, rank, now, pre_empts, homes, buying)
+                facts = free[p]
                 if facts is _NOTHING:
                     continue
                 shelves, receipts, options = facts
@@ -298,7 +328,7 @@ class Supply:
         rank: int,
         now: float,
         pre_empts: bool,
-        homes: set[int] | None,
+        homes: frozenset[int] | None,
         buying: bool,
     ) -> _Free:
         """Depots with units on an online shelf, depots with a free receipt unit (only
@@ -410,21 +440,30 @@ class Supply:
         rank: int,
         now: float,
         pre_empts: bool,
-        bound: int | None,
+        found: list[Candidate],
     ) -> list[Candidate]:
+        """A part's free receipts for an order, in its pipelines' order, given the sources
+        ``found`` before them (which bound the depots worth reading, see :meth:`candidates`)."""
         state, allowed = self.state, self.allowed[klass]
+        inbound_depots = state.inbound_depots.get(part, {})
+        if not inbound_depots:
+            return []
         if self.wide[klass]:
-            depots: list[int] | dict[int, None] = state.inbound_depots.get(part, {})
+            nearest = self.depots_by_distance(klass, col)
         else:
-            depots = [home] if home >= 0 and allowed[INBOUND] else []
-        hours, cost = self.depot_hours[col], self.depot_cost[col]
-        found: list[Candidate] = []
-        for d in depots:
+            nearest = [home] if home >= 0 and allowed[INBOUND] else []
+        hours, cost, resolution = self.depot_hours[col], self.depot_cost[col], self.resolution
+        etas = [(objective.tick(c.release + c.transit, resolution), c.units) for c in found]
+        bound = _covering_tick(etas, units)
+        by_depot: dict[int, list[Candidate]] = {}
+        for d in nearest:
+            if d not in inbound_depots:
+                continue
             transit = hours[d]
             if transit == np.inf or state.offline[d]:
                 continue
-            if bound is not None and objective.tick(transit, self.resolution) > bound:
-                continue
+            if bound is not None and objective.tick(transit, resolution) > bound:
+                break
             inbound = state.pipeline(part, d)
             if inbound is None or not inbound.units:
                 continue
@@ -432,12 +471,20 @@ class Supply:
             if not allowed[kind]:
                 continue
             skip = inbound.held_through(rank) if pre_empts else inbound.held
-            for planned, count in self.free_receipts(inbound, skip, units, now):
+            portions = self.free_receipts(inbound, skip, units, now)
+            if not portions:
+                continue
+            here = by_depot[d] = []
+            for planned, count in portions:
                 release = self.release(planned, now)
-                found.append(
+                here.append(
                     Candidate(1, kind, part, d, -1, count, release, transit, cost[d], planned)
                 )
-        return found
+                etas.append((objective.tick(release + transit, resolution), count))
+            bound = _covering_tick(etas, units)
+        if len(by_depot) < 2:
+            return [c for here in by_depot.values() for c in here]
+        return [c for d in inbound_depots if d in by_depot for c in by_depot[d]]
 
     def _options(self, part: int, klass: int, col: int, now: float) -> list[Candidate]:
         rows = self.options.by_part.get(part)
@@ -460,3 +507,14 @@ class Supply:
                 Candidate(kind - 1, kind, part, -1, option, capacity, lead, transit, money, 0.0)
             )
         return found
+
+
+def _covering_tick(etas: list[tuple[int, int]], units: int) -> int | None:
+    """The first ETA tick by which sources of ``(ETA tick, units)`` hold ``units`` units
+    (None if they never do): no unit of a source later than that is ever needed."""
+    covered = 0
+    for tick, count in sorted(etas):
+        covered += count
+        if covered >= units:
+            return tick
+    return None
