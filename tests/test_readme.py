@@ -90,7 +90,7 @@ def test_the_readme_opens_with_the_two_install_commands_as_written() -> None:
     assert first == FIRST
     assert second == SECOND
     text = README.read_text(encoding="utf-8")
-    assert re.search(r"about \d+ minutes on 2 cores", text)
+    assert re.search(r"about \d+ minutes on 2 idle cores", text)
 
 
 def test_the_readme_fits_in_twelve_kilobytes() -> None:
