@@ -55,36 +55,13 @@ from typing import Any
 
 import dask
 import pandas as pd
+from simulation_scale import scenario  # the same world as the speed benchmark (this folder)
 
 from simulation import SimulationResult, simulate
 from simulation.replicate import ReplicationOutput
 
 _MB = 1024 * 1024
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def scenario(orders: int, parts: int, depots: int, days: float) -> dict[str, Any]:
-    """The benchmark scenario: ``orders`` arrivals over ``days`` on a generated world."""
-    per_day = orders / days
-    return {
-        "version": 1,
-        "name": f"dask memory {orders} orders",
-        "world": {
-            "generate": {
-                "orders": max(int(per_day * 30), 100),
-                "parts": parts,
-                "depots": depots,
-                "seed": 3,
-            }
-        },
-        "horizon_days": days,
-        "drain_days": 30,
-        "demand": {"model": "poisson", "orders_per_day": per_day, "backlog": False},
-        "replenishment": {"lead_time": {"distribution": "gamma", "mean_hours": 336, "cv": 0.3}},
-        "policy": {"strategy": "optimal", "mode": "event"},
-        "replications": 1,
-        "seed": 1,
-    }
 
 
 def rss_bytes() -> int:
@@ -207,7 +184,7 @@ def log(message: str) -> None:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    source = scenario(args.orders, args.parts, args.depots, args.days)
+    source = scenario(args.orders, args.parts, args.depots, args.days, "optimal")
     load_start = os.getloadavg()
     tracemalloc.start()
 
