@@ -68,6 +68,9 @@ class Decider:
         # The kinds of a view's open orders, per (groups, rank), with the groups' kind
         # revisions they were read at: they change far less often than they are asked for.
         self._kind_sets: dict[tuple[tuple[int, ...], int], tuple[list[int], KindSet]] = {}
+        # Views that found nothing to take, with the stamp they were read at (_idle_stamp).
+        self._idle: dict[tuple[tuple[int, ...], int], tuple[int, ...]] = {}
+        self._stamped_parts: dict[tuple[int, ...], list[int]] = {}
 
     def queue_rank(self, row: int) -> int:
         """Where an order's promises queue: by rank with pre-emption, else by arrival only."""
@@ -110,6 +113,10 @@ class Decider:
         read, and put back in the view's order.
         """
         book = self.book
+        stamp = self._idle_stamp(groups, rank) if self.shortcut else None
+        if stamp is not None and self._idle.get((tuple(groups), rank)) == stamp:
+            self.shortcuts += 1
+            return []
         views = self._kinds(groups, rank)
         rows: list[int] | None = None
         if self.shortcut and _more_than_one(views):
@@ -123,7 +130,50 @@ class Decider:
                     found = [r for k in view for key in k if key in usable for r in k[key]]
                     found.sort(key=book.opened.__getitem__)
                     rows += found
-        return self._answer(self._view(groups, rank) if rows is None else rows, rank, now)
+        if rows is None:
+            rows = self._view(groups, rank)
+            # One order alone that gets nothing, with partial fills, has no source at all.
+            idle = len(rows) == 1 and self.partial_fills
+        else:
+            idle = not rows
+        answer = self._answer(rows, rank, now)
+        if stamp is not None and idle and not answer:
+            self._idle[(tuple(groups), rank)] = stamp
+        return answer
+
+    def _idle_stamp(self, groups: list[int], rank: int) -> tuple[int, ...] | None:
+        """What a view's having nothing to take depends on: the kinds of its open orders
+        (:attr:`OrderBook.kind_revision`) and the changes that may have freed supply for its
+        parts (:attr:`WorldState.freed`). A view that found nothing usable finds nothing
+        while its stamp stays the same — a new order of a kind already there cannot take
+        what others of its kind could not — so a backlog waiting for supply is passed over
+        without being read. None where the answer also depends on the clock: groups with
+        supply options a class may buy (their capacity and terms change with the period and
+        the disruptions)."""
+        parts = self._stamped_parts.get(tuple(groups))
+        if parts is None:
+            found = sorted(
+                {
+                    q
+                    for g in groups
+                    for p in self.parts_of_group.get(g, ())
+                    for q in self.supply.usable[p]
+                }
+            )
+            options = self.supply.options.by_part
+            if any(self.supply.buys) and any(options.get(p) for p in found):
+                found = []
+            parts = self._stamped_parts[tuple(groups)] = found
+        if not parts:
+            return None
+        view = rank if self.pre_empts else -1
+        revisions, state = self.book.kind_revision, self.supply.state
+        freed = state.freed
+        return (
+            state.freed_everywhere,
+            *[revisions.get((g, view), 0) for g in groups],
+            *[freed[p] for p in parts],
+        )
 
     def _kinds(self, groups: list[int], rank: int) -> list[list[dict[Kind, dict[int, None]]]]:
         """Per group, its open rows by kind in the rank's view (every rank without

@@ -170,6 +170,7 @@ class ShortageWorld(WorldCore):
         self.events += 1
         yield env.timeout(high - low)
         self.recorder.emit(env.now, "disruption_ended", detail=label)
+        state.freed_everywhere += 1
         for d in depots:
             state.offline[d] -= 1
             self.recorder.emit(env.now, "depot_online", depot_id=self._depots[d], detail=label)

@@ -438,6 +438,12 @@ class WorldState:
         self.on_order: list[list[int]] = [[0] * depots for _ in range(parts)]
         self.base_stock: list[list[int]] = base_stock.astype(np.int64).tolist()
         self.offline = [0] * depots
+        # Per part, a count of the changes that may have freed supply (a receipt on its way
+        # or landed, a promise withdrawn), and one for the whole world (a depot back online):
+        # what had nothing free keeps nothing free until one of them moves
+        # (:meth:`Supply.idle_stamp`). Changes that only take supply away do not count.
+        self.freed: list[int] = [0] * parts
+        self.freed_everywhere = 0
         self.inbound: dict[int, DepotInbound] = {}
         self.inbound_depots: dict[int, dict[int, None]] = {}
         self.receipts: dict[int, Receipt] = {}
@@ -485,6 +491,7 @@ class WorldState:
         inbound.add(planned, receipt.key, quantity, since)
         self.inbound_depots.setdefault(part, {})[depot] = None
         self.on_order[part][depot] += quantity
+        self.freed[part] += 1
         return receipt
 
     def replan(self, key: int, planned: float, since: float | None) -> None:
@@ -496,6 +503,7 @@ class WorldState:
         inbound.add(planned, key, receipt.quantity, since)
         receipt.planned_hours = planned
         receipt.since = since
+        self.freed[receipt.part] += 1
 
     def land(self, key: int) -> tuple[Receipt, DepotInbound]:
         """A receipt reaches its shelf; returns it and its depot's pipeline."""
@@ -505,6 +513,7 @@ class WorldState:
         self.on_order[receipt.part][receipt.depot] -= receipt.quantity
         self.on_hand[receipt.part][receipt.depot] += receipt.quantity
         self.entered += receipt.quantity
+        self.freed[receipt.part] += 1
         return receipt, inbound
 
     def position(self, part: int, depot: int) -> int:

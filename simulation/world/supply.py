@@ -48,6 +48,7 @@ __all__ = ["Candidate", "Kind", "KindSet", "Supply", "hours_to_ns"]
 STOCK, TRANSFER, INBOUND, EXPEDITE, BROKER = (k.code for k in SourceKind)
 KIND_NAMES = [k.value for k in SourceKind]
 _NS_PER_HOUR = 3_600_000_000_000
+_SLACK_HOURS = 1e-6 / 3600.0
 
 #: A kind of order, as far as its sources go: (part, class, country column, home depot).
 Kind = tuple[int, int, int, int]
@@ -470,6 +471,14 @@ class Supply:
             kind = INBOUND if d == home else TRANSFER
             if not allowed[kind]:
                 continue
+            # No receipt lands before the first one planned (an expected landing is never
+            # before the planned one): a depot whose first receipt is worse than the
+            # sources found is not read (a microsecond below, safe against the engine's
+            # nanosecond arithmetic).
+            if bound is not None:
+                soonest = max(inbound.receipts[0][0] - now, 0.0) + transit - _SLACK_HOURS
+                if objective.tick(soonest, resolution) > bound:
+                    continue
             skip = inbound.held_through(rank) if pre_empts else inbound.held
             portions = self.free_receipts(inbound, skip, units, now)
             if not portions:
