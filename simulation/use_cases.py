@@ -28,6 +28,7 @@ from allocation import STRATEGIES
 from simulation._reduce import Grouping, grouping
 from simulation._store import ReplicationStore
 from simulation.errors import ScenarioError
+from simulation.hindsight import BoundUnavailableError, bound_of
 from simulation.metrics import ORDER_ATTRIBUTES
 from simulation.replicate import Progress, ReplicationOutput, Task, replay_records, stream_tasks
 from simulation.report_facts import RunWorld, run_world
@@ -122,6 +123,7 @@ def compare(
     progress: Progress | None = None,
     keep_records: bool = False,
     kpis_by: Sequence[str | Sequence[str]] = (),
+    bound: bool = False,
 ) -> Comparison:
     """Run several policies on the same random numbers (same demand, same disruptions).
 
@@ -130,6 +132,11 @@ def compare(
     (:meth:`Comparison.differences`) — from per-replication KPIs, which every replication
     reduces, so the differences need no records (``keep_records`` and ``kpis_by`` as in
     :func:`simulate`).
+
+    With ``bound=True`` it also solves the hindsight bound of every replication
+    (:mod:`simulation.hindsight`): ``comparison.bound``, and each policy's distance from it
+    in :meth:`Comparison.bound_gaps`; a world the bound does not model leaves
+    ``comparison.bound`` None and says why in ``comparison.bound_note``.
 
     Examples
     --------
@@ -145,10 +152,17 @@ def compare(
     strategies = [_strategy(p) for p in policies]
     count, base = _counts(source, replications, seed, workers)
     tasks = [Task(s, r, base) for s in strategies for r in range(count)]
-    stores, world = _run(source, tasks, workers, dask, progress, keep_records, kpis_by)
-    return Comparison(
+    setup = build_setup(source)
+    stores, world = _run(source, tasks, workers, dask, progress, keep_records, kpis_by, setup)
+    comparison = Comparison(
         {s: SimulationResult(source.scenario, s, base, stores[s], world) for s in strategies}
     )
+    if bound:
+        try:
+            comparison.bound = bound_of(setup, base, range(count), workers)
+        except BoundUnavailableError as exc:
+            comparison.bound_note = str(exc)
+    return comparison
 
 
 def sweep(
@@ -228,12 +242,13 @@ def _run(
     progress: Progress | None,
     keep_records: bool,
     kpis_by: Sequence[str | Sequence[str]],
+    setup: WorldSetup | None = None,
 ) -> tuple[dict[str, ReplicationStore], RunWorld]:
     """Run the tasks; each policy's replications go to a store of their own as they finish
     (nothing else holds them), which can replay them when their records are wanted. Also
     what the runs' reports need of the world (its start and customers)."""
     groupings = _groupings(kpis_by)
-    setup = build_setup(source)
+    setup = setup if setup is not None else build_setup(source)
     stores: dict[str, ReplicationStore] = {}
     for strategy in dict.fromkeys(task.strategy for task in tasks):
         mine = [task for task in tasks if task.strategy == strategy]

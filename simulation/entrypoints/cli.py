@@ -174,8 +174,17 @@ def compare(
     workers: Workers = 0,
     dask: Dask = None,
     confidence: Confidence = 0.95,
+    no_bound: Annotated[
+        bool,
+        typer.Option(
+            "--no-bound",
+            help="skip the hindsight bound (the least parts-priority downtime any policy "
+            "could have had on the same random numbers)",
+        ),
+    ] = False,
 ) -> None:
-    """Run several policies on the same random numbers and show their paired differences."""
+    """Run several policies on the same random numbers and show their paired differences,
+    and how far each is from the hindsight bound."""
     from simulation.entrypoints.figures import comparison_figures
     from simulation.entrypoints.output import comparison_document, comparison_tables
     from simulation.entrypoints.progress import replication_bar
@@ -204,6 +213,7 @@ def compare(
             dask=dask,
             progress=progress,
             keep_records=out is not None,
+            bound=not no_bound,
         )
     document = comparison_document(comparison, source, confidence, overrides)
     _report(

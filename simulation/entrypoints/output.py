@@ -136,7 +136,28 @@ def comparison_document(
         "baseline": baseline,
         "policies": {name: _run_blocks(result, level, ()) for name, result in results.items()},
         "differences": differences,
+        "hindsight_bound": bound_block(comparison),
     }
+
+
+def bound_block(comparison: Comparison) -> dict[str, Any] | None:
+    """The hindsight bound in a ``compare`` document: per class its mean downtime over the
+    replications, the time its solves took, and each policy's gap to it — ``(policy −
+    bound) / bound`` of the parts-priority mean downtime; ``{"note": why}`` when the world
+    is one the bound does not model, None when it was not asked for."""
+    bound = comparison.bound
+    if bound is None:
+        return None if comparison.bound_note is None else {"note": comparison.bound_note}
+    classes = sorted(set(bound.table["priority_class"]))
+    return {
+        "mean_downtime_hours": {k: _finite(bound.mean(k)) for k in classes},
+        "gap": {name: _finite(gap) for name, gap in comparison.bound_gaps().items()},
+        "seconds": round(bound.seconds, 3),
+    }
+
+
+def _finite(value: float) -> float | None:
+    return None if value != value else float(value)
 
 
 def sweep_document(

@@ -135,9 +135,41 @@ def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
         "[dim]differences are paired by replication (common random numbers); green: better "
         "than the baseline, red: worse, plain: the interval includes zero[/]"
     )
+    # The bound's line comes before the verdicts: the last line is the paired verdict.
+    line = bound_verdict(document)
+    if line:
+        console.print(line, highlight=False, soft_wrap=True)
     for policy in policies:
         if policy != baseline:
             console.print(comparison_verdict(document, policy), highlight=False, soft_wrap=True)
+
+
+def bound_verdict(document: Mapping[str, Any]) -> str | None:
+    """One line: how far each policy's parts-priority mean downtime is from the hindsight
+    bound of a ``compare`` document, ``(policy − bound) / bound``; None without a bound.
+
+    Examples
+    --------
+    >>> bound = {"mean_downtime_hours": {"parts_priority": 30.8},
+    ...          "gap": {"optimal": 0.0912, "fifo": 0.61}, "seconds": 3.2}
+    >>> bound_verdict({"hindsight_bound": bound})
+    'optimal is within 9% of the hindsight bound (30.8 h for parts-priority orders); fifo 61%'
+    >>> bound_verdict({"hindsight_bound": {"note": "no hindsight bound: substitutes"}})
+    'no hindsight bound: substitutes'
+    """
+    block = document.get("hindsight_bound")
+    if not block:
+        return None
+    if "note" in block:
+        return str(block["note"])
+    gaps = [(name, gap) for name, gap in block["gap"].items() if gap is not None]
+    hours = block["mean_downtime_hours"].get(_VERDICT_CLASS)
+    if not gaps or hours is None:
+        return "hindsight bound: no parts-priority orders to bound"
+    (first, gap), *rest = gaps
+    text = f"{first} is within {gap:.0%} of the hindsight bound "
+    text += f"({format_number(hours)} h for parts-priority orders)"
+    return text + "".join(f"; {name} {other:.0%}" for name, other in rest)
 
 
 def simulation_verdict(document: Mapping[str, Any]) -> str:
