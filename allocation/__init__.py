@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     )
     from allocation.domain.policy import AllocationPolicy, is_currency
     from allocation.domain.protection import ProtectionLevels
+    from allocation.domain.response import ResponseTimes
     from allocation.domain.rulebook import Rulebook, default_rulebook, load_rulebook
     from allocation.domain.snapshot import EntitlementInputs, Snapshot
     from allocation.engine import Engine, Plan, Planner, classify_orders, marginal_values
@@ -114,6 +115,7 @@ _HOMES = {
     "AllocationPolicy": "allocation.domain.policy",
     "is_currency": "allocation.domain.policy",
     "ProtectionLevels": "allocation.domain.protection",
+    "ResponseTimes": "allocation.domain.response",
     "Rulebook": "allocation.domain.rulebook",
     "default_rulebook": "allocation.domain.rulebook",
     "load_rulebook": "allocation.domain.rulebook",
@@ -181,6 +183,7 @@ __all__ = [
     "ProductFamily",
     "ProtectionLevels",
     "ProtectionReport",
+    "ResponseTimes",
     "Rulebook",
     "RulebookError",
     "Snapshot",

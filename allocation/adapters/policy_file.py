@@ -23,6 +23,10 @@
         default: 0
         levels: protection.csv         # depot_id, part_number, level; or a list of rows
       currency: EUR                    # ISO 4217 code of the snapshot's money (default USD)
+      response_hours:                  # need_by = created_at + the shortest that applies
+        tier: {PM: 8, PA+: 48}         # standard, PA, PA+, PM
+        product_type: {workstation: 12}
+        country: {DE: 6}               # ISO code or name
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -30,22 +34,27 @@ Unknown sections and keys are errors, so a typo never silently falls back to a d
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from allocation.adapters.protection_file import protection_from
+from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import EntitlementPolicy
-from allocation.domain.model import PriorityClass, SourceKind
+from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources, is_currency
-from allocation.errors import PolicyError
+from allocation.domain.response import ResponseTimes
+from allocation.domain.rulebook import default_rulebook
+from allocation.errors import PolicyError, UnknownCountryError
 
 __all__ = [
     "KNOWN_SECTIONS",
     "allocation_policy_from",
     "entitlement_policy_from",
     "load_policy_sections",
+    "response_times_from",
 ]
 
 KNOWN_SECTIONS = ("entitlement", "allocation")
@@ -113,6 +122,8 @@ def allocation_policy_from(
         values["protection"] = protection_from(values["protection"], where, base_dir)
     if "currency" in values:
         values["currency"] = _currency(values["currency"], where)
+    if "response_hours" in values:
+        values["response_hours"] = response_times_from(values["response_hours"], where)
     for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
         if flag in values and not isinstance(values[flag], bool):
             raise PolicyError(
@@ -167,3 +178,73 @@ def _allowed_sources(raw: object, where: str) -> dict[PriorityClass, frozenset[S
                 ) from None
         allowed[key] = frozenset(parsed)
     return allowed
+
+
+_RESPONSE_KEYS = ("tier", "product_type", "country")
+
+
+def response_times_from(raw: object, where: str = "policy") -> ResponseTimes:
+    """The ``response_hours`` option: hours by tier, product type and country.
+
+    Tiers are ``standard``, ``PA``, ``PA+`` and ``PM``; product types those the data sheet
+    names; countries any code or name :func:`~allocation.domain.countries.normalize_country`
+    reads. Hours must be positive and finite; every bad key or value is named.
+
+    >>> response_times_from({"tier": {"PM": 8}, "country": {"Germany": 4}}).country
+    {'DE': 4.0}
+    """
+    name = f"{where}: allocation.response_hours"
+    if raw is None:
+        return ResponseTimes()
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{name} must map tier, product_type or country to hours")
+    for key in raw:
+        if key not in _RESPONSE_KEYS:
+            raise PolicyError(f"{name}.{key} is not an option (known: {', '.join(_RESPONSE_KEYS)})")
+    tables = {key: _hours_table(raw.get(key), f"{name}.{key}") for key in _RESPONSE_KEYS}
+    tiers: dict[Tier, float] = {}
+    for key, hours in tables["tier"].items():
+        try:
+            tiers[Tier(key)] = hours
+        except ValueError:
+            raise PolicyError(
+                f"{name}.tier: unknown tier {key!r} (use {', '.join(t.value for t in Tier)})"
+            ) from None
+    book = default_rulebook()
+    types: dict[str, float] = {}
+    for key, hours in tables["product_type"].items():
+        kind = key.strip().lower().replace(" ", "_").replace("-", "_")
+        if not book.knows_product_type(kind):
+            like = book.product_types_like(kind)
+            hint = f" (did you mean {', '.join(like)}?)" if like else ""
+            raise PolicyError(f"{name}.product_type: unknown product type {key!r}{hint}")
+        types[kind] = hours
+    countries: dict[str, float] = {}
+    for key, hours in tables["country"].items():
+        try:
+            countries[normalize_country(key)] = hours
+        except UnknownCountryError:
+            raise PolicyError(f"{name}.country: unknown country {key!r}") from None
+    try:
+        return ResponseTimes(tier=tiers, product_type=types, country=countries)
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+
+
+def _hours_table(raw: object, name: str) -> dict[str, float]:
+    """A mapping of names to a positive, finite number of hours, or an error naming it."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{name} must map names to hours")
+    table: dict[str, float] = {}
+    for key, hours in raw.items():
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, int | float)
+            or not math.isfinite(hours)
+            or hours <= 0
+        ):
+            raise PolicyError(f"{name}.{key}: must be a positive number of hours, got {hours!r}")
+        table[str(key)] = float(hours)
+    return table

@@ -84,6 +84,11 @@ def read_table(
     for column in spec.columns:
         if column.name in raw.columns:
             values = raw[column.name].reset_index(drop=True)
+        elif column.kind in ("date", "datetime"):
+            # An optional moment the table leaves out (an order's need_by): blank, typed,
+            # without parsing a column of nothing.
+            out[column.name] = pd.Series(np.full(len(raw), np.datetime64("NaT", "ns")))
+            continue
         else:
             values = pd.Series([None] * len(raw), dtype=object)
         out[column.name] = _convert(values, column, line_offset, problems, country)

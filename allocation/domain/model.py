@@ -156,6 +156,8 @@ class OrderLine:
     """A repair order line: a customer needs ``quantity`` units of a part for a failed unit.
 
     ``ship_to_country`` is where the failed unit is; ``None`` means the customer's country.
+    ``need_by`` is when its parts are due; ``None`` means the policy's response time, if any
+    (:mod:`allocation.domain.response`).
     """
 
     order_id: str
@@ -166,6 +168,7 @@ class OrderLine:
     product_type: str
     warranty_valid: bool
     ship_to_country: str | None = None
+    need_by: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

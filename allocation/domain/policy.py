@@ -15,6 +15,7 @@ import pycountry
 
 from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.protection import ProtectionLevels
+from allocation.domain.response import ResponseTimes
 from allocation.errors import PolicyError
 
 __all__ = ["AllocationPolicy", "default_allowed_sources", "is_currency"]
@@ -74,6 +75,11 @@ class AllocationPolicy:
     currency : str
         The ISO 4217 code of the snapshot's costs and prices (default ``USD``): it labels
         money; nothing is converted.
+    response_hours : ResponseTimes
+        Response times by tier, product type or country: an order with no ``need_by`` of
+        its own needs its parts by its creation time plus the shortest that applies
+        (:mod:`allocation.domain.response`; default: none, so no order has a target
+        unless its row gives one).
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -87,8 +93,14 @@ class AllocationPolicy:
     min_success_probability: float = 0.0
     protection: ProtectionLevels = field(default_factory=ProtectionLevels)
     currency: str = "USD"
+    response_hours: ResponseTimes = field(default_factory=ResponseTimes)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.response_hours, ResponseTimes):
+            raise PolicyError(
+                "allocation.response_hours must be ResponseTimes, "
+                f"got {type(self.response_hours)!r}"
+            )
         if not isinstance(self.protection, ProtectionLevels):
             raise PolicyError(
                 f"allocation.protection must be ProtectionLevels, got {type(self.protection)!r}"

@@ -68,8 +68,18 @@ class EntitlementInputs:
     def order_objects(self) -> list[OrderLine]:
         """Order lines in file order."""
         return [
-            OrderLine(oid, cid, part, int(qty), _moment(at), ptype, bool(warranty), ship_to)
-            for oid, cid, part, qty, at, ptype, warranty, ship_to in zip(
+            OrderLine(
+                oid,
+                cid,
+                part,
+                int(qty),
+                _moment(at),
+                ptype,
+                bool(warranty),
+                ship_to,
+                None if due is None or pd.isna(due) else _moment(due),
+            )
+            for oid, cid, part, qty, at, ptype, warranty, ship_to, due in zip(
                 *_columns(self.orders, [f.name for f in ORDERS.columns]), strict=True
             )
         ]

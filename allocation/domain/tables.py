@@ -173,6 +173,13 @@ ORDERS = TableSpec(
             optional=True,
             description="where the unit is; blank means the customer's country",
         ),
+        Column(
+            "need_by",
+            "datetime",
+            optional=True,
+            description="when the parts are due (ISO 8601); blank: the policy's response "
+            "time, if any, after created_at",
+        ),
     ),
 )
 

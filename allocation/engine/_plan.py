@@ -19,6 +19,7 @@ import pandas as pd
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine._html import html_block, html_table
+from allocation.engine._lateness import TARGET_COLUMNS, Breaches, target_columns
 from allocation.engine.explain import explain_order, unfilled_reasons
 from allocation.engine.model import Problem, stable_order
 
@@ -134,10 +135,14 @@ class Plan:
                 "priority_class": orders.priority_class()[o],
             }
         )
+        columns = LINE_COLUMNS
+        if orders.has_targets():
+            frame["need_by"], frame["late_hours"] = target_columns(self.problem, used)
+            columns = LINE_COLUMNS + TARGET_COLUMNS
         if sources.protected[s].any():
             frame = _join_tranches(frame)
         sort = stable_order(frame["order_id"], frame["origin"])
-        return frame.iloc[sort].reset_index(drop=True)[LINE_COLUMNS]
+        return frame.iloc[sort].reset_index(drop=True)[columns]
 
     @property
     def unfilled(self) -> pd.DataFrame:
@@ -210,6 +215,9 @@ class Plan:
             units=units,
             unit_hours=units * arcs.eta_hours[used],
             money=units * arcs.money[used],
+            breaches=Breaches.of(problem, self.flow, self.filled, used)
+            if orders.has_targets()
+            else None,
         )
 
     def tables(self) -> PlanTables:
@@ -226,8 +234,9 @@ class Plan:
     def objective(self) -> dict[str, float]:
         """The lexicographic objective's levels, most important first.
 
-        For each priority group: units allocated and the sum of their ETAs in hours (the
-        downtime the plan commits to); then the money spent.
+        For each priority group: units allocated, then — when some order has a ``need_by``
+        — the units late and the sum of their hours late, then the sum of the units' ETAs
+        in hours (the downtime the plan commits to); then the money spent.
         """
         return self.measures.objective(self.problem.policy)
 
@@ -293,7 +302,8 @@ class Measures:
     """What a plan's summary counts, in parts that add up across part groups.
 
     Per class (by code): orders, units asked, units allocated; per arc with units: its
-    order's priority group, its units, units × ETA hours and units × money. Sums of floats
+    order's priority group, its units, units × ETA hours and units × money; ``breaches``
+    when some order has a target (:class:`~allocation.engine._lateness.Breaches`). Sums of floats
     are taken with :func:`math.fsum`, exact whatever the order of the terms, so a plan made
     in several pieces measures exactly as one made whole.
     """
@@ -305,10 +315,14 @@ class Measures:
     units: IntArray
     unit_hours: npt.NDArray[np.float64]
     money: npt.NDArray[np.float64]
+    breaches: Breaches | None = None
 
     @staticmethod
     def concat(parts: Sequence[Measures]) -> Measures:
         """The measures of plans of disjoint part groups, as of one plan."""
+        breaches = None
+        if any(p.breaches is not None for p in parts):
+            breaches = Breaches.concat([p.breaches or Breaches.none(len(p.units)) for p in parts])
         return Measures(
             class_orders=np.sum([p.class_orders for p in parts], axis=0),
             class_asked=np.sum([p.class_asked for p in parts], axis=0),
@@ -317,6 +331,7 @@ class Measures:
             units=np.concatenate([p.units for p in parts]),
             unit_hours=np.concatenate([p.unit_hours for p in parts]),
             money=np.concatenate([p.money for p in parts]),
+            breaches=breaches,
         )
 
     def objective(self, policy: AllocationPolicy) -> dict[str, float]:
@@ -327,6 +342,9 @@ class Measures:
             mask = self.group == g
             name = AllocationPolicy.group_name(g, policy)
             result[f"{name}_units"] = float(self.units[mask].sum())
+            if self.breaches is not None:
+                result[f"{name}_units_late"] = float(self.breaches.late_units[mask].sum())
+                result[f"{name}_late_hours"] = math.fsum(self.breaches.late_hours[mask].tolist())
             result[f"{name}_eta_hours"] = math.fsum(self.unit_hours[mask].tolist())
         result["cost"] = math.fsum(self.money.tolist())
         return result
@@ -365,6 +383,13 @@ class PlanTables:
                 "units_allocated": got,
                 "fill_rate": round(got / asked, 4) if asked else 1.0,
             }
+            if m.breaches is not None:
+                late = m.breaches.late_units[_class_of_arcs(m, klass)]
+                by_class[klass.value] |= {
+                    "orders_with_target": int(m.breaches.targets[klass.code]),
+                    "orders_breached": int(m.breaches.breached[klass.code]),
+                    "units_late": int(late.sum()),
+                }
         source = lines["source"].to_numpy(dtype=object)
         quantity = lines["quantity"].to_numpy(dtype=np.int64)
         cost = lines["cost"].to_numpy(dtype=np.float64)
@@ -390,6 +415,9 @@ class PlanTables:
         """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""
         lines = self.lines.copy()
         lines["eta"] = lines["eta"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        if "need_by" in lines:
+            due = lines["need_by"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+            lines["need_by"] = due.astype(object).where(due.notna(), None)
         return {
             "strategy": self.strategy,
             "as_of": self.as_of.isoformat(),
@@ -404,12 +432,19 @@ def _join_tranches(frame: pd.DataFrame) -> pd.DataFrame:
 
     Both tranches are the same shelf (same origin, kind and ETA); a planner sees one line.
     """
-    keys = [c for c in LINE_COLUMNS if c not in ("quantity", "cost")]
+    keys = [c for c in frame.columns if c not in ("quantity", "cost")]
     joined = frame.groupby(keys, sort=False, dropna=False, as_index=False)[
         ["quantity", "cost"]
     ].sum()
     joined["cost"] = joined["cost"].round(2)
     return joined
+
+
+def _class_of_arcs(m: Measures, klass: PriorityClass) -> npt.NDArray[np.bool_]:
+    """Which used arcs serve orders of ``klass`` (group 0 is parts priority, every other
+    group standard)."""
+    first: npt.NDArray[np.bool_] = m.group == 0
+    return first if klass is PriorityClass.PARTS_PRIORITY else ~first
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -264,6 +264,8 @@ def _joined(parts: Sequence[_ShardTables], strategy: str) -> PlanTables:
     """One plan's tables from the shards': lines by order and origin, unfilled in the
     problem's order (oldest first, then by order id)."""
     lines = _concat([p.tables.lines for p in parts])
+    if "late_hours" in lines:  # a shard whose orders have no target has no such columns
+        lines["late_hours"] = lines["late_hours"].fillna(0.0)
     order = stable_order(lines["order_id"], lines["origin"])
     unfilled = _concat([p.tables.unfilled for p in parts])
     created = np.concatenate([p.unfilled_created for p in parts])

@@ -1,7 +1,8 @@
 """The objective, in one place: its levels, their scaling, the ties and the no-solve rules.
 
 Strictly in this order, for each priority group ``g`` (0 = ``parts_priority``): units to
-``g``; ``g``'s ETA in ticks of the policy's resolution (downtime); ``g``'s order age in
+``g``; ``g``'s units late (ETA after the order's ``need_by``); ``g``'s hours late, in ticks;
+``g``'s ETA in ticks of the policy's resolution (downtime); ``g``'s order age in
 minutes (older first); after every group, money in cents; last, a tie-break that is the
 same in every process, so that equally good plans never depend on batching or row order
 (DESIGN.md, "Optimizer"), and that gives a tie between a unit there now and one not yet
@@ -17,6 +18,43 @@ the functions here, so a new level is written once:
 - :func:`rank_members` and :func:`split_among_members`, how a node of identical orders
   hands out its units;
 - :func:`serving_order`, the order in which the baselines serve orders.
+
+Response-time targets, and why the order stays exact
+----------------------------------------------------
+An order may have a ``need_by`` (:mod:`allocation.domain.response`). A unit from source
+``s`` to order ``o`` is *late* when its ETA is after ``o``'s ``need_by`` by more than half a
+second (both are compared in whole seconds, so float noise in an ETA never makes a unit
+late); it is late by ``max(0, ETA − need_by)`` hours, counted in ticks of the policy's ETA
+resolution and rounded half to even like ETAs (:func:`late_levels`): a unit late by less
+than half a tick is late (it counts on the units-late level) by zero ticks. An order with
+no ``need_by`` is never late.
+
+Both are costs of one unit on one source→order arc: integers that depend only on the arc's
+ETA and the order's ``need_by``. The solver's exactness proof
+(:mod:`allocation.engine.solve._lexflow`, "How the levels are combined") holds for any list
+of such integer per-arc or per-sink levels: a level changes around a simple residual cycle
+by at most ``(S + 1)·spread`` (``spread`` = 1 for units late, the largest lateness in ticks
+for hours late), the weights ``w_i = 1 + Σ_{j>i} w_j·B_j`` make every lexicographically
+negative cycle negative in the weighted sum, and levels whose weights would overflow are
+solved in later stages on the optimal face of the earlier ones. So inserting the two
+levels between a group's units and its ETA makes the solve exactly lexicographic in the
+new order — units, units late, hours late, ETA, age per group, then money, then the tie —
+and the class order stays strict: group ``g``'s levels all come before group ``g + 1``'s
+units, so no amount of a lower group buys a worse higher one.
+
+When no order has a ``need_by`` both levels are zero everywhere and are left out
+(:func:`batch_levels`), and the solve's network is the one it was before targets existed:
+plans stay bit for bit what they were, at the same cost. Orders with different targets are
+no longer alike, so the solver merges only orders that also share their ``need_by``
+(:mod:`allocation.engine.solve._optimal`), and the tie-break keys an order by its node
+mixed with its ``need_by`` (:func:`tie_node`), so that ties between such nodes are broken
+the same way in any batch.
+
+The lone-order rules rank one order's sources; for one order, "units late", "hours late"
+and ETA ticks all grow with the ETA, so the three levels are one key in lexicographic order.
+:func:`lone_ticks` makes that key (a dense rank of the triple), which callers pass to
+:func:`fill_alone`, :func:`fill_alone_lazy` or :func:`served_from_free` in place of the ETA
+ticks: the rules are then exact with targets too, and unchanged without them.
 """
 
 from __future__ import annotations
@@ -45,6 +83,8 @@ __all__ = [
     "fill_alone_lazy",
     "identity_hash",
     "identity_hash_one",
+    "late_levels",
+    "lone_ticks",
     "money_cents",
     "node_keys",
     "one_source_identity",
@@ -56,6 +96,7 @@ __all__ = [
     "tick",
     "tie_break",
     "tie_break_one",
+    "tie_node",
     "waits_behind",
 ]
 
@@ -96,6 +137,46 @@ def money_cents(money: npt.NDArray[np.float64]) -> IntArray:
     """Money per unit in whole cents."""
     cents: IntArray = np.rint(money * 100.0).astype(np.int64)
     return cents
+
+
+def late_levels(
+    eta_hours: npt.NDArray[np.float64], due_hours: npt.NDArray[np.float64], resolution: float
+) -> tuple[IntArray, IntArray]:
+    """Per unit of each arc: whether it is late (1) and by how many ticks.
+
+    ``due_hours`` is the arc's order's ``need_by`` in hours from the same moment as the ETA
+    (NaN: no target, never late). Late means later than ``need_by`` in whole seconds; the
+    ticks are ``max(0, ETA − need_by)`` in ticks of ``resolution``, rounded half to even.
+
+    >>> late, ticks = late_levels(np.array([1.0, 5.0, 5.0, 9.0]),
+    ...                           np.array([2.0, 4.64, np.nan, 9.0001]), 0.1)
+    >>> late.tolist(), ticks.tolist()
+    ([0, 1, 0, 0], [0, 4, 0, 0])
+    """
+    over = np.nan_to_num(np.asarray(eta_hours, np.float64) - due_hours, nan=0.0)
+    late: IntArray = (np.rint(over * 3600.0) > 0).astype(np.int64)
+    ticks: IntArray = np.where(late > 0, np.rint(np.maximum(over, 0.0) / resolution), 0).astype(
+        np.int64
+    )
+    return late, ticks
+
+
+def lone_ticks(
+    ticks: Sequence[int] | IntArray,
+    late: Sequence[int] | IntArray,
+    late_ticks: Sequence[int] | IntArray,
+) -> list[int]:
+    """One key per source of one order that ranks as (units late, hours late, ETA ticks):
+    the dense rank of the triple, to pass to the lone-order rules as their ticks.
+
+    Equal triples get equal keys, so the rules see the same ties as before.
+
+    >>> lone_ticks([30, 31, 50], [1, 0, 1], [2, 0, 9])
+    [1, 0, 2]
+    """
+    triples = list(zip(late, late_ticks, ticks, strict=True))
+    rank = {t: i for i, t in enumerate(sorted(set(triples)))}
+    return [rank[t] for t in triples]
 
 
 def tick(hours: float, resolution: float) -> int:
@@ -234,6 +315,28 @@ def tie_break(node: IntArray, source_hash: IntArray) -> IntArray:
     return cost + np.where(later, np.int64(TIE_RANGE), np.int64(0))
 
 
+def tie_node(node: IntArray, need_by: npt.NDArray[np.datetime64]) -> IntArray:
+    """The tie-break's key of each order: its node (:func:`node_keys`), mixed with its
+    ``need_by`` when it has one.
+
+    Orders of one node with other targets are solved as separate nodes; were their tie
+    costs the same, ties between them would fall to the solver's arc order, which depends
+    on batching. An order without a target keeps its node as its key, so plans without
+    targets are unchanged.
+
+    >>> node = np.array([7, 7, 7])
+    >>> due = np.array(["NaT", "2026-01-01", "2026-01-02"], dtype="datetime64[ns]")
+    >>> keys = tie_node(node, due).tolist()
+    >>> keys[0] == 7, len(set(keys)) == 3
+    (True, True)
+    """
+    due = need_by.astype(np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = ((due * np.uint64(0xD6E8FEB86659FD93)) >> np.uint64(1)).astype(np.int64)
+    key: IntArray = np.where(np.isnat(need_by), node, node ^ mixed)
+    return key
+
+
 def one_source_identity(
     part: str, origin: str, base_label: str, release_hours: float, protected: bool
 ) -> str:
@@ -293,19 +396,27 @@ def batch_levels(
     order_minutes: IntArray,
     arc_cents: IntArray,
     arc_tie: IntArray,
+    arc_late: IntArray | None = None,
+    arc_late_ticks: IntArray | None = None,
 ) -> list[Level]:
     """The levels of one solve, most important first, as the solver takes them.
 
     ``order_*`` describe the solve's orders (its sink arcs), ``arc_*`` its source→order
-    arcs. Per group present, best first: units (−1 per unit), ETA ticks, age (minutes
-    after the group's oldest order: a constant shift changes a level by a constant times
-    its already fixed units, so a group ranks its orders alike in any batch); then money;
-    then the tie-break. Levels that are zero everywhere are left out.
+    arcs. Per group present, best first: units (−1 per unit), units late and hours late
+    in ticks (:func:`late_levels`; None when no order has a target), ETA ticks, age
+    (minutes after the group's oldest order: a constant shift changes a level by a
+    constant times its already fixed units, so a group ranks its orders alike in any
+    batch); then money; then the tie-break. Levels that are zero everywhere are left out.
     """
     levels: list[Level] = []
     for g in np.unique(order_group):
         in_g = order_group == g
         levels.append(Level(f"units[{g}]", "order", -in_g.astype(np.int64)))
+        for name, cost in (("late", arc_late), ("late_ticks", arc_late_ticks)):
+            if cost is not None:
+                mine = np.where(arc_group == g, cost, 0)
+                if np.any(mine):
+                    levels.append(Level(f"{name}[{g}]", "arc", mine))
         eta = np.where(arc_group == g, arc_eta_ticks, 0)
         if np.any(eta):
             levels.append(Level(f"eta[{g}]", "arc", eta))
@@ -329,7 +440,9 @@ def fill_alone(
 
     Every level is a per-unit cost of the source a unit comes from, and the
     lexicographically smallest sum of ``k`` such vectors is the sum of the ``k`` smallest;
-    so the optimum fills from sources sorted by (ticks, cents, tie). It is unique unless
+    so the optimum fills from sources sorted by (ticks, cents, tie). For an order with a
+    ``need_by``, ``ticks`` are :func:`lone_ticks`, which put units late and hours late
+    first. It is unique unless
     the need runs out inside a run of two or more sources equal on all three: then None
     (only a solver's arbitrary pick could say which). Sources that are equal and taken
     whole are no ambiguity.
@@ -381,7 +494,8 @@ def fill_alone_lazy(
     on (ticks, cents). A source unlike every other there is placed by (ticks, cents)
     alone and is a run of one, so its tie cost changes neither the order nor an
     ambiguity, and its identity need not be hashed. Sources equal on all three keep
-    their input order, as :func:`fill_alone`'s stable sort keeps it.
+    their input order, as :func:`fill_alone`'s stable sort keeps it. For an order with a
+    ``need_by`` a caller passes :func:`lone_ticks` as ``ticks``, as to :func:`fill_alone`.
 
     >>> fill_alone_lazy([3, 1, 1], [0, 5, 5], [7, 2, 9].__getitem__, [4, 1, 1], 3)
     [1, 1, 1]

@@ -91,16 +91,27 @@ def show_plan(
     with reasons."""
     summary = plan.summary()
     fill = Table(title=f"Allocation ({plan.strategy})")
-    for name in ("class", "orders", "units asked", "units allocated", "fill rate"):
+    # Breaches of response-time targets, only when some order has one.
+    targets = any("units_late" in row for row in summary["by_class"].values())
+    names = ["class", "orders", "units asked", "units allocated", "fill rate"]
+    names += ["with target", "breached", "units late"] if targets else []
+    for name in names:
         fill.add_column(name, justify="right" if name != "class" else "left")
     for klass, row in summary["by_class"].items():
-        fill.add_row(
+        cells = [
             klass,
             f"{row['orders']:,}",
             f"{row['units_requested']:,}",
             f"{row['units_allocated']:,}",
             f"{row['fill_rate']:.1%}",
-        )
+        ]
+        if targets:
+            cells += [
+                f"{row['orders_with_target']:,}",
+                f"{row['orders_breached']:,}",
+                f"{row['units_late']:,}",
+            ]
+        fill.add_row(*cells)
     console.print(fill)
     sources = Table(title="By source kind")
     sources.add_column("source")

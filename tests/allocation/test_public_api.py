@@ -49,6 +49,7 @@ PUBLIC = {
     "AllocationPolicy",
     "EntitlementPolicy",
     "ProtectionLevels",
+    "ResponseTimes",
     "load_protection_levels",
     "Rulebook",
     "default_rulebook",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from allocation.domain.model import SourceBase, SourceKind
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine._lateness import late_sentence
 from allocation.engine.explain._held_back import held_back
 from allocation.engine.model import CLASSES, TIERS, Problem, build_arcs
 from allocation.errors import UnknownIdError
@@ -40,6 +41,9 @@ def explain_order(
         f"{_when(orders.created_at[row])})"
     ]
     mine = np.flatnonzero(arcs.order == row)
+    target = late_sentence(problem, flow, row, mine)
+    if target is not None:
+        lines.append(target)
     got = mine[flow[mine] > 0]
     fastest = arcs.eta_hours[mine].min() if len(mine) else None
     for a in got:
@@ -99,6 +103,9 @@ def _rule(problem: Problem, other: int, row: int, their_eta: float, my_eta: floa
         return f"{first} ranks before {AllocationPolicy.group_name(my_group, policy)}"
     if group > my_group:
         return "a lower class keeps units this order could not have used to better effect"
+    theirs, mine = orders.need_by[other], orders.need_by[row]
+    if not np.isnat(theirs) and (np.isnat(mine) or theirs < mine):
+        return f"same class, due sooner (need by {_when(theirs)})"
     if their_eta < my_eta - 1e-9:
         return f"same class, gets it sooner ({their_eta:.1f} h vs {my_eta:.1f} h)"
     created = orders.created_at[other]

@@ -443,6 +443,7 @@ class Planner:
             product_type=str(order["product_type"]),
             warranty_valid=bool(order["warranty_valid"]),
             ship_to_country=ship_to,
+            need_by=_moment_or_none(order.get("need_by"), order_id),
         )
         if line.quantity <= 0:
             raise InputError(f"order {order_id!r}: quantity must be positive, got {line.quantity}")
@@ -457,6 +458,7 @@ class Planner:
         country = decision.country
         part_code = self.context.part_code[part]
         col = self.context.country_col(country)
+        due = self._need_by(line, tier, country)
         group = self.policy.rank_group(klass, tier)
         return OrderColumns(
             order_id=np.array([order_id], dtype=object),
@@ -473,7 +475,35 @@ class Planner:
             home_code=_one(self.context.home_code(country)),
             country_col=_one(col),
             node=node_keys(_one(part_code), _one(col), _one(group), _one(klass.code)),
+            need_by=np.array(
+                [np.datetime64("NaT") if due is None else due.to_datetime64()],
+                dtype="datetime64[ns]",
+            ),
         )
+
+    def _need_by(self, line: OrderLine, tier: Tier, country: str) -> pd.Timestamp | None:
+        """The order's own ``need_by``, else created + the policy's response time, else None
+        (the rule of :mod:`allocation.domain.response`)."""
+        if line.need_by is not None:
+            return pd.Timestamp(line.need_by)
+        hours = self.policy.response_hours.hours(tier, line.product_type, country)
+        if hours is None:
+            return None
+        return pd.Timestamp(line.created_at) + pd.Timedelta(round(hours * 3.6e12), unit="ns")
+
+
+def _moment_or_none(value: object, order_id: str) -> datetime | None:
+    """A ``need_by`` as given to :meth:`Planner.add_order`: blank is none."""
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise InputError(f"order {order_id!r}: need_by {value!r} is not a date-time") from None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(None)
+    moment: datetime = stamp.to_pydatetime()
+    return moment
 
 
 def _one(value: int) -> IntArray:

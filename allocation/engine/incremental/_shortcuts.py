@@ -3,13 +3,15 @@
 - An arriving order that can take its full quantity from its own best sources' free units
   gets exactly that, and nobody else changes; one with no arc to a source that has units
   gets nothing, and nobody else changes either (:func:`serve_from_free_supply`).
-- An arriving order ranked behind a waiting order of its node gets nothing, and nobody else
-  changes (:func:`waits_behind_its_node`).
+- An arriving order ranked behind a waiting order of its node (and of its ``need_by``)
+  gets nothing, and nobody else changes (:func:`waits_behind_its_node`).
 - A shipped order that held protected units is the one case where shipping is not simply
   taking its units away (:func:`took_protected`): the protection level refills from the
   units above it, and the group must be solved again.
 
-What "best" means is the objective's, asked of :mod:`allocation.engine.objective`.
+What "best" means is the objective's, asked of :mod:`allocation.engine.objective`,
+response-time targets included (an order with a ``need_by`` ranks its sources by
+:func:`~allocation.engine.objective.lone_ticks`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from allocation.engine._plan import Plan
 from allocation.engine.model import Problem
 from allocation.engine.objective import (
     eta_ticks,
+    late_levels,
+    lone_ticks,
     money_cents,
     served_from_free,
     tie_break,
+    tie_node,
     waits_behind,
 )
 
@@ -51,10 +56,18 @@ def serve_from_free_supply(plan: Plan, problem: Problem, first_new: int) -> Plan
     used = np.zeros(len(sources), dtype=np.int64)
     np.add.at(used, arcs.source[:first_new], plan.flow)
     # An order has one arc per source: its take from a source is its take on that arc.
+    ticks = eta_ticks(arcs.eta_hours[mine], problem.policy.eta_resolution_hours)
+    if not np.isnat(problem.orders.need_by[row]):
+        ticks = _lone_ticks_of(problem, mine, ticks)
     alone = served_from_free(
-        eta_ticks(arcs.eta_hours[mine], problem.policy.eta_resolution_hours),
+        ticks,
         money_cents(arcs.money[mine]),
-        tie_break(problem.orders.node[arcs.order[mine]], sources.tie_hash[src]),
+        tie_break(
+            tie_node(problem.orders.node[[row]], problem.orders.need_by[[row]])[
+                np.zeros(len(mine), dtype=np.int64)
+            ],
+            sources.tie_hash[src],
+        ),
         total[src],
         (total - used)[src],
         int(problem.orders.quantity[row]),
@@ -64,6 +77,15 @@ def serve_from_free_supply(plan: Plan, problem: Problem, first_new: int) -> Plan
     flow = _padded(plan.flow, len(mine))
     flow[mine] = alone
     return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+def _lone_ticks_of(problem: Problem, mine: IntArray, ticks: IntArray) -> IntArray:
+    """The new order's keys ranking units late, hours late, then ETA ticks (its target)."""
+    due = problem.orders.due_hours(problem.as_of)[problem.arcs.order[mine]]
+    late, late_ticks = late_levels(
+        problem.arcs.eta_hours[mine], due, problem.policy.eta_resolution_hours
+    )
+    return np.asarray(lone_ticks(ticks, late, late_ticks), dtype=np.int64)
 
 
 def waits_behind_its_node(plan: Plan, problem: Problem) -> Plan | None:
@@ -78,10 +100,15 @@ def waits_behind_its_node(plan: Plan, problem: Problem) -> Plan | None:
     such gain. The node's capacity grows, but it was not binding (the node was short), so
     relaxing it improves nothing; and the node's units are handed out in rank order, so the
     new order, ranked after one still short, gets none.
+
+    Only orders with the same ``need_by`` (or none, like it) count as its node's: with
+    another target the same arcs cost otherwise on the lateness levels, and the solver
+    keeps such orders apart.
     """
     orders = problem.orders
     row = len(orders) - 1
-    mates = np.flatnonzero(orders.node[:row] == orders.node[row])
+    due = orders.need_by.astype(np.int64)  # NaT as an int, so that it equals itself
+    mates = np.flatnonzero((orders.node[:row] == orders.node[row]) & (due[:row] == due[row]))
     if len(mates) == 0:
         return None
     node = np.r_[mates, row]

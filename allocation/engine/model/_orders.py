@@ -29,6 +29,17 @@ TIERS: tuple[Tier, ...] = tuple(Tier)
 IntArray = npt.NDArray[np.int64]
 TextArray = npt.NDArray[np.object_]
 
+_INT_FIELDS = (
+    "quantity",
+    "class_code",
+    "tier_code",
+    "group",
+    "part_code",
+    "part_group",
+    "home_code",
+    "country_col",
+    "node",
+)
 _CLASS_NAMES = np.array([c.value for c in CLASSES], dtype=object)
 _TIER_NAMES = np.array([t.value for t in TIERS], dtype=object)
 
@@ -44,6 +55,8 @@ class OrderColumns:
     the context's depots (-1: no depot reaches the country); ``country_col`` the routes'
     countries (one past the last: no lane reaches it); ``node`` is equal for orders that
     share part, country column, group and class — the optimizer's node, the tie-break's key.
+    ``need_by`` is when the order's parts are due (NaT: no target), its own or the one the
+    policy's response times give it (:mod:`allocation.domain.response`).
     """
 
     order_id: TextArray
@@ -60,6 +73,7 @@ class OrderColumns:
     home_code: IntArray
     country_col: IntArray
     node: IntArray
+    need_by: npt.NDArray[np.datetime64]
 
     def __len__(self) -> int:
         return len(self.order_id)
@@ -88,14 +102,11 @@ class OrderColumns:
         """No orders."""
         text = np.zeros(0, dtype=object)
         ints = np.zeros(0, dtype=np.int64)
+        moments = np.zeros(0, dtype="datetime64[ns]")
         return OrderColumns(
-            text,
-            text,
-            text,
-            ints,
-            np.zeros(0, dtype="datetime64[ns]"),
-            text,
-            *([ints] * 8),
+            **{f.name: text for f in fields(OrderColumns)}
+            | dict.fromkeys(_INT_FIELDS, ints)
+            | {"created_at": moments, "need_by": moments}
         )
 
     def priority_class(self) -> TextArray:
@@ -118,6 +129,16 @@ class OrderColumns:
         """Creation times in whole minutes since the epoch (the age level's unit)."""
         minutes: IntArray = self.created_at.astype("datetime64[m]").astype(np.int64)
         return minutes
+
+    def has_targets(self) -> bool:
+        """Whether any order has a ``need_by``: without one the lateness levels are zero."""
+        return bool(len(self.need_by)) and not bool(np.isnat(self.need_by).all())
+
+    def due_hours(self, as_of: pd.Timestamp) -> npt.NDArray[np.float64]:
+        """Each order's ``need_by`` in hours after ``as_of`` (negative: overdue; NaN: none)."""
+        delta = (self.need_by - np.datetime64(as_of, "ns")).astype(np.float64)
+        hours: npt.NDArray[np.float64] = np.where(np.isnat(self.need_by), np.nan, delta / 3.6e12)
+        return hours
 
     def to_pandas(self, context: Context) -> pd.DataFrame:
         """The orders as a table, with class, tier and home depot by name."""
@@ -184,4 +205,46 @@ def orders_from(
         home_code=home_code[country_code] if len(countries) else np.zeros(0, dtype=np.int64),
         country_col=col,
         node=node_keys(part_code, col, group, class_code),
+        need_by=_need_by(orders, tier_code, country, context),
     )
+
+
+def _need_by(
+    orders: pd.DataFrame, tier_code: IntArray, country: TextArray, context: Context
+) -> npt.NDArray[np.datetime64]:
+    """Each order's own ``need_by``, else its creation time plus the policy's response time
+    (the shortest of its tier's, product type's and country's; NaT when none applies).
+
+    The policy is asked once per distinct (tier, product type, country), not per row.
+    """
+    n = len(orders)
+    own = (
+        orders["need_by"].to_numpy(dtype="datetime64[ns]")
+        if "need_by" in orders
+        else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    times = context.policy.response_hours
+    if not times or n == 0:
+        return own
+    blank = np.isnat(own)
+    if not blank.any():
+        return own
+    kinds = (
+        orders["product_type"].to_numpy(dtype=object)
+        if "product_type" in orders
+        else np.full(n, "", dtype=object)
+    )
+    key = pd.MultiIndex.from_arrays([tier_code, kinds, country])
+    codes, combos = pd.factorize(key)
+    hours = np.array(
+        [
+            np.nan if (h := times.hours(TIERS[int(t)], str(k), str(c))) is None else h
+            for t, k, c in combos
+        ],
+        dtype=np.float64,
+    )[codes]
+    created = orders["created_at"].to_numpy(dtype="datetime64[ns]")
+    derived = created + np.rint(np.nan_to_num(hours) * 3.6e12).astype("timedelta64[ns]")
+    derived[np.isnan(hours)] = np.datetime64("NaT")
+    need_by: npt.NDArray[np.datetime64] = np.where(blank, derived, own)
+    return need_by

@@ -62,6 +62,7 @@ IntArray = npt.NDArray[np.int64]
 _LIMIT = 2**62
 # OR-Tools refuses costs above about 2**63 / (2.4·(nodes+1)) (measured); keep a margin.
 _COST_LIMIT = 2**60
+_WEIGHT_LIMIT = 2**63  # the first weight that int64 cannot hold
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,10 @@ def _stage_end(
         max_cost = sum(w * peak for w, peak in zip(weights, peaks, strict=True))
         total = sum(w * load for w, load in zip(weights, loads, strict=True))
         if max_cost * (n_nodes + 1) >= _COST_LIMIT or total >= _LIMIT:
+            break
+        if weights[0] >= _WEIGHT_LIMIT:
+            # A level that is zero on the face (peak 0) adds nothing to the costs but still
+            # multiplies the weights above it: an int64 weight must exist all the same.
             break
         stop += 1
     if stop == start:

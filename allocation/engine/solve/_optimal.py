@@ -20,9 +20,11 @@ from allocation.engine.model import Problem, size_buckets, unique_inverse
 from allocation.engine.objective import (
     batch_levels,
     eta_ticks,
+    late_levels,
     money_cents,
     split_among_members,
     tie_break,
+    tie_node,
 )
 from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic_flows
 
@@ -49,15 +51,34 @@ class _ArcLevels:
     money_cents: IntArray
     tie: IntArray
     minutes: IntArray
+    late: IntArray | None = None
+    late_ticks: IntArray | None = None
+    due: IntArray | None = None
 
     @classmethod
     def of(cls, problem: Problem) -> _ArcLevels:
+        """The levels; the lateness ones (and each order's ``need_by`` as an integer, to
+        keep orders with other targets apart) only when some order has a target."""
         arcs, orders, sources = problem.arcs, problem.orders, problem.sources
+        resolution = problem.policy.eta_resolution_hours
+        late = late_ticks = due = None
+        if orders.has_targets():
+            due_hours = orders.due_hours(problem.as_of)[arcs.order]
+            late, late_ticks = late_levels(arcs.eta_hours, due_hours, resolution)
+            due = orders.need_by.astype(np.int64)  # NaT is the smallest int64: a key of its own
         return cls(
-            eta_ticks=eta_ticks(arcs.eta_hours, problem.policy.eta_resolution_hours),
+            eta_ticks=eta_ticks(arcs.eta_hours, resolution),
             money_cents=money_cents(arcs.money),
-            tie=tie_break(orders.node[arcs.order], sources.tie_hash[arcs.source]),
+            tie=tie_break(
+                orders.node[arcs.order]
+                if due is None
+                else tie_node(orders.node, orders.need_by)[arcs.order],
+                sources.tie_hash[arcs.source],
+            ),
             minutes=orders.created_minutes(),
+            late=late,
+            late_ticks=late_ticks,
+            due=due,
         )
 
 
@@ -157,7 +178,9 @@ def _task(
     the same ETAs and costs; one node per such set, with a source arc per source (not per
     order and source) and a sink arc per order carrying that order's own age, is the same
     problem with far fewer arcs — any split of a node's units among its orders is feasible
-    and scores the same on every level but age, which the sink arcs price exactly.
+    and scores the same on every level but age, which the sink arcs price exactly. Orders
+    with targets share a node only when they share their ``need_by`` too: lateness is a
+    cost of the order's arcs.
     """
     arcs, orders = problem.arcs, problem.orders
     src_global, src_local = unique_inverse(arcs.source[arc_index])
@@ -166,12 +189,22 @@ def _task(
     # solver's pick among equally good plans follows the order of its arcs.
     id_rank = _text_rank(orders.order_id[ord_global])
     minutes = levels.minutes[ord_global]
-    rank = np.lexsort((id_rank, minutes, orders.node[ord_global]))
+    if levels.due is None:
+        rank = np.lexsort((id_rank, minutes, orders.node[ord_global]))
+    else:
+        rank = np.lexsort((id_rank, minutes, levels.due[ord_global], orders.node[ord_global]))
     ord_global, id_rank, minutes = ord_global[rank], id_rank[rank], minutes[rank]
     ord_local = np.argsort(rank)[ord_local]
-    node_keys, node_of_order = np.unique(orders.node[ord_global], return_inverse=True)
-    node_of_order = node_of_order.astype(np.int64)
-    n_nodes = len(node_keys)
+    if levels.due is None:
+        node_keys, node_of_order = np.unique(orders.node[ord_global], return_inverse=True)
+        node_of_order = node_of_order.astype(np.int64)
+        n_nodes = len(node_keys)
+    else:
+        # Sorted by (node, need_by) above: a new solve node wherever either changes.
+        node, due = orders.node[ord_global], levels.due[ord_global]
+        fresh = np.r_[True, (node[1:] != node[:-1]) | (due[1:] != due[:-1])][: len(node)]
+        node_of_order = (np.cumsum(fresh) - 1).astype(np.int64)
+        n_nodes = int(fresh.sum())
     # One aggregated arc per (node, source).
     pair = node_of_order[ord_local] * len(src_global) + src_local
     agg_pair, agg_of_arc = unique_inverse(pair)
@@ -205,6 +238,8 @@ def _task(
         order_minutes=minutes,
         arc_cents=levels.money_cents[rep],
         arc_tie=levels.tie[rep],
+        arc_late=None if levels.late is None else levels.late[rep],
+        arc_late_ticks=None if levels.late_ticks is None else levels.late_ticks[rep],
     )
     split = _Split(
         agg_of_arc=agg_of_arc.astype(np.int64),

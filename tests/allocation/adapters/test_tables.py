@@ -163,6 +163,7 @@ def test_every_column_is_parsed_to_its_type(tmp_path: Path) -> None:
         "product_type": "object",
         "warranty_valid": "bool",
         "ship_to_country": "object",
+        "need_by": "datetime64[ns]",
     }
 
 

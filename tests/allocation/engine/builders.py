@@ -17,7 +17,7 @@ property tests and the LP comparison.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,8 @@ PM, STD = "PM", "STD"
 
 @dataclass(frozen=True)
 class Order:
-    """One order line: ``age`` hours old at :data:`AS_OF`, shipped to ``country``."""
+    """One order line: ``age`` hours old at :data:`AS_OF`, shipped to ``country``, due
+    ``due`` hours after :data:`AS_OF` (None: no ``need_by``)."""
 
     order_id: str
     customer: str = PM
@@ -54,6 +55,7 @@ class Order:
     quantity: int = 1
     age: float = 1.0
     country: str = "US"
+    due: float | None = None
 
 
 def order(order_id: str, customer: str = PM, **changes: Any) -> Order:
@@ -121,6 +123,11 @@ class World:
                 "ship_to_country": [o.country for o in self.orders],
             }
         )
+        if any(o.due is not None for o in self.orders):
+            orders["need_by"] = pd.Series(
+                [None if o.due is None else AS_OF + timedelta(hours=o.due) for o in self.orders],
+                dtype="datetime64[ns]",
+            )
         parts = pd.DataFrame(
             {
                 "part_number": self.part_numbers(),
@@ -258,6 +265,46 @@ def random_worlds(draw: st.DrawFn, with_substitutes: bool | None = None) -> Worl
         substitutes=substitutes,
         part_costs=costs,
     )
+
+
+@st.composite
+def target_worlds(draw: st.DrawFn) -> World:
+    """A random world (:func:`random_worlds`) in which some orders have a ``need_by``: on
+    the half-hour grid, from an hour overdue to 30 h ahead — the span of its ETAs — so
+    that targets are met by some sources and missed by others."""
+    base = draw(random_worlds())
+    due = st.one_of(st.none(), st.integers(-2, 60).map(lambda k: k / 2))
+    orders = tuple(replace(o, due=draw(due)) for o in base.orders)
+    if all(o.due is None for o in orders):
+        orders = (replace(orders[0], due=draw(st.integers(0, 20)) / 2), *orders[1:])
+    return replace(base, orders=orders)
+
+
+@st.composite
+def tight_target_worlds(draw: st.DrawFn) -> World:
+    """A random world whose orders' ``need_by`` sit at the ETAs their sources can give
+    (half an hour before or exactly at one), and every order wants the same part: a target
+    then hangs on which source an order gets, and honouring it often changes the plan. The
+    ETAs are the independent reference's (:mod:`reference_model`)."""
+    from tests.allocation.engine.reference_model import build_reference
+
+    base = draw(random_worlds())
+    # One part for every order: more orders compete for the same sources.
+    first = base.orders[0].part
+    base = replace(base, orders=tuple(replace(o, part=first) for o in base.orders))
+    reference = build_reference(base.snapshot())
+    etas: dict[int, set[float]] = {}
+    for pair in reference.pairs:
+        if pair.allowed:
+            etas.setdefault(pair.order, set()).add(pair.eta_hours)
+    orders = []
+    for i, o in enumerate(base.orders):
+        if i in etas and draw(st.integers(0, 3)) > 0:
+            at = draw(st.sampled_from(sorted(etas[i])))
+            orders.append(replace(o, due=at - draw(st.sampled_from([0.0, 0.5]))))
+        else:
+            orders.append(o)
+    return replace(base, orders=tuple(orders))
 
 
 @st.composite

@@ -79,6 +79,8 @@ class Reference:
     # Per source: the most units standard orders may take (stock above its protection
     # level), or None when no level applies.
     standard_cap: list[int | None] = field(default_factory=list)
+    # Per order: its need_by in hours after as_of, or None (no target).
+    order_due_hours: list[float | None] = field(default_factory=list)
 
 
 def build_reference(
@@ -159,6 +161,7 @@ def build_reference(
         order_class=order_class,
         order_quantity=[int(q) for q in orders["quantity"]],
         order_created_minutes=_minutes(orders["created_at"]),
+        order_due_hours=_due_hours(orders, pd.Timestamp(snapshot.as_of)),
         home_depot=homes,
         supply=[s[3] for s in sources],
         pairs=pairs,
@@ -171,7 +174,9 @@ def build_reference(
     )
 
 
-def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict[str, float]:
+def lexicographic_levels(
+    reference: Reference, age_levels: bool = False, targets: bool = False, eta_first: bool = False
+) -> dict[str, float]:
     """The optimal value of each level, in the keys of ``Plan.objective()``.
 
     Levels are solved in order, each with every earlier optimum fixed: units to
@@ -181,11 +186,24 @@ def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict
     With ``age_levels`` each class's ETA is followed by an age level (Σ units × minutes the
     order was created after the earliest one, min: older orders first), which is where the
     engine ranks age (``allocation.engine.objective``); the age values are not returned.
+
+    With ``targets`` each class's units are followed by its units late (ETA after the
+    order's need_by, min) and its hours late (Σ units × (ETA − need_by) of late units, in
+    ticks of 0.1 h, min), returned as ``<class>_units_late`` and ``<class>_late_hours``;
+    with ``eta_first`` too, those two come after the class's ETA (and age) instead: the
+    plan that ignores targets first, to tell the two apart.
     """
     pairs = [p for p in reference.pairs if p.allowed]
     n = len(pairs)
-    names = ["parts_priority_units", "parts_priority_eta_hours"]
-    names += ["standard_units", "standard_eta_hours", "cost"]
+    names = [
+        f"{klass}_{level}"
+        for klass in (PP, STANDARD)
+        for level in (
+            ("units", "units_late", "late_hours", "eta_hours")
+            if targets
+            else ("units", "eta_hours")
+        )
+    ] + ["cost"]
     if n == 0:
         return dict.fromkeys(names, 0.0)
     cls = np.array([reference.order_class[p.order] for p in pairs])
@@ -193,12 +211,27 @@ def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict
     ticks = np.array([round(p.eta_hours * 10) for p in pairs], dtype=float)
     cents = np.array([round(p.money * 100) for p in pairs], dtype=float)
     created = np.array([reference.order_created_minutes[p.order] for p in pairs], dtype=float)
+    due = [reference.order_due_hours[p.order] if targets else None for p in pairs]
+    over = np.array(
+        [0.0 if d is None else p.eta_hours - d for p, d in zip(pairs, due, strict=True)]
+    )
+    late = (over > 1e-9).astype(float)
+    late_ticks = np.where(late > 0, np.round(over * 10), 0.0)
     levels: list[tuple[str, np.ndarray, float]] = []
     for klass in (PP, STANDARD):
+        mine = cls == klass
+        lateness = [
+            (f"{klass}_units_late", np.where(mine, late, 0.0), 1.0),
+            (f"{klass}_late_hours", np.where(mine, late_ticks, 0.0), 0.1),
+        ]
         levels.append((f"{klass}_units", -(cls == klass).astype(float), -1.0))
+        if targets and not eta_first:
+            levels.extend(lateness)
         levels.append((f"{klass}_eta_hours", np.where(cls == klass, ticks, 0.0), 0.1))
         if age_levels:
             levels.append((f"{klass}_age", np.where(cls == klass, created, 0.0), 1.0))
+        if targets and eta_first:
+            levels.extend(lateness)
     levels.append(("cost", cents, 0.01))
     cols = np.arange(n)
     by_source = csr_matrix(
@@ -247,6 +280,15 @@ def lexicographic_levels(reference: Reference, age_levels: bool = False) -> dict
         fixed.append(c)
         optima.append(float(best))
     return {name: values[name] for name in names}
+
+
+def _due_hours(orders: pd.DataFrame, as_of: pd.Timestamp) -> list[float | None]:
+    if "need_by" not in orders:
+        return [None] * len(orders)
+    return [
+        None if pd.isna(due) else (pd.Timestamp(due) - as_of).total_seconds() / 3600
+        for due in orders["need_by"]
+    ]
 
 
 def _minutes(created: pd.Series) -> list[int]:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from allocation import AllocationPolicy, Engine, ProtectionLevels, generate_world, load_snapshot
+from allocation import (
+    AllocationPolicy,
+    Engine,
+    ProtectionLevels,
+    ResponseTimes,
+    Tier,
+    generate_world,
+    load_snapshot,
+)
 from allocation.engine._shards import can_shard
 
 pytestmark = pytest.mark.skipif(not can_shard(), reason="needs fork to share the snapshot")
@@ -16,6 +24,8 @@ POLICIES = {
     "whole-orders": AllocationPolicy(partial_fills=False),
     "tier-ranks": AllocationPolicy(rank_tiers_within_standard=True),
     "protected": AllocationPolicy(protection=ProtectionLevels(default=1)),
+    # Targets for PM orders only: some shards may have none, and join those that have.
+    "targets": AllocationPolicy(response_hours=ResponseTimes(tier={Tier.PM: 24.0})),
 }
 
 
