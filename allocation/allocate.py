@@ -33,6 +33,7 @@ def allocate(
     entitlement_policy: EntitlementPolicy | None = None,
     workers: int = 1,
     dask: str | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Plan:
     """Decide who gets which units from which source.
 
@@ -50,6 +51,10 @@ def allocate(
         Local worker processes for the optimizer (1: in this process).
     dask : str, optional
         A Dask scheduler address, or ``"local"``; the plan is the same as without.
+    previous : DataFrame, optional
+        A previous plan's lines (``order_id``, ``source``, ``origin``, ``quantity``): the
+        plan then reports its churn against them (``plan.churn``, ``summary()["churn"]``).
+        The planner's overrides come with the snapshot (its ``overrides`` table).
 
     Returns
     -------
@@ -63,4 +68,5 @@ def allocate(
     1.0
     """
     check_strategy(strategy)
-    return Engine(snapshot, policy, entitlement_policy).plan(strategy, workers, dask)
+    plan = Engine(snapshot, policy, entitlement_policy).plan(strategy, workers, dask)
+    return plan if previous is None else plan.against(previous)

@@ -18,7 +18,14 @@ from allocation.adapters.tables import MAX_QUANTITY, Column, TableSpec, read_tab
 from allocation.domain.model import PriorityClass
 from allocation.errors import InputError, TableError
 
-__all__ = ["PLAN_LINES", "PLAN_UNFILLED", "read_plan_tables", "unfilled_path"]
+__all__ = [
+    "PLAN_LINES",
+    "PLAN_UNFILLED",
+    "PREVIOUS_LINES",
+    "read_plan_tables",
+    "read_previous_lines",
+    "unfilled_path",
+]
 
 _CLASS = Column(
     "priority_class",
@@ -42,7 +49,40 @@ PLAN_UNFILLED = TableSpec(
         _CLASS,
     ),
 )
+PREVIOUS_LINES = TableSpec(
+    name="previous plan lines",
+    columns=(
+        Column("order_id", description="the order line"),
+        Column("quantity", "int", minimum=0, exclusive_minimum=True, maximum=MAX_QUANTITY),
+        Column("source", description="stock, transfer, inbound, expedite or broker"),
+        Column("origin", description="the depot or supplier"),
+    ),
+)
 _SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+
+
+def read_previous_lines(path: str | Path) -> pd.DataFrame:
+    """The allocation lines of a previous plan (``order_id``, ``quantity``, ``source``,
+    ``origin``), to measure a new plan's churn against; all or nothing.
+
+    ``path`` is a lines file written by ``allocate --out`` (no unfilled sibling needed) or
+    a document of ``allocate --json``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (give a plan written by `allocate --out`)")
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported plan file type {suffix!r} (use .csv, .parquet, .json)"
+        )
+    if suffix == ".json":
+        document = _json(path)
+        if isinstance(document, dict):
+            if "lines" not in document:
+                raise InputError(f"{path}: a JSON plan needs 'lines'")
+            return _table(pd.DataFrame(document["lines"]), PREVIOUS_LINES, path)
+    return _read(path, PREVIOUS_LINES)
 
 
 def unfilled_path(path: Path) -> Path:

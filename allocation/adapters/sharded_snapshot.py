@@ -24,7 +24,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from allocation.adapters.inputs import unknown_references
-from allocation.adapters.snapshot import load_snapshot, locate_tables, read_snapshot
+from allocation.adapters.overrides_file import read_overrides
+from allocation.adapters.snapshot import (
+    OVERRIDES_TABLE,
+    label_of,
+    load_snapshot,
+    locate_tables,
+    read_snapshot,
+)
 from allocation.adapters.tables import TableSource, raw_table, read_table
 from allocation.domain.countries import normalize_country
 from allocation.domain.snapshot import ORDER_OUTLINE_COLUMNS, Snapshot
@@ -100,7 +107,16 @@ class SnapshotFiles:
         return pd.DataFrame(columns, index=index)
 
     def check_orders(self) -> None:
-        """Raise if an order id is used twice anywhere in the orders table."""
-        self.outline()
+        """Raise if an order id is used twice anywhere in the orders table, or if an
+        override names an order the table does not have (the outline has no ids to check
+        the overrides against: this task reads them all)."""
+        outline = self.outline()
         assert self._raw_orders is not None
-        read_table(self._raw_orders, _KEY)
+        keys = read_table(self._raw_orders, _KEY)
+        if len(outline.overrides):
+            tables, _ = locate_tables(self.source)
+            read_overrides(
+                tables[OVERRIDES_TABLE],
+                replace(outline, entitlement=replace(outline.entitlement, orders=keys)),
+                label_of(tables, OVERRIDES_TABLE),
+            )

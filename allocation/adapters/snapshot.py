@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from allocation.adapters.inputs import load_entitlement_inputs, unknown_references
+from allocation.adapters.overrides_file import read_overrides
 from allocation.adapters.tables import TableSource, TableSpec, read_table
 from allocation.domain.countries import normalize_country
 from allocation.domain.snapshot import EntitlementInputs, Snapshot, split_substitutes
@@ -38,14 +39,19 @@ from allocation.errors import InputError, TableError, UnknownCountryError
 
 __all__ = [
     "OPTIONAL_TABLES",
+    "OVERRIDES_TABLE",
     "TABLES",
     "Snapshot",
+    "label_of",
     "load_snapshot",
     "locate_tables",
     "read_snapshot",
     "split_substitutes",
 ]
 
+OVERRIDES_TABLE = "overrides"
+"""The optional table of the planner's overrides (:mod:`allocation.adapters.overrides_file`),
+read after the others: its rows name their orders, depots and suppliers."""
 _SPECS: dict[str, TableSpec] = {
     "parts": PARTS,
     "depots": DEPOTS,
@@ -67,7 +73,9 @@ def load_snapshot(
     source : path or mapping
         A folder with ``customers``, ``contracts``, ``orders``, ``parts``, ``depots``,
         ``stock``, ``lanes`` and optionally ``inbound`` and ``supply_options``, each as
-        ``.csv`` or ``.parquet``; or a mapping from those names to files or DataFrames.
+        ``.csv`` or ``.parquet``; or a mapping from those names to files or DataFrames. An
+        optional ``overrides`` table holds the planner's firmed lines and forbidden
+        sources (:mod:`allocation.adapters.overrides_file`).
     as_of : datetime, optional
         The snapshot's moment; the latest order's creation time by default.
 
@@ -107,12 +115,16 @@ def read_snapshot(
             if len(orders)
             else datetime(1970, 1, 1)
         )
-    return Snapshot(
+    snapshot = Snapshot(
         entitlement=entitlement,
         as_of=as_of,
         source=where,
         **loaded,
     )
+    overrides = tables.get(OVERRIDES_TABLE)
+    if overrides is not None:
+        snapshot = read_overrides(overrides, snapshot, label_of(tables, OVERRIDES_TABLE))
+    return snapshot
 
 
 def locate_tables(
@@ -120,9 +132,10 @@ def locate_tables(
 ) -> tuple[dict[str, TableSource], str]:
     """Each table's file (or DataFrame) by name, and a name for the whole in messages."""
     if isinstance(source, Mapping):
-        unknown = sorted(set(source) - set(TABLES))
+        known = (*TABLES, OVERRIDES_TABLE)
+        unknown = sorted(set(source) - set(known))
         if unknown:
-            raise InputError(f"unknown snapshot table(s) {unknown} (known: {', '.join(TABLES)})")
+            raise InputError(f"unknown snapshot table(s) {unknown} (known: {', '.join(known)})")
         tables = dict(source)
         where = "snapshot"
     else:
@@ -130,7 +143,7 @@ def locate_tables(
         if not folder.is_dir():
             raise InputError(f"{folder}: not a folder (a snapshot is a folder of tables)")
         tables = {}
-        for name in TABLES:
+        for name in (*TABLES, OVERRIDES_TABLE):
             found = [
                 folder / f"{name}{suffix}"
                 for suffix in (".csv", ".parquet", ".pq")
@@ -150,7 +163,8 @@ def locate_tables(
     return tables, where
 
 
-def _label(tables: Mapping[str, TableSource], name: str) -> str:
+def label_of(tables: Mapping[str, TableSource], name: str) -> str:
+    """A table's name in messages: its file, or ``NAME table`` for a DataFrame."""
     source = tables.get(name)
     if source is None or isinstance(source, pd.DataFrame):
         return f"{name} table"
@@ -182,15 +196,15 @@ def _check_references(
     for name, table, column, known, what in checks:
         problems = unknown_references(table, column, known, what, _offset(tables, name))
         if problems:
-            raise TableError(_label(tables, name), problems)
+            raise TableError(label_of(tables, name), problems)
     problems = _substitute_problems(loaded["parts"], parts, _offset(tables, "parts"))
     if problems:
-        raise TableError(_label(tables, "parts"), problems)
+        raise TableError(label_of(tables, "parts"), problems)
     suppliers = set(loaded["supply_options"]["supplier_id"])
     clash = sorted(suppliers & depots)
     if clash:
         raise TableError(
-            _label(tables, "supply_options"),
+            label_of(tables, "supply_options"),
             [f"column 'supplier_id', value {clash[0]!r}: is also a depot id; ids must differ"],
         )
 
@@ -257,12 +271,12 @@ def _resolve_lane_endpoints(
             )
         lanes[column] = resolved
     if problems:
-        raise TableError(_label(tables, "lanes"), problems)
+        raise TableError(label_of(tables, "lanes"), problems)
     same = lanes["origin"] == lanes["destination"]
     if same.any():
         row = int(np.flatnonzero(same.to_numpy())[0])
         raise TableError(
-            _label(tables, "lanes"),
+            label_of(tables, "lanes"),
             [
                 f"row {row + 1}, column 'destination', value {lanes['destination'].iloc[row]!r}: "
                 "a lane must lead somewhere else"

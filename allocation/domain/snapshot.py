@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from allocation.domain.model import Contract, Customer, OrderLine
+from allocation.domain.overrides import empty_overrides
 from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS, TABLES
 
 __all__ = [
@@ -106,6 +107,9 @@ class Snapshot:
         order's creation time.
     source : str
         Where it was loaded from, for messages.
+    overrides : DataFrame
+        The planner's overrides (:mod:`allocation.domain.overrides`): firmed lines and
+        forbidden sources, by order id; no rows by default.
     """
 
     entitlement: EntitlementInputs
@@ -117,6 +121,7 @@ class Snapshot:
     supply_options: pd.DataFrame
     as_of: datetime
     source: str = field(default="snapshot")
+    overrides: pd.DataFrame = field(default_factory=empty_overrides)
 
     @property
     def customers(self) -> pd.DataFrame:
@@ -140,6 +145,11 @@ class Snapshot:
     def at(self, as_of: datetime) -> Snapshot:
         """The same tables seen from another moment."""
         return replace(self, as_of=as_of)
+
+    def with_overrides(self, overrides: pd.DataFrame) -> Snapshot:
+        """The same tables with another (validated) ``overrides`` table; see
+        :func:`allocation.load_snapshot` to read and check one."""
+        return replace(self, overrides=overrides)
 
 
 ORDER_OUTLINE_COLUMNS = ("part_number", "created_at", "ship_to_country")

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_QUANTITY",
     "OPTIONAL_TABLES",
     "ORDERS",
+    "OVERRIDES",
     "PARTS",
     "PROTECTION",
     "STOCK",
@@ -297,6 +298,41 @@ PROTECTION = TableSpec(
             minimum=0,
             maximum=MAX_QUANTITY,
             description="units on hand held back for parts-priority orders",
+        ),
+    ),
+)
+
+OVERRIDES = TableSpec(
+    name="overrides",
+    columns=(
+        Column(
+            "kind",
+            choices=frozenset({"firm", "forbid"}),
+            normalize=str.lower,
+            description="firm (released for delivery: no plan moves it) or forbid (never "
+            "this source for this order)",
+        ),
+        Column("order_id", description="an order in the orders table"),
+        Column(
+            "source_kind",
+            choices=frozenset({"stock", "transfer", "inbound", "expedite", "broker"}),
+            normalize=str.lower,
+            description="stock, transfer, inbound, expedite or broker",
+        ),
+        Column(
+            "origin",
+            optional=True,
+            description="the depot (stock, transfer, inbound) or supplier (expedite, broker); "
+            "blank with forbid: every origin of that kind; required with firm",
+        ),
+        Column(
+            "quantity",
+            "int",
+            optional=True,
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=MAX_QUANTITY,
+            description="units firmed (required with firm, blank with forbid)",
         ),
     ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine._churn import Churn, churn_between
 from allocation.engine._html import html_block, html_table
 from allocation.engine._lateness import TARGET_COLUMNS, Breaches, target_columns
 from allocation.engine.explain import explain_order, unfilled_reasons
@@ -75,6 +76,9 @@ class Plan:
         ``optimal``, ``fifo`` or ``tier_greedy``.
     reasons : dict
         Why orders were left out before solving (e.g. partial fills off), by order row.
+    previous : DataFrame, optional
+        A previous plan's lines: the summary then reports the churn against it
+        (:attr:`churn`).
 
     Examples
     --------
@@ -95,6 +99,7 @@ class Plan:
     flow: IntArray
     strategy: str
     reasons: dict[int, str] = field(default_factory=dict)
+    previous: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     _made: _Made = field(default_factory=_Made, init=False, repr=False, compare=False)
 
     # -- tables ------------------------------------------------------------------------
@@ -118,6 +123,14 @@ class Plan:
         arcs, orders, sources = self.problem.arcs, self.problem.orders, self.problem.sources
         used = np.flatnonzero(self.flow > 0)
         qty = self.flow[used]
+        firm = self._firm_units()
+        if firm is not None:
+            # Firmed units are lines of their own, flagged, beside what the plan added.
+            held = np.minimum(firm, self.flow)
+            free = self.flow - held
+            firm_arcs, free_arcs = np.flatnonzero(held > 0), np.flatnonzero(free > 0)
+            used = np.concatenate([firm_arcs, free_arcs])
+            qty = np.concatenate([held[firm_arcs], free[free_arcs]])
         o = arcs.order[used]
         s = arcs.source[used]
         eta_hours = arcs.eta_hours[used]
@@ -139,10 +152,20 @@ class Plan:
         if orders.has_targets():
             frame["need_by"], frame["late_hours"] = target_columns(self.problem, used)
             columns = LINE_COLUMNS + TARGET_COLUMNS
+        if firm is not None:
+            frame["firm"] = np.arange(len(used)) < len(firm_arcs)
+            columns = [*columns, "firm"]
         if sources.protected[s].any():
             frame = _join_tranches(frame)
         sort = stable_order(frame["order_id"], frame["origin"])
         return frame.iloc[sort].reset_index(drop=True)[columns]
+
+    def _firm_units(self) -> IntArray | None:
+        """Units the planner's overrides firm on each arc (None: no firm in the context)."""
+        if not self.problem.context.overrides.firm:
+            return None
+        firm = self.problem.firm()
+        return np.zeros(len(self.flow), dtype=np.int64) if firm is None else firm
 
     @property
     def unfilled(self) -> pd.DataFrame:
@@ -222,7 +245,7 @@ class Plan:
 
     def tables(self) -> PlanTables:
         """The plan's tables and measures, without the problem behind them."""
-        return PlanTables(
+        tables = PlanTables(
             strategy=self.strategy,
             as_of=self.problem.as_of,
             policy=self.problem.policy,
@@ -230,6 +253,18 @@ class Plan:
             unfilled=self.unfilled,
             measures=self.measures,
         )
+        return tables if self.previous is None else tables.with_previous(self.previous)
+
+    def against(self, previous: pd.DataFrame) -> Plan:
+        """The same plan, reporting its churn against ``previous`` plan lines."""
+        return replace(self, previous=previous)
+
+    @property
+    def churn(self) -> Churn | None:
+        """Units and lines moved since :attr:`previous` (None without a previous plan)."""
+        if self.previous is None:
+            return None
+        return churn_between(self.previous, self.lines, self.problem.orders.order_id)
 
     def objective(self) -> dict[str, float]:
         """The lexicographic objective's levels, most important first.
@@ -365,6 +400,13 @@ class PlanTables:
     lines: pd.DataFrame
     unfilled: pd.DataFrame
     measures: Measures
+    churn: Churn | None = None
+
+    def with_previous(self, previous: pd.DataFrame) -> PlanTables:
+        """The same tables with their churn against ``previous`` plan lines (every order
+        of the plan counts: those in its lines and those unfilled)."""
+        open_orders = pd.concat([self.lines["order_id"], self.unfilled["order_id"]]).unique()
+        return replace(self, churn=churn_between(previous, self.lines, open_orders))
 
     def objective(self) -> dict[str, float]:
         """The objective's levels (see :meth:`Plan.objective`)."""
@@ -409,7 +451,17 @@ class PlanTables:
                 orient="records"
             ),
             "objective": self.objective(),
-        }
+        } | self._override_summary()
+
+    def _override_summary(self) -> dict[str, Any]:
+        """``firm_units`` when the lines flag firmed units; ``churn`` with a previous plan."""
+        extra: dict[str, Any] = {}
+        if "firm" in self.lines.columns:
+            firm = self.lines["firm"].to_numpy(dtype=bool)
+            extra["firm_units"] = int(self.lines["quantity"].to_numpy()[firm].sum())
+        if self.churn is not None:
+            extra["churn"] = self.churn.summary()
+        return extra
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as one JSON-ready document: ``lines``, ``unfilled``, ``summary``."""

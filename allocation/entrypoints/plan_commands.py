@@ -51,6 +51,12 @@ def allocate(
     dask: Annotated[
         str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler address, or 'local'")
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="a previous plan (--out or --json file): report the churn"
+        ),
+    ] = None,
 ) -> None:
     """Decide who gets which units from which source; show fill, cost and the unfilled."""
     from allocation.adapters.sharded_snapshot import SnapshotFiles
@@ -62,7 +68,14 @@ def allocate(
         raise typer.BadParameter("use either --json or --out, not both")
     known_strategy(strategy)
     ent, alloc = policies(policy)
+    before = None
+    if previous is not None:
+        from allocation.adapters.plan_files import read_previous_lines
+
+        before = read_previous_lines(previous)
     plan = plan_tables_from(SnapshotFiles(snapshot), alloc, ent, strategy, workers, dask)
+    if before is not None:
+        plan = plan.with_previous(before)
     if as_json:
         stream_json(
             [
@@ -70,6 +83,7 @@ def allocate(
                 ("as_of", plan.as_of.isoformat()),
                 ("lines", plan.lines),
                 ("unfilled", plan.unfilled),
+                *([("churn", plan.churn.table)] if plan.churn is not None else []),
                 ("summary", plan.summary()),
             ]
         )

@@ -127,6 +127,15 @@ def show_plan(
             for w in summary["worst_eta"]
         )
         console.print(f"worst ETAs: {escape(worst)}")
+    if "firm_units" in summary:
+        console.print(f"firm (planner overrides): {summary['firm_units']:,} unit(s)")
+    if "churn" in summary:
+        churn = summary["churn"]
+        console.print(
+            f"churn against the previous plan: {churn['units_moved']:,} of "
+            f"{churn['previous_units']:,} unit(s) moved, in {churn['lines_moved']:,} line(s) "
+            f"of {churn['orders_moved']:,} order(s)"
+        )
     unfilled = plan.unfilled
     if len(unfilled):
         table = Table(title=f"Unfilled ({len(unfilled):,} orders)")

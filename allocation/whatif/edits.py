@@ -342,10 +342,11 @@ def move_customer(snapshot: Snapshot, customer_id: str, country: str) -> Snapsho
 
 # -- helpers -------------------------------------------------------------------------------
 def _edited(snapshot: Snapshot, **tables: pd.DataFrame) -> Snapshot:
-    """The snapshot with tables replaced, validated again; same moment and source label."""
+    """The snapshot with tables replaced, validated again; same moment, source label and
+    planner overrides (an override of an order an edit removed names nothing, and is idle)."""
     current = snapshot.tables() | {k: v.reset_index(drop=True) for k, v in tables.items()}
     fresh = load_snapshot(current, as_of=snapshot.as_of)
-    return replace(fresh, source=snapshot.source)
+    return replace(fresh, source=snapshot.source, overrides=snapshot.overrides)
 
 
 def _known(value: object, known: pd.Series, what: str) -> None:

@@ -52,6 +52,7 @@ from allocation.engine.model import (
     build_context,
     classify,
     orders_from,
+    own_nodes,
     problem_from,
     sources_from,
 )
@@ -138,7 +139,7 @@ class Planner:
                 snapshot.stock, snapshot.inbound, snapshot.supply_options, self.context
             )
             full = problem_from(orders, sources, self.context)
-            plan = Plan(full, solve_optimal(full), "optimal")
+            plan = self._solve(full, None)
         self._order_group: dict[str, int] = dict(
             zip(
                 plan.problem.orders.order_id.tolist(),
@@ -207,9 +208,12 @@ class Planner:
             at = np.array([len(old.orders)], dtype=np.int64)
             new_arcs = build_arcs(orders, old.sources, self.context, at, only_allowed=True)
         problem = Problem(orders, old.sources, Arcs.concat([old.arcs, new_arcs]), self.context)
-        fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
-        if fast is None:
-            fast = waits_behind_its_node(state.plan, problem)
+        fast = None
+        if str(new.order_id[0]) not in self.context.overrides.firming():
+            # A firmed arrival takes its firm units first: the shortcuts do not know them.
+            fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
+            if fast is None:
+                fast = waits_behind_its_node(state.plan, problem)
         plan = fast if fast is not None else self._solve(problem, state.plan)
         self._groups[g] = replace(state, plan=plan)
         self._order_group[str(new.order_id[0])] = g
@@ -407,6 +411,9 @@ class Planner:
         pinned = np.zeros(len(problem.arcs), dtype=np.int64)
         if previous is not None and not self.policy.preemption:
             pinned = pinned_standard_units(previous, problem)
+        firm = problem.firm()
+        if firm is not None:  # the planner's firmed units, kept whatever pre-emption says
+            pinned = firm + np.minimum(pinned, _room_left(problem, firm, pinned))
         taken = np.zeros(len(problem.sources), dtype=np.int64)
         np.add.at(taken, problem.arcs.source, pinned)
         given = np.zeros(len(problem.orders), dtype=np.int64)
@@ -474,7 +481,11 @@ class Planner:
             part_group=_one(self._group_of_part[part]),
             home_code=_one(self.context.home_code(country)),
             country_col=_one(col),
-            node=node_keys(_one(part_code), _one(col), _one(group), _one(klass.code)),
+            node=own_nodes(
+                np.array([order_id], dtype=object),
+                node_keys(_one(part_code), _one(col), _one(group), _one(klass.code)),
+                self.context,
+            ),
             need_by=np.array(
                 [np.datetime64("NaT") if due is None else due.to_datetime64()],
                 dtype="datetime64[ns]",
@@ -504,6 +515,25 @@ def _moment_or_none(value: object, order_id: str) -> datetime | None:
         stamp = stamp.tz_convert(None)
     moment: datetime = stamp.to_pydatetime()
     return moment
+
+
+def _room_left(problem: Problem, firm: IntArray, pinned: IntArray) -> IntArray:
+    """Per arc, the most of its pinned units that still fit beside the firmed ones: a
+    standard order's held units give way to a firm (of its own or another order's)."""
+    arcs = problem.arcs
+    supply = problem.sources.quantity - np.bincount(
+        arcs.source, weights=firm, minlength=len(problem.sources)
+    ).astype(np.int64)
+    demand = problem.orders.quantity - np.bincount(
+        arcs.order, weights=firm, minlength=len(problem.orders)
+    ).astype(np.int64)
+    room = np.zeros(len(arcs), dtype=np.int64)
+    for a in np.flatnonzero(pinned).tolist():
+        s, r = int(arcs.source[a]), int(arcs.order[a])
+        room[a] = give = max(0, min(int(pinned[a]), int(supply[s]), int(demand[r])))
+        supply[s] -= give
+        demand[r] -= give
+    return room
 
 
 def _one(value: int) -> IntArray:

@@ -11,6 +11,7 @@ from allocation.engine.model._classify import Classes, classify, classify_orders
 from allocation.engine.model._context import Context, build_context
 from allocation.engine.model._network import Routes, build_network, routes
 from allocation.engine.model._orders import CLASSES, TIERS, OrderColumns, orders_from
+from allocation.engine.model._overrides import FirmError, firm_flow, forbidden_arcs, own_nodes
 from allocation.engine.model._problem import Problem, problem_from, size_buckets
 from allocation.engine.model._sorting import positions, stable_order
 from allocation.engine.model._sources import SourceColumns, SourceIndex, sources_from
@@ -23,6 +24,7 @@ __all__ = [
     "Arcs",
     "Classes",
     "Context",
+    "FirmError",
     "OrderColumns",
     "Problem",
     "Routes",
@@ -34,7 +36,10 @@ __all__ = [
     "build_network",
     "classify",
     "classify_orders",
+    "firm_flow",
+    "forbidden_arcs",
     "orders_from",
+    "own_nodes",
     "positions",
     "problem_from",
     "routes",

@@ -10,6 +10,8 @@ arc's kind:
 - ``inbound``: a receipt landing at the order's home depot;
 - ``expedite`` / ``broker``: a supply option, after its lead time.
 
+An arc a planner's override forbids (:mod:`allocation.domain.overrides`) is never built.
+
 ETA (hours from the context's moment) = when the source can release the unit + transit.
 Money per unit = transit cost + the option's price (stock already owned costs only transit).
 """
@@ -25,6 +27,7 @@ import numpy.typing as npt
 from allocation.domain.model import PriorityClass, SourceBase, SourceKind
 from allocation.engine.model._context import Context
 from allocation.engine.model._orders import CLASSES, OrderColumns
+from allocation.engine.model._overrides import forbidden_arcs
 from allocation.engine.model._sources import SourceColumns
 
 __all__ = ["ARC_KEYS", "Arcs", "arcs_like", "build_arcs"]
@@ -122,6 +125,9 @@ def build_arcs(
     kind = _arc_kinds(sources, arc_source, orders.home_code[arc_order])
     eta, money = _arc_costs(orders, sources, context, arc_source, arc_order)
     reachable = np.isfinite(eta)
+    forbidden = forbidden_arcs(orders, sources, arc_order, arc_source, kind, context)
+    if forbidden is not None:  # a planner's override: no arc at all, allowed or not
+        reachable &= ~forbidden
     allowed = _arc_allowed(sources, context, arc_source, orders.class_code[arc_order], kind)
     keep = reachable & allowed if only_allowed else reachable
     arcs = Arcs(arc_source, arc_order, kind, eta, money, allowed)
@@ -137,9 +143,9 @@ def arcs_like(orders: OrderColumns, arcs: Arcs, new: OrderColumns) -> Arcs | Non
     has that order's arcs, in the same sequence. ``arcs`` must be the allowed arcs of
     ``orders`` as :func:`build_arcs` makes them with ``only_allowed``.
     """
-    if len(orders) == 0:
-        return None
-    alike = np.ones(len(orders), dtype=bool)
+    if len(orders) == 0 or int(new.node[0]) < 0:
+        return None  # an order with a node of its own has arcs of its own
+    alike = orders.node >= 0
     for name in ARC_KEYS:
         alike &= getattr(orders, name) == int(getattr(new, name)[0])
     rows = np.flatnonzero(alike)

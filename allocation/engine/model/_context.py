@@ -7,7 +7,7 @@ position, so that no plan depends on the order of a table's rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import networkx as nx
@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.domain.overrides import Overrides
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot, split_substitutes
 from allocation.engine.model._network import Routes, build_network, routes
@@ -31,6 +32,8 @@ class Context:
     ``usable`` lists, for parts with a supersession chain, the parts an order for it may
     use (itself first); ``part_group`` is each part's substitution group (its smallest
     code). ``homes`` is each country's home depot (None: no depot reaches it).
+    ``overrides`` are the planner's firmed lines and forbidden sources, by order id: they
+    apply to every order of that id any problem of this context holds.
     """
 
     part_numbers: list[str]
@@ -46,6 +49,7 @@ class Context:
     policy: AllocationPolicy
     as_of: pd.Timestamp
     unit_cost: dict[str, float]
+    overrides: Overrides = field(default_factory=Overrides)
 
     def at(self, as_of: datetime | pd.Timestamp) -> Context:
         """The same world seen from another moment (ETAs count from ``as_of``)."""
@@ -103,6 +107,7 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
                 strict=True,
             )
         ),
+        overrides=Overrides.of(snapshot.overrides),
     )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from allocation.domain.model import PriorityClass, Tier
 from allocation.engine.model._context import Context
+from allocation.engine.model._overrides import own_nodes
 from allocation.engine.model._sorting import positions
 from allocation.engine.objective import node_keys
 
@@ -54,7 +55,9 @@ class OrderColumns:
     ``part_group`` index the context's parts and their substitution groups; ``home_code``
     the context's depots (-1: no depot reaches the country); ``country_col`` the routes'
     countries (one past the last: no lane reaches it); ``node`` is equal for orders that
-    share part, country column, group and class — the optimizer's node, the tie-break's key.
+    share part, country column, group and class — the optimizer's node, the tie-break's key
+    (an order with a forbidden source has one of its own, negative: see
+    :func:`~allocation.engine.model._overrides.own_nodes`).
     ``need_by`` is when the order's parts are due (NaT: no target), its own or the one the
     policy's response times give it (:mod:`allocation.domain.response`).
     """
@@ -204,7 +207,11 @@ def orders_from(
         part_group=context.part_group[part_code],
         home_code=home_code[country_code] if len(countries) else np.zeros(0, dtype=np.int64),
         country_col=col,
-        node=node_keys(part_code, col, group, class_code),
+        node=own_nodes(
+            orders["order_id"].to_numpy(dtype=object),
+            node_keys(part_code, col, group, class_code),
+            context,
+        ),
         need_by=_need_by(orders, tier_code, country, context),
     )
 

@@ -12,6 +12,7 @@ from allocation.domain.policy import AllocationPolicy
 from allocation.engine.model._arcs import Arcs, build_arcs
 from allocation.engine.model._context import Context
 from allocation.engine.model._orders import OrderColumns
+from allocation.engine.model._overrides import firm_flow
 from allocation.engine.model._sources import SourceColumns
 
 __all__ = ["Problem", "problem_from", "size_buckets"]
@@ -40,6 +41,33 @@ class Problem:
     def as_of(self) -> pd.Timestamp:
         """The moment ETAs count from."""
         return self.context.as_of
+
+    def firm(self) -> IntArray | None:
+        """Units the planner's overrides firm on each arc; None when none are firmed here.
+
+        Raises :class:`~allocation.engine.model.FirmError` for a firm the problem cannot
+        hold (see :func:`~allocation.engine.model._overrides.firm_flow`).
+        """
+        arcs = self.arcs
+        return firm_flow(
+            self.orders,
+            self.sources,
+            arcs.order,
+            arcs.source,
+            arcs.kind,
+            arcs.eta_hours,
+            self.context,
+        )
+
+    def without_firm(self, firm: IntArray) -> Problem:
+        """The same problem with the firmed units out of supply and need: what is left to
+        plan, like units already shipped."""
+        arcs = self.arcs
+        taken = np.bincount(arcs.source, weights=firm, minlength=len(self.sources))
+        given = np.bincount(arcs.order, weights=firm, minlength=len(self.orders))
+        return self.with_supply(self.sources.quantity - taken.astype(np.int64)).with_demand(
+            self.orders.quantity - given.astype(np.int64)
+        )
 
     def with_arcs(self, arcs: Arcs) -> Problem:
         """The same orders and sources with other arcs."""

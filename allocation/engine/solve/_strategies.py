@@ -40,8 +40,21 @@ def check_strategy(strategy: str) -> None:
 
 
 def solve_strategy(problem: Problem, strategy: str, runner: Runner | None = None) -> Solution:
-    """Solve a problem with a strategy; with partial fills off, all or nothing."""
+    """Solve a problem with a strategy; with partial fills off, all or nothing.
+
+    Units the planner firmed (:mod:`allocation.domain.overrides`) are taken out of supply
+    and need first, the rest is solved, and they are added back on their arcs: no
+    strategy moves them.
+    """
     check_strategy(strategy)
+    firm = problem.firm()
+    if firm is not None:
+        rest = _solve_strategy(problem.without_firm(firm), strategy, runner)
+        return Solution(rest.flow + firm, rest.excluded)
+    return _solve_strategy(problem, strategy, runner)
+
+
+def _solve_strategy(problem: Problem, strategy: str, runner: Runner | None) -> Solution:
     solve: Callable[[Problem, IntArray], IntArray]
     if strategy == "optimal":
 
