@@ -24,7 +24,8 @@ class Rows:
     """Records read once: each row's order (index into ``orders``, or -1) and event kind.
 
     ``orders`` has, per ``order_created`` row, its order attributes, ``quantity``,
-    ``created``, its home ``depot_id`` and ``lost_code`` (the row's ``detail``)."""
+    ``created``, its home ``depot_id`` and ``lost_code`` (the row's ``detail``), and its
+    ``need_by`` when the records have one (a world with response-time targets)."""
 
     orders: pd.DataFrame
     order_of_row: IntArray
@@ -65,9 +66,11 @@ def read_rows(records: pd.DataFrame) -> Rows:
         order_of_row = np.where(found, sorter[at], -1).astype(np.int64)
     else:
         order_of_row = np.full(len(records), -1, dtype=np.int64)
-    orders = records.iloc[created_rows][
-        ["replication", "order_id", *ORDER_ATTRIBUTES, "quantity", "time", "depot_id", "detail"]
-    ].rename(columns={"time": "created", "detail": "lost_code"})
+    due = ["need_by"] if "need_by" in records.columns else []
+    kept = ["replication", "order_id", *ORDER_ATTRIBUTES, "quantity", "time", "depot_id"]
+    orders = records.iloc[created_rows][[*kept, "detail", *due]].rename(
+        columns={"time": "created", "detail": "lost_code"}
+    )
     orders = orders.reset_index(drop=True)
     for name in ("order_id", *ORDER_ATTRIBUTES, "depot_id", "lost_code"):
         if isinstance(orders[name].dtype, pd.CategoricalDtype):

@@ -30,12 +30,12 @@ from simulation._reduce import (
     combine_downtimes,
     combine_kpis,
 )
-from simulation.records import COLUMNS
+from simulation.records import COLUMNS, TARGET_COLUMN
 from simulation.replicate import ReplicationOutput
 
 __all__ = ["ReplicationStore", "Spool", "concat_records"]
 
-_NUMERIC = ("replication", "time", "quantity", "money")
+_NUMERIC = ("replication", "time", "quantity", "money", TARGET_COLUMN)
 _IN_MEMORY_BYTES = 8 * 1024 * 1024
 _STATS = ("replication", "seconds", "solves", "shortcuts", "events", "records")
 

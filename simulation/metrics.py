@@ -60,6 +60,12 @@ from simulation._rows import (
     is_in,
     read_rows,
 )
+from simulation._targets import (
+    TARGET_KPI_COLUMNS,
+    target_kpi_data,
+    target_kpis,
+    target_outcomes,
+)
 
 __all__ = [
     "ALL_GROUP",
@@ -68,6 +74,7 @@ __all__ = [
     "KPI_COLUMNS",
     "ORDER_ATTRIBUTES",
     "SOURCE_KINDS",
+    "TARGET_KPI_COLUMNS",
     "backorders_over_time",
     "cost_by_source",
     "kpis",
@@ -156,7 +163,8 @@ def order_outcomes(
         part_number, quantity, created, restored, downtime_hours, allocated_units,
         delivered_units, filled_on_arrival, cost, broker_units, expedited_units,
         lost_units, emergency_units, depot_id, lost_code, code``, in the order the orders
-        were created. ``restored``
+        were created; records with a ``need_by`` column (a world with response-time
+        targets) add ``need_by, late, hours_late`` (:mod:`simulation._targets`). ``restored``
         is whether the order got its ``restored`` event; ``downtime_hours`` is censored at
         the ``end`` otherwise, and NaN for a lost order (it has none). Units, cost, broker
         and expedited units are net of failed purchases.
@@ -244,6 +252,9 @@ def order_outcomes(
         lost_code=lost_codes(orders["lost_code"]),
         code=pd.Series(code, dtype=object),
     )[list(_OUTCOME_COLUMNS)]
+    if "need_by" in orders.columns:
+        quantity = orders["quantity"].to_numpy(np.float64)
+        outcomes = outcomes.assign(**target_outcomes(rows, n, quantity, end))
     if created_between is not None:
         lo, hi = created_between
         keep = (outcomes["created"] >= lo) & (outcomes["created"] < hi)
@@ -278,7 +289,9 @@ def kpis(
         ``replication``, the group columns, then ``orders, units, mean_downtime_hours,
         p50_downtime_hours, p90_downtime_hours, p99_downtime_hours, within_target,
         fill_rate, restored_share, cost, broker_units, expedited_units, lost_orders,
-        lost_units, emergency_units``. Percentiles are NumPy's linear ones; downtimes of
+        lost_units, emergency_units``, and when the outcomes have targets (a ``need_by``
+        column) ``target_orders, late_share, mean_hours_late``
+        (:data:`TARGET_KPI_COLUMNS`). Percentiles are NumPy's linear ones; downtimes of
         censored orders count as they are (lower bounds); lost orders have no downtime
         (downtime measures, ``within_target`` and ``restored_share`` are over the others;
         NaN when every order of a group was lost). Outcomes without the ``lost_units`` and
@@ -323,6 +336,9 @@ def kpis(
         _lost_units=lost_units,
         _emergency=emergency,
     )
+    targets = target_kpi_data(outcomes)
+    if targets:
+        data = data.assign(**targets)
     grouped = data.groupby(keys, observed=True, sort=True, dropna=False)
     sums = grouped[
         ["_units", "_cost", "_broker", "_expedited", "_lost_orders", "_lost_units", "_emergency"]
@@ -349,7 +365,11 @@ def kpis(
         _PERCENTILES, _served_percentiles(downtime, lost, codes, len(table)), strict=True
     ):
         table[f"p{p}_downtime_hours"] = values
-    return table.reset_index()[[*keys, *KPI_COLUMNS]]
+    if not targets:
+        return table.reset_index()[[*keys, *KPI_COLUMNS]]
+    for name, column in target_kpis(grouped).items():
+        table[name] = column
+    return table.reset_index()[[*keys, *KPI_COLUMNS, *TARGET_KPI_COLUMNS]]
 
 
 def _served_percentiles(

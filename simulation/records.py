@@ -34,6 +34,10 @@ detail             free text: the disruption's name, why a promise was withdrawn
                    ``order_created``: why the order lost parts priority, as a root-cause
                    code (``excluded_country``, ``not_entitled:<rule>``; empty when it kept
                    it or its customer had none to lose)
+need_by            only in worlds with response-time targets (a policy's ``response_hours``
+                   or orders with their own ``need_by``), after every other column:
+                   ``order_created``: when the order's parts are due, in hours since the
+                   start (NaN: the order has no target, or the row is another event)
 =================  ==========================================================================
 
 Events, and what holds between them:
@@ -72,7 +76,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["COLUMNS", "EVENTS", "Recorder"]
+__all__ = ["COLUMNS", "EVENTS", "TARGET_COLUMN", "Recorder"]
 
 EVENTS = (
     "order_created",
@@ -123,6 +127,9 @@ _TEXT = (
     "detail",
 )
 
+TARGET_COLUMN = "need_by"
+"""The column records of a world with response-time targets have after :data:`COLUMNS`."""
+
 # Where each column sits in a row (a row holds every column but the replication).
 _POSITION = {name: i for i, name in enumerate(COLUMNS[1:])}
 
@@ -143,6 +150,25 @@ class Recorder:
     def __init__(self, replication: int = 0) -> None:
         self.replication = replication
         self._rows: list[tuple[Any, ...]] = []
+        # Row number -> need_by (hours) of the orders with a target; None: the records have
+        # no need_by column (a world without targets), and no row carries one.
+        self._due: dict[int, float] | None = None
+
+    def carry_targets(self) -> None:
+        """Give the records a ``need_by`` column: the world has response-time targets.
+
+        A separate column, kept off the rows themselves, so that a world without targets
+        records exactly what it did before targets existed, at the same cost.
+        """
+        if self._due is None:
+            self._due = {}
+
+    def due(self, need_by: float) -> None:
+        """The order of the row just emitted (its ``order_created``) is due at ``need_by``
+        hours since the start."""
+        if self._due is None:
+            raise ValueError("need_by recorded without carry_targets()")
+        self._due[len(self._rows) - 1] = need_by
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -209,4 +235,10 @@ class Recorder:
             # types as it always has (an array of None would give them another dtype).
             empty = all(value is None for value in values)
             data[name] = pd.Categorical(values.tolist() if empty else values)
-        return pd.DataFrame(data, columns=list(COLUMNS))
+        if self._due is None:
+            return pd.DataFrame(data, columns=list(COLUMNS))
+        due = np.full(count, np.nan)
+        if self._due:
+            due[np.fromiter(self._due, np.int64, len(self._due))] = list(self._due.values())
+        data[TARGET_COLUMN] = due
+        return pd.DataFrame(data, columns=[*COLUMNS, TARGET_COLUMN])

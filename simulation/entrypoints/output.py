@@ -5,7 +5,8 @@ every KPI is an *interval* object ``{"mean": x, "ci_low": a, "ci_high": b}`` ove
 replications (``null`` where there is no estimate: a single replication has no interval, a
 class without orders has no downtime), both priority classes are always present, and every
 KPI of :data:`simulation.metrics.KPI_COLUMNS` is always there, as docs/guide/outputs.md
-documents.
+documents; a run with response-time targets adds those of
+:data:`simulation.metrics.TARGET_KPI_COLUMNS` to every block.
 
 Counts are completed before they are averaged: a replication in which a class had no orders
 at all counts as zero orders of that class (not as a missing value, which would inflate the
@@ -32,7 +33,13 @@ import pandas as pd
 from allocation.adapters import atomic_folder
 from allocation.adapters.report_facts import FACTS_FOLDER, write_report_facts
 from allocation.reports import ReportFacts
-from simulation.metrics import ALL_GROUP, GROUP_COLUMN, KPI_COLUMNS, SOURCE_KINDS
+from simulation.metrics import (
+    ALL_GROUP,
+    GROUP_COLUMN,
+    KPI_COLUMNS,
+    SOURCE_KINDS,
+    TARGET_KPI_COLUMNS,
+)
 from simulation.results import Comparison, SimulationResult, SweepResult
 from simulation.scenario.load import ScenarioFile
 from simulation.stats import paired_difference, summarize
@@ -53,7 +60,7 @@ __all__ = [
 CLASSES = ("parts_priority", "standard")
 """The priority classes every document names, whether or not a run had orders in them."""
 INTERVAL_KEYS = ("mean", "ci_low", "ci_high")
-_COUNTS = ("orders", "units", "cost", "broker_units", "expedited_units")
+_COUNTS = ("orders", "units", "cost", "broker_units", "expedited_units", "target_orders")
 
 Interval = dict[str, float | None]
 Block = dict[str, Interval]
@@ -332,10 +339,17 @@ def _block(summary: pd.DataFrame, name: str, columns: Sequence[str] | None = Non
     rows = summary[labels == name]
     found = {str(row["kpi"]): row for row in rows.to_dict("records")}
     block: Block = {}
-    for kpi in KPI_COLUMNS:
+    for kpi in _kpis(summary):
         row = found.get(kpi)
         block[kpi] = {key: _number(row[key]) if row else None for key in INTERVAL_KEYS}
     return block
+
+
+def _kpis(summary: pd.DataFrame) -> tuple[str, ...]:
+    """Every KPI a block has: all of :data:`KPI_COLUMNS`, and the response-time ones
+    (:data:`TARGET_KPI_COLUMNS`) when the run had targets."""
+    named = set(summary["kpi"].astype(str)) if "kpi" in summary.columns else set()
+    return (*KPI_COLUMNS, *(kpi for kpi in TARGET_KPI_COLUMNS if kpi in named))
 
 
 def _costs_document(result: SimulationResult, level: float) -> dict[str, Block]:

@@ -41,6 +41,12 @@ _HEADLINES = (
     ("broker_units", "broker units / replication"),
     ("expedited_units", "expedited units / replication"),
 )
+# Shown after the headlines when a run has response-time targets (its blocks have them).
+_TARGET_HEADLINES = (
+    ("target_orders", "with a target / replication"),
+    ("late_share", "delivered late"),
+    ("mean_hours_late", "mean hours late (when late)"),
+)
 _COMPACT = {
     "orders": "orders / replication",
     "mean_downtime_hours": "mean (h)",
@@ -49,9 +55,9 @@ _COMPACT = {
     "fill_rate": "filled",
 }
 _SHORT = ("orders", "mean_downtime_hours", "p90_downtime_hours", "within_target", "fill_rate")
-_SHARES = frozenset({"within_target", "fill_rate", "restored_share"})
+_SHARES = frozenset({"within_target", "fill_rate", "restored_share", "late_share"})
 _HIGHER_IS_BETTER = frozenset({"within_target", "fill_rate", "restored_share"})
-_WHOLE = frozenset({"orders", "units", "broker_units", "expedited_units", "cost"})
+_WHOLE = frozenset({"orders", "units", "broker_units", "expedited_units", "cost", "target_orders"})
 _VERDICT_CLASS = "parts_priority"
 _VERDICT_KPI = "mean_downtime_hours"
 
@@ -95,7 +101,7 @@ def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
     groups = {**document["classes"], "all orders": document["overall"]}
     for name in groups:
         table.add_column(name, justify="right", min_width=len(name), no_wrap=True)
-    for kpi, label in _HEADLINES:
+    for kpi, label in _headlines(document["overall"]):
         table.add_row(
             _label(kpi, label, currency),
             *(format_interval(kpi, block[kpi]) for block in groups.values()),
@@ -106,6 +112,12 @@ def show_simulation(console: Console, document: Mapping[str, Any]) -> None:
         _group_table(console, f"KPIs per {by}", by, document["groups"]["values"])
     _costs(console, document["cost_by_source"], currency)
     console.print(simulation_verdict(document), highlight=False, soft_wrap=True)
+
+
+def _headlines(block: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The KPIs a table shows: the headlines, and the response-time ones when the run had
+    targets (its blocks have them)."""
+    return (*_HEADLINES, *((kpi, label) for kpi, label in _TARGET_HEADLINES if kpi in block))
 
 
 def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
@@ -124,7 +136,7 @@ def show_comparison(console: Console, document: Mapping[str, Any]) -> None:
         others = [p for p in policies if p != baseline]
         for policy in others:
             table.add_column(f"{policy} − {baseline}", justify="right", no_wrap=True)
-        for kpi, label in _HEADLINES:
+        for kpi, label in _headlines(policies[baseline]["overall"]):
             cells = [format_interval(kpi, _pick(policies[p], key, name)[kpi]) for p in policies]
             for policy in others:
                 difference = _pick(document["differences"][policy], key, name)[kpi]

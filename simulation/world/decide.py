@@ -246,6 +246,7 @@ class Decider:
             now=now,
             pre_empts=self.pre_empts,
             partial_fills=self.partial_fills,
+            due_ns=book.need_by_ns[row] if book.targets else None,
         )
 
     def _many(self, rows: list[int], rank: int, now: float) -> list[Commit] | None:

@@ -107,6 +107,13 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
     arrivals = draw_arrivals(setup, rng)
     raw = pd.concat([backlog, arrivals[ORDER_COLUMNS]], ignore_index=True)
     raw["created_at"] = pd.to_datetime(raw["created_at"]).astype("datetime64[ns]")
+    if setup.has_targets:
+        raw["need_by"] = np.concatenate(
+            [
+                _own_need_by(snapshot.orders, len(backlog)),
+                _own_need_by(setup.replay, len(arrivals)),
+            ]
+        )
     hours = np.concatenate([backlog_hours, arrivals["time"].to_numpy(dtype=np.float64)])
     classes = setup.engine.classes_of(raw)
     columns = setup.engine.orders_of(raw, classes)
@@ -134,8 +141,26 @@ def order_book(setup: WorldSetup, rng: np.random.Generator) -> tuple[OrderBook, 
         agg_key=columns.node.tolist(),
         created_ns=columns.created_at.astype(np.int64).tolist(),
         info=info,
+        targets=setup.has_targets,
+        need_by_ns=_need_by_ns(columns.need_by) if setup.has_targets else [],
     )
     return book, range(len(backlog), len(raw))
+
+
+def _need_by_ns(need_by: np.ndarray) -> list[int | None]:
+    """Each order's ``need_by`` in nanoseconds since the epoch, None where it has none."""
+    ns = need_by.astype("datetime64[ns]").astype(np.int64).tolist()
+    blank = np.isnat(need_by).tolist()
+    return [None if missing else n for n, missing in zip(ns, blank, strict=True)]
+
+
+def _own_need_by(orders: pd.DataFrame | None, count: int) -> np.ndarray:
+    """The first ``count`` orders' own ``need_by`` (NaT where blank, or without the column):
+    the engine derives the others' from the policy's response times."""
+    if orders is None or "need_by" not in orders:
+        return np.full(count, np.datetime64("NaT"), dtype="datetime64[ns]")
+    own = pd.to_datetime(orders["need_by"].iloc[:count]).astype("datetime64[ns]")
+    return own.to_numpy()
 
 
 def option_book(setup: WorldSetup) -> OptionBook:

@@ -70,6 +70,8 @@ class WorldCore:
         self.periodic = scenario.policy.mode == "periodic"
         self.repair_hours = scenario.repair_hours
         self.book, self.arrivals = order_book(setup, streams.demand)
+        if self.book.targets:
+            self.recorder.carry_targets()
         self.state = WorldState(setup.initial_stock, setup.base_stock)
         self.options = option_book(setup)
         self.conditions = Conditions(setup, self.options)
@@ -535,3 +537,7 @@ class WorldCore:
             tier=info[3],
             detail=info[4],
         )
+        if book.targets:
+            due = book.need_by_ns[row]
+            if due is not None:
+                self.recorder.due((due - self.supply.start_ns) / 3.6e12)

@@ -76,7 +76,8 @@ class WorldSetup:
     """A scenario made concrete against its world.
 
     Arrays indexed ``[part code, depot code]`` follow the engine's context (parts in the
-    parts table's order, depots sorted by id).
+    parts table's order, depots sorted by id). ``has_targets``: some order may have a
+    response-time target (a ``need_by``), so the world carries them (:func:`_has_targets`).
     """
 
     scenario: Scenario
@@ -97,6 +98,7 @@ class WorldSetup:
     markets: list[tuple[float, float, npt.NDArray[np.bool_], BrokerMarket, str]]
     part_rate_per_hour: npt.NDArray[np.float64]
     scheduled: list[tuple[int, int, int, float]]
+    has_targets: bool = False
 
     @property
     def horizon_hours(self) -> float:
@@ -204,7 +206,22 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
         markets=markets,
         part_rate_per_hour=rate,
         scheduled=_scheduled(snapshot, context, start),
+        has_targets=_has_targets(policy, snapshot, replay, scenario),
     )
+
+
+def _has_targets(
+    policy: AllocationPolicy, snapshot: Snapshot, replay: pd.DataFrame | None, scenario: Scenario
+) -> bool:
+    """Whether any order of the world may have a response-time target (a ``need_by``):
+    the policy sets response times, or the backlog or the order log gives some order its
+    own. Only then does the world carry targets; without, it runs exactly as before."""
+    if policy.response_hours:
+        return True
+    tables = [replay] if replay is not None else []
+    if scenario.demand.backlog:
+        tables.append(snapshot.orders)
+    return any("need_by" in t and bool(t["need_by"].notna().any()) for t in tables)
 
 
 def _scheduled(

@@ -12,6 +12,13 @@ that order's sources and filling its need from the best ones:
   cannot be known without it: the path declines and the engine decides.
 - ``fifo`` and ``tier_greedy`` take each order's sources by (ETA hours, money, position in
   the engine's sources table), which is (part code, base, origin, release); never a tie.
+- **Response-time targets.** For an order with a ``need_by``, ``optimal`` ranks units late,
+  then hours late, before ETA ticks; for one order all three grow with the ETA, so the
+  lone-order rule holds with the three as one key
+  (:func:`allocation.engine.objective.lone_ticks`), and the tie-break keys the order by
+  its node and its ``need_by`` (:func:`~allocation.engine.objective.tie_node`). Orders of
+  one node with different targets are no longer one node to the engine: the path
+  declines them. The baselines ignore targets, as the engine's do.
 
 The numbers come from :class:`~simulation.world.supply.Supply`, which computes them with the
 engine's arithmetic, so this path and the engine agree exactly; a test runs worlds both ways
@@ -99,16 +106,24 @@ def solo(
     now: float,
     pre_empts: bool,
     partial_fills: bool,
+    due_ns: int | None = None,
 ) -> list[Commit] | None:
     """What the engine would give a single order: its commitments, ``[]`` for nothing, or
-    None when the engine's answer is not unique and only the engine can say."""
-    found = supply.candidates(part, klass, col, home, need, rank, now, pre_empts)
+    None when the engine's answer is not unique and only the engine can say.
+
+    ``due_ns`` is the order's ``need_by`` (nanoseconds since the epoch; None: no target),
+    which ``optimal`` ranks sources by; the baselines ignore it, as the engine's do."""
+    if strategy != "optimal":
+        due_ns = None
+    found = supply.candidates(
+        part, klass, col, home, need, rank, now, pre_empts, due_ns is not None
+    )
     if not found:
         return []
     if not partial_fills and sum(c.units for c in found) < need:
         return []
     if strategy == "optimal":
-        takes = _fill_optimal(supply, found, need, agg_key)
+        takes = _fill_optimal(supply, found, need, agg_key, due_ns, now)
         if takes is None:
             return None
     else:
@@ -128,16 +143,28 @@ def _fill_greedy(supply: Supply, found: list[Candidate], need: int) -> list[tupl
 
 
 def _fill_optimal(
-    supply: Supply, found: list[Candidate], need: int, agg_key: int
+    supply: Supply,
+    found: list[Candidate],
+    need: int,
+    agg_key: int,
+    due_ns: int | None = None,
+    now: float = 0.0,
 ) -> list[tuple[int, int]] | None:
     """The engine's lone-order rule (:func:`allocation.engine.objective.fill_alone_lazy`)
     over the candidates; None where only a solver's pick could say. A candidate's tie cost
-    is computed only where its ticks and cents tie another's."""
+    is computed only where its ticks and cents tie another's. With a ``need_by``, the
+    ticks are the keys that put units late and hours late first (:meth:`Supply.lone_keys`)
+    and the tie-break keys the order by its node and target, as the engine does."""
     keys = [supply.ticks_and_cents(c) for c in found]
+    ticks = [k[0] for k in keys]
+    node = agg_key
+    if due_ns is not None:
+        ticks = supply.lone_keys(found, due_ns, now)
+        node = supply.tie_node(agg_key, due_ns)
     take = objective.fill_alone_lazy(
-        [k[0] for k in keys],
+        ticks,
         [k[1] for k in keys],
-        lambda i: supply.tie(agg_key, found[i]),
+        lambda i: supply.tie(node, found[i]),
         [c.units for c in found],
         need,
     )
@@ -161,9 +188,14 @@ def one_node(
     The engine merges such orders into one node: its units are chosen as for one order of
     their total need (see :func:`solo`), go to the oldest orders first (the age level, in
     whole minutes) and, among them, the fastest units to the oldest (the engine's split:
-    orders by minute then id, units by ticks, cents, tie-break and source).
+    orders by minute then id, units by ticks, cents, tie-break and source). With targets
+    the engine merges only orders that share their ``need_by``; orders with several are
+    left to it (None).
     """
     first = rows[0]
+    due_ns = book.due_ns(first)
+    if book.targets and any(book.need_by_ns[r] != due_ns for r in rows):
+        return None
     need = sum(book.need[r] for r in rows)
     found = supply.candidates(
         book.part[first],
@@ -174,14 +206,15 @@ def one_node(
         rank,
         now,
         pre_empts,
+        due_ns is not None,
     )
     if not found:
         return []
-    takes = _fill_optimal(supply, found, need, book.agg_key[first])
+    takes = _fill_optimal(supply, found, need, book.agg_key[first], due_ns, now)
     if takes is None:
         return None
     members, flows = _member_flows(book, rows, sum(units for _, units in takes))
-    agg_key = book.agg_key[first]
+    agg_key = supply.tie_node(book.agg_key[first], due_ns)
     ranked = sorted(
         ((i, units) for i, units in takes if units > 0),
         key=lambda t: (

@@ -283,7 +283,10 @@ class OrderBook:
 
     ``columns`` are the engine's order columns for all of them; the lists are those the
     event path reads (``created_ns``: the engine's ``created_at`` in nanoseconds); ``info`` is
-    (customer, country, class, tier, lost code or None) for the records. Per order:
+    (customer, country, class, tier, lost code or None) for the records. ``targets`` says
+    whether the world carries response-time targets; then ``need_by_ns`` is each order's
+    ``need_by`` (the engine's, in nanoseconds since the epoch; None: no target), else empty,
+    and every path without them runs as before. Per order:
     ``need`` units are neither committed nor promised,
     ``held`` are promised, ``committed`` were shipped or bought (net of failed buys),
     ``delivered`` arrived, ``lost`` were never served (lost sales); ``profiles`` holds each
@@ -313,6 +316,8 @@ class OrderBook:
     agg_key: list[int]
     created_ns: list[int]
     info: list[tuple[str, str, str, str, str | None]]
+    targets: bool = False
+    need_by_ns: list[int | None] = field(default_factory=list)
     need: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
     committed: list[int] = field(default_factory=list)
@@ -343,6 +348,10 @@ class OrderBook:
     def profile(self, row: int) -> tuple[int, int, int, int]:
         """What decides the sources an order may use: part, class, country column, home."""
         return self.profiles[row]
+
+    def due_ns(self, row: int) -> int | None:
+        """The order's ``need_by`` in nanoseconds since the epoch; None: no target."""
+        return self.need_by_ns[row] if self.targets else None
 
     def minute(self, row: int) -> int:
         """The whole minute an order was created in (the engine's age unit)."""

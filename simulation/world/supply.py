@@ -217,6 +217,27 @@ class Supply:
             hashed = self._hashes[identity] = objective.identity_hash_one(identity)
         return objective.tie_break_one(agg_key, hashed)
 
+    def tie_node(self, agg_key: int, due_ns: int | None) -> int:
+        """The tie-break's key of an order of node ``agg_key`` with this ``need_by`` (None:
+        none, and the key is the node), as the engine keys it
+        (:func:`allocation.engine.objective.tie_node`)."""
+        if due_ns is None:
+            return agg_key
+        node = np.array([agg_key], dtype=np.int64)
+        due = np.array([due_ns], dtype="datetime64[ns]")
+        return int(objective.tie_node(node, due)[0])
+
+    def lone_keys(self, found: list[Candidate], due_ns: int, now: float) -> list[int]:
+        """Keys ranking an order's sources by (units late, hours late, ETA ticks) against
+        its ``need_by`` (:func:`allocation.engine.objective.lone_ticks`), with the engine's
+        arithmetic: the ``need_by`` in hours after the decision's ``as_of`` from whole
+        nanoseconds, each ETA as :meth:`ticks_and_cents` reads it."""
+        eta = np.array([c.release + c.transit for c in found], dtype=np.float64)
+        due = np.full(len(found), float(due_ns - self.as_of_ns(now)) / 3.6e12)
+        late, late_ticks = objective.late_levels(eta, due, self.resolution)
+        ticks = [objective.tick(e, self.resolution) for e in eta.tolist()]
+        return objective.lone_ticks(ticks, late, late_ticks)
+
     def origin(self, candidate: Candidate) -> str:
         """The depot of a shelf or receipt, the supplier of an option."""
         if candidate.base >= SourceBase.EXPEDITE:
@@ -263,11 +284,14 @@ class Supply:
         rank: int,
         now: float,
         pre_empts: bool,
+        targets: bool = False,
     ) -> list[Candidate]:
         """Every source an order may take free units from now, enough to cover ``units``.
 
         Shelves are read nearest first and stop once ``units`` are covered (plus any shelf
-        tied with the last one in ticks and cents); receipts give their first ``units`` units
+        tied with the last one in ticks and cents; for an order with a target, in ticks
+        alone: within one tick a shelf that costs more may be on time where a cheaper one
+        is late, and lateness ranks before money); receipts give their first ``units`` units
         per depot (plus those landing within :attr:`margin` of the last, which may tie with
         it). A source whose ETA is worse, in ticks, than ``units`` units already found could
         never be among the order's best: so receipt depots are read nearest first, and none
@@ -275,7 +299,7 @@ class Supply:
         """
         found: list[Candidate] = []
         for p in self.usable[part]:
-            found += self._shelves(p, klass, col, home, units)
+            found += self._shelves(p, klass, col, home, units, targets)
             found += self._receipts(p, klass, col, home, units, rank, now, pre_empts, found)
             found += self._options(p, klass, col, now)
         return found
@@ -387,7 +411,9 @@ class Supply:
                     return True
         return False
 
-    def _shelves(self, part: int, klass: int, col: int, home: int, units: int) -> list[Candidate]:
+    def _shelves(
+        self, part: int, klass: int, col: int, home: int, units: int, targets: bool
+    ) -> list[Candidate]:
         state, allowed = self.state, self.allowed[klass]
         shelf = state.on_hand[part]
         hours, cost = self.depot_hours[col], self.depot_cost[col]
@@ -405,7 +431,10 @@ class Supply:
             kind = STOCK if d == home else TRANSFER
             if not allowed[kind]:
                 continue
-            key = (objective.tick(hours[d], self.resolution), objective.cent(cost[d]))
+            key = (
+                objective.tick(hours[d], self.resolution),
+                0 if targets else objective.cent(cost[d]),
+            )
             if limit is not None and key != limit:
                 break
             tranches = self._tranches(part, d, klass, kind, hours[d], cost[d])
