@@ -258,7 +258,15 @@ def _load_world(source: ScenarioFile) -> Snapshot:
     folder = source.resolve(world.snapshot)
     if not folder.is_dir():
         raise ScenarioError(f"{source.path}: world.snapshot: no folder {str(folder)!r}")
-    return load_snapshot(folder)
+    snapshot = load_snapshot(folder)
+    if len(snapshot.overrides):
+        # A planner's overrides name the orders of one plan; a simulated world re-plans its
+        # own orders for months, and its exact shortcuts do not read them.
+        raise ScenarioError(
+            f"{source.path}: world.snapshot: {str(folder)!r} has an overrides table; "
+            "a simulated world takes none (remove it, or copy the snapshot without it)"
+        )
+    return snapshot
 
 
 def _grid(table: pd.DataFrame, column: str, context: Context) -> npt.NDArray[np.int64]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simulation.entrypoints.cli import main
@@ -21,6 +23,7 @@ from simulation.scenario.schema import (
     undocumented_fields,
     write_schema,
 )
+from simulation.world.setup import build_setup
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -324,3 +327,16 @@ def test_a_scenario_error_names_the_line_even_for_a_field_found_wrong_by_the_wor
     )
     assert source.locate("something else entirely") == "something else entirely"
     assert source.locate(f"{path}: nowhere.in.file: x") == f"{path}: nowhere.in.file: x"
+
+
+def test_a_world_with_a_planners_overrides_table_is_refused_by_name(tmp_path: Path) -> None:
+    world = tmp_path / "with-overrides"
+    shutil.copytree(SCENARIOS / "normal-quarter", world)
+    first = pd.read_csv(world / "orders.csv")["order_id"].iloc[0]
+    (world / "overrides.csv").write_text(
+        f"kind,order_id,source_kind,origin,quantity\nforbid,{first},broker,,\n", encoding="utf-8"
+    )
+    path = scenario_with(tmp_path, "  snapshot: normal-quarter=>  snapshot: with-overrides")
+
+    with pytest.raises(ScenarioError, match="has an overrides table; a simulated world takes none"):
+        build_setup(load_scenario(path))
