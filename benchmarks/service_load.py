@@ -12,6 +12,11 @@ client posts its next order as soon as the last is answered (closed loop: the th
 server sustains); with ``--rate R`` the clients together start R posts per second on a fixed
 schedule (open loop: latency at that offered load).
 
+On PostgreSQL ``--workers N`` starts N server processes sharing the part groups'
+partitions (``PARTS_PRIORITY_PARTITIONED=0`` in the environment: each runs the writes it
+receives, as before the scale-out); ``routed`` counts the posts sent to their partition's
+owner (``owner``) and run where they arrived (``here``), warm-up included.
+
 At the end every acknowledged order must be in the database exactly once and the store's
 reconciliation (every committed state replayed from the ledger and the supply journal) must
 find nothing. Prints throughput, p50/p99 latency, the server's peak memory, and the CPU time
@@ -227,6 +232,24 @@ async def _post_all(
     return latencies, answers, wall
 
 
+def _partitioned() -> bool:
+    """Whether the servers share the part groups' partitions (``PARTS_PRIORITY_PARTITIONED``
+    is not 0: the default; 0 measures every server running the writes it receives)."""
+    return os.environ.get("PARTS_PRIORITY_PARTITIONED", "1") not in ("0", "false", "no")
+
+
+def _routed(base: str) -> dict[str, int]:
+    """Writes the servers sent to their partition's owner, and ran where they arrived,
+    from ``/metrics`` (the sum over every server process)."""
+    totals = {"owner": 0, "here": 0}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    for line in httpx.get(f"{base}/metrics", headers=headers, timeout=30).text.splitlines():
+        if line.startswith("parts_priority_writes_routed_total{"):
+            where = line.split('to="', 1)[1].split('"', 1)[0]
+            totals[where] += int(float(line.rsplit(" ", 1)[1]))
+    return totals
+
+
 def _verify(url: str, answers: list[tuple[str, int, Any]]) -> dict[str, Any]:
     engine = make_engine(url)
     try:
@@ -282,6 +305,7 @@ def run_once(store: str, args: argparse.Namespace, run: int) -> dict[str, Any]:
                 client_cpu = time.process_time() - client_cpu
                 load_after = os.getloadavg()
                 peak = _peak_rss_mb(server.pid)
+                routed = _routed(base)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -292,6 +316,8 @@ def run_once(store: str, args: argparse.Namespace, run: int) -> dict[str, Any]:
             return {
                 "store": store,
                 "workers": workers,
+                "partitioned": store == "postgres" and _partitioned(),
+                "routed": routed,
                 "client": args.client,
                 "posts": len(answers),
                 "seconds": round(wall, 3),

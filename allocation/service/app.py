@@ -24,6 +24,7 @@ from sqlalchemy import exc as sa_exc
 from allocation.adapters.store.database import StoreBusyError, is_sqlite, make_engine
 from allocation.service.auth import AuthGate
 from allocation.service.claims import Claims
+from allocation.service.forwarding import Forwarder, PartitionedWriter
 from allocation.service.idempotency import InFlight, LocalWriter, Writer
 from allocation.service.limits import BodyLimit
 from allocation.service.logs import escaped
@@ -156,10 +157,17 @@ def _writer(
 ) -> Writer:
     """The writer process the settings ask for, where the database is a file or a server
     another process can open; else this process's writer thread."""
+    url = engine.url.render_as_string(hide_password=False)
+    partitioned = settings.partitioned and not is_sqlite(engine)
     if settings.writer == "process" and os.name == "posix" and not _in_memory(engine):
-        url = engine.url.render_as_string(hide_password=False)
+        if partitioned:
+            forwarder = Forwarder(engine)
+            return ProcessWriter(url, claims.owner, server, forwarder, settings.writer_host)
         return ProcessWriter(url, claims.owner, freeze=server)
-    return LocalWriter(engine, worlds, WriteQueue(engine, claims=claims))
+    local = LocalWriter(engine, worlds, WriteQueue(engine, claims=claims))
+    if partitioned:
+        return PartitionedWriter(local, url, claims.owner.token, settings.writer_host)
+    return local
 
 
 def _in_memory(engine: Engine) -> bool:

@@ -12,6 +12,12 @@
                                                group commit
 ``parts_priority_writer_queue_depth``          writes handed to the writer and not yet
                                                answered
+``parts_priority_writes_routed_total``         on PostgreSQL with several servers, writes
+                                               by ``to``: ``owner`` (sent to the writer
+                                               that owns their part groups, in another
+                                               server) or ``here`` (run by this server's
+                                               writer: it owns them, or no single
+                                               writer does; :mod:`.forwarding`)
 =============================================  ==========================================
 
 plus prometheus-client's own process and Python metrics in a single-process server.
@@ -73,6 +79,7 @@ class Metrics:
     latency: Histogram
     writes: Histogram
     queue: Gauge
+    routed: Counter
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """One answered request."""
@@ -116,6 +123,11 @@ def process_metrics() -> Metrics:
             "parts_priority_writer_queue_depth",
             "Writes handed to the writer and not yet answered",
             multiprocess_mode="livesum",
+        ),
+        routed=Counter(
+            "parts_priority_writes_routed",
+            "Writes sent to the writer that owns their part groups (owner) or run here",
+            ["to"],
         ),
     )
 

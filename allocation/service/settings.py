@@ -14,6 +14,12 @@ hands its options to each worker process:
                                 server; ``thread``: on a thread of the server process
 ``PARTS_PRIORITY_OPEN_DOCS``    ``1``: ``/docs``, ``/redoc`` and ``/openapi.json`` need no token
 ``PARTS_PRIORITY_OPEN_METRICS`` ``1``: ``/metrics`` needs no token
+``PARTS_PRIORITY_PARTITIONED``  ``0``: on PostgreSQL, every server runs the writes it receives
+                                (default ``1``: each write runs at the writer that owns its
+                                part groups; :mod:`allocation.service.forwarding`)
+``PARTS_PRIORITY_WRITER_HOST``  where a writer takes writes forwarded by other servers
+                                (default ``127.0.0.1``: servers on one machine; give an
+                                address the other machines reach when they are several)
 ``PARTS_PRIORITY_MAX_HEADER``   largest request line and headers in bytes (default 16,384)
 ``PARTS_PRIORITY_READ_TIMEOUT`` seconds a client has to send a whole request (default 20)
 ==============================  =============================================================
@@ -83,6 +89,12 @@ class ServiceSettings:
         token; by default they need one like every route but ``/health``.
     open_metrics : bool
         Serve ``/metrics`` without a token (for a scraper on a trusted network).
+    partitioned : bool
+        On PostgreSQL, share the part groups' partitions with the other servers' writers and
+        send each write to the owner of its groups (:mod:`allocation.service.forwarding`).
+        Off for an app built in-process (tests, notebooks); on for ``parts-priority serve``.
+    writer_host : str
+        The address on which this server's writer takes forwarded writes.
     """
 
     database_url: str | None = None
@@ -93,6 +105,8 @@ class ServiceSettings:
     writer: str = "thread"
     open_docs: bool = False
     open_metrics: bool = False
+    partitioned: bool = False
+    writer_host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
         if not self.tokens and not self.no_auth:
@@ -130,6 +144,8 @@ class ServiceSettings:
             writer=env.get("PARTS_PRIORITY_WRITER") or "process",
             open_docs=_flag(env, "PARTS_PRIORITY_OPEN_DOCS"),
             open_metrics=_flag(env, "PARTS_PRIORITY_OPEN_METRICS"),
+            partitioned=env.get("PARTS_PRIORITY_PARTITIONED", "1") not in ("0", "false", "no"),
+            writer_host=env.get("PARTS_PRIORITY_WRITER_HOST") or "127.0.0.1",
         )
 
 

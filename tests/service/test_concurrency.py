@@ -1,7 +1,10 @@
 """Concurrent requests against a real server never promise a unit twice.
 
-SQLite is served by one process; PostgreSQL by two (``--workers 2``), as behind a load
-balancer. Clients are released together by barriers, so every round is a real race.
+SQLite is served by one process; PostgreSQL by two (``--workers 2``, sharing one port), and
+by two and three separate servers sharing the part groups' partitions, the clients spread
+over them as behind a load balancer: most writes reach a server whose writer does not own
+their part group and are forwarded. Clients are released together by barriers, so every
+round is a real race.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from allocation.adapters.store import make_engine, migrate, schema
 from allocation.adapters.store.database import run_read
 from allocation.service.loading import load_into_store
 from tests.service import worlds
+from tests.service.cluster import live_servers, routed
 from tests.service.helpers import ledger_problems
-from tests.service.live import AUTH, Server, running
+from tests.service.live import AUTH, running
 from tests.service.stores import store_url
 
 # Live servers raced by client processes: the slow lane (CI runs it on every change).
@@ -50,20 +54,28 @@ STOCK = _stock(QUICK_ROUNDS + SLOW_ROUNDS)
     params=[
         pytest.param(("sqlite", 1), id="sqlite-1-worker"),
         pytest.param(("postgres", 2), id="postgres-2-workers", marks=pytest.mark.postgres),
+        pytest.param(("postgres", -2), id="postgres-2-servers", marks=pytest.mark.postgres),
+        pytest.param(("postgres", -3), id="postgres-3-servers", marks=pytest.mark.postgres),
     ],
 )
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, Engine]]:
-    """A loaded database and a real server over it, shared by this module's tests."""
+) -> Iterator[tuple[list[str], Engine]]:
+    """A loaded database and real servers over it (their URLs), shared by this module's
+    tests. A negative count is of separate ``serve`` processes, a positive one of uvicorn
+    workers of one."""
     kind, workers = request.param
     folder: Path = tmp_path_factory.mktemp(f"live-{kind}")
     with store_url(kind, folder) as url:
         engine = make_engine(url)
         migrate(engine)
         load_into_store(engine, worlds.snapshot({**STOCK, "P-A": 2, "P-B": 1}))
-        with running(url, folder, workers) as server:
-            yield server, engine
+        if workers < 0:
+            with live_servers(url, folder, -workers) as servers:
+                yield [s.url for s in servers], engine
+        else:
+            with running(url, folder, workers) as server:
+                yield [server.url], engine
         engine.dispose()
 
 
@@ -98,13 +110,16 @@ def uuid4() -> str:
     return uuid.uuid4().hex
 
 
-def _race(server: Server, first: int, rounds: int) -> list[tuple[Any, ...]]:
-    """``RACERS`` processes race for part ``R-first`` .. each round; their answers."""
+def _race(urls: list[str], first: int, rounds: int) -> list[tuple[Any, ...]]:
+    """``RACERS`` processes race for part ``R-first`` .. each round, spread over the
+    servers; their answers."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(RACERS)
     results = context.Queue()
     processes = [
-        context.Process(target=_racer, args=(server.url, w, first, rounds, barrier, results))
+        context.Process(
+            target=_racer, args=(urls[w % len(urls)], w, first, rounds, barrier, results)
+        )
         for w in range(RACERS)
     ]
     for process in processes:
@@ -154,23 +169,25 @@ def _check_round(engine: Engine, part: str, answers: list[tuple[Any, ...]]) -> N
     assert all(a[4]["priority_class"] == "standard" for a in excluded)
 
 
-def _run_rounds(live: tuple[Server, Engine], first: int, rounds: int) -> None:
-    server, engine = live
-    answers = _race(server, first, rounds)
+def _run_rounds(live: tuple[list[str], Engine], first: int, rounds: int) -> None:
+    urls, engine = live
+    answers = _race(urls, first, rounds)
     assert not [a for a in answers if a[3] == -1], [a for a in answers if a[3] == -1][:3]
     for r in range(first, first + rounds):
         _check_round(engine, f"R-{r:03d}", [a for a in answers if a[0] == r])
     assert ledger_problems(engine) == []
+    if len(urls) > 1:  # most racers reached a server that does not own their part
+        assert routed(urls)["owner"] >= RACERS * rounds // 3
 
 
 def test_racing_processes_never_get_more_units_than_exist(
-    live: tuple[Server, Engine],
+    live: tuple[list[str], Engine],
 ) -> None:
     _run_rounds(live, 0, QUICK_ROUNDS)
 
 
 def test_racing_processes_never_get_more_units_than_exist_over_200_rounds(
-    live: tuple[Server, Engine],
+    live: tuple[list[str], Engine],
 ) -> None:
     _run_rounds(live, QUICK_ROUNDS, SLOW_ROUNDS)
 
@@ -188,14 +205,14 @@ def _together(count: int, call: Any) -> list[Any]:
 
 
 def test_the_same_order_from_ten_clients_with_their_own_keys_is_one_order(
-    live: tuple[Server, Engine],
+    live: tuple[list[str], Engine],
 ) -> None:
-    server, engine = live
+    urls, engine = live
     body = worlds.order("SAME-10", "C-PM", "P-A", 1)
 
-    def post(_: int) -> httpx.Response:
+    def post(i: int) -> httpx.Response:
         headers = {**AUTH, "Idempotency-Key": uuid4()}
-        return httpx.post(f"{server.url}/orders", json=body, headers=headers, timeout=120)
+        return httpx.post(f"{urls[i % len(urls)]}/orders", json=body, headers=headers, timeout=120)
 
     answers = _together(10, post)
     statuses = sorted(a.status_code for a in answers)
@@ -211,18 +228,18 @@ def test_the_same_order_from_ten_clients_with_their_own_keys_is_one_order(
 
 
 def test_the_same_key_fifty_times_at_once_has_one_effect_and_one_answer(
-    live: tuple[Server, Engine],
+    live: tuple[list[str], Engine],
 ) -> None:
-    server, engine = live
+    urls, engine = live
     key = uuid4()
     body = worlds.order("SAME-KEY", "C-STD", "P-B", 1)
 
-    def post(_: int) -> tuple[int, Any]:
+    def post(i: int) -> tuple[int, Any]:
         # A 409 means the first is still running: retry, as its Retry-After says.
         with httpx.Client(timeout=120) as client:
             for _attempt in range(2000):
                 answer = client.post(
-                    f"{server.url}/orders",
+                    f"{urls[i % len(urls)]}/orders",
                     json=body,
                     headers={**AUTH, "Idempotency-Key": key},
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from allocation.adapters.store import make_engine, migrate, schema
 from allocation.adapters.store.database import run_read
 from allocation.service.loading import load_into_store
 from tests.service import worlds
+from tests.service.cluster import wait_balanced
 from tests.service.helpers import ledger_problems
 from tests.service.live import AUTH, Server, free_port
 from tests.service.stores import store_url
@@ -179,3 +181,103 @@ def _check_exactly_once(engine: Engine, streams: list[list[Call]]) -> None:
     )
     assert on_hand + shipped == sum(PARTS.values()) + received
     assert ledger_problems(engine) == []
+
+
+@pytest.fixture
+def pg_crash_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A PostgreSQL store loaded with a few scarce parts."""
+    with store_url("postgres", tmp_path) as url:
+        engine = make_engine(url)
+        migrate(engine)
+        load_into_store(engine, worlds.snapshot(PARTS))
+        yield url, engine
+        engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("count", [2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_one_of_several_servers_killed_keeps_every_acknowledged_write_exactly_once(
+    pg_crash_db: tuple[str, Engine], tmp_path: Path, count: int, seed: int
+) -> None:
+    """Servers share the partitions; one is killed mid-stream. The others take its
+    partitions over within seconds, refuse nothing for longer, and once every write is
+    resent each acknowledged one is there exactly once."""
+    url, engine = pg_crash_db
+    streams = _stream(seed)
+    total = sum(len(s) for s in streams)
+    kill_after = random.Random(seed).randint(8, total - 8)
+    servers = [Server(url, 1, tmp_path / f"server-{i}.log") for i in range(count)]
+    for server in servers:
+        server.start()
+    try:
+        wait_balanced(engine, count)
+        acknowledged, refused_for = _until_one_killed(servers, streams, kill_after)
+        assert refused_for < HANDOVER_S, f"writes refused for {refused_for:.1f} s"
+        started = time.monotonic()
+        wait_balanced(engine, count - 1, timeout=HANDOVER_S)
+        assert time.monotonic() - started < HANDOVER_S
+        with httpx.Client(base_url=servers[-1].url, timeout=60) as client:
+            for call in (c for calls in streams for c in calls):
+                answer = _send(client, call)
+                assert answer.status_code < 500, answer.text
+                if call.key in acknowledged:
+                    assert (answer.status_code, answer.json()) == acknowledged[call.key]
+                    assert answer.headers["idempotent-replayed"] == "true"
+    finally:
+        for server in servers:
+            server.stop()
+    _check_exactly_once(engine, streams)
+
+
+HANDOVER_S = 10.0
+"""How long a dead server's partitions may take to pass to the others (a second's balance,
+plus a loaded machine's delays)."""
+
+
+def _until_one_killed(
+    servers: list[Server], streams: list[list[Call]], kill_after: int
+) -> tuple[dict[str, Any], float]:
+    """Send each stream to a server of its own (round robin); ``kill -9`` the first server
+    once ``kill_after`` writes are acknowledged. A sender of a live server resends a write
+    refused with a 5xx (its owner died under it) until it is answered. Returns the
+    acknowledged answers by key, and the longest time a write was refused."""
+    acknowledged: dict[str, Any] = {}
+    longest = 0.0
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def sender(server: Server, calls: list[Call]) -> None:
+        nonlocal longest
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for call in calls:
+                first_refused: float | None = None
+                while True:
+                    try:
+                        answer = _send(client, call)
+                    except httpx.HTTPError:
+                        return  # this server is gone: the rest is resent later
+                    if answer.status_code < 500:
+                        break
+                    first_refused = first_refused or time.monotonic()
+                    time.sleep(0.05)
+                with lock:
+                    if first_refused is not None:
+                        longest = max(longest, time.monotonic() - first_refused)
+                    acknowledged[call.key] = (answer.status_code, answer.json())
+                    if len(acknowledged) >= kill_after:
+                        enough.set()
+
+    threads = [
+        threading.Thread(target=sender, args=(servers[i % len(servers)], calls))
+        for i, calls in enumerate(streams)
+    ]
+    for thread in threads:
+        thread.start()
+    assert enough.wait(timeout=300), "the stream stalled before the kill"
+    servers[0].kill()
+    for thread in threads:
+        thread.join(timeout=120)
+    with lock:
+        return dict(acknowledged), longest

@@ -11,6 +11,7 @@ every part's units go to its open orders, parts priority first.
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from sqlalchemy import Engine, func, select
 from allocation.adapters.store import make_engine, migrate, schema
 from allocation.adapters.store.database import run_read
 from tests.service import worlds
+from tests.service.cluster import wait_balanced
 from tests.service.conftest import AUTH, make_client
 from tests.service.helpers import ledger_problems
 from tests.service.stores import store_url
@@ -70,8 +72,14 @@ class Sent:
     answer: Any
 
 
-def machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
-    """The state machine over a fresh store of a kind for every example."""
+def machine(kind: str, folder: Path, servers: int = 1) -> type[RuleBasedStateMachine]:
+    """The state machine over a fresh store of a kind for every example.
+
+    With ``servers`` > 1 (PostgreSQL) as many apps share the store and the part groups'
+    partitions, and the requests go to each in turn: most writes are forwarded to the
+    owner of their part group, and a restart is one server's, its partitions passing to
+    the others and back.
+    """
 
     class Service(RuleBasedStateMachine):
         sent = Bundle("sent")
@@ -85,11 +93,32 @@ def machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
             from allocation.service.loading import load_into_store
 
             load_into_store(self.engine, worlds.snapshot(START))
-            self.client: TestClient = make_client(self.engine)
+            self.servers: list[ExitStack] = []
+            self.clients: list[TestClient] = []
+            if servers == 1:
+                self.clients.append(make_client(self.engine))
+            else:
+                for _ in range(servers):
+                    self._start_server()
+                wait_balanced(self.engine, servers)
+            self.turn = 0
             self.model = Model()
             self.count = 0
 
+        def _start_server(self) -> None:
+            stack = ExitStack()
+            self.clients.append(stack.enter_context(make_client(self.engine, partitioned=True)))
+            self.servers.append(stack)
+
+        @property
+        def client(self) -> TestClient:
+            """The server whose turn it is."""
+            self.turn += 1
+            return self.clients[self.turn % len(self.clients)]
+
         def teardown(self) -> None:
+            for stack in self.servers:
+                stack.close()
             self.engine.dispose()
             self._store.__exit__(None, None, None)
 
@@ -178,9 +207,14 @@ def machine(kind: str, folder: Path) -> type[RuleBasedStateMachine]:
         @rule()
         def restart(self) -> None:
             """A new server process: a new app, new connections, nothing cached."""
+            if servers > 1:  # one of them: its partitions pass to the others, and back
+                self.servers.pop(0).close()
+                self.clients.pop(0)
+                self._start_server()
+                return
             self.engine.dispose()
             self.engine = make_engine(self.url)
-            self.client = make_client(self.engine)
+            self.clients = [make_client(self.engine)]
 
         @invariant()
         def units_are_conserved_and_promised_once(self) -> None:
@@ -246,9 +280,9 @@ def _held(engine: Engine) -> dict[str, int]:
     return {str(o): int(q) for o, q, _ in rows}
 
 
-def _run(kind: str, folder: Path, examples: int, steps: int) -> None:
+def _run(kind: str, folder: Path, examples: int, steps: int, servers: int = 1) -> None:
     run_state_machine_as_test(
-        machine(kind, folder),
+        machine(kind, folder, servers),
         settings=settings(
             max_examples=examples,
             stateful_step_count=steps,
@@ -271,3 +305,12 @@ def test_random_runs_keep_every_invariant(kind: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", STORES)
 def test_long_random_runs_keep_every_invariant(kind: str, tmp_path: Path) -> None:
     _run(kind, tmp_path, examples=60, steps=40)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("servers", [2, 3])
+def test_random_runs_over_several_servers_keep_every_invariant(
+    servers: int, tmp_path: Path
+) -> None:
+    _run("postgres", tmp_path, examples=15, steps=30, servers=servers)

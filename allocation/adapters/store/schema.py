@@ -58,6 +58,8 @@ __all__ = [
     "suppliers",
     "supply_journal",
     "supply_options",
+    "writer_cluster",
+    "writer_leases",
 ]
 
 metadata = MetaData()
@@ -315,4 +317,32 @@ idempotency_claims = Table(
     Column("pid", Integer, nullable=False),
     Column("pid_started", BigInteger, nullable=True),
     Column("claimed_at", DateTime, nullable=False),
+)
+
+# Scale-out on PostgreSQL (:mod:`allocation.adapters.store.leases`): the part groups are
+# hashed into partitions, each owned by one writer process, which holds a session advisory
+# lock on it. ``writer_leases`` says where the owner takes forwarded writes (``address``)
+# and which database session holds the lock (``backend_pid``): a row counts only while that
+# session holds it. ``epoch`` counts the hand-overs of the partition.
+writer_leases = Table(
+    "writer_leases",
+    metadata,
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("owner", String(64), nullable=True),
+    Column("address", String(255), nullable=True),
+    Column("backend_pid", Integer, nullable=True),
+    Column("epoch", BigInteger, nullable=False, server_default="0"),
+    Column("acquired_at", DateTime, nullable=True),
+)
+
+# One row: the advisory-lock key space of this database's leases (so that several stores in
+# one PostgreSQL database never share a lock), and the secret writers authenticate forwarded
+# writes with.
+writer_cluster = Table(
+    "writer_cluster",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("lock_space", Integer, nullable=False),
+    Column("secret", String(64), nullable=False),
+    CheckConstraint("id = 1", name="ck_writer_cluster_one_row"),
 )
