@@ -19,6 +19,9 @@
       rank_tiers_within_standard: false
       eta_resolution_hours: 0.1
       min_success_probability: 0.0
+      broker_risk: threshold           # or: priced (a broker unit at its expected ETA)
+      broker_failure_detected_hours: 96   # priced: when a failed buy is known (default: its ETA)
+      broker_fallback_hours: 120       # priced: then a unit from elsewhere (default: buy again)
       protection:                      # units held back for parts-priority orders
         default: 0
         levels: protection.csv         # depot_id, part_number, level; or a list of rows
@@ -27,6 +30,10 @@
         tier: {PM: 8, PA+: 48}         # standard, PA, PA+, PM
         product_type: {workstation: 12}
         country: {DE: 6}               # ISO code or name
+      fair_share:                      # caps on what one party takes of a part
+        caps:
+          - {by: customer, part: SSD-512, share: 0.4, period: week}
+          - {by: country, part: "*", units: 50, period: day}
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -43,6 +50,7 @@ import yaml
 from allocation.adapters.protection_file import protection_from
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.fair_share import PARTIES, PERIODS, Cap, FairShare
 from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources, is_currency
 from allocation.domain.response import ResponseTimes
@@ -53,6 +61,7 @@ __all__ = [
     "KNOWN_SECTIONS",
     "allocation_policy_from",
     "entitlement_policy_from",
+    "fair_share_from",
     "load_policy_sections",
     "response_times_from",
 ]
@@ -124,6 +133,8 @@ def allocation_policy_from(
         values["currency"] = _currency(values["currency"], where)
     if "response_hours" in values:
         values["response_hours"] = response_times_from(values["response_hours"], where)
+    if "fair_share" in values:
+        values["fair_share"] = fair_share_from(values["fair_share"], where)
     for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
         if flag in values and not isinstance(values[flag], bool):
             raise PolicyError(
@@ -136,6 +147,20 @@ def allocation_policy_from(
             raise PolicyError(
                 f"{where}: allocation.{number} must be a number, got {values[number]!r}"
             )
+    for hours in ("broker_failure_detected_hours", "broker_fallback_hours"):
+        if (
+            hours in values
+            and values[hours] is not None
+            and (isinstance(values[hours], bool) or not isinstance(values[hours], int | float))
+        ):
+            raise PolicyError(
+                f"{where}: allocation.{hours} must be a number of hours, got {values[hours]!r}"
+            )
+    if "broker_risk" in values and not isinstance(values["broker_risk"], str):
+        raise PolicyError(
+            f"{where}: allocation.broker_risk must be threshold or priced, "
+            f"got {values['broker_risk']!r}"
+        )
     try:
         return AllocationPolicy(**values)
     except PolicyError as exc:
@@ -248,3 +273,75 @@ def _hours_table(raw: object, name: str) -> dict[str, float]:
             raise PolicyError(f"{name}.{key}: must be a positive number of hours, got {hours!r}")
         table[str(key)] = float(hours)
     return table
+
+
+_FAIR_KEYS = ("caps",)
+_CAP_KEYS = ("by", "part", "units", "share", "period")
+
+
+def fair_share_from(raw: object, where: str = "policy") -> FairShare:
+    """The ``fair_share`` option: a list of caps, each naming who, which part, how much and
+    for which period; every bad key or value is named with the cap's position.
+
+    >>> fair_share_from({"caps": [{"by": "customer", "part": "SSD", "share": 0.4}]}).caps[0]
+    Cap(by='customer', part='SSD', units=None, share=0.4, period='week')
+    >>> fair_share_from({"caps": [{"by": "customer", "part": "SSD"}]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    allocation.errors.PolicyError: policy: allocation.fair_share.caps[0]: needs units or share ...
+    """
+    name = f"{where}: allocation.fair_share"
+    if raw is None:
+        return FairShare()
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{name} must be a mapping with {', '.join(_FAIR_KEYS)}")
+    for key in raw:
+        if key not in _FAIR_KEYS:
+            raise PolicyError(f"{name}.{key} is not an option (known: {', '.join(_FAIR_KEYS)})")
+    entries = raw.get("caps") or []
+    if not isinstance(entries, list):
+        raise PolicyError(f"{name}.caps must be a list of caps")
+    caps = [_cap(entry, f"{name}.caps[{i}]") for i, entry in enumerate(entries)]
+    try:
+        return FairShare(tuple(caps))
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+
+
+def _cap(entry: object, name: str) -> Cap:
+    """One cap entry, or an error naming the entry and its bad key."""
+    if not isinstance(entry, dict):
+        raise PolicyError(f"{name} must be a mapping of {', '.join(_CAP_KEYS)}")
+    for key in entry:
+        if key not in _CAP_KEYS:
+            raise PolicyError(f"{name}.{key} is not an option (known: {', '.join(_CAP_KEYS)})")
+    by, part = entry.get("by"), entry.get("part")
+    if by not in PARTIES:
+        raise PolicyError(f"{name}.by: {by!r} is not one of {', '.join(PARTIES)}")
+    if not isinstance(part, str) or not part.strip():
+        raise PolicyError(f"{name}.part: must be a part number or '*', got {part!r}")
+    period = entry.get("period", "week")
+    if period not in PERIODS:
+        raise PolicyError(f"{name}.period: {period!r} is not one of {', '.join(PERIODS)}")
+    units, share = entry.get("units"), entry.get("share")
+    if (units is None) == (share is None):
+        raise PolicyError(f"{name}: needs units or share (just one)")
+    if units is not None and (isinstance(units, bool) or not isinstance(units, int) or units < 0):
+        raise PolicyError(f"{name}.units: must be a whole number of units >= 0, got {units!r}")
+    if share is not None and (
+        isinstance(share, bool)
+        or not isinstance(share, int | float)
+        or not math.isfinite(share)
+        or not 0 < share <= 1
+    ):
+        raise PolicyError(f"{name}.share: must be above 0 and at most 1, got {share!r}")
+    try:
+        return Cap(
+            by=str(by),
+            part=part.strip(),
+            units=units,
+            share=None if share is None else float(share),
+            period=str(period),
+        )
+    except PolicyError as exc:
+        raise PolicyError(f"{name}: {exc}") from None

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 
 import pycountry
 
+from allocation.domain.fair_share import FairShare
 from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.protection import ProtectionLevels
 from allocation.domain.response import ResponseTimes
 from allocation.errors import PolicyError
 
-__all__ = ["AllocationPolicy", "default_allowed_sources", "is_currency"]
+__all__ = ["BROKER_RISKS", "AllocationPolicy", "default_allowed_sources", "is_currency"]
+
+BROKER_RISKS = ("threshold", "priced")
+"""How a broker offer's risk of failing counts (:attr:`AllocationPolicy.broker_risk`)."""
 
 
 def is_currency(code: object) -> bool:
@@ -69,6 +73,18 @@ class AllocationPolicy:
         by less are a tie, which goes to the older order.
     min_success_probability : float
         Broker offers that succeed less often than this are not used (default 0: all).
+    broker_risk : str
+        How a broker offer's chance of failing counts: ``threshold`` (default) values a
+        broker unit at its ETA as if it never failed, and only
+        ``min_success_probability`` keeps unreliable offers out; ``priced`` values it at
+        its *expected* ETA, the fallback's delay included
+        (:func:`allocation.engine.objective.broker_expected_eta`).
+    broker_failure_detected_hours : float or None
+        With ``priced`` risk: hours after the buy until a failure is known (default None:
+        when the unit should have arrived, the buy's own ETA).
+    broker_fallback_hours : float or None
+        With ``priced`` risk: hours from the failure being known until the order has its
+        unit from elsewhere (default None: the same buy again, until one succeeds).
     protection : ProtectionLevels
         Units of a part held back at a depot for ``parts_priority`` orders: ``standard``
         orders may take only the units on hand above the level (default: none held back).
@@ -80,6 +96,9 @@ class AllocationPolicy:
         its own needs its parts by its creation time plus the shortest that applies
         (:mod:`allocation.domain.response`; default: none, so no order has a target
         unless its row gives one).
+    fair_share : FairShare
+        Caps on what one customer, country or region takes of a part in a period, as units
+        or a share of supply (:mod:`allocation.domain.fair_share`; default: none).
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -91,11 +110,19 @@ class AllocationPolicy:
     rank_tiers_within_standard: bool = False
     eta_resolution_hours: float = 0.1
     min_success_probability: float = 0.0
+    broker_risk: str = "threshold"
+    broker_failure_detected_hours: float | None = None
+    broker_fallback_hours: float | None = None
     protection: ProtectionLevels = field(default_factory=ProtectionLevels)
     currency: str = "USD"
     response_hours: ResponseTimes = field(default_factory=ResponseTimes)
+    fair_share: FairShare = field(default_factory=FairShare)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fair_share, FairShare):
+            raise PolicyError(
+                f"allocation.fair_share must be FairShare, got {type(self.fair_share)!r}"
+            )
         if not isinstance(self.response_hours, ResponseTimes):
             raise PolicyError(
                 "allocation.response_hours must be ResponseTimes, "
@@ -118,6 +145,17 @@ class AllocationPolicy:
                 "allocation.min_success_probability must be between 0 and 1, "
                 f"got {self.min_success_probability!r}"
             )
+        if self.broker_risk not in BROKER_RISKS:
+            raise PolicyError(
+                f"allocation.broker_risk must be one of {', '.join(BROKER_RISKS)}, "
+                f"got {self.broker_risk!r}"
+            )
+        for name in ("broker_failure_detected_hours", "broker_fallback_hours"):
+            hours = getattr(self, name)
+            if hours is not None and not (0 <= hours < float("inf")):
+                raise PolicyError(
+                    f"allocation.{name} must be a non-negative number of hours, got {hours!r}"
+                )
         if not is_currency(self.currency):
             raise PolicyError(
                 f"allocation.currency: {self.currency!r} is not an ISO 4217 currency code "

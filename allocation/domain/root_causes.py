@@ -42,6 +42,7 @@ NO_ROUTE: Final = "no_route"
 HELD_BACK_BY_PROTECTION: Final = "held_back_by_protection"
 NO_STOCK_ANYWHERE: Final = "no_stock_anywhere"
 SOURCE_NOT_ALLOWED_FOR_CLASS: Final = "source_not_allowed_for_class"
+CAPPED_BY_FAIR_SHARE: Final = "capped_by_fair_share"
 HELD_BY_HIGHER_CLASS: Final = "held_by_higher_class"
 HELD_BY_SAME_CLASS: Final = "held_by_same_class"
 EXCLUDED_COUNTRY: Final = "excluded_country"
@@ -144,6 +145,14 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
         "source not allowed for class",
         "the only sources are kinds its class may not use (special means are for parts priority)",
         "raise the part's stock at the order's depot",
+    ),
+    RootCause(
+        CAPPED_BY_FAIR_SHARE,
+        "allocation",
+        "capped by fair share",
+        "its customer, country or region has taken all a fair-share cap of the policy lets "
+        "it take of the part in the period",
+        "review the part's fair-share cap, or raise the part's stock",
     ),
     RootCause(
         HELD_BY_HIGHER_CLASS,

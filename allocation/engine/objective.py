@@ -19,6 +19,18 @@ the functions here, so a new level is written once:
   hands out its units;
 - :func:`serving_order`, the order in which the baselines serve orders.
 
+Broker risk, priced
+-------------------
+With the policy's ``broker_risk: priced`` a broker arc's ETA is its buy's *expected* ETA
+(:func:`broker_expected_eta`): the ETA when it succeeds, weighed with the time to detect a
+failure and get the unit otherwise. It replaces the arc's ETA where arc ETAs are computed
+(:mod:`allocation.engine.model._arcs`), before any level reads it, so units late, hours
+late and ETA ticks of a broker arc are those of its expected ETA, and every other path
+that ranks sources (the incremental planner's shortcuts, the simulator's exact paths, the
+baselines) reads the same number. It is one more per-arc ETA in hours, rounded to integer
+ticks: the levels, their bounds and the proof below are unchanged. With the default
+``threshold`` no arc changes.
+
 Response-time targets, and why the order stays exact
 ----------------------------------------------------
 An order may have a ``need_by`` (:mod:`allocation.domain.response`). A unit from source
@@ -55,6 +67,12 @@ and ETA ticks all grow with the ETA, so the three levels are one key in lexicogr
 :func:`lone_ticks` makes that key (a dense rank of the triple), which callers pass to
 :func:`fill_alone`, :func:`fill_alone_lazy` or :func:`served_from_free` in place of the ETA
 ticks: the rules are then exact with targets too, and unchanged without them.
+
+Fair-share caps (:mod:`allocation.domain.fair_share`) add no level: they are capacities of
+the network (cap hubs, :mod:`allocation.engine.solve._lexflow`), and the objective above is
+optimised over the plans that keep them. The lone-order rules do not know them, so no
+no-solve path may serve an order a cap applies to; :func:`tie_party` keys capped orders by
+their party in the tie-break.
 """
 
 from __future__ import annotations
@@ -77,6 +95,8 @@ __all__ = [
     "TIE_RANGE",
     "Level",
     "batch_levels",
+    "broker_expected_eta",
+    "broker_expected_eta_one",
     "cent",
     "eta_ticks",
     "fill_alone",
@@ -97,6 +117,7 @@ __all__ = [
     "tie_break",
     "tie_break_one",
     "tie_node",
+    "tie_party",
     "waits_behind",
 ]
 
@@ -137,6 +158,64 @@ def money_cents(money: npt.NDArray[np.float64]) -> IntArray:
     """Money per unit in whole cents."""
     cents: IntArray = np.rint(money * 100.0).astype(np.int64)
     return cents
+
+
+def broker_expected_eta(
+    eta: npt.NDArray[np.float64],
+    success: npt.NDArray[np.float64],
+    detected_hours: float | None,
+    fallback_hours: float | None,
+) -> npt.NDArray[np.float64]:
+    """The expected ETA of broker buys that succeed with probability ``success``: what a
+    broker unit costs on the ETA level when the policy prices broker risk.
+
+    A buy placed now delivers at ``eta`` (its lead time plus the lane) with probability
+    ``p``; otherwise its failure is known after ``D`` hours (``detected_hours``; None: at
+    ``eta``, when the unit should have come) and the order needs a unit again:
+
+    - with ``fallback_hours`` ``F`` the order then has one ``F`` hours later, so
+      ``E = p·eta + (1 − p)·(D + F)``;
+    - without it the order buys the same again, until a buy succeeds (a geometric number
+      of tries, each failure costing ``D``), so ``E = eta + D·(1 − p)/p``, and an offer
+      that never succeeds (``p = 0``) is never reached (``inf``).
+
+    ``p = 1`` gives ``eta`` itself, bit for bit. The result is an ETA in hours like any
+    other: rounded to ticks by :func:`eta_ticks`, so every level stays an integer per-arc
+    cost and the solver's exactness proof is untouched.
+
+    >>> eta, p = np.array([72.0, 72.0, 72.0]), np.array([1.0, 0.5, 0.0])
+    >>> broker_expected_eta(eta, p, None, None).tolist()
+    [72.0, 144.0, inf]
+    >>> broker_expected_eta(eta, p, 96.0, 100.0).tolist()
+    [72.0, 134.0, 196.0]
+    """
+    detected = eta if detected_hours is None else np.full(len(eta), float(detected_hours))
+    if fallback_hours is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tries = eta + (1.0 - success) / success * detected
+        expected: npt.NDArray[np.float64] = np.where(success > 0, tries, np.inf)
+        return expected
+    priced: npt.NDArray[np.float64] = success * eta + (1.0 - success) * (
+        detected + float(fallback_hours)
+    )
+    return priced
+
+
+def broker_expected_eta_one(
+    eta: float, success: float, detected_hours: float | None, fallback_hours: float | None
+) -> float:
+    """:func:`broker_expected_eta` of one buy, in Python's floats: the same value, bit for
+    bit (the same operations in the same order), for the simulator's exact paths.
+
+    >>> etas, ps = [72.0, 30.5, 7.25, 0.0], [0.55, 0.88, 1.0, 0.3]
+    >>> for d, f in ((None, None), (96.0, None), (None, 24.0), (96.0, 120.0)):
+    ...     one = [broker_expected_eta_one(e, p, d, f) for e, p in zip(etas, ps, strict=True)]
+    ...     assert one == broker_expected_eta(np.array(etas), np.array(ps), d, f).tolist()
+    """
+    detected = eta if detected_hours is None else float(detected_hours)
+    if fallback_hours is None:
+        return eta + (1.0 - success) / success * detected if success > 0 else math.inf
+    return success * eta + (1.0 - success) * (detected + float(fallback_hours))
 
 
 def late_levels(
@@ -335,6 +414,27 @@ def tie_node(node: IntArray, need_by: npt.NDArray[np.datetime64]) -> IntArray:
         mixed = ((due * np.uint64(0xD6E8FEB86659FD93)) >> np.uint64(1)).astype(np.int64)
     key: IntArray = np.where(np.isnat(need_by), node, node ^ mixed)
     return key
+
+
+def tie_party(node: IntArray, hub: IntArray, party_key: IntArray) -> IntArray:
+    """The tie-break's key of each order under fair-share caps: its key (:func:`tie_node`)
+    mixed with its cap hub's party, for orders a cap applies to (``hub`` >= 0).
+
+    Orders of one node under different caps are solved as separate nodes; as with targets,
+    equal tie costs would leave ties between them to the solver's arc order, which depends
+    on batching. Uncapped orders keep their key, so plans without caps are unchanged.
+
+    >>> keys = tie_party(np.array([7, 7, 7]), np.array([-1, 0, 1]), np.array([11, 12]))
+    >>> keys.tolist()[0] == 7, len(set(keys.tolist())) == 3
+    (True, True)
+    """
+    if len(party_key) == 0:
+        return node
+    key = party_key[np.maximum(hub, 0)].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = ((key * np.uint64(0x9FB21C651E98DF25)) >> np.uint64(1)).astype(np.int64)
+    out: IntArray = np.where(hub >= 0, node ^ mixed, node)
+    return out
 
 
 def one_source_identity(

@@ -197,7 +197,8 @@ FIELD_DOCS: dict[str, str] = {
     "PolicySpec.options": (
         "The policy file's allocation section: allowed_sources, preemption, partial_fills, "
         "substitutes, rank_tiers_within_standard, eta_resolution_hours, "
-        "min_success_probability."
+        "min_success_probability, broker_risk (threshold or priced), "
+        "broker_failure_detected_hours, broker_fallback_hours."
     ),
     "PolicySpec.entitlement": (
         "The policy file's entitlement section: site_country, "

@@ -141,6 +141,13 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
         )
     except AllocationError as exc:
         raise ScenarioError(str(exc)) from None
+    if policy.fair_share:
+        # A cap counts what a party took in a period; a plan knows only its own lines, and a
+        # simulated world ships and re-plans for months: the cap would not mean what it says.
+        raise ScenarioError(
+            f"{where}: policy.options.fair_share: fair-share caps are for plans, "
+            "not simulated (remove them from the scenario's policy)"
+        )
     engine = Engine(snapshot, policy, entitlement)
     context = engine.context
     start = pd.Timestamp(scenario.start or snapshot.as_of)

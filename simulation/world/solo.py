@@ -301,4 +301,4 @@ def _position(supply: Supply, c: Candidate) -> tuple[int, int, str, float, bool]
 
 
 def _greedy_key(supply: Supply, c: Candidate) -> tuple[float, float, int, int, str, float, bool]:
-    return (c.release + c.transit, c.money, *_position(supply, c))
+    return (c.eta, c.money, *_position(supply, c))

@@ -103,7 +103,9 @@ class Candidate:
 
     ``base`` is 0 shelf, 1 receipt, 2 expedite, 3 broker (the engine's source bases);
     ``kind`` the code of the order's source kind; ``release`` hours until the source can
-    release units (the engine's ``release_hours``).
+    release units (the engine's ``release_hours``); ``expected`` a broker buy's expected
+    ETA when the policy prices broker risk (None otherwise), which the objective ranks it
+    by in place of ``release + transit`` (:attr:`eta`), as the engine's arcs do.
     """
 
     base: int
@@ -117,6 +119,13 @@ class Candidate:
     money: float
     planned: float
     protected: bool = False
+    expected: float | None = None
+
+    @property
+    def eta(self) -> float:
+        """The ETA the objective ranks this source by: ``release + transit``, or a priced
+        broker buy's expected ETA (:func:`allocation.engine.objective.broker_expected_eta`)."""
+        return self.release + self.transit if self.expected is None else self.expected
 
 
 class Supply:
@@ -154,6 +163,9 @@ class Supply:
         # it in ETA ticks (two ticks: safe against rounding at a tick's edge).
         self.margin = 2.0 * self.resolution
         self.min_success = policy.min_success_probability
+        self.priced = policy.broker_risk == "priced"
+        self.detected = policy.broker_failure_detected_hours
+        self.fallback = policy.broker_fallback_hours
         self.start_ns = int(pd.Timestamp(setup.start).value)
         self.usable: list[list[int]] = [
             context.usable[p].tolist() if p in context.usable else [p]
@@ -232,7 +244,7 @@ class Supply:
         its ``need_by`` (:func:`allocation.engine.objective.lone_ticks`), with the engine's
         arithmetic: the ``need_by`` in hours after the decision's ``as_of`` from whole
         nanoseconds, each ETA as :meth:`ticks_and_cents` reads it."""
-        eta = np.array([c.release + c.transit for c in found], dtype=np.float64)
+        eta = np.array([c.eta for c in found], dtype=np.float64)
         due = np.full(len(found), float(due_ns - self.as_of_ns(now)) / 3.6e12)
         late, late_ticks = objective.late_levels(eta, due, self.resolution)
         ticks = [objective.tick(e, self.resolution) for e in eta.tolist()]
@@ -247,7 +259,7 @@ class Supply:
     def ticks_and_cents(self, candidate: Candidate) -> tuple[int, int]:
         """The candidate's ETA in the engine's ticks and its money in cents."""
         return (
-            objective.tick(candidate.release + candidate.transit, self.resolution),
+            objective.tick(candidate.eta, self.resolution),
             objective.cent(candidate.money),
         )
 
@@ -376,7 +388,7 @@ class Supply:
         options: list[int] = []
         for option in self.options.by_part.get(part, ()) if buying else ():
             capacity, _, _, success = self.conditions.terms_now(option, now)
-            if capacity <= 0 or success < self.min_success:
+            if capacity <= 0 or not self._offered(option, success):
                 continue
             options.append(option)
         if not shelves and not receipts and not options:
@@ -483,7 +495,7 @@ class Supply:
         else:
             nearest = [home] if home >= 0 and allowed[INBOUND] else []
         hours, cost, resolution = self.depot_hours[col], self.depot_cost[col], self.resolution
-        etas = [(objective.tick(c.release + c.transit, resolution), c.units) for c in found]
+        etas = [(objective.tick(c.eta, resolution), c.units) for c in found]
         bound = _covering_tick(etas, units)
         by_depot: dict[int, list[Candidate]] = {}
         for d in nearest:
@@ -538,13 +550,40 @@ class Supply:
             if transit == np.inf:
                 continue
             capacity, lead, price, success = conditions.terms_now(option, now)
-            if capacity <= 0 or success < self.min_success:
+            if capacity <= 0 or not self._offered(option, success):
                 continue
             money = price + self.option_cost[col][option]
+            expected = None
+            if self.priced and kind == BROKER:
+                expected = objective.broker_expected_eta_one(
+                    lead + transit, success, self.detected, self.fallback
+                )
             found.append(
-                Candidate(kind - 1, kind, part, -1, option, capacity, lead, transit, money, 0.0)
+                Candidate(
+                    kind - 1,
+                    kind,
+                    part,
+                    -1,
+                    option,
+                    capacity,
+                    lead,
+                    transit,
+                    money,
+                    0.0,
+                    expected=expected,
+                )
             )
         return found
+
+    def _offered(self, option: int, success: float) -> bool:
+        """Whether an option with this success chance is one the engine would use: not
+        below the policy's threshold, and — with priced risk and buys repeated until one
+        succeeds — not a broker that never succeeds (its expected ETA is infinite, and the
+        engine builds no arc to it)."""
+        if success < self.min_success:
+            return False
+        never = self.priced and self.fallback is None and success <= 0
+        return not (never and bool(self.options.is_broker[option]))
 
 
 def _covering_tick(etas: list[tuple[int, int]], units: int) -> int | None:

@@ -66,6 +66,39 @@ def test_the_exact_paths_honour_protection_levels_as_the_engine_does(
     )
 
 
+#: ``broker_risk: priced`` with each way of pricing a failure: detected at the buy's ETA or
+#: after a fixed time, then the same buy again or a unit from elsewhere after a fixed time.
+PRICED = st.fixed_dictionaries(
+    {
+        "broker_risk": st.just("priced"),
+        "broker_failure_detected_hours": st.sampled_from([None, 0.0, 20.0, 96.0]),
+        "broker_fallback_hours": st.sampled_from([None, 0.0, 30.0, 150.0]),
+    }
+)
+
+
+@pytest.mark.property
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.integers(0, 3), PRICED, st.sampled_from([0.1, 8.0]))
+def test_the_exact_paths_price_broker_risk_as_the_engine_does(
+    case: tuple[TinyWorld, dict[str, Any], str],
+    seed: int,
+    priced: dict[str, Any],
+    resolution: float,
+) -> None:
+    world, scenario, strategy = case
+    scenario["policy"]["options"].update(priced, eta_resolution_hours=resolution)
+    note(f"{world!r}\n{scenario!r}\n{strategy}")
+    with tempfile.TemporaryDirectory() as folder:
+        setup = build_setup(world.write(Path(folder), **scenario))
+    assert setup.policy.broker_risk == "priced"
+    fast = run_world(setup, strategy, seed=seed, shortcut=True, audit=False)
+    slow = run_world(setup, strategy, seed=seed, shortcut=False, audit=False)
+    pd.testing.assert_frame_equal(
+        fast.recorder.to_frame(), slow.recorder.to_frame(), check_exact=True
+    )
+
+
 def response_hours() -> st.SearchStrategy[dict[str, Any]]:
     """A policy's ``response_hours``: by tier, product type and country, some of each.
 

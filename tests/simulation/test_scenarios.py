@@ -340,3 +340,14 @@ def test_a_world_with_a_planners_overrides_table_is_refused_by_name(tmp_path: Pa
 
     with pytest.raises(ScenarioError, match="has an overrides table; a simulated world takes none"):
         build_setup(load_scenario(path))
+
+
+def test_a_scenario_whose_policy_caps_fair_shares_is_refused_by_name(tmp_path: Path) -> None:
+    path = scenario_with(
+        tmp_path,
+        "policy:\n=>policy:\n  options:\n    fair_share:\n      caps:\n"
+        "        - {by: customer, part: '*', units: 1, period: week}\n",
+    )
+
+    with pytest.raises(ScenarioError, match="fair-share caps are for plans, not simulated"):
+        build_setup(load_scenario(path))

@@ -12,6 +12,8 @@ code                                when
 ``no_stock_anywhere``               no stock, receipt or supply option of its part (or a
                                     substitute) can reach it
 ``source_not_allowed_for_class``    the only sources are kinds its class may not use
+``capped_by_fair_share``            its customer, country or region has taken all a
+                                    fair-share cap lets it take of the part
 ``held_by_higher_class``            the units it could use went to a class that ranks first
 ``held_by_same_class``              they went to orders of its own class, older or sooner
 ==================================  ======================================================
@@ -34,7 +36,7 @@ import pandas as pd
 from allocation.domain.model import SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.explain._held_back import held_back, held_back_words
-from allocation.engine.model import CLASSES, Problem, build_arcs
+from allocation.engine.model import CLASSES, Problem, build_arcs, cap_hubs
 
 __all__ = ["CODES", "Reasons", "unfilled_reasons"]
 
@@ -46,9 +48,19 @@ NO_ROUTE: Final = "no_route"
 PROTECTED: Final = "held_back_by_protection"
 NO_STOCK: Final = "no_stock_anywhere"
 NOT_ALLOWED: Final = "source_not_allowed_for_class"
+CAPPED: Final = "capped_by_fair_share"
 HIGHER: Final = "held_by_higher_class"
 SAME: Final = "held_by_same_class"
-CODES: tuple[str, ...] = (WHOLE, NO_ROUTE, PROTECTED, NO_STOCK, NOT_ALLOWED, HIGHER, SAME)
+CODES: tuple[str, ...] = (
+    WHOLE,
+    NO_ROUTE,
+    PROTECTED,
+    NO_STOCK,
+    NOT_ALLOWED,
+    CAPPED,
+    HIGHER,
+    SAME,
+)
 """Every code an unfilled order can get, in order of precedence."""
 
 _SAME_WORDS = (
@@ -116,6 +128,9 @@ def unfilled_reasons(
         full_words[blocked] = words
         settle(blocked & full_never, NO_STOCK, full_words)
         settle(blocked, NOT_ALLOWED, full_words)
+    if problem.policy.fair_share:
+        capped, words = _capped(problem, flow, rows)
+        settle(capped, CAPPED, words)
     top = _best_holder_group(problem, flow, rows)
     top = np.where(has_held, 0, top)  # protected units go to parts_priority orders only
     higher = todo & (top < orders.group[rows])
@@ -131,6 +146,25 @@ def unfilled_reasons(
         )
         settle(higher, HIGHER, names[np.where(higher, top, 0)])
     return Reasons(code, reason)
+
+
+def _capped(
+    problem: Problem, flow: IntArray, rows: IntArray
+) -> tuple[npt.NDArray[np.bool_], TextArray]:
+    """Which rows a fair-share cap keeps short (their party has all its cap allows of the
+    part), and the words: ``capped: customer C-12 has taken its 40% of SSD-512 this week``."""
+    caps = cap_hubs(problem.orders, problem.sources, problem.context)
+    words = np.empty(len(rows), dtype=object)
+    if caps is None:
+        return np.zeros(len(rows), dtype=bool), words
+    got = np.bincount(problem.arcs.order, weights=flow, minlength=len(problem.orders))
+    capped = caps.hub >= 0
+    taken = np.bincount(caps.hub[capped], weights=got[capped], minlength=len(caps))
+    hub = caps.hub[rows]
+    full = (hub >= 0) & (taken[np.maximum(hub, 0)] >= caps.limit[np.maximum(hub, 0)])
+    said = {h: caps.words(h) for h in set(hub[full].tolist())}
+    words[full] = [said[h] for h in hub[full].tolist()]
+    return full, words
 
 
 def _words(prefix: str, values: TextArray, suffix: str = "") -> TextArray:

@@ -15,6 +15,9 @@ still exactly what a full re-plan would give (:mod:`._shortcuts`):
 - an order ships (its units leave with it; a better plan for the rest, plus its units, would
   have beaten the old optimum) — unless it took protected units: then the protection level
   refills from the units above it, and the group is split and solved again.
+
+An arrival a fair-share cap applies to always takes the full solve: its party's cap is
+shared with orders the shortcuts do not look at.
 """
 
 from __future__ import annotations
@@ -45,11 +48,13 @@ from allocation.engine.model import (
     Arcs,
     Classes,
     Context,
+    Held,
     OrderColumns,
     Problem,
     arcs_like,
     build_arcs,
     build_context,
+    capped_parts,
     classify,
     orders_from,
     own_nodes,
@@ -209,8 +214,11 @@ class Planner:
             new_arcs = build_arcs(orders, old.sources, self.context, at, only_allowed=True)
         problem = Problem(orders, old.sources, Arcs.concat([old.arcs, new_arcs]), self.context)
         fast = None
-        if str(new.order_id[0]) not in self.context.overrides.firming():
-            # A firmed arrival takes its firm units first: the shortcuts do not know them.
+        if str(new.order_id[0]) not in self.context.overrides.firming() and not _capped(
+            self.context, new
+        ):
+            # A firmed arrival takes its firm units first, and a capped one shares its
+            # party's cap: the shortcuts know neither.
             fast = serve_from_free_supply(state.plan, problem, len(old.arcs))
             if fast is None:
                 fast = waits_behind_its_node(state.plan, problem)
@@ -418,10 +426,15 @@ class Planner:
         np.add.at(taken, problem.arcs.source, pinned)
         given = np.zeros(len(problem.orders), dtype=np.int64)
         np.add.at(given, problem.arcs.order, pinned)
+        held = None
+        if self.policy.fair_share and pinned.any():  # pinned units count against caps
+            arcs = problem.arcs
+            held = Held.of(arcs.order, arcs.source, pinned, (len(given), len(taken)))
         flow = pinned + solve_optimal(
             problem,
             supply=problem.sources.quantity - taken,
             demand=problem.orders.quantity - given,
+            held=held,
         )
         return Plan(problem=problem, flow=flow, strategy="optimal")
 
@@ -515,6 +528,12 @@ def _moment_or_none(value: object, order_id: str) -> datetime | None:
         stamp = stamp.tz_convert(None)
     moment: datetime = stamp.to_pydatetime()
     return moment
+
+
+def _capped(context: Context, order: OrderColumns) -> bool:
+    """Whether a fair-share cap applies to the (one) order: no shortcut may serve it."""
+    capped = capped_parts(context)
+    return capped is not None and bool(capped[order.part_code].any())
 
 
 def _room_left(problem: Problem, firm: IntArray, pinned: IntArray) -> IntArray:

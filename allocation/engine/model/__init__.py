@@ -9,6 +9,7 @@ from __future__ import annotations
 from allocation.engine.model._arcs import ARC_KEYS, Arcs, arcs_like, build_arcs
 from allocation.engine.model._classify import Classes, classify, classify_orders
 from allocation.engine.model._context import Context, build_context
+from allocation.engine.model._fair_share import CapHubs, Held, cap_hubs, capped_parts
 from allocation.engine.model._network import Routes, build_network, routes
 from allocation.engine.model._orders import CLASSES, TIERS, OrderColumns, orders_from
 from allocation.engine.model._overrides import FirmError, firm_flow, forbidden_arcs, own_nodes
@@ -22,9 +23,11 @@ __all__ = [
     "CLASSES",
     "TIERS",
     "Arcs",
+    "CapHubs",
     "Classes",
     "Context",
     "FirmError",
+    "Held",
     "OrderColumns",
     "Problem",
     "Routes",
@@ -34,6 +37,8 @@ __all__ = [
     "build_arcs",
     "build_context",
     "build_network",
+    "cap_hubs",
+    "capped_parts",
     "classify",
     "classify_orders",
     "firm_flow",

@@ -12,7 +12,9 @@ arc's kind:
 
 An arc a planner's override forbids (:mod:`allocation.domain.overrides`) is never built.
 
-ETA (hours from the context's moment) = when the source can release the unit + transit.
+ETA (hours from the context's moment) = when the source can release the unit + transit;
+with the policy's ``broker_risk: priced``, a broker arc's ETA is its buy's expected ETA
+(:func:`allocation.engine.objective.broker_expected_eta`), the one place it is priced.
 Money per unit = transit cost + the option's price (stock already owned costs only transit).
 """
 
@@ -29,6 +31,7 @@ from allocation.engine.model._context import Context
 from allocation.engine.model._orders import CLASSES, OrderColumns
 from allocation.engine.model._overrides import forbidden_arcs
 from allocation.engine.model._sources import SourceColumns
+from allocation.engine.objective import broker_expected_eta
 
 __all__ = ["ARC_KEYS", "Arcs", "arcs_like", "build_arcs"]
 
@@ -208,6 +211,15 @@ def _arc_costs(
     flat = sources.origin_row[arc_source] * hours.shape[1] + orders.country_col[arc_order]
     eta = sources.release_hours[arc_source] + hours.ravel()[flat]
     money = sources.unit_price[arc_source] + costs.ravel()[flat]
+    policy = context.policy
+    if policy.broker_risk == "priced":  # a broker unit at its expected ETA, failures priced
+        broker = sources.base[arc_source] == SourceBase.BROKER
+        eta[broker] = broker_expected_eta(
+            eta[broker],
+            sources.success_probability[arc_source[broker]],
+            policy.broker_failure_detected_hours,
+            policy.broker_fallback_hours,
+        )
     return eta, money
 
 

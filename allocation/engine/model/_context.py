@@ -124,6 +124,9 @@ def _check_protection(
     unknown_parts = sorted(policy.protection.parts() - set(part_code))
     if unknown_parts:
         raise UnknownIdError(f"allocation.protection: unknown part {unknown_parts[0]!r}")
+    capped = sorted(policy.fair_share.parts() - set(part_code))
+    if capped:
+        raise UnknownIdError(f"allocation.fair_share.caps: unknown part {capped[0]!r}")
 
 
 def _substitution(

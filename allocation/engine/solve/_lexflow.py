@@ -42,6 +42,17 @@ arcs with negative reduced cost. Removing the former and pre-committing the latt
 the next stage to exactly the optimal face of the levels solved so far. Distances are found
 on the small graph of sources and sink (orders compressed out), which keeps this linear in
 the number of arcs.
+
+*Fair-share caps.* A cap on what one party takes of a part is a *cap hub*: a hub with no
+supply through which that party's orders reach the sink, whose own arc to the sink carries
+at most the cap (``sink_head`` and ``bypass_capacity`` of :class:`FlowProblem`). Order nodes
+then touch sources, cap hubs and the sink, all hubs, and a cycle still alternates hubs and
+order nodes: counting cap hubs among the ``S`` sources keeps the bound for source→order
+levels. A level on order→sink arcs now changes at every hub the order→sink arcs meet — the
+sink and each cap hub, each visited once, one arc in and one out — so its bound is
+``B = (H + 1)·spread`` with ``H`` the cap hubs of the largest group. With the bounds right,
+the weights, the stages and the face fixing above hold unchanged; without caps ``H = 0``
+and nothing changes.
 """
 
 from __future__ import annotations
@@ -81,6 +92,11 @@ class FlowProblem:
     An order node may reach the sink through several arcs (``sink_order`` names the node of
     each, ``sink_capacity`` its capacity): identical orders merged into one node keep one sink
     arc each, with their own age. By default each order has one sink arc of its demand.
+
+    Fair-share caps (see the module docstring): ``sink_head`` names, per order→sink arc, a
+    source (a cap hub, with no supply) the arc leads to instead of the sink (-1: the sink),
+    and ``bypass_capacity`` each source's arc to the sink (default its supply; a cap hub's
+    is its room under the cap).
     """
 
     supply: IntArray
@@ -92,6 +108,8 @@ class FlowProblem:
     order_component: IntArray | None = None
     sink_order: IntArray | None = None
     sink_capacity: IntArray | None = None
+    sink_head: IntArray | None = None
+    bypass_capacity: IntArray | None = None
 
     def sink_arcs(self) -> tuple[IntArray, IntArray]:
         """(order node, capacity) of every order→sink arc."""
@@ -154,7 +172,7 @@ def solve_lexicographic_flows(
     active = np.ones(net.size, dtype=bool)
     full_costs = [_expand(level, problem, net) for level in levels]
     comps = _Components.of(problem)
-    bounds = [_cycle_bound(level, comps.max_sources) for level in levels]
+    bounds = [_cycle_bound(level, comps.max_sources, comps.max_hubs) for level in levels]
     start = 0
     flow = np.zeros(net.size, dtype=np.int64)
     while start < len(levels):
@@ -180,6 +198,20 @@ def _check(problem: FlowProblem, levels: list[Level]) -> None:
             raise SolverError("an arc joins two components of the flow network")
     if np.any(problem.supply < 0) or np.any(problem.demand < 0) or np.any(problem.arc_capacity < 0):
         raise SolverError("negative supply, demand or capacity in the flow network")
+    if problem.bypass_capacity is not None and np.any(problem.bypass_capacity < 0):
+        raise SolverError("negative capacity on a source's arc to the sink")
+    if (
+        problem.sink_head is not None
+        and problem.source_component is not None
+        and problem.order_component is not None
+    ):
+        head = problem.sink_head
+        via = head >= 0
+        if np.any(
+            problem.source_component[head[via]]
+            != problem.order_component[problem.sink_arcs()[0][via]]
+        ):
+            raise SolverError("a cap hub joins two components of the flow network")
     for level in levels:
         expected = n_arcs if level.on == "arc" else len(problem.sink_arcs()[0])
         if level.on not in ("arc", "order") or len(level.costs) != expected:
@@ -218,10 +250,16 @@ class _Network:
         tails = np.concatenate([p.arc_source, n_src + sink_order, np.arange(n_src)]).astype(
             np.int32
         )
-        heads = np.concatenate(
-            [n_src + p.arc_order, np.full(len(sink_order), sink), np.full(n_src, sink)]
-        ).astype(np.int32)
-        capacity = np.concatenate([p.arc_capacity, sink_capacity, p.supply]).astype(np.int64)
+        sink_heads = (
+            np.full(len(sink_order), sink)
+            if p.sink_head is None
+            else np.where(p.sink_head >= 0, p.sink_head, sink)
+        )
+        heads = np.concatenate([n_src + p.arc_order, sink_heads, np.full(n_src, sink)]).astype(
+            np.int32
+        )
+        bypass = p.supply if p.bypass_capacity is None else p.bypass_capacity
+        capacity = np.concatenate([p.arc_capacity, sink_capacity, bypass]).astype(np.int64)
         node_supply = np.zeros(sink + 1, dtype=np.int64)
         node_supply[:n_src] = p.supply
         node_supply[sink] = -int(p.supply.sum())
@@ -238,17 +276,18 @@ def _expand(level: Level, p: FlowProblem, net: _Network) -> IntArray:
     return cost
 
 
-def _cycle_bound(level: Level, n_src: int) -> int:
+def _cycle_bound(level: Level, n_src: int, n_caps: int = 0) -> int:
     """How much one simple residual cycle can change this level (see the module docstring).
 
     A cycle visits at most ``n_src + 1`` order nodes (they alternate with hubs), and at each
     it changes a source→order level by at most the spread of its costs; it crosses the sink
-    once, so a sink level changes by at most its spread too.
+    once, and each of ``n_caps`` cap hubs at most once, so a sink level changes by at most
+    ``n_caps + 1`` spreads.
     """
     if len(level.costs) == 0:
         return 0
     spread = max(int(level.costs.max()), 0) - min(int(level.costs.min()), 0)
-    return (n_src + 1) * spread if level.on == "arc" else spread
+    return (n_src + 1) * spread if level.on == "arc" else (n_caps + 1) * spread
 
 
 def _weights(bounds: list[int]) -> list[int]:
@@ -347,6 +386,7 @@ class _Components:
     local: IntArray
     count: int
     max_sources: int
+    max_hubs: int = 0
 
     @classmethod
     def of(cls, p: FlowProblem) -> _Components:
@@ -369,7 +409,11 @@ class _Components:
         starts = np.cumsum(sizes) - sizes
         local = np.empty(n_src, dtype=np.int64)
         local[by] = np.arange(n_src) - np.repeat(starts, sizes)
-        return cls(src, ords, local, count, int(sizes.max(initial=0)))
+        max_hubs = 0
+        if p.sink_head is not None and np.any(p.sink_head >= 0):
+            hubs = np.unique(p.sink_head[p.sink_head >= 0])
+            max_hubs = int(np.bincount(src[hubs], minlength=count).max())
+        return cls(src, ords, local, count, int(sizes.max(initial=0)), max_hubs)
 
 
 def _fix_face(

@@ -11,12 +11,19 @@ from __future__ import annotations
 import multiprocessing as mp
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.model import Problem, size_buckets, unique_inverse
+from allocation.engine.model import (
+    CapHubs,
+    Held,
+    Problem,
+    cap_hubs,
+    size_buckets,
+    unique_inverse,
+)
 from allocation.engine.objective import (
     batch_levels,
     eta_ticks,
@@ -25,6 +32,7 @@ from allocation.engine.objective import (
     split_among_members,
     tie_break,
     tie_node,
+    tie_party,
 )
 from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic_flows
 
@@ -54,11 +62,14 @@ class _ArcLevels:
     late: IntArray | None = None
     late_ticks: IntArray | None = None
     due: IntArray | None = None
+    hub: IntArray | None = None
+    room: IntArray | None = None
 
     @classmethod
-    def of(cls, problem: Problem) -> _ArcLevels:
+    def of(cls, problem: Problem, caps: CapHubs | None = None) -> _ArcLevels:
         """The levels; the lateness ones (and each order's ``need_by`` as an integer, to
-        keep orders with other targets apart) only when some order has a target."""
+        keep orders with other targets apart) only when some order has a target; each
+        order's cap hub and each hub's room only when a fair-share cap applies."""
         arcs, orders, sources = problem.arcs, problem.orders, problem.sources
         resolution = problem.policy.eta_resolution_hours
         late = late_ticks = due = None
@@ -66,19 +77,19 @@ class _ArcLevels:
             due_hours = orders.due_hours(problem.as_of)[arcs.order]
             late, late_ticks = late_levels(arcs.eta_hours, due_hours, resolution)
             due = orders.need_by.astype(np.int64)  # NaT is the smallest int64: a key of its own
+        node = orders.node if due is None else tie_node(orders.node, orders.need_by)
+        if caps is not None:
+            node = tie_party(node, caps.hub, caps.party_key())
         return cls(
             eta_ticks=eta_ticks(arcs.eta_hours, resolution),
             money_cents=money_cents(arcs.money),
-            tie=tie_break(
-                orders.node[arcs.order]
-                if due is None
-                else tie_node(orders.node, orders.need_by)[arcs.order],
-                sources.tie_hash[arcs.source],
-            ),
+            tie=tie_break(node[arcs.order], sources.tie_hash[arcs.source]),
             minutes=orders.created_minutes(),
             late=late,
             late_ticks=late_ticks,
             due=due,
+            hub=None if caps is None else caps.hub,
+            room=None if caps is None else caps.room,
         )
 
 
@@ -119,16 +130,18 @@ def make_batches(
     supply: IntArray | None = None,
     demand: IntArray | None = None,
     batch_arcs: int = _BATCH_ARCS,
+    held: Held | None = None,
 ) -> Batches:
     """Split the arcs into batches of whole part groups of like size.
 
     ``supply`` and ``demand`` override the sources' and orders' quantities (the incremental
-    planner passes what is left after pinned allocations).
+    planner passes what is left after pinned allocations). ``held`` is the units orders and
+    sources hold outside this solve (firmed or pinned): they count against fair-share caps.
     """
     arcs = problem.arcs
-    levels = _ArcLevels.of(problem)
     supply = problem.sources.quantity if supply is None else supply
     demand = problem.orders.quantity if demand is None else demand
+    levels = _ArcLevels.of(problem, _caps(problem, supply, held))
     idx = np.arange(len(arcs))
     if len(idx) == 0:
         return Batches(problem, levels, supply, demand, [])
@@ -164,6 +177,13 @@ def make_batches(
     return Batches(problem, levels, supply, demand, chunks)
 
 
+def _caps(problem: Problem, supply: IntArray, held: Held | None) -> CapHubs | None:
+    """The fair-share caps of a solve, counting what is held outside it; None without caps."""
+    if not problem.policy.fair_share:
+        return None
+    return cap_hubs(problem.orders, problem.sources, problem.context, supply, held)
+
+
 def _task(
     problem: Problem,
     levels: _ArcLevels,
@@ -189,20 +209,23 @@ def _task(
     # solver's pick among equally good plans follows the order of its arcs.
     id_rank = _text_rank(orders.order_id[ord_global])
     minutes = levels.minutes[ord_global]
-    if levels.due is None:
-        rank = np.lexsort((id_rank, minutes, orders.node[ord_global]))
-    else:
-        rank = np.lexsort((id_rank, minutes, levels.due[ord_global], orders.node[ord_global]))
+    # Orders of one node with other targets or under other caps are not alike.
+    apart = [k[ord_global] for k in (levels.hub, levels.due) if k is not None]
+    rank = np.lexsort((id_rank, minutes, *apart, orders.node[ord_global]))
     ord_global, id_rank, minutes = ord_global[rank], id_rank[rank], minutes[rank]
     ord_local = np.argsort(rank)[ord_local]
-    if levels.due is None:
+    if not apart:
         node_keys, node_of_order = np.unique(orders.node[ord_global], return_inverse=True)
         node_of_order = node_of_order.astype(np.int64)
         n_nodes = len(node_keys)
     else:
-        # Sorted by (node, need_by) above: a new solve node wherever either changes.
-        node, due = orders.node[ord_global], levels.due[ord_global]
-        fresh = np.r_[True, (node[1:] != node[:-1]) | (due[1:] != due[:-1])][: len(node)]
+        # Sorted by (node, need_by, hub) above: a new solve node wherever one changes.
+        fresh = np.zeros(len(ord_global), dtype=bool)
+        for key in (orders.node, levels.due, levels.hub):
+            if key is not None:
+                k = key[ord_global]
+                fresh[1:] |= k[1:] != k[:-1]
+        fresh[:1] = True
         node_of_order = (np.cumsum(fresh) - 1).astype(np.int64)
         n_nodes = int(fresh.sum())
     # One aggregated arc per (node, source).
@@ -231,6 +254,8 @@ def _task(
         sink_order=node_of_order,
         sink_capacity=ord_demand,
     )
+    if levels.hub is not None and levels.room is not None:
+        flow_problem = _with_cap_hubs(flow_problem, levels.hub[ord_global], levels.room)
     task_levels = batch_levels(
         order_group=orders.group[ord_global],
         arc_group=orders.group[arcs.order[rep]],
@@ -253,6 +278,31 @@ def _task(
         ).astype(np.int64),
     )
     return FlowTask(flow_problem, task_levels, arc_index, split)
+
+
+def _with_cap_hubs(problem: FlowProblem, hub_of_order: IntArray, room: IntArray) -> FlowProblem:
+    """The batch's network with its fair-share caps: each cap hub of its orders becomes a
+    source with no supply after the real ones, whose arc to the sink carries its room, and
+    the sink arcs of its orders lead to it (:mod:`._lexflow`, "Fair-share caps")."""
+    capped = hub_of_order >= 0
+    if not capped.any():
+        return problem
+    n_src = len(problem.supply)
+    hubs, local = np.unique(hub_of_order[capped], return_inverse=True)
+    head = np.full(len(hub_of_order), -1, dtype=np.int64)
+    head[capped] = n_src + local
+    assert problem.sink_order is not None
+    assert problem.order_component is not None
+    assert problem.source_component is not None
+    hub_comp = np.zeros(len(hubs), dtype=np.int64)
+    hub_comp[local] = problem.order_component[problem.sink_order[capped]]
+    return replace(
+        problem,
+        supply=np.r_[problem.supply, np.zeros(len(hubs), dtype=np.int64)],
+        source_component=np.r_[problem.source_component, hub_comp],
+        sink_head=head,
+        bypass_capacity=np.r_[problem.supply, room[hubs]].astype(np.int64),
+    )
 
 
 def _text_rank(values: npt.NDArray[np.object_]) -> IntArray:
@@ -372,10 +422,12 @@ def solve_optimal(
     runner: Runner | None = None,
     supply: IntArray | None = None,
     demand: IntArray | None = None,
+    held: Held | None = None,
 ) -> IntArray:
     """Units on every arc of ``problem`` in the lexicographically optimal plan (of
-    ``supply`` and ``demand`` when given instead of the problem's quantities)."""
-    batches = make_batches(problem, supply, demand)
+    ``supply`` and ``demand`` when given instead of the problem's quantities; ``held``, units
+    held outside the solve, count against fair-share caps)."""
+    batches = make_batches(problem, supply, demand, held=held)
     results = (runner or local_runner(1))(batches)
     flow = np.zeros(len(problem.arcs), dtype=np.int64)
     for (arc_index, _), result in zip(batches.chunks, results, strict=True):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from allocation.engine.model import Problem
+from allocation.engine.model import Held, Problem
 from allocation.engine.solve._baselines import solve_fifo, solve_tier_greedy
 from allocation.engine.solve._optimal import Runner, solve_optimal
 from allocation.errors import PolicyError
@@ -49,17 +49,25 @@ def solve_strategy(problem: Problem, strategy: str, runner: Runner | None = None
     check_strategy(strategy)
     firm = problem.firm()
     if firm is not None:
-        rest = _solve_strategy(problem.without_firm(firm), strategy, runner)
+        held = None
+        if problem.policy.fair_share:  # firmed units count against fair-share caps
+            arcs = problem.arcs
+            held = Held.of(
+                arcs.order, arcs.source, firm, (len(problem.orders), len(problem.sources))
+            )
+        rest = _solve_strategy(problem.without_firm(firm), strategy, runner, held)
         return Solution(rest.flow + firm, rest.excluded)
     return _solve_strategy(problem, strategy, runner)
 
 
-def _solve_strategy(problem: Problem, strategy: str, runner: Runner | None) -> Solution:
+def _solve_strategy(
+    problem: Problem, strategy: str, runner: Runner | None, held: Held | None = None
+) -> Solution:
     solve: Callable[[Problem, IntArray], IntArray]
     if strategy == "optimal":
 
         def solve(p: Problem, demand: IntArray) -> IntArray:
-            return solve_optimal(p, runner, demand=demand)
+            return solve_optimal(p, runner, demand=demand, held=held)
     elif strategy == "fifo":
 
         def solve(p: Problem, demand: IntArray) -> IntArray:

@@ -175,7 +175,11 @@ def build_reference(
 
 
 def lexicographic_levels(
-    reference: Reference, age_levels: bool = False, targets: bool = False, eta_first: bool = False
+    reference: Reference,
+    age_levels: bool = False,
+    targets: bool = False,
+    eta_first: bool = False,
+    caps: list[tuple[set[int], int]] | None = None,
 ) -> dict[str, float]:
     """The optimal value of each level, in the keys of ``Plan.objective()``.
 
@@ -192,6 +196,9 @@ def lexicographic_levels(
     ticks of 0.1 h, min), returned as ``<class>_units_late`` and ``<class>_late_hours``;
     with ``eta_first`` too, those two come after the class's ETA (and age) instead: the
     plan that ignores targets first, to tell the two apart.
+
+    ``caps`` are fair-share caps as constraints: per (set of order positions, units), the
+    units all pairs into those orders carry are at most the units.
     """
     pairs = [p for p in reference.pairs if p.allowed]
     n = len(pairs)
@@ -251,12 +258,18 @@ def lexicographic_levels(
         (np.ones(len(std_cols)), ([k for _, k in std_cols], [i for i, _ in std_cols])),
         shape=(len(capped), n),
     )
-    a_ub = vstack([by_source, by_order, by_cap]).tocsr()
+    # Σ units into a capped party's orders ≤ its cap.
+    cap_rows = [
+        np.array([1.0 if p.order in members else 0.0 for p in pairs]) for members, _ in caps or []
+    ]
+    by_party = csr_matrix(np.vstack(cap_rows)) if cap_rows else csr_matrix((0, n))
+    a_ub = vstack([by_source, by_order, by_cap, by_party]).tocsr()
     b_ub = np.concatenate(
         [
             np.array(reference.supply, dtype=float),
             np.array(reference.order_quantity, float),
             np.array([cap for _, cap in capped], dtype=float),
+            np.array([units for _, units in caps or []], dtype=float),
         ]
     )
     fixed: list[np.ndarray] = []

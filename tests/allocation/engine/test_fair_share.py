@@ -1,0 +1,245 @@
+"""Fair-share caps: what one customer or country takes of a part is a flow capacity.
+
+The reference (:mod:`reference_model`) groups the orders by party and part with its own
+code, works out each cap (units, or the floor of the share of the part's supply) and adds
+one constraint per capped party to every LP level; the engine must match it level by level
+and never give a party more than its cap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocation.adapters.policy_file import allocation_policy_from
+from allocation.adapters.snapshot import load_snapshot
+from allocation.allocate import allocate
+from allocation.domain.fair_share import Cap, FairShare
+from allocation.domain.policy import AllocationPolicy
+from allocation.engine import Engine
+from allocation.errors import PolicyError, UnknownIdError
+from tests.allocation.engine.builders import World, order, random_worlds, snapshot, world
+from tests.allocation.engine.reference_model import (
+    build_reference,
+    lexicographic_levels,
+    source_rows,
+)
+from tests.budget import examples
+
+EXACT = 1e-6
+LEVELS = (
+    "parts_priority_units",
+    "parts_priority_eta_hours",
+    "standard_units",
+    "standard_eta_hours",
+)
+LP = settings(
+    max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@st.composite
+def capped_worlds(draw: st.DrawFn) -> tuple[World, FairShare]:
+    """A random world and one or two caps on its parts, by customer or country."""
+    w = draw(random_worlds())
+    parts = w.part_numbers()
+    by = draw(st.sampled_from(["customer", "country"]))
+    names = draw(st.lists(st.sampled_from([*parts, "*"]), min_size=1, max_size=2, unique=True))
+    caps = []
+    for name in names:
+        if draw(st.booleans()):
+            caps.append(Cap(by, name, units=draw(st.integers(0, 4))))
+        else:
+            caps.append(Cap(by, name, share=draw(st.sampled_from([0.2, 0.25, 0.4, 0.5, 0.75]))))
+    return w, FairShare(tuple(caps))
+
+
+def _reference_caps(w: World, rules: FairShare) -> list[tuple[set[int], int]]:
+    """(order positions, cap) per capped party and part, from the rows alone."""
+    snap = w.snapshot()
+    supply: dict[str, int] = {}
+    for part, _, _, units, _, _ in source_rows(snap):
+        supply[part] = supply.get(part, 0) + units
+    groups: dict[tuple[str, str], set[int]] = {}
+    for i, o in enumerate(w.orders):
+        cap = rules.cap_of(o.part)
+        if cap is not None:
+            party = o.customer if cap.by == "customer" else o.country
+            groups.setdefault((party, o.part), set()).add(i)
+    out = []
+    for (_, part), members in groups.items():
+        cap = rules.cap_of(part)
+        assert cap is not None
+        units = (
+            cap.units
+            if cap.units is not None
+            else math.floor(cap.share * supply.get(part, 0) + 1e-9)
+        )  # type: ignore[operator]
+        out.append((members, int(units)))
+    return out
+
+
+def _taken(plan_frame_orders: list[str], quantities: list[int], w: World) -> dict[int, int]:
+    got = dict.fromkeys(range(len(w.orders)), 0)
+    position = {o.order_id: i for i, o in enumerate(w.orders)}
+    for oid, q in zip(plan_frame_orders, quantities, strict=True):
+        got[position[oid]] += q
+    return got
+
+
+@pytest.mark.property
+@LP
+@given(capped_worlds())
+def test_no_capped_party_ever_takes_more_than_its_cap(case: tuple[World, FairShare]) -> None:
+    w, rules = case
+    lines = allocate(w.snapshot(), AllocationPolicy(fair_share=rules)).to_pandas()
+    got = _taken(lines["order_id"].tolist(), lines["quantity"].astype(int).tolist(), w)
+    for members, cap in _reference_caps(w, rules):
+        assert sum(got[i] for i in members) <= cap, (members, cap, lines)
+
+
+@pytest.mark.property
+@LP
+@given(capped_worlds())
+def test_every_level_with_caps_matches_a_sequential_lp(case: tuple[World, FairShare]) -> None:
+    w, rules = case
+    snap = w.snapshot()
+    objective = allocate(snap, AllocationPolicy(fair_share=rules)).objective()
+    reference = build_reference(snap)
+    caps = _reference_caps(w, rules)
+    pure = lexicographic_levels(reference, caps=caps)
+    for name in LEVELS:
+        assert objective[name] == pytest.approx(pure[name], abs=EXACT), (name, pure, objective)
+    aged = lexicographic_levels(reference, age_levels=True, caps=caps)
+    assert objective["cost"] == pytest.approx(aged["cost"], abs=EXACT), (aged, objective)
+
+
+@pytest.mark.property
+@settings(LP, max_examples=examples(40))
+@given(capped_worlds(), st.data())
+def test_the_incremental_planner_with_caps_matches_a_full_plan(
+    case: tuple[World, FairShare], data: st.DataObject
+) -> None:
+    w, rules = case
+    policy = AllocationPolicy(fair_share=rules)
+    cut = data.draw(st.integers(0, len(w.orders) - 1))
+    planner = Engine(replace(w, orders=w.orders[:cut]).snapshot(), policy).planner()
+    frame = w.snapshot().orders
+    for row in frame.iloc[cut:].to_dict(orient="records"):
+        planner.add_order({str(k): v for k, v in row.items()})
+    got = planner.plan().objective()
+    want = allocate(w.snapshot(), policy).objective()
+    for name in (*LEVELS, "cost"):
+        assert got[name] == pytest.approx(want[name], abs=EXACT), (name, got, want)
+
+
+def test_a_customer_capped_at_40_percent_leaves_the_rest_to_others() -> None:
+    snap = snapshot(
+        [order("O1", "PM", quantity=5, age=9), order("O2", "PA", quantity=5, age=1)],
+        stock=[("A", "D1", 5)],
+    )
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "A", share=0.4),)))
+    plan = allocate(snap, policy)
+    got = plan.to_pandas().groupby("order_id")["quantity"].sum().to_dict()
+    assert got == {"O1": 2, "O2": 2}  # floor(0.4 × 5) = 2 each; one unit stays on the shelf
+    unfilled = plan.unfilled.set_index("order_id")
+    assert unfilled.loc["O1", "code"] == "capped_by_fair_share"
+    assert unfilled.loc["O1", "reason"] == "capped: customer PM has taken its 40% of A this week"
+
+
+def test_firmed_units_count_against_the_cap() -> None:
+    w = world(
+        [order("O1", "PM", quantity=3, age=9), order("O2", "PM", quantity=3, age=1)],
+        stock=[("A", "D1", 6)],
+    )
+    tables = w.tables()
+    tables["overrides"] = pd.DataFrame(
+        {
+            "kind": ["firm"],
+            "order_id": ["O2"],
+            "source_kind": ["stock"],
+            "origin": ["D1"],
+            "quantity": [2],
+        }
+    )
+    snap = load_snapshot(tables)
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=3),)))
+    got = allocate(snap, policy).to_pandas().groupby("order_id")["quantity"].sum().to_dict()
+    assert got == {"O1": 1, "O2": 2}  # PM firmed 2, so only 1 more for its older order
+
+
+def test_without_fair_share_plans_are_the_same_as_before() -> None:
+    w = world(
+        [order("O1", "PM", quantity=2), order("O2", "STD", quantity=2, age=3)],
+        stock=[("A", "D1", 3)],
+    )
+    a = allocate(w.snapshot()).to_pandas()
+    b = allocate(w.snapshot(), AllocationPolicy(fair_share=FairShare())).to_pandas()
+    assert a.equals(b)
+
+
+def test_a_cap_too_large_to_bind_changes_no_level() -> None:
+    w = world(
+        [order("O1", "PM", quantity=2), order("O2", "STD", quantity=2, age=3)],
+        stock=[("A", "D1", 3)],
+    )
+    big = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=100),)))
+    assert allocate(w.snapshot(), big).objective() == allocate(w.snapshot()).objective()
+
+
+def test_the_policy_file_reads_caps_and_names_every_bad_key() -> None:
+    policy = allocation_policy_from(
+        {"fair_share": {"caps": [{"by": "region", "part": "*", "units": 5, "period": "day"}]}}
+    )
+    assert policy.fair_share.cap_of("X") == Cap("region", "*", units=5, period="day")
+    bad = [
+        ({"caps": [{"by": "planet", "part": "*", "units": 1}]}, "caps[0].by"),
+        ({"caps": [{"by": "customer", "part": "*", "units": -1}]}, "caps[0].units"),
+        ({"caps": [{"by": "customer", "part": "*", "share": 1.5}]}, "caps[0].share"),
+        ({"caps": [{"by": "customer", "part": "*", "units": 1, "period": "year"}]}, "period"),
+        ({"caps": [{"by": "customer", "part": "*"}]}, "needs units or share"),
+        ({"caps": [{"by": "customer", "part": "*", "units": 1, "color": 1}]}, "caps[0].color"),
+        ({"limits": []}, "fair_share.limits"),
+        (
+            {
+                "caps": [
+                    {"by": "customer", "part": "A", "units": 1},
+                    {"by": "country", "part": "A", "units": 1},
+                ]
+            },
+            "two caps",
+        ),
+    ]
+    for raw, words in bad:
+        with pytest.raises(PolicyError, match=words.replace("[", r"\[").replace("]", r"\]")):
+            allocation_policy_from({"fair_share": raw})
+
+
+def test_a_cap_on_an_unknown_part_is_refused_by_name() -> None:
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "NOPE", units=1),)))
+    with pytest.raises(UnknownIdError, match=r"fair_share\.caps: unknown part 'NOPE'"):
+        allocate(snapshot([order("O1")], stock=[("A", "D1", 1)]), policy)
+
+
+def test_a_region_cap_holds_orders_of_every_country_in_the_region() -> None:
+    snap = snapshot(
+        [
+            order("O1", "PM", quantity=2, age=5, country="US"),
+            order("O2", "PM", quantity=2, age=4, country="CA"),
+            order("O3", "PM", quantity=2, age=3, country="DE"),
+        ],
+        stock=[("A", "D1", 6)],
+        lanes=[("D1", "CA", 1.0, 0.0), ("D1", "DE", 2.0, 0.0)],
+    )
+    policy = AllocationPolicy(fair_share=FairShare((Cap("region", "A", units=3),)))
+    lines = allocate(snap, policy).to_pandas()
+    got = lines.groupby("order_id")["quantity"].sum().to_dict()
+    assert got["O1"] + got["O2"] == 3
+    assert got["O3"] == 2
+    assert np.all(lines["quantity"] > 0)
