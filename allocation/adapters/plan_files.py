@@ -68,14 +68,7 @@ def read_previous_lines(path: str | Path) -> pd.DataFrame:
     ``path`` is a lines file written by ``allocate --out`` (no unfilled sibling needed) or
     a document of ``allocate --json``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (give a plan written by `allocate --out`)")
-    suffix = path.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise InputError(
-            f"{path}: unsupported plan file type {suffix!r} (use .csv, .parquet, .json)"
-        )
+    path, suffix = _plan_file(path)
     if suffix == ".json":
         document = _json(path)
         if isinstance(document, dict):
@@ -83,6 +76,23 @@ def read_previous_lines(path: str | Path) -> pd.DataFrame:
                 raise InputError(f"{path}: a JSON plan needs 'lines'")
             return _table(pd.DataFrame(document["lines"]), PREVIOUS_LINES, path)
     return _read(path, PREVIOUS_LINES)
+
+
+def _plan_file(path: str | Path) -> tuple[Path, str]:
+    """A plan file that exists and is of a type a plan is written in, and its suffix."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"{path}: a folder; give a plan file written by `parts-priority allocate --out`"
+        )
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported plan file type {suffix!r} (use .csv, .parquet, .json)"
+        )
+    return path, suffix
 
 
 def unfilled_path(path: Path) -> Path:
@@ -105,18 +115,7 @@ def read_plan_tables(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     InputError
         A missing file or sibling, an unknown file type; :class:`TableError` for a bad row.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(
-            f"{path}: a folder; give a plan file written by `parts-priority allocate --out`"
-        )
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise InputError(
-            f"{path}: unsupported plan file type {suffix!r} (use .csv, .parquet, .json)"
-        )
+    path, suffix = _plan_file(path)
     if suffix == ".json":
         document = _json(path)
         if isinstance(document, dict):
