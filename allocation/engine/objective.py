@@ -70,7 +70,11 @@ ticks: the rules are then exact with targets too, and unchanged without them.
 
 Fair-share caps (:mod:`allocation.domain.fair_share`) add no level: they are capacities of
 the network (cap hubs, :mod:`allocation.engine.solve._lexflow`), and the objective above is
-optimised over the plans that keep them. The lone-order rules do not know them, so no
+optimised over the plans that keep them. Age still ranks within its group, before the next
+group's units: without caps it never changes what a lower group gets (which orders of a
+group are served and which sources serve them can be chosen independently), but a cap hub
+ties the two, so under a cap an older order of a group may take the one unit a younger one
+would have left to the next group. The lone-order rules do not know caps, so no
 no-solve path may serve an order a cap applies to; :func:`tie_party` keys capped orders by
 their party in the tie-break.
 """
