@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from allocation.service.models import (
 )
 from allocation.service.planning import Short
 
-__all__ = ["new_order_answer", "order_answers", "plan_page", "supply_states"]
+__all__ = ["late_hours", "new_order_answer", "order_answers", "plan_page", "supply_states"]
 
 
 def _lines(holdings: Iterable[ledger.Holding]) -> list[AllocationLine]:
@@ -41,6 +42,15 @@ def _lines(holdings: Iterable[ledger.Holding]) -> list[AllocationLine]:
         )
         for h in holdings
     ]
+
+
+def late_hours(need_by: datetime | None, holdings: Iterable[ledger.Holding]) -> float | None:
+    """Hours the latest ETA of the units held is after ``need_by`` (0: on time), as the
+    engine's plan columns count them; None without a target or without units held."""
+    etas = [h.eta for h in holdings if h.eta is not None]
+    if need_by is None or not etas:
+        return None
+    return round(max(0.0, (max(etas) - need_by).total_seconds() / 3600.0), 3)
 
 
 def _shipped(connection: Connection, order_ids: Sequence[str]) -> dict[str, list[ledger.Holding]]:
@@ -124,6 +134,8 @@ def order_answers(
             country=r.country,
             entitlement_reasons=json.loads(r.reasons),
             created_at=r.created_at,
+            need_by=r.need_by,
+            late_hours=late_hours(r.need_by, lines),
             allocated_quantity=sum(h.quantity for h in lines),
             allocations=_lines(lines),
             backorder=backorder,
@@ -147,6 +159,8 @@ def new_order_answer(
         country=row["country"],
         entitlement_reasons=json.loads(row["reasons"]),
         created_at=row["created_at"],
+        need_by=row["need_by"],
+        late_hours=late_hours(row["need_by"], holdings),
         allocated_quantity=sum(h.quantity for h in holdings),
         allocations=_lines(holdings),
         backorder=(

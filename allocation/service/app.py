@@ -31,6 +31,7 @@ from allocation.service.logs import escaped
 from allocation.service.master_routes import master_router
 from allocation.service.metrics import exposition, mark_stopped, process_metrics
 from allocation.service.observe import Observe
+from allocation.service.override_routes import override_router
 from allocation.service.problems import (
     FieldError,
     ServiceError,
@@ -125,6 +126,7 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(router)
     app.include_router(master_router)
+    app.include_router(override_router)
     app.include_router(supplier_router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     # Added innermost first: the last one added sees a request first.

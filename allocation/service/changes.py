@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import events, ledger, schema
+from allocation.adapters.store import events, ledger, overrides, schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.supply import (
@@ -43,6 +43,7 @@ __all__ = [
     "add_receipts",
     "adjust_stock",
     "cancel_order",
+    "locked_open_order",
     "purchase_failed",
     "schedule_inbound",
     "set_supply_options",
@@ -50,7 +51,9 @@ __all__ = [
 ]
 
 
-def _locked_open_order(connection: Connection, order_id: str, now: datetime) -> Stamp:
+def locked_open_order(connection: Connection, order_id: str, now: datetime) -> Stamp:
+    """Lock the part group of an open order; its stamp. 404 for an unknown order, 409 for a
+    closed one."""
     o = schema.orders
     row = connection.execute(select(o.c.group_key).where(o.c.order_id == order_id)).first()
     if row is None:
@@ -70,7 +73,9 @@ def _locked_open_order(connection: Connection, order_id: str, now: datetime) -> 
 
 
 def _close(connection: Connection, order_id: str, status: str, now: datetime) -> None:
-    """Close an order at ``now``; whether it was ever short, and why, stay for reports."""
+    """Close an order at ``now``; whether it was ever short, and why, stay for reports. Its
+    overrides go: they were decisions about its open need."""
+    overrides.drop(connection, order_id)
     o = schema.orders
     connection.execute(
         update(o)
@@ -81,7 +86,7 @@ def _close(connection: Connection, order_id: str, status: str, now: datetime) ->
 
 def cancel_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
     """Cancel an open order; its units go back to the plan (to the orders that rank first)."""
-    stamp = _locked_open_order(connection, order_id, now)
+    stamp = locked_open_order(connection, order_id, now)
     stamps = {stamp.group_key: stamp}
     planner = world.plans.prepare(connection, world, stamps, now)
     o = schema.orders
@@ -97,7 +102,7 @@ def cancel_order(connection: Connection, world: World, now: datetime, order_id: 
 
 def ship_order(connection: Connection, world: World, now: datetime, order_id: str) -> OrderAnswer:
     """Ship what an open order holds: its promises are consumed and the units leave supply."""
-    stamp = _locked_open_order(connection, order_id, now)
+    stamp = locked_open_order(connection, order_id, now)
     holdings = ledger.held_by_orders(connection, [order_id])
     if not holdings:
         raise ConflictError(
@@ -139,7 +144,7 @@ def purchase_failed(
     UnprocessableError
         Lines of several parts match and ``part_number`` does not say which.
     """
-    stamp = _locked_open_order(connection, order_id, now)
+    stamp = locked_open_order(connection, order_id, now)
     what = f"{failure.source} units from {failure.origin}"
     if failure.source not in PURCHASES:
         raise ConflictError(
@@ -192,10 +197,30 @@ def purchase_failed(
         "purchase_failed", order_id, line.part_number, quantity, line.source, line.origin
     )
     events.append(connection, now, [failed])
+    _unfirm(connection, order_id, line, line.quantity - quantity, client, now)
     ledger.record(connection, stamp, [("release", replace(line, quantity=quantity))])
     fail_purchase(connection, stamp, line.part_number, line.supply_key, quantity)
     replan_groups(connection, world, {stamp.group_key: stamp}, reload=True, new_orders=[order_id])
     return order_answers(connection, [order_id])[order_id]
+
+
+def _unfirm(
+    connection: Connection,
+    order_id: str,
+    line: ledger.Holding,
+    left: int,
+    client: str | None,
+    now: datetime,
+) -> None:
+    """A firm on a line whose units failed keeps at most the units ``left`` on it: the
+    failed ones will not come, whatever was decided about them."""
+    for firm in overrides.of_order(connection, order_id):
+        if (firm.kind, firm.source_kind, firm.origin) != ("firm", line.source, line.origin):
+            continue
+        if left <= 0:
+            overrides.drop(connection, order_id, "firm", line.source, line.origin)
+        elif firm.quantity is not None and firm.quantity > left:
+            overrides.add(connection, order_id, "firm", line.source, line.origin, left, client, now)
 
 
 def _check_ids(world: World, lines: Iterable[tuple[int, str, str | None]], what: str) -> None:

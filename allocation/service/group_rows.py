@@ -25,6 +25,7 @@ ORDER_COLUMNS = (
     "product_type",
     "warranty_valid",
     "ship_to_country",
+    "need_by",
 )
 """The columns of an orders table, as the engine reads them."""
 
@@ -98,6 +99,7 @@ def open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, p
             o.c.ship_to_country,
             o.c.priority_class,
             o.c.tier,
+            o.c.need_by,
         )
         .where(o.c.group_key == group_key, o.c.status == "open")
         .order_by(o.c.order_id)
@@ -110,6 +112,7 @@ def open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, p
             "quantity": np.array([r[3] for r in rows], dtype=np.int64),
             "created_at": pd.Series([r[4] for r in rows], dtype="datetime64[ns]"),
             "ship_to_country": pd.Series([r[5] for r in rows], dtype=object),
+            "need_by": pd.Series([r[8] for r in rows], dtype="datetime64[ns]"),
         }
     )
     decisions = pd.DataFrame(

@@ -7,7 +7,7 @@ and its allocation from re-planning its part group with the allocation engine.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from allocation.adapters.store import schema
 from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
 from allocation.domain.entitlement import check_product_types
-from allocation.domain.model import OrderLine
+from allocation.domain.model import OrderLine, Tier
 from allocation.errors import InputError, UnknownProductTypeError
 from allocation.service.answers import new_order_answer, order_answers
 from allocation.service.entitled import decide, decided_columns
@@ -85,6 +85,7 @@ ORDER_ROW = (
     "backordered",
     "lost_code",
     "client_id",
+    "need_by",
 )
 """The columns of an order's row, as a write inserts it."""
 
@@ -101,6 +102,7 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         warranty_valid=order.warranty_valid,
         ship_to_country=order.ship_to_country,
     )
+    decided = decided_columns(decide(world, line))
     return {
         "order_id": line.order_id,
         "customer_id": line.customer_id,
@@ -111,7 +113,8 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         "product_type": line.product_type,
         "warranty_valid": line.warranty_valid,
         "ship_to_country": line.ship_to_country,
-        **decided_columns(decide(world, line)),
+        **decided,
+        "need_by": _need_by(world, order, created, decided),
         "status": "open",
         "backorder_quantity": 0,
         "backorder_reason": None,
@@ -119,6 +122,21 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         "backordered": False,
         "client_id": client,
     }
+
+
+def _need_by(
+    world: World, order: OrderIn, created: datetime, decided: dict[str, Any]
+) -> datetime | None:
+    """The order's target, fixed at intake: its own, else created + the service policy's
+    response time for its tier, product type and site country (the rule of
+    :mod:`allocation.domain.response`), else none. Stored so, it is what the planner reads
+    on every later re-plan, and what a restart with another policy keeps promising."""
+    if order.need_by is not None:
+        return order.need_by
+    hours = world.context.policy.response_hours.hours(
+        Tier(decided["tier"]), _product_type(order), str(decided["country"])
+    )
+    return None if hours is None else created + timedelta(hours=hours)
 
 
 _EXISTING = pair(
@@ -179,6 +197,7 @@ def create_orders(
         }
         values.append([row[c] for c in ORDER_ROW])
         values[-1][ORDER_ROW.index("created_at")] = driver_moment(connection, row["created_at"])
+        values[-1][ORDER_ROW.index("need_by")] = driver_moment(connection, row["need_by"])
     if run_raw_many(connection, _INSERT, values) < len(values):
         _refuse_existing(connection, ids, batch)
         raise AssertionError("an order row was not written, yet none of its ids exists")

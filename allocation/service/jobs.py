@@ -14,12 +14,15 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from allocation.service import changes, master
+from allocation.service import changes, master, overriding
 from allocation.service.intake import create_orders
 from allocation.service.master_models import ContractIn, CustomerIn, DepotIn, LaneIn, PartIn
 from allocation.service.master_reads import Kind, change_answer
 from allocation.service.models import (
     AdjustmentLine,
+    ClearIn,
+    FirmIn,
+    ForbidIn,
     InboundLine,
     OrderBatchAnswer,
     OrderIn,
@@ -31,6 +34,7 @@ from allocation.service.world import World
 
 __all__ = [
     "AdjustStock",
+    "ChangeOverrides",
     "CloseOrder",
     "FailPurchase",
     "PostOrders",
@@ -85,6 +89,25 @@ class FailPurchase:
         answer = changes.purchase_failed(
             connection, world, now, self.order_id, self.failure, self.client
         )
+        return 200, answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class ChangeOverrides:
+    """``POST /orders/{id}/firm``, ``/forbid`` or ``/overrides/clear``."""
+
+    order_id: str
+    body: FirmIn | ForbidIn | ClearIn
+    client: str
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        body, order_id = self.body, self.order_id
+        if isinstance(body, FirmIn):
+            answer = overriding.firm_units(connection, world, now, order_id, body, self.client)
+        elif isinstance(body, ForbidIn):
+            answer = overriding.forbid_source(connection, world, now, order_id, body, self.client)
+        else:
+            answer = overriding.clear_overrides(connection, world, now, order_id, body)
         return 200, answer.model_dump(mode="json")
 
 
@@ -161,6 +184,7 @@ WriteJob = (
     PostOrders
     | CloseOrder
     | FailPurchase
+    | ChangeOverrides
     | ReceiveStock
     | AdjustStock
     | ScheduleInbound

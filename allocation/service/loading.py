@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -89,12 +89,15 @@ def load_into_store(
             strict=True,
         )
     }
-    rows = _order_rows(snapshot, group_of, unfilled, entitlement_policy)
+    rows = _order_rows(snapshot, group_of, unfilled, entitlement_policy, policy)
+    overrides = overrides_table_rows(snapshot.overrides, moment)
 
     def work(connection: Connection) -> None:
         write_master(connection, seen_now, group_of)
         for start in range(0, len(rows), 5000):
             connection.execute(insert(schema.orders), rows[start : start + 5000])
+        if overrides:
+            connection.execute(insert(schema.overrides), overrides)
         by_group: dict[str, list[tuple[str, ledger.Holding]]] = defaultdict(list)
         for h in holdings.values():
             by_group[group_of[h.part_number]].append(("allocate", h))
@@ -116,11 +119,35 @@ def load_into_store(
     )
 
 
+def overrides_table_rows(table: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
+    """A snapshot's ``overrides`` table as rows of the store's (kept by the load, so that
+    every later re-plan honours them as the load's plan did)."""
+    rows = []
+    for kind, order_id, source_kind, origin, quantity in zip(
+        *(table[c].tolist() for c in ("kind", "order_id", "source_kind", "origin", "quantity")),
+        strict=True,
+    ):
+        blank = origin is None or pd.isna(origin) or origin == ""
+        rows.append(
+            {
+                "order_id": str(order_id),
+                "kind": str(kind),
+                "source_kind": str(source_kind),
+                "origin": None if blank else str(origin),
+                "quantity": None if kind == "forbid" else int(quantity),
+                "client_id": None,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
 def _order_rows(
     snapshot: Snapshot,
     group_of: dict[str, str],
     unfilled: dict[str, Short],
     policy: EntitlementPolicy | None,
+    allocation_policy: AllocationPolicy,
 ) -> list[dict[str, Any]]:
     customers = snapshot.entitlement.customer_objects()
     contracts: dict[str, list[Contract]] = defaultdict(list)
@@ -133,6 +160,14 @@ def _order_rows(
         )
         short = unfilled.get(line.order_id)
         ship_to = line.ship_to_country
+        created = pd.Timestamp(line.created_at).to_pydatetime()
+        own = line.need_by
+        need_by = None if own is None or pd.isna(own) else pd.Timestamp(own).to_pydatetime()
+        if need_by is None:
+            hours = allocation_policy.response_hours.hours(
+                decision.tier, line.product_type, decision.country
+            )
+            need_by = None if hours is None else created + timedelta(hours=hours)
         rows.append(
             {
                 "order_id": line.order_id,
@@ -140,7 +175,8 @@ def _order_rows(
                 "part_number": line.part_number,
                 "group_key": group_of[line.part_number],
                 "quantity": line.quantity,
-                "created_at": pd.Timestamp(line.created_at).to_pydatetime(),
+                "created_at": created,
+                "need_by": need_by,
                 "product_type": line.product_type,
                 "warranty_valid": bool(line.warranty_valid),
                 "ship_to_country": None if ship_to is None or pd.isna(ship_to) else ship_to,

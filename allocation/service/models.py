@@ -29,9 +29,12 @@ __all__ = [
     "AdjustmentLine",
     "AllocationLine",
     "Backorder",
+    "ClearIn",
     "Event",
     "EventPage",
     "Explanation",
+    "FirmIn",
+    "ForbidIn",
     "Health",
     "InboundBatch",
     "InboundLine",
@@ -39,6 +42,9 @@ __all__ = [
     "OrderBatch",
     "OrderBatchAnswer",
     "OrderIn",
+    "OrderOverrides",
+    "OverrideAnswer",
+    "OverrideOut",
     "PartAllocations",
     "PlanPage",
     "PurchaseFailure",
@@ -147,6 +153,12 @@ class OrderIn(_Body):
     ship_to_country: Country = Field(
         default=None, description="where the unit is; the customer's country when omitted"
     )
+    need_by: Moment | None = Field(
+        default=None,
+        description="by when the parts are due (ISO 8601 date-time, with an offset or Z; "
+        "without one, UTC); when omitted, the service policy's response time after "
+        "created_at, if it sets one",
+    )
 
 
 class OrderBatch(_Body):
@@ -237,6 +249,37 @@ class PurchaseFailure(_Body):
     reason: Text | None = Field(default=None, description="what the supplier said")
 
 
+SourceName = Literal["stock", "transfer", "inbound", "expedite", "broker"]
+
+
+class FirmIn(_Body):
+    """Firm units of one of the order's allocation lines: released for delivery, no later
+    plan moves them (:mod:`allocation.domain.overrides`)."""
+
+    source: SourceName = Field(description="the line's source kind")
+    origin: Ident = Field(description="the line's origin: the depot, or the supplier")
+    quantity: Quantity | None = Field(
+        default=None, description="units to firm; every unit the line holds when omitted"
+    )
+
+
+class ForbidIn(_Body):
+    """A source the order may never take units from."""
+
+    source: SourceName = Field(description="the source kind")
+    origin: Ident | None = Field(
+        default=None, description="the depot or supplier; every origin of the kind when omitted"
+    )
+
+
+class ClearIn(_Body):
+    """Which of the order's overrides to remove: all when no field is given."""
+
+    kind: Literal["firm", "forbid"] | None = None
+    source: SourceName | None = None
+    origin: Ident | None = None
+
+
 # -- answers ---------------------------------------------------------------------------
 
 
@@ -277,9 +320,42 @@ class OrderAnswer(BaseModel):
     country: str
     entitlement_reasons: list[str]
     created_at: datetime
+    need_by: datetime | None = Field(
+        description="by when its parts are due (UTC): its own, or the policy's response "
+        "time after created_at, fixed at intake; null: no target"
+    )
+    late_hours: float | None = Field(
+        description="hours the latest ETA of the units it holds is after need_by (0: on "
+        "time); null without a target, or while it holds no units (its backorder says why)"
+    )
     allocated_quantity: int
     allocations: list[AllocationLine]
     backorder: Backorder | None
+
+
+class OverrideOut(BaseModel):
+    """One override of an order, as stored."""
+
+    kind: Literal["firm", "forbid"]
+    source: str = Field(description="stock, transfer, inbound, expedite or broker")
+    origin: str | None = Field(description="the depot or supplier; null: every origin (forbid)")
+    quantity: int | None = Field(description="units firmed; null for forbid")
+    created_at: datetime
+
+
+class OrderOverrides(BaseModel):
+    """An order's overrides, oldest first."""
+
+    order_id: str
+    overrides: list[OverrideOut]
+
+
+class OverrideAnswer(OrderOverrides):
+    """An order's overrides after a change, the order as re-planned, and every other order
+    whose units the re-plan moved."""
+
+    order: OrderAnswer
+    replanned_orders: list[OrderAnswer]
 
 
 class OrderBatchAnswer(BaseModel):

@@ -32,11 +32,15 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import events, ledger
 from allocation.adapters.store.ledger import Stamp
+from allocation.adapters.store.overrides import overrides_table
 from allocation.adapters.store.reconcile import supply_totals
 from allocation.adapters.store.statements import Raw, run_raw_many
 from allocation.domain.model import SourceBase, SourceKind
+from allocation.domain.overrides import Overrides
 from allocation.engine import Classes, Plan, rows_of
 from allocation.engine.explain import unfilled_reasons
+from allocation.engine.model import orders_from, problem_from, sources_from
+from allocation.engine.solve import solve_strategy
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 from allocation.service.world import World
 
@@ -63,10 +67,19 @@ def _plan(
 ) -> Plan:
     orders, decisions = open_orders(connection, group_key)
     stock, inbound, options = group_tables(connection, parts)
-    engine = world.engine
-    columns = engine.orders_of(orders, Classes.of_names(decisions))
-    sources = engine.sources_of(stock, inbound, options, now)
-    return engine.solve(columns, sources, "optimal", now)
+    # The group's overrides are part of its world: the context they make is the one the
+    # writes' planner plans the group in (:class:`~allocation.service.plans.PlanCache`).
+    context = replace(
+        world.context.at(now), overrides=Overrides.of(overrides_table(connection, group_key))
+    )
+    classes = Classes.of_names(decisions)
+    columns = orders_from(
+        orders, world.snapshot.customers, classes.class_code, classes.tier_code, context
+    )
+    sources = sources_from(stock, inbound, options, context)
+    problem = problem_from(columns, sources, context)
+    solution = solve_strategy(problem, "optimal")
+    return Plan(problem, solution.flow, "optimal", solution.excluded)
 
 
 def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Holding]:

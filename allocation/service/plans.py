@@ -53,8 +53,10 @@ from allocation.adapters.store import schema
 from allocation.adapters.store.database import ReadTooEarlyError
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.master import master_version
+from allocation.adapters.store.overrides import overrides_table
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import SourceBase
+from allocation.domain.overrides import Overrides
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine import Context, Engine, Planner
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
@@ -210,13 +212,30 @@ class PlanCache:
         orders, decisions = open_orders(connection, group)
         stock, inbound, options = group_tables(connection, parts)
         planner = state.planner
-        planner.context = replace(planner.context, as_of=pd.Timestamp(now))
+        # The group's orders were, and are, those of its plan and of its rows: their
+        # overrides are what the rows say now; every other order's stay as they are.
+        mine = set(orders["order_id"].tolist())
+        mine.update(planner.group_plan(parts[0]).problem.orders.order_id.tolist())
+        overrides = with_overrides_of(
+            planner.context.overrides, mine, overrides_table(connection, group)
+        )
+        planner.context = replace(planner.context, as_of=pd.Timestamp(now), overrides=overrides)
         planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
         state.versions.pop(group, None)
         self._in_step.discard(group)
         self._pending_in_step.discard(group)
         state.loaded[group] = time.monotonic()
         self.rebuilt_groups += 1
+
+
+def with_overrides_of(overrides: Overrides, orders: set[str], table: pd.DataFrame) -> Overrides:
+    """``overrides`` with those of ``orders`` replaced by the rows of ``table`` (an
+    ``overrides`` table of some of those orders)."""
+    fresh = Overrides.of(table)
+    return Overrides(
+        forbid=tuple(f for f in overrides.forbid if f.order_id not in orders) + fresh.forbid,
+        firm=tuple(f for f in overrides.firm if f.order_id not in orders) + fresh.firm,
+    )
 
 
 def _same_master(connection: Connection, world: World) -> None:
@@ -245,7 +264,12 @@ def _build(connection: Connection, world: World, now: datetime) -> _State:
         select(*(o.c[c] for c in columns)).where(o.c.status == "open").order_by(o.c.order_id)
     ).all()
     orders = pd.DataFrame([tuple(r) for r in rows], columns=columns).astype(
-        {"quantity": "int64", "warranty_valid": bool, "created_at": "datetime64[ns]"}
+        {
+            "quantity": "int64",
+            "warranty_valid": bool,
+            "created_at": "datetime64[ns]",
+            "need_by": "datetime64[ns]",
+        }
     )
     stock, inbound, options = group_tables(connection, None)
     base = world.snapshot
@@ -261,6 +285,7 @@ def _build(connection: Connection, world: World, now: datetime) -> _State:
         lanes=base.lanes,
         supply_options=options,
         as_of=now,
+        overrides=overrides_table(connection, None),
     )
     planner = Engine(snapshot, world.context.policy, world.entitlement_policy).planner()
     return _State(planner, versions)

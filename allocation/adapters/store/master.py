@@ -37,6 +37,7 @@ _CLEAR_ORDER = (
     schema.idempotency_claims,
     schema.idempotency,
     schema.holdings,
+    schema.overrides,
     schema.purchase_failures,
     schema.supply_journal,
     schema.ledger,

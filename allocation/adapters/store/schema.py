@@ -51,6 +51,7 @@ __all__ = [
     "meta",
     "metadata",
     "orders",
+    "overrides",
     "part_groups",
     "parts",
     "purchase_failures",
@@ -200,6 +201,9 @@ orders = Table(
     Column("backordered", Boolean, nullable=False, server_default=false()),
     Column("backorder_code", String(ID), nullable=True),
     Column("lost_code", String(ID), nullable=True),
+    # By when its parts are due (migration 0008): its own, or the policy's response time
+    # after created_at, fixed at intake; null: no target.
+    Column("need_by", DateTime, nullable=True),
     CheckConstraint("quantity > 0", name="ck_orders_quantity"),
     Index("ix_orders_group_status", "group_key", "status"),
 )
@@ -290,6 +294,30 @@ purchase_failures = Table(
     Column("failed_at", DateTime, nullable=False),
     CheckConstraint("quantity > 0", name="ck_failures_quantity"),
     Index("ix_failures_supplier", "supplier_id"),
+)
+
+# Decisions planners take by hand (migration 0008; :mod:`allocation.domain.overrides`): firm
+# ``quantity`` units of an order from a source kind and origin, or forbid a source kind (from
+# one origin, or any when null) for it. Every plan of the order's part group honours them;
+# they go when the order is cancelled or shipped.
+overrides = Table(
+    "overrides",
+    metadata,
+    Column("override_id", Serial, primary_key=True, autoincrement=True),
+    Column("order_id", String(ID), ForeignKey("orders.order_id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("origin", String(ID), nullable=True),
+    Column("quantity", Units, nullable=True),
+    Column("client_id", String(ID), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("kind IN ('firm', 'forbid')", name="ck_overrides_kind"),
+    CheckConstraint(
+        "(kind = 'forbid' AND quantity IS NULL) OR "
+        "(kind = 'firm' AND quantity > 0 AND origin IS NOT NULL)",
+        name="ck_overrides_firm",
+    ),
+    Index("ix_overrides_order", "order_id"),
 )
 
 idempotency = Table(
