@@ -53,7 +53,8 @@ def allocate(
         A Dask scheduler address, or ``"local"``; the plan is the same as without.
     previous : DataFrame, optional
         A previous plan's lines (``order_id``, ``source``, ``origin``, ``quantity``): the
-        plan then reports its churn against them (``plan.churn``, ``summary()["churn"]``).
+        plan then reports its churn against them (``plan.churn``, ``summary()["churn"]``),
+        and pays the policy's ``churn_penalty`` per unit moved.
         The planner's overrides come with the snapshot (its ``overrides`` table).
 
     Returns
@@ -68,5 +69,6 @@ def allocate(
     1.0
     """
     check_strategy(strategy)
-    plan = Engine(snapshot, policy, entitlement_policy).plan(strategy, workers, dask)
+    engine = Engine(snapshot, policy, entitlement_policy, previous)
+    plan = engine.plan(strategy, workers, dask)
     return plan if previous is None else plan.against(previous)

@@ -13,16 +13,19 @@ quantity is refused with its file, row, column and value (:class:`TableError`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from allocation.adapters.files import atomic_write
 from allocation.adapters.inputs import unknown_references
 from allocation.adapters.tables import TableSource, read_table
 from allocation.domain.snapshot import Snapshot
 from allocation.domain.tables import OVERRIDES
 from allocation.errors import TableError
 
-__all__ = ["read_overrides"]
+__all__ = ["read_overrides", "write_overrides"]
 
 _AT_DEPOT = frozenset({"stock", "transfer", "inbound"})
 
@@ -101,3 +104,27 @@ def _row_problems(table: pd.DataFrame, snapshot: Snapshot, offset: int) -> list[
                 f"{place}, column 'quantity', value {quantity!r}: a forbid has no quantity"
             )
     return problems
+
+
+def write_overrides(folder: str | Path, table: pd.DataFrame) -> Path:
+    """Write a snapshot folder's ``overrides`` table, atomically (a temporary file beside
+    it, then a rename); returns the file written.
+
+    The file keeps the format of the folder's ``overrides`` file, or — when there is none
+    yet — of its ``orders`` table (CSV unless the orders are Parquet).
+    """
+    folder = Path(folder)
+    existing = [folder / f"{OVERRIDES.name}{s}" for s in (".csv", ".parquet")]
+    found = [p for p in existing if p.exists()]
+    if found:
+        target = found[0]
+    else:
+        parquet = (folder / "orders.parquet").exists() and not (folder / "orders.csv").exists()
+        target = existing[1] if parquet else existing[0]
+    columns = [c.name for c in OVERRIDES.columns]
+    frame = table[columns].reset_index(drop=True)
+    if target.suffix == ".parquet":
+        atomic_write(target, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False))
+    return target

@@ -34,6 +34,9 @@
         caps:
           - {by: customer, part: SSD-512, share: 0.4, period: week}
           - {by: country, part: "*", units: 50, period: day}
+        split: proportional            # a short class's units shared by demand (default off)
+        split_parts: ["*"]             # the parts split (default every part)
+      churn_penalty: 5.0               # money per unit moved from a previous plan (default 0)
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -50,7 +53,7 @@ import yaml
 from allocation.adapters.protection_file import protection_from
 from allocation.domain.countries import normalize_country
 from allocation.domain.entitlement import EntitlementPolicy
-from allocation.domain.fair_share import PARTIES, PERIODS, Cap, FairShare
+from allocation.domain.fair_share import PARTIES, PERIODS, SPLITS, Cap, FairShare
 from allocation.domain.model import PriorityClass, SourceKind, Tier
 from allocation.domain.policy import AllocationPolicy, default_allowed_sources, is_currency
 from allocation.domain.response import ResponseTimes
@@ -140,7 +143,7 @@ def allocation_policy_from(
             raise PolicyError(
                 f"{where}: allocation.{flag} must be true or false, got {values[flag]!r}"
             )
-    for number in ("eta_resolution_hours", "min_success_probability"):
+    for number in ("eta_resolution_hours", "min_success_probability", "churn_penalty"):
         if number in values and (
             isinstance(values[number], bool) or not isinstance(values[number], int | float)
         ):
@@ -275,13 +278,14 @@ def _hours_table(raw: object, name: str) -> dict[str, float]:
     return table
 
 
-_FAIR_KEYS = ("caps",)
+_FAIR_KEYS = ("caps", "split", "split_parts")
 _CAP_KEYS = ("by", "part", "units", "share", "period")
 
 
 def fair_share_from(raw: object, where: str = "policy") -> FairShare:
     """The ``fair_share`` option: a list of caps, each naming who, which part, how much and
-    for which period; every bad key or value is named with the cap's position.
+    for which period, and the split (``split: proportional``, limited to ``split_parts``);
+    every bad key or value is named with the cap's position or the key.
 
     >>> fair_share_from({"caps": [{"by": "customer", "part": "SSD", "share": 0.4}]}).caps[0]
     Cap(by='customer', part='SSD', units=None, share=0.4, period='week')
@@ -302,10 +306,31 @@ def fair_share_from(raw: object, where: str = "policy") -> FairShare:
     if not isinstance(entries, list):
         raise PolicyError(f"{name}.caps must be a list of caps")
     caps = [_cap(entry, f"{name}.caps[{i}]") for i, entry in enumerate(entries)]
+    split, split_parts = _split(raw, name)
     try:
-        return FairShare(tuple(caps))
+        return FairShare(tuple(caps), split, split_parts)
     except PolicyError as exc:
         raise PolicyError(f"{where}: {exc}") from None
+
+
+def _split(raw: dict[str, Any], name: str) -> tuple[str, tuple[str, ...]]:
+    """``split`` and ``split_parts``, or an error naming the key; YAML reads a bare ``off``
+    as false, which means off too."""
+    split = raw.get("split", "off")
+    if split is False:
+        split = "off"
+    if split not in SPLITS:
+        raise PolicyError(f"{name}.split: {split!r} is not one of {', '.join(SPLITS)}")
+    parts = raw.get("split_parts", ["*"])
+    if (
+        not isinstance(parts, list)
+        or not parts
+        or not all(isinstance(p, str) and p.strip() for p in parts)
+    ):
+        raise PolicyError(
+            f"{name}.split_parts: must be a list of part numbers or '*', got {parts!r}"
+        )
+    return str(split), tuple(p.strip() for p in parts)
 
 
 def _cap(entry: object, name: str) -> Cap:

@@ -24,6 +24,25 @@ Caps are part of the optimization, not a filter applied afterwards: the solver s
 capacities (:mod:`allocation.engine.model._fair_share`), so the units a cap holds back go to
 the next best orders, exactly as the lexicographic objective ranks them. The default policy
 caps nothing, and plans stay exactly what they were.
+
+The proportional split
+----------------------
+A policy may also ask (``split: proportional``) that when a priority class cannot be fully
+served with a part, the units it does get are shared among its orders in proportion to what
+each asks for, instead of going to the older orders first. The *pool* is a priority group's
+orders of one part — of one substitution group, when parts substitute for one another:
+which of those parts' orders get the group's units is not fixed by how many the group gets,
+so only the whole substitution group has a fixed number of units to share. With ``A`` the
+units the pool gets in the plan and ``D`` what its orders still need (orders that some unit
+can reach), each order's *quota* is its share by largest remainder (Hamilton) on its
+quantity (:func:`largest_remainder`): ``floor(A·q_i / D)``, plus one unit for each of the
+``A − Σ floor`` orders with the largest remainders, ties to the older order (by the minute
+it was created, as the objective ranks age), then to the smaller order id. The quotas add up
+to ``A`` exactly. The objective then maximises the units within quota right after the
+class's units (:mod:`allocation.engine.objective`): a class that can be fully served, and
+every class above it, is untouched. ``split_parts`` limits the split to some parts (default
+``*``, every part); a part named brings its substitution group along. Like caps, the
+default policy splits nothing.
 """
 
 from __future__ import annotations
@@ -33,16 +52,23 @@ from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral, Real
 
+import numpy as np
+import numpy.typing as npt
+
 from allocation.errors import PolicyError
 
-__all__ = ["PARTIES", "PERIODS", "Cap", "FairShare"]
+__all__ = ["PARTIES", "PERIODS", "SPLITS", "Cap", "FairShare", "largest_remainder"]
 
 PARTIES: tuple[str, ...] = ("customer", "country", "region")
 """What a cap may be by."""
 PERIODS: tuple[str, ...] = ("day", "week", "month")
 """The periods a cap may be for."""
+SPLITS: tuple[str, ...] = ("off", "proportional")
+"""How a class's units of a part may be split among its orders when it cannot be fully served."""
 ANY_PART = "*"
 _MAX_UNITS = 1_000_000_000
+
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -119,18 +145,37 @@ class Cap:
 
 @dataclass(frozen=True)
 class FairShare:
-    """A policy's fair-share caps, at most one per part name (``*``: every other part).
+    """A policy's fair-share caps, at most one per part name (``*``: every other part), and
+    its split (``off``, or ``proportional`` for the parts in ``split_parts``).
 
     Examples
     --------
     >>> rules = FairShare((Cap("customer", "*", units=2), Cap("country", "SSD", units=5)))
     >>> rules.cap_of("SSD").by, rules.cap_of("HDD").by, bool(FairShare())
     ('country', 'customer', False)
+    >>> split = FairShare(split="proportional", split_parts=("SSD",))
+    >>> bool(split), split.splits("SSD"), split.splits("HDD")
+    (True, True, False)
     """
 
     caps: tuple[Cap, ...] = ()
+    split: str = "off"
+    split_parts: tuple[str, ...] = (ANY_PART,)
 
     def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise PolicyError(
+                f"allocation.fair_share.split: {self.split!r} is not one of {', '.join(SPLITS)}"
+            )
+        if (
+            not isinstance(self.split_parts, tuple)
+            or not self.split_parts
+            or not all(isinstance(p, str) and p.strip() for p in self.split_parts)
+        ):
+            raise PolicyError(
+                "allocation.fair_share.split_parts must be part numbers or '*', "
+                f"got {self.split_parts!r}"
+            )
         seen: set[str] = set()
         for cap in self.caps:
             if not isinstance(cap, Cap):
@@ -143,7 +188,19 @@ class FairShare:
             seen.add(cap.part)
 
     def __bool__(self) -> bool:
-        return bool(self.caps)
+        """Whether any rule is on: a cap, or the split."""
+        return bool(self.caps) or self.split != "off"
+
+    def splits(self, part: str) -> bool:
+        """Whether the proportional split applies to ``part`` (as named; the engine widens
+        it to the part's substitution group)."""
+        if self.split == "off":
+            return False
+        return ANY_PART in self.split_parts or part in self.split_parts
+
+    def split_part_names(self) -> set[str]:
+        """Parts ``split_parts`` names (``*`` left out)."""
+        return set(self.split_parts) - {ANY_PART} if self.split != "off" else set()
 
     def cap_of(self, part: str) -> Cap | None:
         """The cap on ``part``: its own entry, else the ``*`` entry, else None."""
@@ -153,3 +210,52 @@ class FairShare:
     def parts(self) -> set[str]:
         """Parts an entry names (``*`` left out)."""
         return {cap.part for cap in self.caps if cap.part != ANY_PART}
+
+
+def largest_remainder(
+    units: IntArray, demand: IntArray, pool: IntArray, rank: IntArray
+) -> IntArray:
+    """Each order's quota of its pool's units, in proportion to its demand (Hamilton).
+
+    ``units[p]`` is what pool ``p`` gets (at most its orders' total demand); ``demand``,
+    ``pool`` and ``rank`` are per order, ``rank`` the tie order (lower first: the older
+    order, then the smaller order id). Each order gets ``floor(A·q_i / D)``, and the
+    ``A − Σ floor`` units left go one each to the orders with the largest remainders
+    ``A·q_i mod D``, ties by ``rank``. Quotas add up to ``A`` exactly and never exceed an
+    order's demand. Exact integer arithmetic throughout (Python's integers where int64
+    could overflow).
+
+    Examples
+    --------
+    Orders of 5, 3 and 2 units share 7: 3.5, 2.1 and 1.4 are floored to 3, 2 and 1, and
+    the one unit left goes to the largest remainder (0.5):
+
+    >>> one = np.zeros(3, dtype=np.int64)
+    >>> largest_remainder(np.array([7]), np.array([5, 3, 2]), one, np.arange(3)).tolist()
+    [4, 2, 1]
+
+    Three orders of 2 share 4: equal remainders, so the unit left goes to the first in rank:
+
+    >>> largest_remainder(np.array([4]), np.array([2, 2, 2]), one, np.array([2, 0, 1])).tolist()
+    [1, 2, 1]
+    """
+    n_pools = len(units)
+    total = np.zeros(n_pools, dtype=np.int64)
+    np.add.at(total, pool, demand)
+    a, d = units[pool], np.maximum(total[pool], 1)
+    if n_pools and int(total.max(initial=0)) >= 1 << 31:  # A·q may pass int64: exact ints
+        product = a.astype(object) * demand.astype(object)
+        base = (product // d.astype(object)).astype(np.int64)
+        rem = (product % d.astype(object)).astype(np.int64)
+    else:
+        product = a * demand
+        base, rem = product // d, product % d
+    left = units.astype(np.int64).copy()
+    np.subtract.at(left, pool, base)
+    order = np.lexsort((rank, -rem, pool))
+    sorted_pool = pool[order]
+    start = np.searchsorted(sorted_pool, sorted_pool, side="left")
+    extra = (np.arange(len(order)) - start) < left[sorted_pool]
+    quota: IntArray = base.astype(np.int64)
+    quota[order] += extra.astype(np.int64)
+    return quota

@@ -7,6 +7,9 @@
 - **Forbid** a source for an order: no plan gives the order units of that kind from that
   origin (blank origin: from any origin of that kind).
 
+A **previous plan** (:class:`Previous`) is what a new plan is measured against for churn
+(:mod:`allocation.engine._churn`), and what the policy's ``churn_penalty`` prices.
+
 Overrides are data: the optional ``overrides`` table of a snapshot
 (:data:`allocation.domain.tables.OVERRIDES`), kept by order id, so they survive every
 re-plan, incremental or full.
@@ -20,8 +23,13 @@ import pandas as pd
 
 from allocation.domain.model import SourceKind
 from allocation.domain.tables import OVERRIDES
+from allocation.errors import InputError
 
-__all__ = ["Firm", "Forbid", "Overrides", "empty_overrides"]
+__all__ = ["Firm", "Forbid", "MoveError", "Overrides", "Previous", "empty_overrides"]
+
+
+class MoveError(InputError):
+    """A move of units between two orders that cannot be made: the message names both."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,16 @@ class Firm:
     kind: SourceKind
     origin: str
     quantity: int
+
+    def row(self) -> dict[str, object]:
+        """The firm as a row of the ``overrides`` table."""
+        return {
+            "kind": "firm",
+            "order_id": self.order_id,
+            "source_kind": self.kind.value,
+            "origin": self.origin,
+            "quantity": self.quantity,
+        }
 
     def describe(self) -> str:
         """The override in words, for messages."""
@@ -104,3 +122,51 @@ class Overrides:
 def empty_overrides() -> pd.DataFrame:
     """An ``overrides`` table with no rows (a snapshot without overrides)."""
     return pd.DataFrame({c.name: pd.Series(dtype=object) for c in OVERRIDES.columns})
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A previous plan's units per (order id, source kind, origin): what churn is counted
+    against, and what the policy's ``churn_penalty`` asks a new plan to keep.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"order_id": ["A", "A"], "source": ["stock", "stock"],
+    ...                       "origin": ["D1", "D1"], "quantity": [1, 2]})
+    >>> Previous.of(lines).units
+    {('A', 'stock', 'D1'): 3}
+    """
+
+    units: dict[tuple[str, str, str], int]
+
+    def __bool__(self) -> bool:
+        return bool(self.units)
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame) -> Previous:
+        """A plan's lines (``order_id``, ``source``, ``origin``, ``quantity``) summed per
+        (order, source kind, origin); lines with no units are dropped."""
+        keys = ["order_id", "source", "origin"]
+        if lines.empty:
+            return cls({})
+        missing = [c for c in [*keys, "quantity"] if c not in lines]
+        if missing:
+            raise ValueError(f"previous plan: no column {missing[0]!r}")
+        sums = lines.groupby(keys, sort=True)["quantity"].sum()
+        index = sums.index
+        units = {
+            (str(o), str(k), str(g)): int(q)
+            for o, k, g, q in zip(
+                index.get_level_values(0),
+                index.get_level_values(1),
+                index.get_level_values(2),
+                sums.tolist(),
+                strict=True,
+            )
+            if int(q) > 0
+        }
+        return cls(units)
+
+    def for_orders(self, order_ids: frozenset[str]) -> dict[tuple[str, str, str], int]:
+        """The entries of these orders."""
+        return {k: q for k, q in self.units.items() if k[0] in order_ids}

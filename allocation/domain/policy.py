@@ -99,6 +99,11 @@ class AllocationPolicy:
     fair_share : FairShare
         Caps on what one customer, country or region takes of a part in a period, as units
         or a share of supply (:mod:`allocation.domain.fair_share`; default: none).
+    churn_penalty : float
+        Money per unit a plan moves away from a previous plan (in the snapshot's
+        currency), added to the money level only, below every class level, so no class
+        gives up a unit or an hour for it (default 0: off). It applies when the engine is
+        given a previous plan (:mod:`allocation.engine.objective`, "Churn penalty").
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -117,8 +122,18 @@ class AllocationPolicy:
     currency: str = "USD"
     response_hours: ResponseTimes = field(default_factory=ResponseTimes)
     fair_share: FairShare = field(default_factory=FairShare)
+    churn_penalty: float = 0.0
 
     def __post_init__(self) -> None:
+        if (
+            isinstance(self.churn_penalty, bool)
+            or not isinstance(self.churn_penalty, int | float)
+            or not 0 <= self.churn_penalty < float("inf")
+        ):
+            raise PolicyError(
+                "allocation.churn_penalty must be a non-negative amount of money per unit, "
+                f"got {self.churn_penalty!r}"
+            )
         if not isinstance(self.fair_share, FairShare):
             raise PolicyError(
                 f"allocation.fair_share must be FairShare, got {type(self.fair_share)!r}"

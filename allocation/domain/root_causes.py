@@ -43,6 +43,7 @@ HELD_BACK_BY_PROTECTION: Final = "held_back_by_protection"
 NO_STOCK_ANYWHERE: Final = "no_stock_anywhere"
 SOURCE_NOT_ALLOWED_FOR_CLASS: Final = "source_not_allowed_for_class"
 CAPPED_BY_FAIR_SHARE: Final = "capped_by_fair_share"
+SPLIT_BY_FAIR_SHARE: Final = "split_by_fair_share"
 HELD_BY_HIGHER_CLASS: Final = "held_by_higher_class"
 HELD_BY_SAME_CLASS: Final = "held_by_same_class"
 EXCLUDED_COUNTRY: Final = "excluded_country"
@@ -153,6 +154,15 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
         "its customer, country or region has taken all a fair-share cap of the policy lets "
         "it take of the part in the period",
         "review the part's fair-share cap, or raise the part's stock",
+    ),
+    RootCause(
+        SPLIT_BY_FAIR_SHARE,
+        "allocation",
+        "split by fair share",
+        "its class could not be fully served with the part, and the policy's proportional "
+        "split shared the units the class got among its orders in proportion to demand: "
+        "it has its share",
+        "raise the part's stock, or turn the split off to serve older orders first",
     ),
     RootCause(
         HELD_BY_HIGHER_CLASS,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from allocation.domain.entitlement import EntitlementPolicy
+from allocation.domain.overrides import Previous
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine._plan import Plan, PlanTables
@@ -39,6 +41,10 @@ from allocation.engine.solve import (
     local_runner,
     solve_strategy,
 )
+from allocation.errors import PolicyError
+
+if TYPE_CHECKING:
+    from allocation.engine._moves import MoveImpact
 
 __all__ = ["Engine", "plan_tables_from"]
 
@@ -54,6 +60,11 @@ class Engine:
         Source permissions and options; the data sheet's defaults when omitted.
     entitlement_policy : EntitlementPolicy, optional
         How the entitlement engine reads the sheet's ambiguities.
+    previous : DataFrame, optional
+        A previous plan's lines (``order_id``, ``source``, ``origin``, ``quantity``): the
+        policy's ``churn_penalty`` prices every unit a plan moves away from it
+        (:mod:`allocation.engine.objective`, "Churn penalty"). Without it, or at penalty
+        0, plans are what they would be without it.
 
     Examples
     --------
@@ -70,11 +81,16 @@ class Engine:
         snapshot: Snapshot,
         policy: AllocationPolicy | None = None,
         entitlement_policy: EntitlementPolicy | None = None,
+        previous: pd.DataFrame | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.policy = policy or AllocationPolicy()
         self.entitlement_policy = entitlement_policy
-        self.context: Context = build_context(snapshot, self.policy)
+        self.previous = previous
+        context = build_context(snapshot, self.policy)
+        if previous is not None:
+            context = context.with_previous(Previous.of(previous))
+        self.context: Context = context
         self._problem: Problem | None = None
         self._optimal: Plan | None = None
 
@@ -116,7 +132,13 @@ class Engine:
         plan is made by :meth:`plan` and its tables returned.
         """
         check_strategy(strategy)
-        if workers > 1 and dask is None and self._problem is None and can_shard():
+        if (
+            workers > 1
+            and dask is None
+            and self._problem is None
+            and can_shard()
+            and not self.context.churn_priced()  # shards plan alone: the solve below prices it
+        ):
             snapshot = self.snapshot
             return plan_in_shards(
                 lambda: snapshot, self.policy, self.entitlement_policy, strategy, workers
@@ -124,7 +146,16 @@ class Engine:
         return self.plan(strategy, workers, dask).tables()
 
     def planner(self) -> Planner:
-        """An incremental planner starting from the optimal plan (partial fills on)."""
+        """An incremental planner starting from the optimal plan (partial fills on).
+
+        Raises :class:`~allocation.errors.PolicyError` when the engine prices churn against
+        a previous plan: the planner's re-plans do not.
+        """
+        if self.context.churn_priced():
+            raise PolicyError(
+                "allocation.churn_penalty: the incremental planner does not price churn "
+                "against a previous plan (plan in full, or set the penalty to 0)"
+            )
         return Planner(
             self.snapshot,
             self.policy,
@@ -132,6 +163,20 @@ class Engine:
             context=self.context,
             plan=self.plan() if self.policy.partial_fills else None,
         )
+
+    def preview_move(
+        self,
+        from_order: str,
+        to_order: str,
+        units: int | None = None,
+        source: tuple[str, str] | None = None,
+    ) -> MoveImpact:
+        """What moving ``units`` of ``from_order``'s planned units (its line with the best
+        ETA, or the ``source`` (kind, origin) named) to ``to_order`` would do, before it is
+        done: see :func:`allocation.engine._moves.preview_move`."""
+        from allocation.engine._moves import preview_move
+
+        return preview_move(self, from_order, to_order, units, source)
 
     def explain(self, order_id: str, strategy: str = "optimal") -> str:
         """Why an order gets what it gets in the plan of ``strategy``, in words."""
@@ -190,6 +235,7 @@ def plan_tables_from(
     strategy: str = "optimal",
     workers: int = 1,
     dask: str | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> PlanTables:
     """The tables of a plan of the snapshot ``load`` reads, with nothing read in this process
     when ``workers`` > 1 (and no Dask) on a platform that forks.
@@ -200,11 +246,15 @@ def plan_tables_from(
     them — and plan their shards of whole part groups (see :meth:`Engine.plan_tables`).
     Otherwise the snapshot is read here and planned by an :class:`Engine`. The tables are
     the same either way, and so is the error a snapshot that does not validate raises.
+    With a ``previous`` plan that the policy's ``churn_penalty`` prices, the snapshot is
+    read here and the plan's part groups solved in ``workers`` processes (see
+    :meth:`Engine.plan_tables`).
     """
     check_strategy(strategy)
-    if workers > 1 and dask is None and can_shard():
+    priced = previous is not None and (policy or AllocationPolicy()).churn_penalty > 0
+    if workers > 1 and dask is None and can_shard() and not priced:
         return plan_in_shards(
             load, policy or AllocationPolicy(), entitlement_policy, strategy, workers
         )
-    engine = Engine(load(), policy, entitlement_policy)
+    engine = Engine(load(), policy, entitlement_policy, previous)
     return engine.plan(strategy, workers, dask).tables()

@@ -68,6 +68,19 @@ and ETA ticks all grow with the ETA, so the three levels are one key in lexicogr
 :func:`fill_alone`, :func:`fill_alone_lazy` or :func:`served_from_free` in place of the ETA
 ticks: the rules are then exact with targets too, and unchanged without them.
 
+Churn penalty
+-------------
+With a previous plan (:class:`allocation.domain.overrides.Previous`) and the policy's
+``churn_penalty`` > 0, the money level is money in cents plus :func:`churn_cents` of the
+penalty per unit moved, a unit moved being what :mod:`allocation.engine._churn` counts: per
+(order, source kind, origin) of the previous plan, ``max(0, before − now)``. It is the same
+as a reward of ``−churn_cents`` per unit an order keeps on its previous (kind, origin), up
+to the previous units, plus a constant; :mod:`allocation.engine.solve._churn_penalty` builds
+that reward into the network exactly (its docstring has the proof) with
+:func:`churn_rewarded_money`. Only the money level changes: every class level above it,
+and so the class order, is untouched. Without a previous plan, or at penalty 0, nothing
+changes, bit for bit.
+
 Fair-share caps (:mod:`allocation.domain.fair_share`) add no level: they are capacities of
 the network (cap hubs, :mod:`allocation.engine.solve._lexflow`), and the objective above is
 optimised over the plans that keep them. Age still ranks within its group, before the next
@@ -77,6 +90,23 @@ ties the two, so under a cap an older order of a group may take the one unit a y
 would have left to the next group. The lone-order rules do not know caps, so no
 no-solve path may serve an order a cap applies to; :func:`tie_party` keys capped orders by
 their party in the tie-break.
+
+The proportional split (:mod:`allocation.domain.fair_share`) adds one level per group,
+``split[g]``, right after ``g``'s units: the units within quota, ``Σ min(x_i, quota_i)``,
+maximised. It ranks after units because it shares the units the group gets and must never
+cost it one (nor any higher group anything: all its levels come after theirs); it ranks
+before units late, hours late, ETA and age because a split that came after them would
+only break their ties: the policy asks that a short class's units follow demand first, and
+speed and age then decide among the plans that share them so. It is a level on order→sink
+arcs: the solver gives each order of a split pool two sink arcs, its quota (cost −1) and
+the rest (cost 0), to the same hub, so its spread is 1 and the bound ``(H + 1)·spread`` of
+:mod:`allocation.engine.solve._lexflow` holds unchanged. The quotas depend on the units
+``A`` the group gets, which depend on the levels of the groups above (their splits
+included) and on nothing of the group's own; the solver reads ``A`` from a solve and
+solves again until the quotas it used are those of the plan it got
+(:mod:`allocation.engine.solve._optimal`). With the split off the level is absent and
+plans are bit for bit what they were. No lone-order rule knows the split, so no no-solve
+path may serve an order the split governs (:func:`~allocation.engine.model.split_parts`).
 """
 
 from __future__ import annotations
@@ -102,6 +132,8 @@ __all__ = [
     "broker_expected_eta",
     "broker_expected_eta_one",
     "cent",
+    "churn_cents",
+    "churn_rewarded_money",
     "eta_ticks",
     "fill_alone",
     "fill_alone_lazy",
@@ -162,6 +194,32 @@ def money_cents(money: npt.NDArray[np.float64]) -> IntArray:
     """Money per unit in whole cents."""
     cents: IntArray = np.rint(money * 100.0).astype(np.int64)
     return cents
+
+
+def churn_cents(penalty: float) -> int:
+    """The churn penalty per unit moved, in whole cents (as :func:`money_cents` rounds).
+
+    >>> churn_cents(2.5), churn_cents(0.0)
+    (250, 0)
+    """
+    return cent(penalty)
+
+
+def churn_rewarded_money(
+    money: npt.NDArray[np.float64], reward_cents: int
+) -> npt.NDArray[np.float64]:
+    """Money per unit whose :func:`money_cents` is ``money_cents(money) − reward_cents``,
+    exactly: an arc that keeps a previous unit where it was, priced on the money level.
+
+    Whole cents ``c`` with ``|c| < 2**50`` survive ``c / 100 * 100`` within a few units
+    in the last place, far less than the half a cent :func:`money_cents` rounds away.
+
+    >>> money = np.array([0.1, 12.345, 0.0])
+    >>> (money_cents(churn_rewarded_money(money, 250)) - money_cents(money)).tolist()
+    [-250, -250, -250]
+    """
+    shifted: npt.NDArray[np.float64] = (money_cents(money) - np.int64(reward_cents)) / 100.0
+    return shifted
 
 
 def broker_expected_eta(
@@ -502,11 +560,14 @@ def batch_levels(
     arc_tie: IntArray,
     arc_late: IntArray | None = None,
     arc_late_ticks: IntArray | None = None,
+    order_split: IntArray | None = None,
 ) -> list[Level]:
     """The levels of one solve, most important first, as the solver takes them.
 
     ``order_*`` describe the solve's orders (its sink arcs), ``arc_*`` its source→order
-    arcs. Per group present, best first: units (−1 per unit), units late and hours late
+    arcs. Per group present, best first: units (−1 per unit), units within the
+    proportional split's quotas (``order_split``: −1 on each order's quota sink arc, None
+    without the split), units late and hours late
     in ticks (:func:`late_levels`; None when no order has a target), ETA ticks, age
     (minutes after the group's oldest order: a constant shift changes a level by a
     constant times its already fixed units, so a group ranks its orders alike in any
@@ -516,6 +577,8 @@ def batch_levels(
     for g in np.unique(order_group):
         in_g = order_group == g
         levels.append(Level(f"units[{g}]", "order", -in_g.astype(np.int64)))
+        if order_split is not None and np.any(order_split[in_g]):
+            levels.append(Level(f"split[{g}]", "order", np.where(in_g, order_split, 0)))
         for name, cost in (("late", arc_late), ("late_ticks", arc_late_ticks)):
             if cost is not None:
                 mine = np.where(arc_group == g, cost, 0)

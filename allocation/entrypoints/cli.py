@@ -25,7 +25,12 @@ from rich.console import Console
 from rich.markup import escape
 from typer.exceptions import Abort, Exit, TyperException
 
-from allocation.entrypoints import entitlement_commands, plan_commands, service_commands
+from allocation.entrypoints import (
+    entitlement_commands,
+    move_commands,
+    plan_commands,
+    service_commands,
+)
 from allocation.entrypoints._app import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -38,7 +43,7 @@ from allocation.errors import AllocationError, InputError
 
 __all__ = ["app", "main"]
 
-COMMANDS = (entitlement_commands, plan_commands, service_commands)
+COMMANDS = (entitlement_commands, plan_commands, move_commands, service_commands)
 """The modules whose commands :data:`app` holds: each mounts its own as it is imported, and
 ``--help`` lists them in the order they were imported."""
 

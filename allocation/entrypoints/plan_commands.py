@@ -54,7 +54,9 @@ def allocate(
     previous: Annotated[
         Path | None,
         typer.Option(
-            metavar="FILE", help="a previous plan (--out or --json file): report the churn"
+            metavar="FILE",
+            help="a previous plan (--out or --json file): report the churn, and price it "
+            "with the policy's churn_penalty",
         ),
     ] = None,
 ) -> None:
@@ -73,7 +75,9 @@ def allocate(
         from allocation.adapters.plan_files import read_previous_lines
 
         before = read_previous_lines(previous)
-    plan = plan_tables_from(SnapshotFiles(snapshot), alloc, ent, strategy, workers, dask)
+    plan = plan_tables_from(
+        SnapshotFiles(snapshot), alloc, ent, strategy, workers, dask, previous=before
+    )
     if before is not None:
         plan = plan.with_previous(before)
     if as_json:

@@ -141,6 +141,13 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
         )
     except AllocationError as exc:
         raise ScenarioError(str(exc)) from None
+    if policy.fair_share.split != "off":
+        # The split needs a full solve of every pool it governs; the world's exact no-solve
+        # paths (one lone order per event) know nothing of quotas.
+        raise ScenarioError(
+            f"{where}: policy.options.fair_share.split: the proportional split is for plans, "
+            "not simulated (remove it from the scenario's policy)"
+        )
     if policy.fair_share:
         # A cap counts what a party took in a period; a plan knows only its own lines, and a
         # simulated world ships and re-plans for months: the cap would not mean what it says.

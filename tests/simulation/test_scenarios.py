@@ -351,3 +351,13 @@ def test_a_scenario_whose_policy_caps_fair_shares_is_refused_by_name(tmp_path: P
 
     with pytest.raises(ScenarioError, match="fair-share caps are for plans, not simulated"):
         build_setup(load_scenario(path))
+
+
+def test_a_scenario_whose_policy_splits_fair_shares_is_refused_by_name(tmp_path: Path) -> None:
+    path = scenario_with(
+        tmp_path,
+        "policy:\n=>policy:\n  options:\n    fair_share:\n      split: proportional\n",
+    )
+
+    with pytest.raises(ScenarioError, match=r"fair_share\.split: the proportional split is for"):
+        build_setup(load_scenario(path))

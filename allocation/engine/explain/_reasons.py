@@ -14,6 +14,8 @@ code                                when
 ``source_not_allowed_for_class``    the only sources are kinds its class may not use
 ``capped_by_fair_share``            its customer, country or region has taken all a
                                     fair-share cap lets it take of the part
+``split_by_fair_share``             its class was short of the part and shared what it
+                                    got in proportion to demand: it has its share
 ``held_by_higher_class``            the units it could use went to a class that ranks first
 ``held_by_same_class``              they went to orders of its own class, older or sooner
 ==================================  ======================================================
@@ -36,7 +38,7 @@ import pandas as pd
 from allocation.domain.model import SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine.explain._held_back import held_back, held_back_words
-from allocation.engine.model import CLASSES, Problem, build_arcs, cap_hubs
+from allocation.engine.model import CLASSES, Problem, build_arcs, cap_hubs, split_shares
 
 __all__ = ["CODES", "Reasons", "unfilled_reasons"]
 
@@ -49,6 +51,7 @@ PROTECTED: Final = "held_back_by_protection"
 NO_STOCK: Final = "no_stock_anywhere"
 NOT_ALLOWED: Final = "source_not_allowed_for_class"
 CAPPED: Final = "capped_by_fair_share"
+SPLIT: Final = "split_by_fair_share"
 HIGHER: Final = "held_by_higher_class"
 SAME: Final = "held_by_same_class"
 CODES: tuple[str, ...] = (
@@ -58,6 +61,7 @@ CODES: tuple[str, ...] = (
     NO_STOCK,
     NOT_ALLOWED,
     CAPPED,
+    SPLIT,
     HIGHER,
     SAME,
 )
@@ -131,6 +135,9 @@ def unfilled_reasons(
     if problem.policy.fair_share:
         capped, words = _capped(problem, flow, rows)
         settle(capped, CAPPED, words)
+    if problem.policy.fair_share.split != "off":
+        split, words = _split(problem, flow, rows, excluded)
+        settle(split, SPLIT, words)
     top = _best_holder_group(problem, flow, rows)
     top = np.where(has_held, 0, top)  # protected units go to parts_priority orders only
     higher = todo & (top < orders.group[rows])
@@ -165,6 +172,25 @@ def _capped(
     said = {h: caps.words(h) for h in set(hub[full].tolist())}
     words[full] = [said[h] for h in hub[full].tolist()]
     return full, words
+
+
+def _split(
+    problem: Problem, flow: IntArray, rows: IntArray, excluded: dict[int, str]
+) -> tuple[npt.NDArray[np.bool_], TextArray]:
+    """Which rows the proportional split keeps short (their class got less of the part than
+    it needed, and they have their share), and the words: ``split: parts_priority orders of
+    SSD-512 got 6 of 10 units, shared in proportion to demand; this order's share is 2``."""
+    shares = split_shares(problem, flow, excluded.keys())
+    words = np.empty(len(rows), dtype=object)
+    if shares is None:
+        return np.zeros(len(rows), dtype=bool), words
+    short = shares.short(rows)
+    policy = problem.policy
+    for i in np.flatnonzero(short).tolist():
+        row = int(rows[i])
+        group = int(shares.group[shares.pool[row]])
+        words[i] = shares.words(row, AllocationPolicy.group_name(group, policy))
+    return short, words
 
 
 def _words(prefix: str, values: TextArray, suffix: str = "") -> TextArray:

@@ -12,7 +12,7 @@ from allocation.domain.model import SourceBase, SourceKind
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine._lateness import late_sentence
 from allocation.engine.explain._held_back import held_back
-from allocation.engine.model import CLASSES, TIERS, Problem, build_arcs
+from allocation.engine.model import CLASSES, TIERS, Problem, build_arcs, split_shares
 from allocation.errors import UnknownIdError
 
 __all__ = ["explain_order"]
@@ -63,12 +63,27 @@ def explain_order(
         lines.append(f"- {missing} unit(s) unfilled")
         if row in excluded:
             lines.append(f"  {excluded[row]}")
+        lines.extend(_split_lines(problem, flow, row, excluded))
     lines.extend(_rivals(problem, flow, row, mine))
     if missing > 0:
         held = _held_back_lines(problem, flow, row)
         lines.extend(held)
         lines.extend(_if_policy_allowed(problem, flow, row, quiet=bool(held)))
     return "\n".join(lines)
+
+
+def _split_lines(
+    problem: Problem, flow: IntArray, row: int, excluded: Mapping[int, str]
+) -> list[str]:
+    """The proportional split's sentence, when it is what keeps the order short."""
+    if problem.policy.fair_share.split == "off":
+        return []
+    shares = split_shares(problem, flow, excluded.keys())
+    at = np.array([row], dtype=np.int64)
+    if shares is None or not shares.short(at)[0]:
+        return []
+    group = int(shares.group[shares.pool[row]])
+    return [f"  {shares.words(row, AllocationPolicy.group_name(group, problem.policy))}"]
 
 
 def _rivals(problem: Problem, flow: IntArray, row: int, mine: IntArray) -> list[str]:

@@ -17,7 +17,9 @@ still exactly what a full re-plan would give (:mod:`._shortcuts`):
   refills from the units above it, and the group is split and solved again.
 
 An arrival a fair-share cap applies to always takes the full solve: its party's cap is
-shared with orders the shortcuts do not look at.
+shared with orders the shortcuts do not look at. So does every change to an order the
+proportional split governs — an arrival, a cancel, a shipment: its pool's need and units
+set every quota of the pool.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from allocation.engine.model import (
     own_nodes,
     problem_from,
     sources_from,
+    split_parts,
 )
 from allocation.engine.objective import node_keys
 from allocation.engine.solve import solve_optimal
@@ -266,7 +269,7 @@ class Planner:
                 stock, inbound, options, reduced.orders, Plan(reduced, flow, "optimal")
             )
             return g
-        if shipped or held.sum() == 0:
+        if (shipped or held.sum() == 0) and not _split(self.context, problem.orders, row):
             new_plan = Plan(reduced, flow, "optimal")
         else:
             new_plan = self._solve(reduced, Plan(reduced, flow, "optimal"))
@@ -531,9 +534,16 @@ def _moment_or_none(value: object, order_id: str) -> datetime | None:
 
 
 def _capped(context: Context, order: OrderColumns) -> bool:
-    """Whether a fair-share cap applies to the (one) order: no shortcut may serve it."""
+    """Whether a fair-share cap or the proportional split applies to the (one) order: no
+    shortcut may serve it."""
     capped = capped_parts(context)
-    return capped is not None and bool(capped[order.part_code].any())
+    return (capped is not None and bool(capped[order.part_code].any())) or _split(context, order, 0)
+
+
+def _split(context: Context, orders: OrderColumns, row: int) -> bool:
+    """Whether the proportional split governs order ``row``: a change to it re-plans."""
+    governed = split_parts(context)
+    return governed is not None and bool(governed[orders.part_code[row]])
 
 
 def _room_left(problem: Problem, firm: IntArray, pinned: IntArray) -> IntArray:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from allocation.engine.model._arcs import ARC_KEYS, Arcs, arcs_like, build_arcs
 from allocation.engine.model._classify import Classes, classify, classify_orders
 from allocation.engine.model._context import Context, build_context
-from allocation.engine.model._fair_share import CapHubs, Held, cap_hubs, capped_parts
+from allocation.engine.model._fair_share import (
+    CapHubs,
+    Held,
+    SplitShares,
+    cap_hubs,
+    capped_parts,
+    split_parts,
+    split_pools,
+    split_shares,
+)
 from allocation.engine.model._network import Routes, build_network, routes
 from allocation.engine.model._orders import CLASSES, TIERS, OrderColumns, orders_from
 from allocation.engine.model._overrides import FirmError, firm_flow, forbidden_arcs, own_nodes
@@ -33,6 +42,7 @@ __all__ = [
     "Routes",
     "SourceColumns",
     "SourceIndex",
+    "SplitShares",
     "arcs_like",
     "build_arcs",
     "build_context",
@@ -50,6 +60,9 @@ __all__ = [
     "routes",
     "size_buckets",
     "sources_from",
+    "split_parts",
+    "split_pools",
+    "split_shares",
     "stable_order",
     "unique_inverse",
 ]

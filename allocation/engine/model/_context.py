@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.domain.overrides import Overrides
+from allocation.domain.overrides import Overrides, Previous
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot, split_substitutes
 from allocation.engine.model._network import Routes, build_network, routes
@@ -33,7 +33,8 @@ class Context:
     use (itself first); ``part_group`` is each part's substitution group (its smallest
     code). ``homes`` is each country's home depot (None: no depot reaches it).
     ``overrides`` are the planner's firmed lines and forbidden sources, by order id: they
-    apply to every order of that id any problem of this context holds.
+    apply to every order of that id any problem of this context holds. ``previous`` is
+    a previous plan the policy's ``churn_penalty`` prices moving away from (None: none).
     """
 
     part_numbers: list[str]
@@ -50,10 +51,19 @@ class Context:
     as_of: pd.Timestamp
     unit_cost: dict[str, float]
     overrides: Overrides = field(default_factory=Overrides)
+    previous: Previous | None = None
 
     def at(self, as_of: datetime | pd.Timestamp) -> Context:
         """The same world seen from another moment (ETAs count from ``as_of``)."""
         return replace(self, as_of=pd.Timestamp(as_of))
+
+    def with_previous(self, previous: Previous | None) -> Context:
+        """The same world, measured against a previous plan (None: none)."""
+        return replace(self, previous=previous)
+
+    def churn_priced(self) -> bool:
+        """Whether plans pay the policy's ``churn_penalty`` for moving previous units."""
+        return self.previous is not None and self.policy.churn_penalty > 0
 
     def with_policy(self, policy: AllocationPolicy) -> Context:
         """The same world under another policy (same parts, groups, routes and homes)."""
@@ -127,6 +137,9 @@ def _check_protection(
     capped = sorted(policy.fair_share.parts() - set(part_code))
     if capped:
         raise UnknownIdError(f"allocation.fair_share.caps: unknown part {capped[0]!r}")
+    split = sorted(policy.fair_share.split_part_names() - set(part_code))
+    if split:
+        raise UnknownIdError(f"allocation.fair_share.split_parts: unknown part {split[0]!r}")
 
 
 def _substitution(

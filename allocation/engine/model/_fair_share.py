@@ -9,23 +9,40 @@ back go to whoever the objective ranks next, level by level, exactly.
 Orders of one solver node must share their hub: the solver splits a node wherever the hub
 changes (:mod:`allocation.engine.solve._optimal`), and the tie-break keys capped orders by
 their party too (:func:`~allocation.engine.objective.tie_party`).
+
+The proportional split adds no capacity: it is a level of the objective, on quota sink arcs
+the solver builds per batch (:mod:`allocation.engine.solve._optimal`). This module says
+which parts it governs (:func:`split_parts`: whole substitution groups) and works out a
+plan's pools and quotas afterwards, for the explanations (:func:`split_shares`), with the
+domain's rule (:func:`~allocation.domain.fair_share.largest_remainder`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.domain.fair_share import Cap
+from allocation.domain.fair_share import Cap, largest_remainder
 from allocation.domain.rulebook import default_rulebook
 from allocation.engine.model._context import Context
 from allocation.engine.model._orders import OrderColumns
+from allocation.engine.model._problem import Problem
 from allocation.engine.model._sources import SourceColumns
 
-__all__ = ["CapHubs", "Held", "cap_hubs", "capped_parts"]
+__all__ = [
+    "CapHubs",
+    "Held",
+    "SplitShares",
+    "cap_hubs",
+    "capped_parts",
+    "split_parts",
+    "split_pools",
+    "split_shares",
+]
 
 IntArray = npt.NDArray[np.int64]
 TextArray = npt.NDArray[np.object_]
@@ -105,6 +122,120 @@ def capped_parts(context: Context) -> npt.NDArray[np.bool_] | None:
     if not rules:
         return None
     return np.array([rules.cap_of(p) is not None for p in context.part_numbers], dtype=bool)
+
+
+def split_parts(context: Context) -> npt.NDArray[np.bool_] | None:
+    """Per part code: whether the proportional split governs it; None when it governs none.
+
+    A part the policy names brings its whole substitution group along: the units a group
+    gets of a substitution group are fixed by its units level, how they fall to the group's
+    parts is not, so only the substitution group has a fixed number of units to share.
+    """
+    rules = context.policy.fair_share
+    if rules.split == "off":
+        return None
+    named = np.array([rules.splits(p) for p in context.part_numbers], dtype=bool)
+    governed = np.isin(context.part_group, context.part_group[named])
+    return governed if governed.any() else None
+
+
+def split_pools(group: IntArray, part_group: IntArray) -> tuple[IntArray, IntArray]:
+    """Each order's pool (its priority group and substitution group), numbered from 0 in
+    order of (group, part group), and each pool's priority group."""
+    key = group * (int(part_group.max(initial=0)) + 1) + part_group
+    distinct, pool = np.unique(key, return_inverse=True)
+    span = int(part_group.max(initial=0)) + 1
+    return pool.astype(np.int64).reshape(-1), (distinct // span).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class SplitShares:
+    """A plan's split pools: per order its pool (-1: none), quota and the units planned for
+    it beyond any firmed; per pool the units it got, what its orders needed, its priority
+    group and the parts its orders ask for.
+
+    Only pools that got less than they needed (``got < need``) were split; in the others
+    every order's quota is its need.
+    """
+
+    pool: IntArray
+    quota: IntArray
+    planned: IntArray
+    got: IntArray
+    need: IntArray
+    group: IntArray
+    parts: TextArray
+
+    def short(self, rows: IntArray) -> npt.NDArray[np.bool_]:
+        """Which of ``rows`` the split keeps short: their pool got some units but not all it
+        needed, and they got exactly their quota, below their need (a pool that got nothing
+        shared nothing: what kept it short is something else)."""
+        pool = self.pool[rows]
+        at = np.maximum(pool, 0)
+        split = (pool >= 0) & (self.got[at] > 0) & (self.got[at] < self.need[at])
+        short: npt.NDArray[np.bool_] = split & (self.planned[rows] == self.quota[rows])
+        return short
+
+    def words(self, row: int, group_name: str) -> str:
+        """``split: parts_priority orders of SSD-512 got 6 of 10 units, shared in proportion
+        to demand; this order's share is 2``."""
+        p = int(self.pool[row])
+        return (
+            f"split: {group_name} orders of {self.parts[p]} got {self.got[p]} of "
+            f"{self.need[p]} units, shared in proportion to demand; "
+            f"this order's share is {self.quota[row]}"
+        )
+
+
+def split_shares(
+    problem: Problem, flow: IntArray, excluded: Collection[int] = ()
+) -> SplitShares | None:
+    """The split pools and quotas of a plan (``flow`` on ``problem``'s arcs), as the solver
+    set them; None when the split governs none of its orders.
+
+    Firmed units stay out of it, as they stay out of the solve: a pool shares what the
+    solve planned, among the orders some unit can reach, in proportion to what each still
+    needed. Orders ``excluded`` from the last solve (whole orders only) are in no pool.
+    """
+    governed = split_parts(problem.context)
+    orders, arcs = problem.orders, problem.arcs
+    if governed is None or len(orders) == 0:
+        return None
+    firm = problem.firm()
+    firm = np.zeros(len(arcs), dtype=np.int64) if firm is None else firm
+    supply = problem.sources.quantity - np.bincount(
+        arcs.source, weights=firm, minlength=len(problem.sources)
+    ).astype(np.int64)
+    need = orders.quantity - np.bincount(arcs.order, weights=firm, minlength=len(orders)).astype(
+        np.int64
+    )
+    need[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = 0
+    got = np.bincount(arcs.order, weights=flow - firm, minlength=len(orders)).astype(np.int64)
+    reached = np.zeros(len(orders), dtype=bool)
+    reached[arcs.order[supply[arcs.source] > 0]] = True
+    rows = np.flatnonzero(governed[orders.part_code] & reached & (need > 0))
+    if len(rows) == 0:
+        return None
+    pool_of, pool_group = split_pools(
+        orders.group[rows], problem.context.part_group[orders.part_code[rows]]
+    )
+    n_pools = len(pool_group)
+    pool_need = np.zeros(n_pools, dtype=np.int64)
+    np.add.at(pool_need, pool_of, need[rows])
+    pool_got = np.zeros(n_pools, dtype=np.int64)
+    np.add.at(pool_got, pool_of, got[rows])
+    ids = orders.order_id[rows].astype(str)
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[np.lexsort((ids, orders.created_minutes()[rows]))] = np.arange(len(rows))
+    pool = np.full(len(orders), -1, dtype=np.int64)
+    pool[rows] = pool_of
+    quota = need.copy()
+    quota[rows] = largest_remainder(pool_got, need[rows], pool_of, rank)
+    names: list[set[str]] = [set() for _ in range(n_pools)]
+    for p, part in zip(pool_of.tolist(), orders.part_number[rows].tolist(), strict=True):
+        names[p].add(str(part))
+    parts = np.array([", ".join(sorted(n)) for n in names], dtype=object)
+    return SplitShares(pool, quota, got, pool_got, pool_need, pool_group, parts)
 
 
 def cap_hubs(

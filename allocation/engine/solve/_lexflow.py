@@ -53,6 +53,16 @@ sink and each cap hub, each visited once, one arc in and one out — so its boun
 ``B = (H + 1)·spread`` with ``H`` the cap hubs of the largest group. With the bounds right,
 the weights, the stages and the face fixing above hold unchanged; without caps ``H = 0``
 and nothing changes.
+
+*Quota arcs (the proportional split).* An order of a split pool reaches its hub (the sink
+or its cap hub) by two parallel arcs, its quota (cost −1 on the split level, 0 on the
+others' split levels) and the rest (cost 0); both carry the order's units, age and class
+costs alike. Parallel arcs add no node, so a simple cycle still visits each hub once and
+enters and leaves it by one order→hub arc each (the 2-cycle order → hub → order through the
+two parallel arcs is such a visit); a level on order→sink arcs still changes by at most
+``spread`` per hub visited, ``(H + 1)·spread`` in all, and the split level's spread is 1.
+So the weights, the stages, the face fixing and the potentials (which keep the cheapest of
+parallel order–hub arcs) hold as they are.
 """
 
 from __future__ import annotations

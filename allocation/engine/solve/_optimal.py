@@ -4,6 +4,36 @@ The levels are the objective's (:mod:`allocation.engine.objective`); :mod:`._lex
 combines them exactly. Part groups are independent: small ones are solved many to a batch
 (one OR-Tools call); batches run in this process, in local worker processes or on a Dask
 cluster; the plan is the same either way.
+
+The proportional split, solved to a fixed point
+-----------------------------------------------
+With the policy's ``split: proportional`` (:mod:`allocation.domain.fair_share`) a batch
+whose orders the split governs is solved in rounds (:func:`run_task`). Each order of a split
+pool — a priority group ``g`` and a substitution group — gets two sink arcs, its quota and
+the rest, and the level ``split[g]`` right after ``g``'s units prices the quota arc. The
+quotas come from ``A_p``, the units pool ``p`` gets, which the plan decides:
+
+1. solve without quotas and read ``A_p`` of every pool;
+2. compute the quotas from the ``A_p`` read; if they are the quotas the last solve used,
+   stop: that plan is the answer; else solve with them, read ``A_p`` again, and repeat.
+
+Why it ends, and with the right plan: ``A_p`` of a pool of group ``g`` is the value of
+``g``'s units level on the pool's part group. Part groups are independent components, so a
+lexicographic optimum is optimal on each, and that value is fixed by the levels before it:
+the levels of the groups above ``g`` — their quotas — and nothing of ``g``'s own. Number
+the groups with split pools ``g_0 < g_1 < … < g_{m−1}``. ``A`` of ``g_0`` is the same in
+every solve, so it is right after solve 0, and so are ``g_0``'s quotas from round 1 on;
+then ``A`` of ``g_1`` is right after solve 1, and by induction ``A`` of ``g_j`` is right
+after solve ``j``. Solve ``m`` uses right quotas only, so the check after it stops the
+loop: at most ``m + 1`` solves, one more per group, and only for the batches with split
+pools. The plan it returns is the lexicographic optimum of the levels with the quotas of
+its own ``A``: the definition, level by level. Without the split nothing of this runs, and
+the network, the levels and the plan are bit for bit what they were.
+
+Identical orders merged into one node keep their own quotas (one quota arc each); the
+node's units go back to its members quotas first, then the rest, each in rank order (older,
+then order id): that is optimal on the split level (the quotas filled as far as the node's
+units go) and then on age, whatever split among equals the solver picked.
 """
 
 from __future__ import annotations
@@ -16,12 +46,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from allocation.domain.fair_share import largest_remainder
 from allocation.engine.model import (
     CapHubs,
     Held,
     Problem,
     cap_hubs,
     size_buckets,
+    split_parts,
+    split_pools,
     unique_inverse,
 )
 from allocation.engine.objective import (
@@ -35,6 +68,7 @@ from allocation.engine.objective import (
     tie_party,
 )
 from allocation.engine.solve._lexflow import FlowProblem, Level, solve_lexicographic_flows
+from allocation.errors import SolverError
 
 __all__ = [
     "Batches",
@@ -64,12 +98,14 @@ class _ArcLevels:
     due: IntArray | None = None
     hub: IntArray | None = None
     room: IntArray | None = None
+    split: npt.NDArray[np.bool_] | None = None
 
     @classmethod
     def of(cls, problem: Problem, caps: CapHubs | None = None) -> _ArcLevels:
         """The levels; the lateness ones (and each order's ``need_by`` as an integer, to
         keep orders with other targets apart) only when some order has a target; each
-        order's cap hub and each hub's room only when a fair-share cap applies."""
+        order's cap hub and each hub's room only when a fair-share cap applies; whether the
+        proportional split governs each order only when it governs some part."""
         arcs, orders, sources = problem.arcs, problem.orders, problem.sources
         resolution = problem.policy.eta_resolution_hours
         late = late_ticks = due = None
@@ -90,7 +126,100 @@ class _ArcLevels:
             due=due,
             hub=None if caps is None else caps.hub,
             room=None if caps is None else caps.room,
+            split=_governed(problem),
         )
+
+
+def _governed(problem: Problem) -> npt.NDArray[np.bool_] | None:
+    """Per order: whether the proportional split governs it; None when it governs none."""
+    if problem.policy.fair_share.split == "off":
+        return None
+    parts = split_parts(problem.context)
+    if parts is None:
+        return None
+    governed = parts[problem.orders.part_code]
+    return governed if governed.any() else None
+
+
+@dataclass(frozen=True)
+class _LevelInputs:
+    """What :func:`~allocation.engine.objective.batch_levels` takes for one batch: per sink
+    arc (one per order) and per aggregated source→order arc."""
+
+    order_group: IntArray
+    arc_group: IntArray
+    arc_eta_ticks: IntArray
+    order_minutes: IntArray
+    arc_cents: IntArray
+    arc_tie: IntArray
+    arc_late: IntArray | None
+    arc_late_ticks: IntArray | None
+
+    def levels(self, member: IntArray | None = None, split: IntArray | None = None) -> list[Level]:
+        """The batch's levels; with ``member`` (each sink arc's order) and ``split`` (its
+        cost on the split level), those of a network with quota sink arcs."""
+        group, minutes = self.order_group, self.order_minutes
+        if member is not None:
+            group, minutes = group[member], minutes[member]
+        return batch_levels(
+            order_group=group,
+            arc_group=self.arc_group,
+            arc_eta_ticks=self.arc_eta_ticks,
+            order_minutes=minutes,
+            arc_cents=self.arc_cents,
+            arc_tie=self.arc_tie,
+            arc_late=self.arc_late,
+            arc_late_ticks=self.arc_late_ticks,
+            order_split=split,
+        )
+
+
+@dataclass(frozen=True)
+class _FairSplit:
+    """A batch's split pools (module docstring): per order (sink arc) its pool (-1: none),
+    demand and tie rank; the number of priority groups with pools; the level inputs."""
+
+    pool: IntArray
+    demand: IntArray
+    rank: IntArray
+    n_pools: int
+    n_groups: int
+    inputs: _LevelInputs
+
+    def units(self, sink_flow: IntArray) -> IntArray:
+        """``A_p``: the units each pool gets, from the orders' sink flows."""
+        mine = self.pool >= 0
+        got = np.zeros(self.n_pools, dtype=np.int64)
+        np.add.at(got, self.pool[mine], sink_flow[mine])
+        return got
+
+    def quotas(self, got: IntArray) -> IntArray:
+        """Each order's quota in the pools that got less than they need (0 elsewhere)."""
+        mine = self.pool >= 0
+        pool = self.pool[mine]
+        need = np.zeros(self.n_pools, dtype=np.int64)
+        np.add.at(need, pool, self.demand[mine])
+        quota = np.zeros(len(self.pool), dtype=np.int64)
+        share = largest_remainder(got, self.demand[mine], pool, self.rank[mine])
+        quota[mine] = np.where(got[pool] < need[pool], share, 0)
+        return quota
+
+    def network(
+        self, problem: FlowProblem, quota: IntArray
+    ) -> tuple[FlowProblem, list[Level], IntArray]:
+        """The batch's network with a quota sink arc beside each order's own (which keeps
+        the rest), its levels, and each sink arc's order."""
+        node, wanted = problem.sink_arcs()
+        extra = np.flatnonzero(quota > 0)
+        member = np.r_[np.arange(len(node)), extra].astype(np.int64)
+        split = np.r_[np.zeros(len(node), dtype=np.int64), np.full(len(extra), -1, np.int64)]
+        quota_problem = replace(
+            problem,
+            sink_order=node[member],
+            sink_capacity=np.r_[wanted - quota, quota[extra]].astype(np.int64),
+            sink_head=None if problem.sink_head is None else problem.sink_head[member],
+        )
+        return quota_problem, self.inputs.levels(member, split), member
 
 
 @dataclass(frozen=True)
@@ -101,6 +230,7 @@ class FlowTask:
     levels: list[Level]
     arc_index: IntArray
     split: _Split
+    fair: _FairSplit | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +386,7 @@ def _task(
     )
     if levels.hub is not None and levels.room is not None:
         flow_problem = _with_cap_hubs(flow_problem, levels.hub[ord_global], levels.room)
-    task_levels = batch_levels(
+    inputs = _LevelInputs(
         order_group=orders.group[ord_global],
         arc_group=orders.group[arcs.order[rep]],
         arc_eta_ticks=levels.eta_ticks[rep],
@@ -277,7 +407,32 @@ def _task(
             (agg_src, levels.tie[rep], levels.money_cents[rep], levels.eta_ticks[rep], agg_node)
         ).astype(np.int64),
     )
-    return FlowTask(flow_problem, task_levels, arc_index, split)
+    fair = None
+    if levels.split is not None and levels.split[ord_global].any():
+        fair = _fair_split(problem, levels.split[ord_global], ord_global, ord_demand, split, inputs)
+    return FlowTask(flow_problem, inputs.levels(), arc_index, split, fair)
+
+
+def _fair_split(
+    problem: Problem,
+    governed: npt.NDArray[np.bool_],
+    ord_global: IntArray,
+    demand: IntArray,
+    split: _Split,
+    inputs: _LevelInputs,
+) -> _FairSplit:
+    """The split pools of a batch's orders (``governed``: which the split governs)."""
+    orders = problem.orders
+    rows = np.flatnonzero(governed)
+    pool_of, pool_group = split_pools(
+        orders.group[ord_global[rows]],
+        problem.context.part_group[orders.part_code[ord_global[rows]]],
+    )
+    pool = np.full(len(ord_global), -1, dtype=np.int64)
+    pool[rows] = pool_of
+    rank = np.empty(len(ord_global), dtype=np.int64)
+    rank[split.member_rank] = np.arange(len(ord_global))
+    return _FairSplit(pool, demand, rank, len(pool_group), len(np.unique(pool_group)), inputs)
 
 
 def _with_cap_hubs(problem: FlowProblem, hub_of_order: IntArray, room: IntArray) -> FlowProblem:
@@ -322,13 +477,27 @@ class _Split:
     member_rank: IntArray
     agg_rank: IntArray
 
-    def per_order(self, problem: FlowProblem, agg_flow: IntArray, sink_flow: IntArray) -> IntArray:
-        """Units on each original order arc, from the node arcs' and sink arcs' flows."""
+    def per_order(
+        self,
+        problem: FlowProblem,
+        agg_flow: IntArray,
+        sink_flow: IntArray,
+        quota: IntArray | None = None,
+    ) -> IntArray:
+        """Units on each original order arc, from the node arcs' and sink arcs' flows (and,
+        under the proportional split, each order's ``quota``: filled first)."""
         node_of_member, wanted = problem.sink_arcs()
         # Units leaving each node, oldest member first; units arriving, best arc first.
         members = self.member_rank[np.argsort(node_of_member[self.member_rank], kind="stable")]
         node_units = np.bincount(node_of_member, weights=sink_flow).astype(np.int64)
-        sink_flow = split_among_members(node_of_member, wanted, node_units, members)
+        if quota is None:
+            sink_flow = split_among_members(node_of_member, wanted, node_units, members)
+        else:
+            first = split_among_members(node_of_member, quota, node_units, members)
+            rest = node_units - np.bincount(
+                node_of_member, weights=first, minlength=len(node_units)
+            ).astype(np.int64)
+            sink_flow = first + split_among_members(node_of_member, wanted - first, rest, members)
         members = members[sink_flow[members] > 0]
         arcs_in = self.agg_rank[agg_flow[self.agg_rank] > 0]
         # Both lists run node by node, with equal units per node (flow conservation): the
@@ -350,9 +519,26 @@ class _Split:
 
 
 def run_task(task: FlowTask) -> IntArray:
-    """Solve one batch; units per original arc (a top-level function, for worker processes)."""
+    """Solve one batch; units per original arc (a top-level function, for worker processes).
+
+    A batch with split pools is solved in rounds until its quotas are those of its own
+    plan (module docstring).
+    """
     agg_flow, sink_flow = solve_lexicographic_flows(task.problem, task.levels)
-    return task.split.per_order(task.problem, agg_flow, sink_flow)
+    fair = task.fair
+    if fair is None:
+        return task.split.per_order(task.problem, agg_flow, sink_flow)
+    used = np.zeros(len(sink_flow), dtype=np.int64)  # solve 0 had no quotas
+    for _ in range(fair.n_groups + 1):
+        quota = fair.quotas(fair.units(sink_flow))
+        if np.array_equal(quota, used):
+            return task.split.per_order(task.problem, agg_flow, sink_flow, quota)
+        problem, levels, member = fair.network(task.problem, quota)
+        agg_flow, split_sink = solve_lexicographic_flows(problem, levels)
+        sink_flow = np.zeros(len(used), dtype=np.int64)
+        np.add.at(sink_flow, member, split_sink)
+        used = quota
+    raise SolverError("the proportional split did not settle (solver inconsistency)")
 
 
 Runner = Callable[[Batches], list[IntArray]]

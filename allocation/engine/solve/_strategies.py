@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from allocation.engine.model import Held, Problem
 from allocation.engine.solve._baselines import solve_fifo, solve_tier_greedy
-from allocation.engine.solve._optimal import Runner, solve_optimal
+from allocation.engine.solve._churn_penalty import solve_optimal_priced
+from allocation.engine.solve._optimal import Runner
 from allocation.errors import PolicyError
 
 __all__ = ["STRATEGIES", "Solution", "check_strategy", "solve_strategy"]
@@ -47,6 +48,11 @@ def solve_strategy(problem: Problem, strategy: str, runner: Runner | None = None
     strategy moves them.
     """
     check_strategy(strategy)
+    if strategy != "optimal" and problem.context.churn_priced():
+        raise PolicyError(
+            f"allocation.churn_penalty is priced by the optimal strategy only, not {strategy!r} "
+            "(set it to 0, or plan without a previous plan)"
+        )
     firm = problem.firm()
     if firm is not None:
         held = None
@@ -67,7 +73,7 @@ def _solve_strategy(
     if strategy == "optimal":
 
         def solve(p: Problem, demand: IntArray) -> IntArray:
-            return solve_optimal(p, runner, demand=demand, held=held)
+            return solve_optimal_priced(p, runner, demand=demand, held=held)
     elif strategy == "fifo":
 
         def solve(p: Problem, demand: IntArray) -> IntArray:

@@ -31,13 +31,14 @@ holds for the customers in :mod:`builders`, so this is not a second entitlement 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from allocation.adapters.snapshot import Snapshot
 from tests.allocation.rules_md import EXCLUDED, SKUS
@@ -180,6 +181,8 @@ def lexicographic_levels(
     targets: bool = False,
     eta_first: bool = False,
     caps: list[tuple[set[int], int]] | None = None,
+    split: Callable[[str, list[float]], dict[int, int]] | None = None,
+    churn: tuple[dict[tuple[str, str, str], int], float] | None = None,
 ) -> dict[str, float]:
     """The optimal value of each level, in the keys of ``Plan.objective()``.
 
@@ -199,6 +202,14 @@ def lexicographic_levels(
 
     ``caps`` are fair-share caps as constraints: per (set of order positions, units), the
     units all pairs into those orders carry are at most the units.
+
+    ``split`` is the proportional split: right after a class's units it is called with the
+    class and the units each order gets in the LP's optimum so far, and returns quotas
+    (order position → units); the next level maximises ``Σ y_i`` with ``y_i ≤ x_i`` (the
+    order's units) and ``y_i ≤ quota_i``, returned as ``<class>_split``.
+
+    ``churn`` is (previous units per (order id, kind, origin), penalty per unit): the cost
+    level adds the penalty per unit moved, ``max(0, previous − kept)`` (:func:`_with_churn`).
     """
     pairs = [p for p in reference.pairs if p.allowed]
     n = len(pairs)
@@ -211,6 +222,8 @@ def lexicographic_levels(
             else ("units", "eta_hours")
         )
     ] + ["cost"]
+    if split is not None:
+        names += [f"{klass}_split" for klass in (PP, STANDARD)]
     if n == 0:
         return dict.fromkeys(names, 0.0)
     cls = np.array([reference.order_class[p.order] for p in pairs])
@@ -232,6 +245,8 @@ def lexicographic_levels(
             (f"{klass}_late_hours", np.where(mine, late_ticks, 0.0), 0.1),
         ]
         levels.append((f"{klass}_units", -(cls == klass).astype(float), -1.0))
+        if split is not None:
+            levels.append((f"{klass}_split", np.zeros(0), -1.0))  # costs once quotas are known
         if targets and not eta_first:
             levels.extend(lateness)
         levels.append((f"{klass}_eta_hours", np.where(cls == klass, ticks, 0.0), 0.1))
@@ -272,22 +287,47 @@ def lexicographic_levels(
             np.array([units for _, units in caps or []], dtype=float),
         ]
     )
+    m = len(reference.order_ids) if split is not None else 0
+    bounds: list[tuple[float, float | None]] = [(0, None)] * n + [(0, 0)] * m
+    if m:  # y_i − x_i ≤ 0 for each order's units within quota
+        a_ub = vstack(
+            [
+                hstack([a_ub, csr_matrix((a_ub.shape[0], m))]),
+                hstack([-by_order, identity(m, format="csr")]),
+            ]
+        ).tocsr()
+        b_ub = np.concatenate([b_ub, np.zeros(m)])
+    if churn is not None:
+        assert split is None, "churn and split are not combined here"
+        a_ub, b_ub, levels = _with_churn(reference, pairs, a_ub, b_ub, levels, *churn)
+        bounds = [(0, None)] * a_ub.shape[1]
     fixed: list[np.ndarray] = []
     optima: list[float] = []
     values: dict[str, float] = {}
+    x = np.zeros(n)
     for name, c, unit in levels:
+        if m and name.endswith("_split"):
+            assert split is not None
+            quotas = split(name[: -len("_split")], (by_order @ x).tolist())
+            c = np.zeros(n + m)
+            for i, q in quotas.items():
+                bounds[n + i] = (0, q)
+                c[n + i] = -1.0
+        elif m:
+            c = np.concatenate([c, np.zeros(m)])
         result = linprog(
             c,
             A_ub=a_ub,
             b_ub=b_ub,
             A_eq=np.vstack(fixed) if fixed else None,
             b_eq=np.array(optima) if fixed else None,
-            bounds=(0, None),
+            bounds=bounds,
             method="highs",
         )
         assert result.status == 0, f"{name}: {result.message}"
         best = round(result.fun)
         assert abs(result.fun - best) < 1e-6, f"{name}: non-integral optimum {result.fun}"
+        x = result.x[:n]
         values[name] = best * unit
         # Hold this level at its optimum (an equality: a slack would let lower levels trade).
         fixed.append(c)
@@ -396,3 +436,33 @@ def usable_parts(snapshot: Snapshot, substitutes: bool) -> dict[str, set[str]]:
                 if sub.strip():
                     chain.add_edge(part, sub.strip())
     return {p: {p} | nx.descendants(chain, p) for p in parts}
+
+
+def _with_churn(
+    reference: Reference,
+    pairs: list[Pair],
+    a_ub: csr_matrix,
+    b_ub: np.ndarray,
+    levels: list[tuple[str, np.ndarray, float]],
+    previous: dict[tuple[str, str, str], int],
+    penalty: float,
+) -> tuple[csr_matrix, np.ndarray, list[tuple[str, np.ndarray, float]]]:
+    """One variable ``m ≥ previous − Σ x`` per previous (order, kind, origin) of an order
+    still here, priced at the penalty in cents on the cost level only."""
+    orders = {oid: i for i, oid in enumerate(reference.order_ids)}
+    keys = [k for k in sorted(previous) if k[0] in orders and previous[k] > 0]
+    n, k = len(pairs), len(keys)
+    rows = np.zeros((k, n + k))
+    for j, (oid, kind, origin) in enumerate(keys):
+        for i, p in enumerate(pairs):
+            if p.order == orders[oid] and p.kind == kind and p.origin == origin:
+                rows[j, i] = -1.0
+        rows[j, n + j] = -1.0
+    wide = csr_matrix((a_ub.data, a_ub.indices, a_ub.indptr), shape=(a_ub.shape[0], n + k))
+    cents = round(penalty * 100)
+    priced = [
+        (name, np.r_[c, np.full(k, float(cents) if name == "cost" else 0.0)], unit)
+        for name, c, unit in levels
+    ]
+    bound = np.r_[b_ub, -np.array([previous[key] for key in keys], dtype=float)]
+    return vstack([wide, csr_matrix(rows)]).tocsr(), bound, priced
