@@ -37,6 +37,7 @@
         split: proportional            # a short class's units shared by demand (default off)
         split_parts: ["*"]             # the parts split (default every part)
       churn_penalty: 5.0               # money per unit moved from a previous plan (default 0)
+      broker_backup: false             # hold a shelf unit for each parts-priority broker buy
 
 Unknown sections and keys are errors, so a typo never silently falls back to a default.
 """
@@ -138,7 +139,13 @@ def allocation_policy_from(
         values["response_hours"] = response_times_from(values["response_hours"], where)
     if "fair_share" in values:
         values["fair_share"] = fair_share_from(values["fair_share"], where)
-    for flag in ("preemption", "partial_fills", "substitutes", "rank_tiers_within_standard"):
+    for flag in (
+        "preemption",
+        "partial_fills",
+        "substitutes",
+        "rank_tiers_within_standard",
+        "broker_backup",
+    ):
         if flag in values and not isinstance(values[flag], bool):
             raise PolicyError(
                 f"{where}: allocation.{flag} must be true or false, got {values[flag]!r}"

@@ -104,6 +104,11 @@ class AllocationPolicy:
         currency), added to the money level only, below every class level, so no class
         gives up a unit or an hour for it (default 0: off). It applies when the engine is
         given a previous plan (:mod:`allocation.engine.objective`, "Churn penalty").
+    broker_backup : bool
+        A parts-priority order that takes broker units also *holds* as many units on a
+        shelf it may use (its own depot's, or another depot's by transfer), from what the
+        plan leaves free: held, not bought or shipped, and taken by no other order, so that
+        a failed buy ships the held unit at once (default off).
     """
 
     allowed_sources: Mapping[PriorityClass, frozenset[SourceKind]] = field(
@@ -123,6 +128,7 @@ class AllocationPolicy:
     response_hours: ResponseTimes = field(default_factory=ResponseTimes)
     fair_share: FairShare = field(default_factory=FairShare)
     churn_penalty: float = 0.0
+    broker_backup: bool = False
 
     def __post_init__(self) -> None:
         if (

@@ -105,6 +105,11 @@ def test_an_integer_counts_as_a_number(tmp_path: Path) -> None:
             id="flag-not-a-bool",
         ),
         pytest.param(
+            "allocation:\n  broker_backup: yes please\n",
+            "broker_backup must be true or false",
+            id="backup-not-a-bool",
+        ),
+        pytest.param(
             "allocation:\n  preemption: 1\n", "preemption must be true or false", id="flag-is-1"
         ),
         pytest.param(

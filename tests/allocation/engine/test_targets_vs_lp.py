@@ -64,7 +64,11 @@ def test_every_level_with_targets_matches_a_sequential_lp(w: World) -> None:
 
 
 @pytest.mark.property
-@settings(LP, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    LP,
+    max_examples=examples(60),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(tight_target_worlds())
 def test_where_targets_change_the_plan_the_engine_follows_the_targets(w: World) -> None:
     reference = build_reference(w.snapshot())
