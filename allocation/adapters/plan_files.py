@@ -1,7 +1,8 @@
 """Plans read back from the files ``parts-priority allocate`` writes.
 
 ``allocate --out plan.csv`` writes the allocation lines to ``plan.csv`` and the unfilled
-remainders to ``plan.unfilled.csv`` beside it (``.parquet`` and ``.json`` alike);
+remainders to ``plan.unfilled.csv`` beside it (``.parquet`` and ``.json`` alike; with the
+policy's ``broker_backup``, the held units to ``plan.backups.csv`` too);
 ``allocate --json > plan.json`` writes one document with both. Either reads back as a pair
 of validated tables: lines (``order_id``, ``quantity``, ``eta_hours``, ``priority_class``)
 and unfilled (``order_id``, ``quantity``, ``priority_class``); other columns are ignored.

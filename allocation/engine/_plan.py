@@ -18,6 +18,7 @@ import pandas as pd
 
 from allocation.domain.model import PriorityClass, SourceKind
 from allocation.domain.policy import AllocationPolicy
+from allocation.engine._backups import Backups, backup_words, empty_backups, hold_backups
 from allocation.engine._churn import Churn, churn_between
 from allocation.engine._html import html_block, html_table
 from allocation.engine._lateness import TARGET_COLUMNS, Breaches, target_columns
@@ -60,6 +61,7 @@ class _Made:
     lines: pd.DataFrame | None = None
     unfilled: pd.DataFrame | None = None
     measures: Measures | None = None
+    held: tuple[Backups | None] | None = None  # worked out once, even when there are none
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,20 @@ class Plan:
         why = unfilled_reasons(self.problem, self.flow, wanted, self.reasons)
         return dict(zip(orders.order_id[wanted].tolist(), why.reason.tolist(), strict=True))
 
+    @property
+    def backups(self) -> pd.DataFrame:
+        """Units held, not bought, for parts-priority broker buys (the policy's
+        ``broker_backup``; :mod:`allocation.engine._backups`): ``order_id``,
+        ``part_number``, ``source``, ``origin``, ``quantity``, ``eta``, ``eta_hours``.
+        Empty with the flag off or with no broker lines."""
+        held = self._held()
+        return empty_backups() if held is None else held.table()
+
+    def _held(self) -> Backups | None:
+        if self._made.held is None:
+            self._made.held = (hold_backups(self.problem, self.flow),)
+        return self._made.held[0]
+
     def to_pandas(self) -> pd.DataFrame:
         """Allocation lines as a DataFrame (see :attr:`lines`; unfilled in :attr:`unfilled`)."""
         return self.lines.copy()
@@ -252,6 +268,7 @@ class Plan:
             lines=self.lines,
             unfilled=self.unfilled,
             measures=self.measures,
+            backups=self.backups if self.problem.policy.broker_backup else None,
         )
         return tables if self.previous is None else tables.with_previous(self.previous)
 
@@ -327,9 +344,15 @@ class Plan:
 
         Names the source of each unit and why it was chosen; for what is unfilled, the
         orders holding the units it could have used and the rule that ranked them first,
-        and the best source it could still get if policy allowed it.
+        and the best source it could still get if policy allowed it; with the policy's
+        ``broker_backup``, the units held for its broker buy, or why none are.
         """
-        return explain_order(self.problem, self.flow, self.reasons, order_id)
+        text = explain_order(self.problem, self.flow, self.reasons, order_id)
+        held = self._held()
+        if held is None:
+            return text
+        row = int(np.flatnonzero(self.problem.orders.order_id == order_id)[0])
+        return "\n".join([text, *backup_words(held, row)])
 
 
 @dataclass(frozen=True)
@@ -401,6 +424,8 @@ class PlanTables:
     unfilled: pd.DataFrame
     measures: Measures
     churn: Churn | None = None
+    backups: pd.DataFrame | None = None
+    """Units held for broker buys (:attr:`Plan.backups`); None with ``broker_backup`` off."""
 
     def with_previous(self, previous: pd.DataFrame) -> PlanTables:
         """The same tables with their churn against ``previous`` plan lines (every order
@@ -476,7 +501,15 @@ class PlanTables:
             "lines": records(lines),
             "unfilled": records(self.unfilled),
             "summary": self.summary(),
-        }
+        } | self._backup_records()
+
+    def _backup_records(self) -> dict[str, Any]:
+        """``backups`` as rows, when the policy holds them."""
+        if self.backups is None:
+            return {}
+        backups = self.backups.copy()
+        backups["eta"] = backups["eta"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return {"backups": records(backups)}
 
 
 def _join_tranches(frame: pd.DataFrame) -> pd.DataFrame:

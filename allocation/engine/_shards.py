@@ -271,6 +271,11 @@ def _joined(parts: Sequence[_ShardTables], strategy: str) -> PlanTables:
     created = np.concatenate([p.unfilled_created for p in parts])
     short = stable_order(created, unfilled["order_id"])
     first = parts[0].tables
+    backups = None
+    if first.backups is not None:  # per part group, like the lines: joined the same way
+        backups = _concat([p.tables.backups for p in parts if p.tables.backups is not None])
+        held = stable_order(backups["order_id"], backups["origin"])
+        backups = backups.iloc[held].reset_index(drop=True)
     return PlanTables(
         strategy=strategy,
         as_of=first.as_of,
@@ -278,6 +283,7 @@ def _joined(parts: Sequence[_ShardTables], strategy: str) -> PlanTables:
         lines=lines.iloc[order].reset_index(drop=True),
         unfilled=unfilled.iloc[short].reset_index(drop=True),
         measures=Measures.concat([p.tables.measures for p in parts]),
+        backups=backups,
     )
 
 

@@ -44,7 +44,9 @@ def allocate(
     out: Annotated[
         Path | None,
         typer.Option(
-            metavar="FILE", help="write lines to .csv/.parquet/.json (unfilled beside it)"
+            metavar="FILE",
+            help="write lines to .csv/.parquet/.json (unfilled, and backups when the policy "
+            "holds them, beside it)",
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, metavar="N", help="local worker processes")] = 1,
@@ -88,16 +90,23 @@ def allocate(
                 ("lines", plan.lines),
                 ("unfilled", plan.unfilled),
                 *([("churn", plan.churn.table)] if plan.churn is not None else []),
+                *([("backups", plan.backups)] if plan.backups is not None else []),
                 ("summary", plan.summary()),
             ]
         )
         return
     if out is not None:
         unfilled_path = out.with_name(f"{out.stem}.unfilled{out.suffix}")
-        write_frames([(plan.lines, out), (plan.unfilled, unfilled_path)])
+        frames = [(plan.lines, out), (plan.unfilled, unfilled_path)]
+        held = ""
+        if plan.backups is not None:  # the policy's broker_backup: held units beside them
+            backups_path = out.with_name(f"{out.stem}.backups{out.suffix}")
+            frames.append((plan.backups, backups_path))
+            held = f" and {len(plan.backups)} backup lines to {backups_path}"
+        write_frames(frames)
         Console(soft_wrap=True).print(
             f"wrote {len(plan.lines)} allocation lines to {out} and "
-            f"{len(plan.unfilled)} unfilled to {unfilled_path}",
+            f"{len(plan.unfilled)} unfilled to {unfilled_path}{held}",
             markup=False,
             highlight=False,
         )

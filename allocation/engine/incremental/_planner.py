@@ -66,7 +66,7 @@ from allocation.engine.model import (
 )
 from allocation.engine.objective import node_keys
 from allocation.engine.solve import solve_optimal
-from allocation.errors import InputError, UnknownIdError
+from allocation.errors import InputError, PolicyError, UnknownIdError
 
 __all__ = ["Planner", "canonical_orders"]
 
@@ -121,6 +121,11 @@ class Planner:
         plan: Plan | None = None,
     ) -> None:
         self.policy = policy or (context.policy if context else AllocationPolicy())
+        if self.policy.broker_backup:
+            raise PolicyError(
+                "allocation.broker_backup: the incremental planner does not hold backup "
+                "units for broker buys (plan in full, or turn broker_backup off)"
+            )
         self.entitlement_policy = entitlement_policy
         self.context: Context = context or build_context(snapshot, self.policy)
         self._snapshot = snapshot
