@@ -16,12 +16,13 @@ order_id           the repair order
 part_number        the part (for ``allocated``, ``reserved``, ``delivered``: the part sent,
                    a substitute when it differs from the order's)
 depot_id           ``order_created``: the order's home depot; ``receipt``, ``replenishment_
-                   ordered``, ``depot_offline``, ``depot_online``: that depot
+                   ordered``, ``depot_offline``, ``depot_online``, ``backup_held``,
+                   ``backup_released``: that depot
 source_kind        ``allocated``, ``delivered``, ``purchase_failed``, ``reserved``,
-                   ``released``: stock, transfer, inbound, expedite or broker (the engine's
-                   source kinds, from the order's point of view), or emergency (the
-                   scenario's emergency channel); ``receipt``: initial, scheduled or
-                   replenishment
+                   ``released``, ``backup_held``, ``backup_released``: stock, transfer,
+                   inbound, expedite or broker (the engine's source kinds, from the
+                   order's point of view), or emergency (the scenario's emergency
+                   channel); ``receipt``: initial, scheduled or replenishment
 origin             where the units come from: a depot or a supplier id
 quantity           units
 money              ``allocated`` and ``purchase_failed``: what the units cost in total
@@ -56,6 +57,12 @@ Events, and what holds between them:
   and money) and the order needs the units again.
 - ``lost``: the order could not be served within its class's allowance and the scenario
   counts it lost (lost sales): it is never served, and has no ``restored`` row.
+- ``backup_held``: with the policy's ``broker_backup``, a parts-priority order whose broker
+  buy was just made holds free shelf units at ``depot_id`` (``source_kind`` stock or
+  transfer) as its backup: they stay on the shelf, but no other order may take them.
+- ``backup_released``: held units are free again (``detail``: the broker delivered, or the
+  depot went offline). When the buy fails instead, the held units ship at once: an
+  ``allocated`` row whose ``detail`` names the backup.
 - ``restored``: the order's last unit arrived and the repair (``repair_hours``) is done:
   downtime ends. Orders still waiting at ``end`` have no ``restored`` row.
 - ``receipt``: units land on a depot's shelf (``initial`` is the stock at time zero).
@@ -85,6 +92,8 @@ EVENTS = (
     "allocated",
     "delivered",
     "purchase_failed",
+    "backup_held",
+    "backup_released",
     "lost",
     "restored",
     "receipt",

@@ -33,6 +33,7 @@ from allocation.reports import (
     reports_for_all,
     supplier_scorecard,
 )
+from simulation._backups import backup_counts
 from simulation._causes import cut_windows
 from simulation._reduce import BACKORDER_GROUP, BACKORDER_STEP_HOURS, combine_kpis, grouping
 from simulation._store import ReplicationStore, concat_records
@@ -243,6 +244,14 @@ class SimulationResult:
             offers = self.world.offers if self.world is not None else None
             self._cache["purchases"] = purchases(self.records, offers)
         return self._cache["purchases"].copy()
+
+    def backups(self) -> pd.DataFrame:
+        """Per replication, what broker backups (the policy's ``broker_backup``) held, gave
+        back and shipped for failed buys, and the unit-hours they kept off the free shelf
+        (see :func:`simulation._backups.backup_counts`). Made from :attr:`records`."""
+        if "backups" not in self._cache:
+            self._cache["backups"] = backup_counts(self.records)
+        return self._cache["backups"].copy()
 
     def supplier_scorecard(self, level: float = 0.95) -> pd.DataFrame:
         """Per supplier and source kind: buys, failures, the success rate with its exact

@@ -19,6 +19,7 @@ from allocation import PriorityClass
 from simulation.errors import ConservationError
 from simulation.records import Recorder
 from simulation.scenario.model import ClassFallback
+from simulation.world.backups import BACKUP_DETAIL, Backup, Hold, choose_holds
 from simulation.world.conditions import Conditions
 from simulation.world.decide import Decider
 from simulation.world.demand import option_book, order_book
@@ -94,6 +95,11 @@ class WorldCore:
         ]
         self._servers = scenario.replenishment.servers
         self._lines: dict[int, RepairLine] = {}
+        # Broker buys of parts-priority orders whose backups are held once their decision
+        # is applied (the policy's broker_backup; see simulation.world.backups).
+        self._backing = setup.policy.broker_backup
+        self._priority = list(PriorityClass).index(PriorityClass.PARTS_PRIORITY)
+        self._to_hold: list[Backup] = []
 
     @property
     def solves(self) -> int:
@@ -169,13 +175,22 @@ class WorldCore:
             else:
                 self._buy(commit)
             book.mark(commit.row)
+        if self._to_hold:
+            self._hold_backups()
 
     def _commit(self, row: int, quantity: int) -> None:
         """Units are shipped or bought for an order."""
         self.book.committed[row] += quantity
 
     def _allocated(
-        self, row: int, part: int, kind: str, origin: str, units: int, money: float
+        self,
+        row: int,
+        part: int,
+        kind: str,
+        origin: str,
+        units: int,
+        money: float,
+        detail: str | None = None,
     ) -> None:
         self.recorder.emit(
             self.env.now,
@@ -186,6 +201,7 @@ class WorldCore:
             origin=origin,
             quantity=units,
             money=money * units,
+            detail=detail,
         )
 
     def _ship(self, c: Commit) -> None:
@@ -254,11 +270,84 @@ class WorldCore:
         state.entered += c.quantity
         state.in_transit += c.quantity
         delay = lead + c.transit_hours
+        backup = None
+        if broker and self._backing and self.book.klass[c.row] == self._priority:
+            backup = Backup(c.row, c.quantity)
+            self._to_hold.append(backup)
         if not failed:
-            self._send(c.row, c.part, c.quantity, delay, c.kind, supplier)
+            if backup is None:
+                self._send(c.row, c.part, c.quantity, delay, c.kind, supplier)
+            else:
+                self._after(delay, self._delivery_of(c, supplier, backup))
             return
         detect = behaviour.broker.failure_detected_after_hours
-        self._after(delay if detect is None else detect, lambda: self._fail(c, supplier))
+        self._after(delay if detect is None else detect, lambda: self._fail(c, supplier, backup))
+
+    # -- backups of broker buys ----------------------------------------------------------
+    def _hold_backups(self) -> None:
+        """The buys of the decision just applied hold their backups from the free shelves
+        the decision left (held after every commitment, so none takes a shipped unit)."""
+        backups, self._to_hold = self._to_hold, []
+        for backup in backups:
+            for hold in choose_holds(self.supply, self.book, backup, self.env.now):
+                self.state.hold(hold.part, hold.depot, hold.units)
+                backup.holds.append(hold)
+                self._backup_record("backup_held", backup.row, hold)
+
+    def _delivery_of(self, c: Commit, supplier: str, backup: Backup) -> Callable[[], None]:
+        """A bought delivery that gives its backup back to the free shelf when it arrives."""
+
+        def arrive() -> None:
+            self._deliver(c.row, c.part, c.quantity, c.kind, supplier)
+            for hold in backup.holds:
+                self._unhold(backup.row, hold, "the broker delivered")
+            backup.holds.clear()
+
+        return arrive
+
+    def _unhold(self, row: int, hold: Hold, why: str) -> None:
+        """Held units are free again: the depot's promises take what they can (as when a
+        receipt lands), and waiting orders are decided again."""
+        part, depot = hold.part, hold.depot
+        self.state.unhold(part, depot, hold.units)
+        self._backup_record("backup_released", row, hold, why)
+        inbound = self.state.pipeline(part, depot)
+        if inbound is not None and not self.state.offline[depot]:
+            self._serve(part, depot, inbound)
+        self._touch([self._group_of[part]])
+
+    def _use_backup(self, backup: Backup) -> None:
+        """A buy failed: its held units ship at once, as a shelf unit ships (reordered at the
+        depot they leave); a hold on a depot now offline is released instead."""
+        book, state, row = self.book, self.state, backup.row
+        for hold in backup.holds:
+            if state.offline[hold.depot]:
+                self._unhold(row, hold, "the depot is offline")
+                continue
+            origin = self._depots[hold.depot]
+            state.take_held(hold.part, hold.depot, hold.units)
+            book.need[row] -= hold.units
+            self._commit(row, hold.units)
+            self._allocated(
+                row, hold.part, hold.kind, origin, hold.units, hold.money, BACKUP_DETAIL
+            )
+            self._reorder(hold.part, hold.depot)
+            self._send(row, hold.part, hold.units, hold.transit_hours, hold.kind, origin)
+        backup.holds.clear()
+
+    def _backup_record(self, event: str, row: int, hold: Hold, detail: str | None = None) -> None:
+        depot = self._depots[hold.depot]
+        self.recorder.emit(
+            self.env.now,
+            event,
+            order_id=self.book.order_id[row],
+            part_number=self._names[hold.part],
+            depot_id=depot,
+            source_kind=hold.kind,
+            origin=depot,
+            quantity=hold.units,
+            detail=detail,
+        )
 
     # -- units moving ------------------------------------------------------------------
     def _send(self, row: int, part: int, units: int, delay: float, kind: str, origin: str) -> None:
@@ -285,8 +374,9 @@ class WorldCore:
             else:
                 self._restored(row)
 
-    def _fail(self, c: Commit, supplier: str) -> None:
-        """A broker buy never arrives: the units never entered; the order needs them again."""
+    def _fail(self, c: Commit, supplier: str, backup: Backup | None = None) -> None:
+        """A broker buy never arrives: the units never entered; the order needs them again,
+        and takes its backup's held units at once (if it has any)."""
         book, state, row = self.book, self.state, c.row
         state.entered -= c.quantity
         state.in_transit -= c.quantity
@@ -303,6 +393,8 @@ class WorldCore:
             money=c.money * c.quantity,
             detail="the broker did not deliver",
         )
+        if backup is not None:
+            self._use_backup(backup)
         book.mark(row)
         self._touch([book.group[row]])
 

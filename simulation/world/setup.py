@@ -8,7 +8,7 @@ in :mod:`simulation.world.state`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -155,7 +155,10 @@ def build_setup(source: ScenarioFile) -> WorldSetup:
             f"{where}: policy.options.fair_share: fair-share caps are for plans, "
             "not simulated (remove them from the scenario's policy)"
         )
-    engine = Engine(snapshot, policy, entitlement)
+    # The world holds broker backups itself (simulation.world.backups), after a decision is
+    # applied; its decisions are plans of who gets what, with no held units in them.
+    planning = replace(policy, broker_backup=False) if policy.broker_backup else policy
+    engine = Engine(snapshot, planning, entitlement)
     context = engine.context
     start = pd.Timestamp(scenario.start or snapshot.as_of)
     if start.tzinfo is not None:

@@ -35,7 +35,7 @@ from allocation.engine import objective
 from simulation.world.state import OrderBook
 from simulation.world.supply import KIND_NAMES, Candidate, Supply
 
-__all__ = ["Commit", "commit_of", "in_sequence", "one_node", "solo"]
+__all__ = ["Commit", "commit_of", "fill_optimal", "in_sequence", "one_node", "solo"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def solo(
     if not partial_fills and sum(c.units for c in found) < need:
         return []
     if strategy == "optimal":
-        takes = _fill_optimal(supply, found, need, agg_key, due_ns, now)
+        takes = fill_optimal(supply, found, need, agg_key, due_ns, now)
         if takes is None:
             return None
     else:
@@ -142,7 +142,7 @@ def _fill_greedy(supply: Supply, found: list[Candidate], need: int) -> list[tupl
     return takes
 
 
-def _fill_optimal(
+def fill_optimal(
     supply: Supply,
     found: list[Candidate],
     need: int,
@@ -210,7 +210,7 @@ def one_node(
     )
     if not found:
         return []
-    takes = _fill_optimal(supply, found, need, book.agg_key[first], due_ns, now)
+    takes = fill_optimal(supply, found, need, book.agg_key[first], due_ns, now)
     if takes is None:
         return None
     members, flows = _member_flows(book, rows, sum(units for _, units in takes))

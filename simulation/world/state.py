@@ -438,6 +438,13 @@ class WorldState:
     back, until units leave again); units bought by expedite or broker never count. The unit
     ledger (``entered``, ``in_transit``, ``consumed``) backs the conservation check: every
     unit that entered the world is on a shelf, on its way to a customer, or consumed.
+
+    ``backups[part][depot]`` are shelf units held as the backup of a parts-priority broker
+    buy (the policy's ``broker_backup``): they leave ``on_hand``, which is the *free* shelf
+    every decision reads, so no order can take them, yet they are still physically on the
+    shelf. The inventory position and the unit ledger therefore count them with ``on_hand``
+    (:meth:`position`, :meth:`audit`): holding a unit reorders nothing, and a held unit that
+    ships leaves the position and is reordered like any other shelf unit.
     """
 
     def __init__(self, initial: npt.NDArray[np.int64], base_stock: npt.NDArray[np.int64]) -> None:
@@ -446,6 +453,7 @@ class WorldState:
         self.on_hand: list[list[int]] = initial.astype(np.int64).tolist()
         self.on_order: list[list[int]] = [[0] * depots for _ in range(parts)]
         self.base_stock: list[list[int]] = base_stock.astype(np.int64).tolist()
+        self.backups: list[list[int]] = [[0] * depots for _ in range(parts)]
         self.offline = [0] * depots
         # Per part, a count of the changes that may have freed supply (a receipt on its way
         # or landed, a promise withdrawn), and one for the whole world (a depot back online):
@@ -479,6 +487,37 @@ class WorldState:
             )
         self.on_hand[part][depot] = have - quantity
         self.in_transit += quantity
+
+    def hold(self, part: int, depot: int, quantity: int) -> None:
+        """Free shelf units become a backup: off the free shelf, still on hand."""
+        have = self.on_hand[part][depot]
+        if quantity > have or self.offline[depot]:
+            raise ConservationError(
+                f"holding {quantity} of part {part} at depot {depot} with {have} on hand"
+            )
+        self.on_hand[part][depot] = have - quantity
+        self.backups[part][depot] += quantity
+
+    def unhold(self, part: int, depot: int, quantity: int) -> None:
+        """Backup units are free shelf units again (which may free supply for waiting orders)."""
+        self._drop_backup(part, depot, quantity)
+        self.on_hand[part][depot] += quantity
+        self.freed[part] += 1
+
+    def take_held(self, part: int, depot: int, quantity: int) -> None:
+        """Backup units leave their shelf for the order that held them."""
+        if self.offline[depot]:
+            raise ConservationError(f"shipping a backup of part {part} from offline depot {depot}")
+        self._drop_backup(part, depot, quantity)
+        self.in_transit += quantity
+
+    def _drop_backup(self, part: int, depot: int, quantity: int) -> None:
+        held = self.backups[part][depot]
+        if quantity > held:
+            raise ConservationError(
+                f"releasing {quantity} backup units of part {part} at depot {depot}: {held} held"
+            )
+        self.backups[part][depot] = held - quantity
 
     def expect(
         self,
@@ -526,10 +565,12 @@ class WorldState:
         return receipt, inbound
 
     def position(self, part: int, depot: int) -> int:
-        """Inventory position: on hand + on order − units of its receipts promised to orders."""
+        """Inventory position: on hand (free and held as backups) + on order − units of its
+        receipts promised to orders."""
         inbound = self.pipeline(part, depot)
         promised = inbound.held if inbound is not None else 0
-        return self.on_hand[part][depot] + self.on_order[part][depot] - promised
+        on_hand = self.on_hand[part][depot] + self.backups[part][depot]
+        return on_hand + self.on_order[part][depot] - promised
 
     def shortfall(self, part: int, depot: int) -> int:
         """Units to reorder to bring the inventory position back to base stock."""
@@ -538,17 +579,20 @@ class WorldState:
     def audit(self, book: OrderBook) -> None:
         """Every invariant the world keeps, checked now (tests call it after every event).
 
-        No shelf below zero; the unit ledger balances; every promise is backed by a unit on
-        its way (or landed on an offline depot's shelf); each order's units add up; no
-        inventory position is below its base-stock level (every unit that left was
-        reordered).
+        No shelf below zero; the unit ledger balances (backup units are on hand); every
+        promise is backed by a unit on its way (or landed on an offline depot's shelf);
+        each order's units add up; no inventory position is below its base-stock level
+        (every unit that left was reordered).
         """
         on_hand = 0
         for part, shelf in enumerate(self.on_hand):
             for depot, units in enumerate(shelf):
-                if units < 0:
-                    raise ConservationError(f"part {part} at depot {depot}: {units} on hand")
-                on_hand += units
+                held = self.backups[part][depot]
+                if units < 0 or held < 0:
+                    raise ConservationError(
+                        f"part {part} at depot {depot}: {units} on hand, {held} held as backups"
+                    )
+                on_hand += units + held
         if on_hand + self.in_transit + self.consumed != self.entered:
             raise ConservationError(
                 f"{self.entered} units entered but {on_hand} are on hand, {self.in_transit} "

@@ -316,6 +316,17 @@ class Supply:
             found += self._options(p, klass, col, now)
         return found
 
+    def shelves(
+        self, part: int, klass: int, col: int, home: int, units: int, targets: bool = False
+    ) -> list[Candidate]:
+        """The free shelf units an order may take now, enough to cover ``units``: the shelf
+        sources of :meth:`candidates` alone (its own depot's stock, other depots' by
+        transfer where its class may use them, protected units for parts priority)."""
+        found: list[Candidate] = []
+        for p in self.usable[part]:
+            found += self._shelves(p, klass, col, home, units, targets)
+        return found
+
     def usable_kinds(self, kinds: KindSet, rank: int, now: float, pre_empts: bool) -> set[Kind]:
         """The kinds of order (part, class, country column, home) for which :meth:`candidates`
         finds a source of one unit now, without building any.
