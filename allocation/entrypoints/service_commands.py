@@ -32,16 +32,31 @@ def load(
     replace: Annotated[
         bool, typer.Option(help="replace a database that already holds a load")
     ] = False,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="policy YAML (the file 'allocate --policy' reads): plan the load with it and "
+            "store it, so every server on the database plans with it; without it, the "
+            "database's stored policy (or the defaults) plans the load and stays",
+        ),
+    ] = None,
 ) -> None:
-    """Load master data, supply and open orders into the service's database, with a plan."""
+    """Load master data, supply and open orders into the service's database, with a plan.
+
+    A database that holds a load is replaced only with --replace, a new policy included:
+    a policy changes every part group's plan and the response-time targets fixed at
+    intake, so it changes with a whole load, in one transaction, never under running
+    writes.
+    """
     from allocation.service.server import load_database
 
-    summary = load_database(snapshot, db, replace)
+    summary, stored = load_database(snapshot, db, replace, policy)
     Console().print(
         f"loaded {summary.parts:,} parts ({summary.part_groups:,} groups), "
         f"{summary.depots:,} depots, {summary.customers:,} customers, {summary.orders:,} "
         f"open orders: {summary.units_allocated:,} units allocated, "
-        f"{summary.units_backordered:,} backordered"
+        f"{summary.units_backordered:,} backordered; policy: {stored.describe()}"
     )
 
 

@@ -30,6 +30,7 @@ from allocation.service.limits import BodyLimit
 from allocation.service.logs import escaped
 from allocation.service.master_routes import master_router
 from allocation.service.metrics import exposition, mark_stopped, process_metrics
+from allocation.service.move_routes import move_router
 from allocation.service.observe import Observe
 from allocation.service.override_routes import override_router
 from allocation.service.problems import (
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(router)
     app.include_router(master_router)
     app.include_router(override_router)
+    app.include_router(move_router)
     app.include_router(supplier_router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     # Added innermost first: the last one added sees a request first.

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from allocation.service import changes, master, overriding
+from allocation.service import changes, master, moving, overriding
 from allocation.service.intake import create_orders
 from allocation.service.master_models import ContractIn, CustomerIn, DepotIn, LaneIn, PartIn
 from allocation.service.master_reads import Kind, change_answer
@@ -30,6 +30,7 @@ from allocation.service.models import (
     ReceiptLine,
     SupplyOptionIn,
 )
+from allocation.service.move_models import MoveIn
 from allocation.service.world import World
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ChangeOverrides",
     "CloseOrder",
     "FailPurchase",
+    "MoveUnits",
     "PostOrders",
     "PutMaster",
     "ReceiveStock",
@@ -108,6 +110,19 @@ class ChangeOverrides:
             answer = overriding.forbid_source(connection, world, now, order_id, body, self.client)
         else:
             answer = overriding.clear_overrides(connection, world, now, order_id, body)
+        return 200, answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class MoveUnits:
+    """``POST /orders/{id}/move``."""
+
+    order_id: str
+    body: MoveIn
+    client: str
+
+    def __call__(self, connection: Connection, world: World, now: datetime) -> Answer:
+        answer = moving.move_units(connection, world, now, self.order_id, self.body, self.client)
         return 200, answer.model_dump(mode="json")
 
 
@@ -185,6 +200,7 @@ WriteJob = (
     | CloseOrder
     | FailPurchase
     | ChangeOverrides
+    | MoveUnits
     | ReceiveStock
     | AdjustStock
     | ScheduleInbound

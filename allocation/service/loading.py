@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import ledger, schema
 from allocation.adapters.store.database import run_write
 from allocation.adapters.store.master import write_master
+from allocation.adapters.store.policy import StoredPolicy, write_policy
 from allocation.domain.entitlement import (
     EntitlementPolicy,
     decide_entitlement,
@@ -54,6 +55,7 @@ def load_into_store(
     now: datetime | None = None,
     policy: AllocationPolicy | None = None,
     entitlement_policy: EntitlementPolicy | None = None,
+    stored_policy: StoredPolicy | None = None,
 ) -> LoadSummary:
     """Replace the database's content with a snapshot and its optimal plan.
 
@@ -65,6 +67,12 @@ def load_into_store(
         Validated tables (see :func:`allocation.load_snapshot`).
     now : datetime, optional
         The moment ETAs count from; the current UTC time by default.
+    policy, entitlement_policy : optional
+        What the plan is made with (the data sheet's defaults when omitted).
+    stored_policy : StoredPolicy, optional
+        The policy document to store for the servers, in the same transaction (they plan
+        with ``policy`` only if it is stored: see :mod:`allocation.service.policy`); None
+        leaves the stored one as it is.
     """
     moment = now or utc_now()
     # Supply keys name a receipt by its landing time to the second; so does the store.
@@ -94,6 +102,8 @@ def load_into_store(
 
     def work(connection: Connection) -> None:
         write_master(connection, seen_now, group_of)
+        if stored_policy is not None:
+            write_policy(connection, stored_policy)
         for start in range(0, len(rows), 5000):
             connection.execute(insert(schema.orders), rows[start : start + 5000])
         if overrides:

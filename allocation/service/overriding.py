@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import ledger, overrides
 from allocation.adapters.store.ledger import Stamp
+from allocation.domain.overrides import Firm
 from allocation.engine.model import FirmError
 from allocation.service.answers import order_answers
 from allocation.service.changes import locked_open_order
@@ -30,7 +31,7 @@ from allocation.service.planning import replan_groups
 from allocation.service.problems import ConflictError, FieldError, UnprocessableError
 from allocation.service.world import World
 
-__all__ = ["clear_overrides", "firm_units", "forbid_source", "overrides_of"]
+__all__ = ["clear_overrides", "firm_move", "firm_units", "forbid_source", "overrides_of"]
 
 
 def overrides_of(connection: Connection, order_id: str) -> OrderOverrides:
@@ -105,6 +106,24 @@ def forbid_source(
             )
     overrides.add(connection, order_id, "forbid", body.source, body.origin, None, client, now)
     return _replanned(connection, world, stamp, order_id)
+
+
+def firm_move(
+    connection: Connection, world: World, now: datetime, stamp: Stamp, firm: Firm, client: str
+) -> OverrideAnswer:
+    """Firm units for an order that does not hold them yet: the line a move adds
+    (:mod:`allocation.service.moving`), which the engine has checked the order can take;
+    the caller holds the lock of the order's group (``stamp``), which is re-planned at once.
+
+    Raises
+    ------
+    ConflictError
+        The group's firms can no longer all be held.
+    """
+    overrides.add(
+        connection, firm.order_id, "firm", firm.kind.value, firm.origin, firm.quantity, client, now
+    )
+    return _replanned(connection, world, stamp, firm.order_id)
 
 
 def clear_overrides(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 
 from allocation.adapters.snapshot import load_snapshot
 from allocation.adapters.store import schema
@@ -28,8 +28,16 @@ from allocation.adapters.store.database import make_engine, resolve_url, run_rea
 from allocation.adapters.store.master import master_version
 from allocation.adapters.store.migrate import migrate
 from allocation.errors import InputError
+from allocation.service.clock import utc_now
 from allocation.service.loading import LoadSummary, load_into_store
 from allocation.service.logs import SERVICE_LOGGER, log_config
+from allocation.service.policy import (
+    DEFAULT_NAME,
+    ServicePolicy,
+    check_servable,
+    policy_from_file,
+    service_policy,
+)
 from allocation.service.settings import ConnectionLimits, ServiceSettings, read_token_file
 
 __all__ = [
@@ -44,34 +52,52 @@ __all__ = [
 _log = logging.getLogger(SERVICE_LOGGER)
 
 
-def load_database(snapshot_dir: Path, url: str | None, replace: bool) -> LoadSummary:
-    """Migrate the database and load a snapshot into it.
+def load_database(
+    snapshot_dir: Path, url: str | None, replace: bool, policy_file: Path | None = None
+) -> tuple[LoadSummary, ServicePolicy]:
+    """Migrate the database and load a snapshot into it, planned with a policy; returns
+    what was loaded and the policy the servers will plan with.
+
+    ``policy_file`` replaces the stored policy; without it the stored one (or the defaults)
+    plans the load and stays stored. The file is read and checked before the database is
+    touched, and the policy is stored in the load's transaction: a refused file or load
+    stores nothing.
 
     Raises
     ------
     InputError
-        The snapshot is invalid, or the database already holds a load and ``replace`` is
-        false (a load replaces orders, the ledger and idempotency keys).
+        The snapshot or the policy file is invalid (:class:`PolicyError`), the policy has an
+        option the service cannot honour, or the database already holds a load and
+        ``replace`` is false (a load replaces orders, the ledger and idempotency keys).
     """
+    new_policy = policy_from_file(policy_file) if policy_file is not None else None
     snapshot = load_snapshot(snapshot_dir)
     engine = make_engine(url)
     try:
         migrate(engine)
 
-        def loaded(connection: object) -> tuple[str | None, int]:
-            from sqlalchemy.engine import Connection
-
-            assert isinstance(connection, Connection)
+        def loaded(connection: Connection) -> tuple[str | None, int, ServicePolicy]:
             count = connection.execute(select(func.count()).select_from(schema.orders)).scalar_one()
-            return master_version(connection), int(count)
+            return master_version(connection), int(count), service_policy(connection)
 
-        version, orders = run_read(engine, loaded)
+        version, orders, stored = run_read(engine, loaded)
         if version is not None and not replace:
             raise InputError(
                 f"{resolve_url(url)} already holds a load ({orders:,} orders); pass --replace "
                 "to replace everything in it (orders, allocations and idempotency keys)"
             )
-        return load_into_store(engine, snapshot)
+        policy = new_policy or stored
+        check_servable(policy, snapshot)
+        now = utc_now()
+        summary = load_into_store(
+            engine,
+            snapshot,
+            now,
+            policy.allocation,
+            policy.entitlement,
+            policy.stored(now) if new_policy is not None else None,
+        )
+        return summary, policy
     finally:
         engine.dispose()
 
@@ -166,8 +192,11 @@ def public_url(url: str) -> str:
     return bare.render_as_string(hide_password=False)
 
 
-def startup_line(settings: ServiceSettings, options: ServeOptions) -> str:
-    """What ``serve`` says before it starts: where it listens, the store, the writers, the docs."""
+def startup_line(
+    settings: ServiceSettings, options: ServeOptions, policy: str = DEFAULT_NAME
+) -> str:
+    """What ``serve`` says before it starts: where it listens, the store, the policy it plans
+    with (:meth:`ServicePolicy.describe`), the writers, the docs."""
     host = f"[{options.host}]" if ":" in options.host else options.host
     base = f"http://{host}:{options.port}"
     processes = (
@@ -179,6 +208,7 @@ def startup_line(settings: ServiceSettings, options: ServeOptions) -> str:
     auth = "no token needed (--no-auth)" if settings.no_auth else f"{len(settings.tokens)} token(s)"
     return (
         f"serving {base} | store {public_url(resolve_url(settings.database_url))} | "
+        f"policy: {policy} | "
         f"writers: {processes}, each with {writer} | docs {base}/docs ({docs}) | "
         f"metrics {base}/metrics ({metrics}) | {auth}"
     )
@@ -211,10 +241,11 @@ def serve_forever(settings: ServiceSettings, env: dict[str, str], options: Serve
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)
+        policy = run_read(engine, service_policy)
     finally:
         engine.dispose()
     os.environ.update(env)
-    _log.info("%s", startup_line(settings, options))
+    _log.info("%s", startup_line(settings, options, policy.describe()))
     with _metrics_folder(options.workers):
         uvicorn.run(
             "allocation.service.app:app_from_env",

@@ -28,6 +28,7 @@ from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.engine import Context, Engine
 from allocation.errors import InputError
 from allocation.service.plans import PlanCache
+from allocation.service.policy import service_policy
 
 __all__ = ["NotLoadedError", "World", "WorldCache", "build_world", "changed_world"]
 
@@ -138,7 +139,12 @@ _SEEN_WORLD = "parts_priority_world"
 
 
 class WorldCache:
-    """One :class:`World` per process, rebuilt when another load happened."""
+    """One :class:`World` per process, rebuilt when another load happened.
+
+    Without a ``policy`` or ``entitlement_policy`` of its own, a world plans with the policy
+    stored in the database (:mod:`allocation.service.policy`), read as the world is built:
+    a policy changes only with a load, which gives the master data a new version.
+    """
 
     def __init__(
         self,
@@ -187,9 +193,11 @@ class WorldCache:
             if self._world is None or self._world.version != version:
                 master = read_master(connection)
                 assert master is not None
-                self._world = build_world(
-                    master, self._policy, self._entitlement_policy, self._freeze
-                )
+                policy, entitlement_policy = self._policy, self._entitlement_policy
+                if policy is None and entitlement_policy is None:
+                    stored = service_policy(connection)
+                    policy, entitlement_policy = stored.allocation, stored.entitlement
+                self._world = build_world(master, policy, entitlement_policy, self._freeze)
             return self._world
 
 

@@ -19,6 +19,7 @@ from allocation.entrypoints.cli import main
 from allocation.errors import InputError
 from allocation.service import server
 from allocation.service.logs import ACCESS_LOGGER, JsonFormatter, log_config
+from allocation.service.policy import default_policy
 from allocation.service.server import ServeOptions, public_url, settings_for_serve, startup_line
 from allocation.service.settings import ConnectionLimits, ServiceSettings
 from tests.service import worlds
@@ -174,6 +175,8 @@ def test_serve_runs_uvicorn_with_the_guarded_protocol_its_log_and_a_health_check
     monkeypatch.setattr(os, "environ", dict(os.environ))
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
     monkeypatch.setattr(server, "migrate", lambda _engine: "head")
+    # Not migrated, the database has no stored policy to read: the defaults.
+    monkeypatch.setattr(server, "service_policy", lambda _connection: default_policy())
     monkeypatch.setenv("PARTS_PRIORITY_TOKEN", TOKEN)
     for name in ("PARTS_PRIORITY_DB", "PARTS_PRIORITY_OPEN_DOCS", "PROMETHEUS_MULTIPROC_DIR"):
         monkeypatch.delenv(name, raising=False)

@@ -55,6 +55,7 @@ __all__ = [
     "part_groups",
     "parts",
     "purchase_failures",
+    "service_policy",
     "stock",
     "suppliers",
     "supply_journal",
@@ -373,4 +374,18 @@ writer_cluster = Table(
     Column("lock_space", Integer, nullable=False),
     Column("secret", String(64), nullable=False),
     CheckConstraint("id = 1", name="ck_writer_cluster_one_row"),
+)
+
+# The allocation policy every server and writer on this database plans with (migration
+# 0009; :mod:`allocation.adapters.store.policy`): one row or none (none: the defaults). A
+# load writes it, and a load without a policy keeps it: it outlives the master data.
+service_policy = Table(
+    "service_policy",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    CheckConstraint("id = 1", name="ck_service_policy_one_row"),
 )
