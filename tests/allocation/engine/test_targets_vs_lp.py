@@ -66,7 +66,7 @@ def test_every_level_with_targets_matches_a_sequential_lp(w: World) -> None:
 @pytest.mark.property
 @settings(
     LP,
-    max_examples=examples(60),
+    max_examples=examples(40),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(tight_target_worlds())
