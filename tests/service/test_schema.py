@@ -155,14 +155,14 @@ def test_the_api_conforms_to_its_schema_and_never_fails_on_input(
     engine: Engine, mode: GenerationMode
 ) -> None:
     for operation in _operations(engine):
-        _fuzz(operation, mode, 8)
+        _fuzz(operation, mode, 5)
 
 
 def test_nul_bytes_and_huge_integers_anywhere_get_a_4xx_problem_never_a_500(
     engine: Engine,
 ) -> None:
     for operation in _operations(engine):
-        _fuzz_hostile(operation, 6)
+        _fuzz_hostile(operation, 4)
 
 
 @pytest.mark.slow
