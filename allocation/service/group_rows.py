@@ -6,14 +6,17 @@ plan does the same. Reading only: no ledger, no locks.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
+from allocation.domain.snapshot import EntitlementInputs, Snapshot
 
-__all__ = ["ORDER_COLUMNS", "group_tables", "open_orders"]
+__all__ = ["ORDER_COLUMNS", "group_tables", "open_orders", "snapshot_of_rows"]
 
 
 ORDER_COLUMNS = (
@@ -123,3 +126,27 @@ def open_orders(connection: Connection, group_key: str) -> tuple[pd.DataFrame, p
         }
     )
     return orders, decisions
+
+
+def snapshot_of_rows(
+    base: Snapshot,
+    orders: pd.DataFrame,
+    stock: pd.DataFrame,
+    inbound: pd.DataFrame,
+    options: pd.DataFrame,
+    overrides: pd.DataFrame,
+    now: datetime,
+) -> Snapshot:
+    """A snapshot of rows read from the store, with the load's master data (``base``:
+    customers, contracts, parts, depots, lanes) around them, seen from ``now``."""
+    return Snapshot(
+        entitlement=EntitlementInputs(base.customers, base.contracts, orders),
+        parts=base.parts,
+        depots=base.depots,
+        stock=stock,
+        inbound=inbound,
+        lanes=base.lanes,
+        supply_options=options,
+        as_of=now,
+        overrides=overrides,
+    )

@@ -29,10 +29,10 @@ from sqlalchemy.engine import Connection
 from allocation.adapters.store import schema
 from allocation.adapters.store.overrides import overrides_table
 from allocation.domain.overrides import MoveError
-from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine
 from allocation.service.changes import locked_open_order
-from allocation.service.group_rows import ORDER_COLUMNS, group_tables
+from allocation.service.group_rows import ORDER_COLUMNS, group_tables, snapshot_of_rows
 from allocation.service.move_models import (
     FirmLine,
     LevelChange,
@@ -105,18 +105,14 @@ def group_snapshot(connection: Connection, world: World, group_key: str, now: da
     overrides, and the load's master data."""
     parts = world.parts_of.get(group_key, [])
     stock, inbound, options = group_tables(connection, parts)
-    base = world.snapshot
-    inputs = EntitlementInputs(base.customers, base.contracts, _orders(connection, group_key))
-    return Snapshot(
-        entitlement=inputs,
-        parts=base.parts,
-        depots=base.depots,
-        stock=stock,
-        inbound=inbound,
-        lanes=base.lanes,
-        supply_options=options,
-        as_of=now,
-        overrides=overrides_table(connection, group_key),
+    return snapshot_of_rows(
+        world.snapshot,
+        _orders(connection, group_key),
+        stock,
+        inbound,
+        options,
+        overrides_table(connection, group_key),
+        now,
     )
 
 

@@ -57,9 +57,14 @@ from allocation.adapters.store.overrides import overrides_table
 from allocation.domain.entitlement import EntitlementPolicy
 from allocation.domain.model import SourceBase
 from allocation.domain.overrides import Overrides
-from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.domain.snapshot import Snapshot
 from allocation.engine import Context, Engine, Planner
-from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
+from allocation.service.group_rows import (
+    ORDER_COLUMNS,
+    group_tables,
+    open_orders,
+    snapshot_of_rows,
+)
 
 __all__ = ["PlanCache"]
 
@@ -275,17 +280,8 @@ def _build(connection: Connection, world: World, now: datetime) -> _State:
     base = world.snapshot
     # Every supplier stays a route origin, with or without an option today.
     options = pd.concat([options, base.supply_options], ignore_index=True)
-    entitlement = EntitlementInputs(base.customers, base.contracts, orders)
-    snapshot = Snapshot(
-        entitlement=entitlement,
-        parts=base.parts,
-        depots=base.depots,
-        stock=stock,
-        inbound=inbound,
-        lanes=base.lanes,
-        supply_options=options,
-        as_of=now,
-        overrides=overrides_table(connection, None),
+    snapshot = snapshot_of_rows(
+        base, orders, stock, inbound, options, overrides_table(connection, None), now
     )
     planner = Engine(snapshot, world.context.policy, world.entitlement_policy).planner()
     return _State(planner, versions)
