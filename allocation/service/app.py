@@ -23,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 
 from allocation.adapters.store.database import StoreBusyError, is_sqlite, make_engine
 from allocation.service.auth import AuthGate
+from allocation.service.backup_routes import backup_router
 from allocation.service.claims import Claims
 from allocation.service.forwarding import Forwarder, PartitionedWriter
 from allocation.service.idempotency import InFlight, LocalWriter, Writer
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(master_router)
     app.include_router(override_router)
     app.include_router(move_router)
+    app.include_router(backup_router)
     app.include_router(supplier_router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     # Added innermost first: the last one added sees a request first.

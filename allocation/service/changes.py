@@ -26,6 +26,7 @@ from allocation.adapters.store.supply import (
 )
 from allocation.domain.model import SourceKind
 from allocation.service.answers import order_answers, supply_states
+from allocation.service.backups import backups_taken, plan_in_step, take_backups
 from allocation.service.models import (
     AdjustmentLine,
     InboundLine,
@@ -132,7 +133,9 @@ def purchase_failed(
 ) -> OrderAnswer:
     """A purchase for an open order failed: its units leave the order and the supply option
     (they will not come), the failure is recorded, and the order's part group is re-planned
-    at once, so the order waits for, or gets, units from elsewhere.
+    at once, so the order waits for, or gets, units from elsewhere. With the policy's
+    ``broker_backup``, a failed broker buy first takes the shelf units held for it, firmed
+    (:mod:`allocation.service.backups`).
 
     Raises
     ------
@@ -145,6 +148,10 @@ def purchase_failed(
         Lines of several parts match and ``part_number`` does not say which.
     """
     stamp = locked_open_order(connection, order_id, now)
+    # A broker buy may have units held for it (the policy's broker_backup): read them from
+    # the plan the ledger holds, before the failure changes anything.
+    backed = world.engine.policy.broker_backup and failure.source == SourceKind.BROKER.value
+    plan = plan_in_step(connection, world, stamp) if backed else None
     what = f"{failure.source} units from {failure.origin}"
     if failure.source not in PURCHASES:
         raise ConflictError(
@@ -200,6 +207,8 @@ def purchase_failed(
     _unfirm(connection, order_id, line, line.quantity - quantity, client, now)
     ledger.record(connection, stamp, [("release", replace(line, quantity=quantity))])
     fail_purchase(connection, stamp, line.part_number, line.supply_key, quantity)
+    if plan is not None:  # the units held for the buy ship in its place
+        take_backups(connection, order_id, backups_taken(plan, order_id, quantity), client, now)
     replan_groups(connection, world, {stamp.group_key: stamp}, reload=True, new_orders=[order_id])
     return order_answers(connection, [order_id])[order_id]
 

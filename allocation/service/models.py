@@ -422,6 +422,7 @@ class Event(BaseModel):
         "filled",
         "cancelled",
         "purchase_failed",
+        "backup_used",
     ]
     order_id: str
     part_number: str

@@ -154,7 +154,7 @@ def service_policy(connection: Connection) -> ServicePolicy:
 
 def check_servable(policy: ServicePolicy, snapshot: Snapshot) -> None:
     """Refuse an option the service's incremental planner cannot honour, with the engine's
-    own message (e.g. ``churn_penalty``, ``broker_backup``).
+    own message (e.g. ``churn_penalty``).
 
     The service re-plans part groups with :meth:`allocation.engine.Engine.planner`; an
     option it refuses would otherwise plan differently in the service than ``allocate

@@ -139,10 +139,9 @@ def test_a_load_without_a_policy_keeps_the_stored_one(
     [
         ("allocation:\n  fair_shares: {}\n", "allocation.fair_shares is not an option"),
         ("allocation:\n  churn_penalty: 5\n", "the incremental planner does not price churn"),
-        ("allocation:\n  broker_backup: true\n", "does not hold backup units"),
         ("allocation: [1, 2]\n", "section 'allocation' must be a mapping"),
     ],
-    ids=["unknown-key", "churn-penalty", "broker-backup", "not-a-mapping"],
+    ids=["unknown-key", "churn-penalty", "not-a-mapping"],
 )
 def test_a_policy_the_service_cannot_use_exits_2_and_stores_nothing(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str

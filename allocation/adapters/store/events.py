@@ -21,7 +21,8 @@ Kinds (:data:`KINDS`): ``allocated``, ``reallocated`` (units promised to an orde
 units of another supply in the same write), ``released``, ``shipped`` — one per ledger
 entry, with the supply's source kind and origin; ``backordered`` (units still short) and
 ``filled`` (units asked for) — when what an order holds changed, or it arrived;
-``cancelled``; ``purchase_failed`` (units of an expedite or broker purchase that failed).
+``cancelled``; ``purchase_failed`` (units of an expedite or broker purchase that failed);
+``backup_used`` (shelf units held for a failed broker buy, firmed for the order in its place).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ KINDS = (
     "filled",
     "cancelled",
     "purchase_failed",
+    "backup_used",
 )
 """Every kind of event, as the feed names it."""
 

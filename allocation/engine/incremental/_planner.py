@@ -20,6 +20,11 @@ An arrival a fair-share cap applies to always takes the full solve: its party's 
 shared with orders the shortcuts do not look at. So does every change to an order the
 proportional split governs — an arrival, a cancel, a shipment: its pool's need and units
 set every quota of the pool.
+
+With the policy's ``broker_backup``, the units each group's plan holds for its broker buys
+are the plan's own (:attr:`Plan.backups`): a second solve over what that plan leaves, made
+when asked, so they follow every change as the plan does. Part groups are independent for
+backups as for plans, so :meth:`Planner.plan` holds what a full plan holds.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ from allocation.engine.model import (
 )
 from allocation.engine.objective import node_keys
 from allocation.engine.solve import solve_optimal
-from allocation.errors import InputError, PolicyError, UnknownIdError
+from allocation.errors import InputError, UnknownIdError
 
 __all__ = ["Planner", "canonical_orders"]
 
@@ -121,11 +126,6 @@ class Planner:
         plan: Plan | None = None,
     ) -> None:
         self.policy = policy or (context.policy if context else AllocationPolicy())
-        if self.policy.broker_backup:
-            raise PolicyError(
-                "allocation.broker_backup: the incremental planner does not hold backup "
-                "units for broker buys (plan in full, or turn broker_backup off)"
-            )
         self.entitlement_policy = entitlement_policy
         self.context: Context = context or build_context(snapshot, self.policy)
         self._snapshot = snapshot

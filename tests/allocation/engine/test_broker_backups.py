@@ -9,6 +9,7 @@ can hold.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,7 @@ from allocation.domain.policy import AllocationPolicy, default_allowed_sources
 from allocation.domain.protection import ProtectionLevels
 from allocation.engine import Engine
 from allocation.entrypoints.cli import main
-from allocation.errors import PolicyError
-from tests.allocation.engine.builders import STD, Order, World, order, random_worlds, world
+from tests.allocation.engine.builders import AS_OF, STD, Order, World, order, random_worlds, world
 from tests.budget import examples
 
 ON = AllocationPolicy(broker_backup=True)
@@ -150,9 +150,42 @@ def test_a_plan_made_in_shards_holds_the_same_backups() -> None:
     pd.testing.assert_frame_equal(whole.backups, sharded.backups)
 
 
-def test_the_incremental_planner_refuses_the_flag_by_name() -> None:
-    with pytest.raises(PolicyError, match="broker_backup"):
-        Engine(_world([order("P1")], []).snapshot(), ON).planner()
+def test_the_incremental_planner_holds_what_a_full_plan_of_the_same_world_holds() -> None:
+    start = _world([order("P1"), order("S1", STD, country="CA")], [("A", "D2", 2)])
+    planner = Engine(start.snapshot(), ON).planner()
+    assert _held(planner.plan().backups) == [("P1", "transfer", "D2", 1)]
+    # An older PM order arrives and is bought from the broker too: it holds D2's free unit.
+    planner.add_order(
+        {
+            "order_id": "P0",
+            "customer_id": "PM",
+            "part_number": "A",
+            "quantity": 1,
+            "created_at": AS_OF - timedelta(hours=9),
+            "product_type": "desktop",
+            "warranty_valid": True,
+            "ship_to_country": "US",
+        }
+    )
+    after = planner.plan()
+    whole = allocate(
+        _world(
+            [order("P0", age=9.0), order("P1"), order("S1", STD, country="CA")],
+            [("A", "D2", 2)],
+        ).snapshot(),
+        ON,
+    )
+    assert _held(after.backups) == _held(whole.backups) == [("P0", "transfer", "D2", 1)]
+    assert "backup: none for its 1 broker unit(s)" in after.explain("P1")
+    # The standard order ships its D2 unit: the free one stays held for P0.
+    planner.ship("S1")
+    assert _held(planner.plan().backups) == [("P0", "transfer", "D2", 1)]
+    # A second unit lands at D2: both PM orders hold one.
+    planner.add_stock("A", "D2", 1)
+    assert sorted(_held(planner.group_plan("A").backups)) == [
+        ("P0", "transfer", "D2", 1),
+        ("P1", "transfer", "D2", 1),
+    ]
 
 
 def test_allocate_out_writes_the_backups_beside_the_plan(
