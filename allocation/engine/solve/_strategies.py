@@ -53,6 +53,11 @@ def solve_strategy(problem: Problem, strategy: str, runner: Runner | None = None
             f"allocation.churn_penalty is priced by the optimal strategy only, not {strategy!r} "
             "(set it to 0, or plan without a previous plan)"
         )
+    if strategy != "optimal" and problem.policy.fair_share.split != "off":
+        raise PolicyError(
+            f"allocation.fair_share.split is a level of the optimal strategy, not of {strategy!r} "
+            "(plan with the optimal strategy, or set split: off)"
+        )
     firm = problem.firm()
     if firm is not None:
         held = None
@@ -77,11 +82,11 @@ def _solve_strategy(
     elif strategy == "fifo":
 
         def solve(p: Problem, demand: IntArray) -> IntArray:
-            return solve_fifo(p.with_demand(demand))
+            return solve_fifo(p.with_demand(demand), held)
     else:
 
         def solve(p: Problem, demand: IntArray) -> IntArray:
-            return solve_tier_greedy(p.with_demand(demand))
+            return solve_tier_greedy(p.with_demand(demand), held)
 
     flow = solve(problem, problem.orders.quantity)
     if problem.policy.partial_fills:

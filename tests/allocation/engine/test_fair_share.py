@@ -95,13 +95,53 @@ def _taken(plan_frame_orders: list[str], quantities: list[int], w: World) -> dic
 
 @pytest.mark.property
 @LP
-@given(capped_worlds())
-def test_no_capped_party_ever_takes_more_than_its_cap(case: tuple[World, FairShare]) -> None:
+@given(capped_worlds(), st.sampled_from(["optimal", "fifo", "tier_greedy"]))
+def test_no_capped_party_ever_takes_more_than_its_cap(
+    case: tuple[World, FairShare], strategy: str
+) -> None:
     w, rules = case
-    lines = allocate(w.snapshot(), AllocationPolicy(fair_share=rules)).to_pandas()
+    lines = allocate(w.snapshot(), AllocationPolicy(fair_share=rules), strategy).to_pandas()
     got = _taken(lines["order_id"].tolist(), lines["quantity"].astype(int).tolist(), w)
     for members, cap in _reference_caps(w, rules):
         assert sum(got[i] for i in members) <= cap, (members, cap, lines)
+
+
+@pytest.mark.parametrize("strategy", ["fifo", "tier_greedy"])
+def test_the_baselines_honour_caps_and_the_firmed_units_against_them(strategy: str) -> None:
+    # PM may take 3 units; it firmed 2 for its younger order, so its older one gets 1 and
+    # the standard order, served last by either baseline, takes what is left.
+    w = world(
+        [
+            order("O1", "PM", quantity=3, age=9),
+            order("O2", "PM", quantity=3, age=1),
+            order("S1", "STD", quantity=2, age=0.5),
+        ],
+        stock=[("A", "D1", 6)],
+    )
+    tables = w.tables()
+    tables["overrides"] = pd.DataFrame(
+        {
+            "kind": ["firm"],
+            "order_id": ["O2"],
+            "source_kind": ["stock"],
+            "origin": ["D1"],
+            "quantity": [2],
+        }
+    )
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=3),)))
+    plan = allocate(load_snapshot(tables), policy, strategy)
+    got = plan.to_pandas().groupby("order_id")["quantity"].sum().to_dict()
+    assert got == {"O1": 1, "O2": 2, "S1": 2}
+    uncapped = allocate(load_snapshot(tables), AllocationPolicy(), strategy)
+    assert uncapped.to_pandas().groupby("order_id")["quantity"].sum().to_dict()["O1"] == 3
+
+
+@pytest.mark.parametrize("strategy", ["fifo", "tier_greedy"])
+def test_the_baselines_refuse_the_proportional_split_by_name(strategy: str) -> None:
+    w = world([order("O1", "PM"), order("O2", "STD")], stock=[("A", "D1", 1)])
+    policy = AllocationPolicy(fair_share=FairShare(split="proportional"))
+    with pytest.raises(PolicyError, match=r"fair_share\.split is a level of the optimal strategy"):
+        allocate(w.snapshot(), policy, strategy)
 
 
 @pytest.mark.property
