@@ -29,7 +29,7 @@ BACKUP = "allocation:\n  broker_backup: true\n"
 LATER = (datetime.utcnow() - timedelta(days=90)).replace(microsecond=0).isoformat()
 
 
-def _load(db_url: str, folder: Path, policy: str | None) -> None:
+def _load(db_url: str, folder: Path, policy: str | None, capacity: int = 1) -> None:
     tables = worlds.tables({"P-A": 3, "P-B": 1})
     tables["stock"] = pd.concat(
         [
@@ -43,7 +43,7 @@ def _load(db_url: str, folder: Path, policy: str | None) -> None:
             "part_number": ["P-B"],
             "source": ["broker"],
             "supplier_id": ["BRK"],
-            "capacity": [1],
+            "capacity": [capacity],
             "lead_time_hours": [4.0],
             "unit_cost": [100.0],
             "success_probability": [0.9],
@@ -144,6 +144,35 @@ def test_without_the_flag_nothing_is_held_and_an_older_order_takes_the_shelf_uni
         older = write(client, "POST", "/orders", order("O-0", "C-PM", "P-B", created_at=LATER))
         assert _lines(older.json()) == [("transfer", "D-DE", 1)]
         assert client.get("/orders/O-2", headers=AUTH).json()["backorder"]["quantity"] == 1
+        assert ledger_problems(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_part_failure_takes_part_of_the_backup_and_a_second_finds_none_left(
+    db_url: str, tmp_path: Path
+) -> None:
+    _load(db_url, tmp_path, BACKUP, capacity=2)
+    engine = make_engine(db_url)
+    try:
+        client = make_client(engine)
+        write(client, "POST", "/orders", order("O-1", "C-PM", "P-B", created_at=worlds.EARLY))
+        posted = write(client, "POST", "/orders", order("O-2", "C-PM", "P-B", quantity=2)).json()
+        assert _lines(posted) == [("broker", "BRK", 2)]
+        held = client.get("/orders/O-2/backups", headers=AUTH).json()
+        assert held["broker_units"] == 2
+        assert [(h["origin"], h["quantity"]) for h in held["held"]] == [("D-DE", 1)]
+
+        body = {"source": "broker", "origin": "BRK", "quantity": 1}
+        first = write(client, "POST", "/orders/O-2/purchase-failed", body).json()
+        assert sorted(_lines(first)) == [("broker", "BRK", 1), ("transfer", "D-DE", 1)]
+        # D-DE's unit is the order's own now: nothing is left to hold for the other unit.
+        assert client.get("/orders/O-2/backups", headers=AUTH).json()["held"] == []
+        second = write(client, "POST", "/orders/O-2/purchase-failed", body).json()
+        assert _lines(second) == [("transfer", "D-DE", 1)]
+        assert second["backorder"]["quantity"] == 1
+        used = [k for k in _kinds(client) if k[0] == "backup_used"]
+        assert used == [("backup_used", "O-2", "transfer")]
         assert ledger_problems(engine) == []
     finally:
         engine.dispose()
