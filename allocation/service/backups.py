@@ -23,15 +23,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from allocation.adapters.store import events, overrides, schema
+from allocation.adapters.store import events, overrides
 from allocation.adapters.store.ledger import Stamp
 from allocation.engine import Plan
 from allocation.service.backup_models import BackupLine, OrderBackups
+from allocation.service.group_rows import order_place
 from allocation.service.planning import plan_group, replan_groups
-from allocation.service.problems import FieldError, NotFoundError
 from allocation.service.world import World
 
 __all__ = ["backups_taken", "order_backups", "plan_in_step", "take_backups"]
@@ -42,18 +41,11 @@ def order_backups(
 ) -> OrderBackups:
     """What an open order holds for its broker units in the group's plan as the database
     holds it now (none for a closed order). 404 for an unknown order."""
-    o = schema.orders
-    row = connection.execute(
-        select(o.c.group_key, o.c.status).where(o.c.order_id == order_id)
-    ).first()
-    if row is None:
-        raise NotFoundError(
-            f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
-        )
+    place = order_place(connection, order_id)
     on = world.engine.policy.broker_backup
-    if not on or row.status != "open":
+    if not on or place.status != "open":
         return OrderBackups(order_id=order_id, broker_backup=on, broker_units=0, held=[])
-    plan = plan_group(connection, world, str(row.group_key), now)
+    plan = plan_group(connection, world, place.group_key, now)
     return OrderBackups(
         order_id=order_id,
         broker_backup=True,

@@ -7,6 +7,7 @@ plan does the same. Reading only: no ledger, no locks.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,8 +16,9 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
+from allocation.service.problems import FieldError, NotFoundError
 
-__all__ = ["ORDER_COLUMNS", "group_tables", "open_orders", "snapshot_of_rows"]
+__all__ = ["ORDER_COLUMNS", "group_tables", "open_orders", "order_place", "snapshot_of_rows"]
 
 
 ORDER_COLUMNS = (
@@ -31,6 +33,26 @@ ORDER_COLUMNS = (
     "need_by",
 )
 """The columns of an orders table, as the engine reads them."""
+
+
+class OrderPlace(NamedTuple):
+    """An order's part group and status (``open``, ``shipped`` or ``cancelled``)."""
+
+    group_key: str
+    status: str
+
+
+def order_place(connection: Connection, order_id: str) -> OrderPlace:
+    """The part group and status of an order; 404 (``path.order_id``) for an unknown one."""
+    o = schema.orders
+    row = connection.execute(
+        select(o.c.group_key, o.c.status).where(o.c.order_id == order_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
+        )
+    return OrderPlace(str(row.group_key), str(row.status))
 
 
 def group_tables(

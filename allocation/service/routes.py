@@ -27,6 +27,7 @@ from allocation.service.auth import CLIENT_STATE, bearer, client_of, settings_of
 from allocation.service.claims import Claims
 from allocation.service.clock import utc_now
 from allocation.service.feed import MAX_WAIT_S, Wakeup, event_page, long_poll
+from allocation.service.group_rows import order_place
 from allocation.service.idempotency import InFlight, Work, Writer, keyed_write
 from allocation.service.jobs import (
     AdjustStock,
@@ -370,19 +371,12 @@ def explain(request: Request, order_id: OrderPath, client: Client) -> Explanatio
     """Why this order got this source, or why it got nothing (who holds the units)."""
 
     def work(connection: Connection) -> Explanation:
-        o = schema.orders
-        row = connection.execute(
-            select(o.c.group_key, o.c.status).where(o.c.order_id == order_id)
-        ).first()
-        if row is None:
-            raise NotFoundError(
-                f"no order {order_id!r}", [FieldError("path.order_id", "unknown order")]
-            )
-        if row.status != "open":
-            return Explanation(order_id=order_id, explanation=f"{order_id} is {row.status}.")
+        place = order_place(connection, order_id)
+        if place.status != "open":
+            return Explanation(order_id=order_id, explanation=f"{order_id} is {place.status}.")
         from allocation.service.clock import utc_now
 
-        plan = plan_group(connection, _world(request, connection), row.group_key, utc_now())
+        plan = plan_group(connection, _world(request, connection), place.group_key, utc_now())
         return Explanation(order_id=order_id, explanation=plan.explain(order_id))
 
     result = _read(request, work)

@@ -93,6 +93,21 @@ def _taken(plan_frame_orders: list[str], quantities: list[int], w: World) -> dic
     return got
 
 
+def _o2_firms_two_at_d1(w: World) -> dict[str, pd.DataFrame]:
+    """The world's tables with an overrides table that firms 2 of O2's units at D1."""
+    tables = w.tables()
+    tables["overrides"] = pd.DataFrame(
+        {
+            "kind": ["firm"],
+            "order_id": ["O2"],
+            "source_kind": ["stock"],
+            "origin": ["D1"],
+            "quantity": [2],
+        }
+    )
+    return tables
+
+
 @pytest.mark.property
 @LP
 @given(capped_worlds(), st.sampled_from(["optimal", "fifo", "tier_greedy"]))
@@ -118,16 +133,7 @@ def test_the_baselines_honour_caps_and_the_firmed_units_against_them(strategy: s
         ],
         stock=[("A", "D1", 6)],
     )
-    tables = w.tables()
-    tables["overrides"] = pd.DataFrame(
-        {
-            "kind": ["firm"],
-            "order_id": ["O2"],
-            "source_kind": ["stock"],
-            "origin": ["D1"],
-            "quantity": [2],
-        }
-    )
+    tables = _o2_firms_two_at_d1(w)
     policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=3),)))
     plan = allocate(load_snapshot(tables), policy, strategy)
     got = plan.to_pandas().groupby("order_id")["quantity"].sum().to_dict()
@@ -219,16 +225,7 @@ def test_firmed_units_count_against_the_cap() -> None:
         [order("O1", "PM", quantity=3, age=9), order("O2", "PM", quantity=3, age=1)],
         stock=[("A", "D1", 6)],
     )
-    tables = w.tables()
-    tables["overrides"] = pd.DataFrame(
-        {
-            "kind": ["firm"],
-            "order_id": ["O2"],
-            "source_kind": ["stock"],
-            "origin": ["D1"],
-            "quantity": [2],
-        }
-    )
+    tables = _o2_firms_two_at_d1(w)
     snap = load_snapshot(tables)
     policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=3),)))
     got = allocate(snap, policy).to_pandas().groupby("order_id")["quantity"].sum().to_dict()
