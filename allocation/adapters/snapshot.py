@@ -117,9 +117,14 @@ def read_snapshot(
         )
     snapshot = Snapshot(
         entitlement=entitlement,
+        parts=loaded["parts"],
+        depots=loaded["depots"],
+        stock=loaded["stock"],
+        inbound=loaded["inbound"],
+        lanes=loaded["lanes"],
+        supply_options=loaded["supply_options"],
         as_of=as_of,
         source=where,
-        **loaded,
     )
     overrides = tables.get(OVERRIDES_TABLE)
     if overrides is not None:

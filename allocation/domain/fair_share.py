@@ -14,11 +14,12 @@ in a period, as a number of units or as a share of the part's supply:
   every unit of the part in the plan — on hand, receipts, supply options, and units firmed
   or kept from a previous plan — rounded down so the cap is never above the share;
 - ``period`` (``day``, ``week`` or ``month``) is the period the cap is for: the one that
-  holds the snapshot's moment. A snapshot holds no shipment history, so what counts against
-  the cap is what the party takes in this plan: its orders' firmed units, the units a
-  previous plan kept for it, and the units the plan gives it. A substitute shipped in the
-  part's place counts against the part's cap (the cap is on what the party's orders for the
-  part take).
+  holds the snapshot's moment. What counts against the cap is what the party takes in this
+  plan — its orders' firmed units, the units a previous plan kept for it, and the units the
+  plan gives it — and what it took earlier in the period (:class:`TakenEarlier`): a
+  snapshot file holds no shipment history, so none there; the HTTP service counts the units
+  its orders shipped since the period began. A substitute shipped in the part's place
+  counts against the part's cap (the cap is on what the party's orders for the part take).
 
 Caps are part of the optimization, not a filter applied afterwards: the solver sees them as
 capacities (:mod:`allocation.engine.model._fair_share`), so the units a cap holds back go to
@@ -48,7 +49,9 @@ default policy splits nothing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from fractions import Fraction
 from numbers import Integral, Real
 
@@ -57,7 +60,16 @@ import numpy.typing as npt
 
 from allocation.errors import PolicyError
 
-__all__ = ["PARTIES", "PERIODS", "SPLITS", "Cap", "FairShare", "largest_remainder"]
+__all__ = [
+    "PARTIES",
+    "PERIODS",
+    "SPLITS",
+    "Cap",
+    "FairShare",
+    "TakenEarlier",
+    "largest_remainder",
+    "period_start",
+]
 
 PARTIES: tuple[str, ...] = ("customer", "country", "region")
 """What a cap may be by."""
@@ -210,6 +222,60 @@ class FairShare:
     def parts(self) -> set[str]:
         """Parts an entry names (``*`` left out)."""
         return {cap.part for cap in self.caps if cap.part != ANY_PART}
+
+
+def period_start(period: str, moment: datetime) -> datetime:
+    """The start of the cap period (``day``, ``week`` — ISO, from Monday — or ``month``)
+    that holds ``moment``, at midnight.
+
+    Examples
+    --------
+    >>> period_start("week", datetime(2026, 12, 10, 15, 30))  # a Thursday
+    datetime.datetime(2026, 12, 7, 0, 0)
+    >>> period_start("month", datetime(2026, 12, 10, 15, 30))
+    datetime.datetime(2026, 12, 1, 0, 0)
+    >>> period_start("day", datetime(2026, 12, 10, 15, 30))
+    datetime.datetime(2026, 12, 10, 0, 0)
+    """
+    if period not in PERIODS:
+        raise PolicyError(f"period {period!r} is not one of {', '.join(PERIODS)}")
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class TakenEarlier:
+    """What parties took of capped parts earlier in each cap's period, outside any plan.
+
+    ``by_party`` maps (part the orders asked for, party under that part's cap) to units;
+    ``by_part`` maps a part to its units taken by anyone, which were part of the period's
+    supply (a share cap is a share of those too). ``since`` is the start of each part's
+    period the counts are for. Empty by default: a snapshot file has no history.
+    """
+
+    by_party: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    by_part: Mapping[str, int] = field(default_factory=dict)
+    since: Mapping[str, datetime] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_party) or bool(self.by_part)
+
+    def with_parts(self, parts: Iterable[str], fresh: TakenEarlier) -> TakenEarlier:
+        """These counts with those of ``parts`` replaced by ``fresh``'s (a re-read of some
+        part group's history)."""
+        named = set(parts)
+        return TakenEarlier(
+            by_party={k: v for k, v in self.by_party.items() if k[0] not in named}
+            | {k: v for k, v in fresh.by_party.items() if k[0] in named},
+            by_part={k: v for k, v in self.by_part.items() if k not in named}
+            | {k: v for k, v in fresh.by_part.items() if k in named},
+            since={k: v for k, v in self.since.items() if k not in named}
+            | {k: v for k, v in fresh.since.items() if k in named},
+        )
 
 
 def largest_remainder(

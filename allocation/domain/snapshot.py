@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.domain.fair_share import TakenEarlier
 from allocation.domain.model import Contract, Customer, OrderLine
 from allocation.domain.overrides import empty_overrides
 from allocation.domain.tables import CONTRACTS, CUSTOMERS, ORDERS, TABLES
@@ -110,6 +111,10 @@ class Snapshot:
     overrides : DataFrame
         The planner's overrides (:mod:`allocation.domain.overrides`): firmed lines and
         forbidden sources, by order id; no rows by default.
+    taken_earlier : TakenEarlier
+        What parties took of capped parts earlier in each fair-share cap's period
+        (:mod:`allocation.domain.fair_share`); none by default (a snapshot file holds no
+        history; the HTTP service counts its shipments).
     """
 
     entitlement: EntitlementInputs
@@ -122,6 +127,7 @@ class Snapshot:
     as_of: datetime
     source: str = field(default="snapshot")
     overrides: pd.DataFrame = field(default_factory=empty_overrides)
+    taken_earlier: TakenEarlier = field(default_factory=TakenEarlier)
 
     @property
     def customers(self) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
+from allocation.domain.fair_share import TakenEarlier
 from allocation.domain.snapshot import EntitlementInputs, Snapshot
 from allocation.service.problems import FieldError, NotFoundError
 
@@ -158,9 +159,12 @@ def snapshot_of_rows(
     options: pd.DataFrame,
     overrides: pd.DataFrame,
     now: datetime,
+    taken_earlier: TakenEarlier | None = None,
 ) -> Snapshot:
     """A snapshot of rows read from the store, with the load's master data (``base``:
-    customers, contracts, parts, depots, lanes) around them, seen from ``now``."""
+    customers, contracts, parts, depots, lanes) around them, seen from ``now``;
+    ``taken_earlier``: what parties took in the fair-share caps' periods
+    (:mod:`allocation.service.cap_history`)."""
     return Snapshot(
         entitlement=EntitlementInputs(base.customers, base.contracts, orders),
         parts=base.parts,
@@ -171,4 +175,5 @@ def snapshot_of_rows(
         supply_options=options,
         as_of=now,
         overrides=overrides,
+        taken_earlier=taken_earlier or TakenEarlier(),
     )

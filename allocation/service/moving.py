@@ -31,6 +31,7 @@ from allocation.adapters.store.overrides import overrides_table
 from allocation.domain.overrides import MoveError
 from allocation.domain.snapshot import Snapshot
 from allocation.engine import Engine
+from allocation.service.cap_history import taken_earlier
 from allocation.service.changes import locked_open_order
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, snapshot_of_rows
 from allocation.service.move_models import (
@@ -113,6 +114,7 @@ def group_snapshot(connection: Connection, world: World, group_key: str, now: da
         options,
         overrides_table(connection, group_key),
         now,
+        taken_earlier(connection, world.context.policy, parts, now),
     )
 
 

@@ -41,6 +41,7 @@ from allocation.engine import Classes, Plan, rows_of
 from allocation.engine.explain import unfilled_reasons
 from allocation.engine.model import orders_from, problem_from, sources_from
 from allocation.engine.solve import solve_strategy
+from allocation.service.cap_history import taken_earlier
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
 from allocation.service.world import World
 
@@ -70,7 +71,9 @@ def _plan(
     # The group's overrides are part of its world: the context they make is the one the
     # writes' planner plans the group in (:class:`~allocation.service.plans.PlanCache`).
     context = replace(
-        world.context.at(now), overrides=Overrides.of(overrides_table(connection, group_key))
+        world.context.at(now),
+        overrides=Overrides.of(overrides_table(connection, group_key)),
+        taken_earlier=taken_earlier(connection, world.context.policy, parts, now),
     )
     classes = Classes.of_names(decisions)
     columns = orders_from(

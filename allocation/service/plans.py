@@ -59,6 +59,7 @@ from allocation.domain.model import SourceBase
 from allocation.domain.overrides import Overrides
 from allocation.domain.snapshot import Snapshot
 from allocation.engine import Context, Engine, Planner
+from allocation.service.cap_history import period_turned, taken_earlier
 from allocation.service.group_rows import (
     ORDER_COLUMNS,
     group_tables,
@@ -128,7 +129,11 @@ class PlanCache:
             for group, stamp in sorted(stamps.items()):
                 # An earlier write of the same (uncommitted) batch may have moved it on.
                 known = self._pending.get(group, state.versions.get(group))
-                if known != stamp.txn - 1 or self._stale(world, state, group):
+                if (
+                    known != stamp.txn - 1
+                    or self._stale(world, state, group)
+                    or _period_turned(world, state, group, now)
+                ):
                     if not checked:
                         _same_master(connection, world)
                         checked = True
@@ -224,7 +229,13 @@ class PlanCache:
         overrides = with_overrides_of(
             planner.context.overrides, mine, overrides_table(connection, group)
         )
-        planner.context = replace(planner.context, as_of=pd.Timestamp(now), overrides=overrides)
+        # So are its parts' takings in their fair-share periods (cap_history).
+        taken = planner.context.taken_earlier.with_parts(
+            parts, taken_earlier(connection, world.context.policy, parts, now)
+        )
+        planner.context = replace(
+            planner.context, as_of=pd.Timestamp(now), overrides=overrides, taken_earlier=taken
+        )
         planner.replace_group(parts[0], orders, decisions, stock, inbound, options)
         state.versions.pop(group, None)
         self._in_step.discard(group)
@@ -241,6 +252,13 @@ def with_overrides_of(overrides: Overrides, orders: set[str], table: pd.DataFram
         forbid=tuple(f for f in overrides.forbid if f.order_id not in orders) + fresh.forbid,
         firm=tuple(f for f in overrides.firm if f.order_id not in orders) + fresh.firm,
     )
+
+
+def _period_turned(world: World, state: _State, group: str, now: datetime) -> bool:
+    """Whether a fair-share cap period of the group's parts has turned since the planner
+    read what was taken in it: a new period starts from nothing taken."""
+    parts = world.parts_of.get(group, [group])
+    return period_turned(state.planner.context.taken_earlier, world.context.policy, parts, now)
 
 
 def _same_master(connection: Connection, world: World) -> None:
@@ -280,8 +298,10 @@ def _build(connection: Connection, world: World, now: datetime) -> _State:
     base = world.snapshot
     # Every supplier stays a route origin, with or without an option today.
     options = pd.concat([options, base.supply_options], ignore_index=True)
+    every_part = base.parts["part_number"].astype(str).tolist()
+    taken = taken_earlier(connection, world.context.policy, every_part, now)
     snapshot = snapshot_of_rows(
-        base, orders, stock, inbound, options, overrides_table(connection, None), now
+        base, orders, stock, inbound, options, overrides_table(connection, None), now, taken
     )
     planner = Engine(snapshot, world.context.policy, world.entitlement_policy).planner()
     return _State(planner, versions)

@@ -167,6 +167,7 @@ def _capped(
     got = np.bincount(problem.arcs.order, weights=flow, minlength=len(problem.orders))
     capped = caps.hub >= 0
     taken = np.bincount(caps.hub[capped], weights=got[capped], minlength=len(caps))
+    taken += caps.taken  # what the party took earlier in the period (the plan has the rest)
     hub = caps.hub[rows]
     full = (hub >= 0) & (taken[np.maximum(hub, 0)] >= caps.limit[np.maximum(hub, 0)])
     said = {h: caps.words(h) for h in set(hub[full].tolist())}

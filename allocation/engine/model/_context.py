@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.domain.fair_share import TakenEarlier
 from allocation.domain.overrides import Overrides, Previous
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot, split_substitutes
@@ -35,6 +36,8 @@ class Context:
     ``overrides`` are the planner's firmed lines and forbidden sources, by order id: they
     apply to every order of that id any problem of this context holds. ``previous`` is
     a previous plan the policy's ``churn_penalty`` prices moving away from (None: none).
+    ``taken_earlier`` is what parties took of capped parts earlier in each cap's period
+    (:class:`~allocation.domain.fair_share.TakenEarlier`): it counts against their caps.
     """
 
     part_numbers: list[str]
@@ -52,6 +55,7 @@ class Context:
     unit_cost: dict[str, float]
     overrides: Overrides = field(default_factory=Overrides)
     previous: Previous | None = None
+    taken_earlier: TakenEarlier = field(default_factory=TakenEarlier)
 
     def at(self, as_of: datetime | pd.Timestamp) -> Context:
         """The same world seen from another moment (ETAs count from ``as_of``)."""
@@ -118,6 +122,7 @@ def build_context(snapshot: Snapshot, policy: AllocationPolicy) -> Context:
             )
         ),
         overrides=Overrides.of(snapshot.overrides),
+        taken_earlier=snapshot.taken_earlier,
     )
 
 

@@ -249,7 +249,9 @@ def cap_hubs(
 
     ``supply`` is what the solve plans of each source (default: its quantity); ``held``
     the units orders and sources hold outside the solve. A share's supply is a part's
-    units in both; what a party holds counts against its cap.
+    units in both, and those taken earlier in the period (the context's
+    ``taken_earlier``); what a party holds, or took earlier in the period, counts against
+    its cap.
     """
     capped = capped_parts(context)
     if capped is None or len(orders) == 0:
@@ -275,6 +277,11 @@ def cap_hubs(
     by_part = np.bincount(
         sources.part_code, weights=units, minlength=len(context.part_numbers)
     ).astype(np.int64)
+    earlier = context.taken_earlier
+    for part, taken_units in earlier.by_part.items():  # the period's supply they were part of
+        code = context.part_code.get(part)
+        if code is not None:
+            by_part[code] += taken_units
     limit = np.array(
         [
             cap.limit(int(by_part[c]))
@@ -283,7 +290,13 @@ def cap_hubs(
         ],
         dtype=np.int64,
     )
-    taken = np.zeros(len(distinct), dtype=np.int64)
+    taken = np.array(
+        [
+            earlier.by_party.get((str(p), str(q)), 0)
+            for p, q in zip(hub_part, hub_party, strict=True)
+        ],
+        dtype=np.int64,
+    )
     if held is not None:
         np.add.at(taken, codes, held.orders[rows])
     return CapHubs(

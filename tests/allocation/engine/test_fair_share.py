@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from allocation.adapters.policy_file import allocation_policy_from
 from allocation.adapters.snapshot import load_snapshot
 from allocation.allocate import allocate
-from allocation.domain.fair_share import Cap, FairShare
+from allocation.domain.fair_share import Cap, FairShare, TakenEarlier, period_start
 from allocation.domain.policy import AllocationPolicy
 from allocation.engine import Engine
 from allocation.errors import PolicyError, UnknownIdError
@@ -301,3 +302,45 @@ def test_a_region_cap_holds_orders_of_every_country_in_the_region() -> None:
     assert got["O1"] + got["O2"] == 3
     assert got["O3"] == 2
     assert np.all(lines["quantity"] > 0)
+
+
+def test_units_taken_earlier_in_the_period_count_against_the_cap() -> None:
+    # PM may take 2 units of A a week and took 1 earlier this week: of its 2-unit order only
+    # one is served now, though a third unit stays on the shelf.
+    w = world(
+        [order("O1", "PM", quantity=2, age=9), order("S1", "STD", quantity=1, age=1)],
+        stock=[("A", "D1", 4)],
+    )
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", units=2),)))
+    earlier = TakenEarlier(by_party={("A", "PM"): 1}, by_part={"A": 1})
+    snap = replace(w.snapshot(), taken_earlier=earlier)
+    plan = allocate(snap, policy)
+    got = plan.to_pandas().groupby("order_id")["quantity"].sum().to_dict()
+    assert got == {"O1": 1, "S1": 1}
+    assert plan.unfilled[["order_id", "code", "reason"]].values.tolist() == [
+        ["O1", "capped_by_fair_share", "capped: customer PM has taken its 2 units of A this week"]
+    ]
+    assert Engine(snap, policy).planner().plan().filled.tolist() == plan.filled.tolist()
+    # Nothing taken earlier: the cap lets both units through.
+    fresh = allocate(w.snapshot(), policy).to_pandas().groupby("order_id")["quantity"].sum()
+    assert fresh.to_dict() == {"O1": 2, "S1": 1}
+
+
+def test_a_share_cap_is_a_share_of_the_periods_supply_shipped_units_included() -> None:
+    # Half of A's supply this week: 4 on hand now and 4 that shipped earlier (3 of them to
+    # PM) make 8, so PM may take 4 and has 1 left; half of today's 4 alone would leave none.
+    w = world([order("O1", "PM", quantity=3)], stock=[("A", "D1", 4)])
+    policy = AllocationPolicy(fair_share=FairShare((Cap("customer", "*", share=0.5),)))
+    earlier = TakenEarlier(by_party={("A", "PM"): 3}, by_part={"A": 4})
+    plan = allocate(replace(w.snapshot(), taken_earlier=earlier), policy)
+    assert plan.filled.tolist() == [1]
+
+
+def test_a_cap_period_starts_at_midnight_on_its_first_day() -> None:
+    thursday = datetime(2026, 12, 10, 15, 30)
+    assert period_start("day", thursday) == datetime(2026, 12, 10)
+    assert period_start("week", thursday) == datetime(2026, 12, 7)  # Monday
+    assert period_start("week", datetime(2026, 12, 7)) == datetime(2026, 12, 7)
+    assert period_start("month", thursday) == datetime(2026, 12, 1)
+    with pytest.raises(PolicyError, match="fortnight"):
+        period_start("fortnight", thursday)
