@@ -32,11 +32,17 @@ is ``money(f) + P·moved(f) − P·Σ_G c_G``. The lexicographic optimum of the 
 (:mod:`._lexflow` proves the solve exact for any integer per-arc levels) is therefore a
 lexicographic optimum of the plan with money + penalty × units moved.
 
-The wants must add up to at most ``D``: ``c_G`` is the previous units less what overrides
-firm in ``G`` (firmed units are kept, :mod:`allocation.domain.overrides`), cut to ``D``.
-When an order now needs fewer units than the previous plan still holds for it in two or
-more places, the ``c_G`` are cut, last (kind, origin) first, until they fit: there the
-penalty may overstate what moves, and only there.
+``c_G`` is the previous units less what overrides firm in ``G`` (firmed units are kept,
+:mod:`allocation.domain.overrides`), at most ``D``. When an order now needs fewer units than
+the previous plan still holds for it (``Σ c_G > D``: its quantity was cut, or a firm took
+some of its need elsewhere), the wants cannot add up to ``D``; then ``o`` itself wants all
+of ``D``, every copy still wants its whole ``c_G``, and ``o`` and its copies send their
+units to the sink through one *hub* that carries at most ``D`` — the capacity the solver
+gives a fair-share cap (:mod:`._lexflow`, "Fair-share caps"; the churn penalty and caps are
+never combined, so the hubs are free). The same argument holds: any flow of at most ``D``
+units splits among the copies, with ``min(c_G, f_G)`` on ``o_G`` and the rest on ``o``,
+which has room for all of it; no split takes more than ``D`` through the hub. So the
+penalty is exact in every case.
 
 Orders with nothing previous keep their rows, nodes and arcs, so a problem without a
 previous plan, or at penalty 0, is solved exactly as before.
@@ -50,8 +56,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from allocation.domain.fair_share import Cap
 from allocation.domain.model import SourceKind
-from allocation.engine.model import Arcs, Held, OrderColumns, Problem
+from allocation.engine.model import Arcs, CapHubs, Held, OrderColumns, Problem
 from allocation.engine.objective import churn_cents, churn_rewarded_money
 from allocation.engine.solve._optimal import Runner, solve_optimal
 from allocation.errors import PolicyError
@@ -65,11 +72,13 @@ _KIND = {k.code: k.value for k in SourceKind}
 
 @dataclass(frozen=True)
 class ChurnCopies:
-    """A problem with its orders split into copies; ``arc_of`` maps its arcs back."""
+    """A problem with its orders split into copies; ``arc_of`` maps its arcs back; ``hubs``
+    hold each order whose previous units exceed its need to that need, copies included."""
 
     problem: Problem
     demand: IntArray
     arc_of: IntArray
+    hubs: CapHubs | None = None
 
 
 def solve_optimal_priced(
@@ -91,7 +100,7 @@ def solve_optimal_priced(
     copies = churn_copies(problem, need)
     if copies is None:
         return solve_optimal(problem, runner, demand=demand, held=held)
-    flow = solve_optimal(copies.problem, runner, demand=copies.demand)
+    flow = solve_optimal(copies.problem, runner, demand=copies.demand, hubs=copies.hubs)
     out = np.zeros(len(problem.arcs), dtype=np.int64)
     np.add.at(out, copies.arc_of, flow)
     return out
@@ -116,6 +125,7 @@ def churn_copies(problem: Problem, demand: IntArray) -> ChurnCopies | None:
     new_arcs: list[Arcs] = []
     arc_of: list[IntArray] = [np.arange(len(arcs), dtype=np.int64)]
     left = demand.astype(np.int64).copy()
+    over = {row for row, groups in wants.items() if sum(u for _, _, u in groups) > demand[row]}
     for row, groups in wants.items():
         mine = np.asarray(by_order[row], dtype=np.int64)
         for kind, origin, units in groups:
@@ -123,7 +133,8 @@ def churn_copies(problem: Problem, demand: IntArray) -> ChurnCopies | None:
             rows.append(row)
             want_of.append(units)
             names.append(f"{orders.order_id[row]}|{kind}|{origin}")
-            left[row] -= units
+            if row not in over:  # an order held to its need by a hub keeps wanting all of it
+                left[row] -= units
             hit = (kind_value[mine] == kind) & (arc_origin[mine] == origin)
             part = arcs.take(mine)
             money = part.money.copy()
@@ -151,12 +162,43 @@ def churn_copies(problem: Problem, demand: IntArray) -> ChurnCopies | None:
         Arcs.concat([arcs, *new_arcs]),
         context,
     )
-    return ChurnCopies(split, quantity, np.concatenate(arc_of))
+    hubs = _need_hubs(all_orders, np.array(rows, dtype=np.int64), over, demand, len(orders))
+    return ChurnCopies(split, quantity, np.concatenate(arc_of), hubs)
+
+
+def _need_hubs(
+    orders: OrderColumns, copy_of: IntArray, over: set[int], demand: IntArray, first_copy: int
+) -> CapHubs | None:
+    """One hub per order in ``over`` (rows of the original orders), holding it and its
+    copies (rows ``first_copy + i`` for ``copy_of[i]``) to its need; None when none is over.
+    Hubs go by order id, so their numbering never depends on row order."""
+    if not over:
+        return None
+    ordered = sorted(over, key=lambda r: str(orders.order_id[r]))
+    hub_of_row = {row: h for h, row in enumerate(ordered)}
+    hub = np.full(len(orders), -1, dtype=np.int64)
+    for row, h in hub_of_row.items():
+        hub[row] = h
+    for i, row in enumerate(copy_of.tolist()):
+        if row in hub_of_row:
+            hub[first_copy + i] = hub_of_row[row]
+    limit = np.array([int(demand[r]) for r in ordered], dtype=np.int64)
+    parts = np.array([str(orders.part_number[r]) for r in ordered], dtype=object)
+    return CapHubs(
+        hub=hub,
+        limit=limit,
+        taken=np.zeros(len(ordered), dtype=np.int64),
+        caps=tuple(
+            Cap("customer", str(p), units=int(q)) for p, q in zip(parts, limit, strict=True)
+        ),
+        party=np.array([f"order {orders.order_id[r]}" for r in ordered], dtype=object),
+        part=parts,
+    )
 
 
 def _wants(problem: Problem, demand: IntArray) -> dict[int, list[tuple[str, str, int]]]:
     """Per order row: (kind, origin, units) it may keep of the previous plan, firmed units
-    out, cut to fit its need (see the module docstring)."""
+    out, each at most its need (together they may be more: see the module docstring)."""
     context = problem.context
     assert context.previous is not None
     orders = problem.orders
@@ -185,13 +227,4 @@ def _wants(problem: Problem, demand: IntArray) -> dict[int, list[tuple[str, str,
         keep = min(units - firmed.get((order_id, kind, origin), 0), int(demand[row]))
         if keep > 0 and (row, kind, origin) in reachable:
             wants.setdefault(row, []).append((kind, origin, keep))
-    for row, groups in wants.items():
-        room = int(demand[row])
-        fitted = []
-        for kind, origin, keep in groups:
-            take = min(keep, room)
-            room -= take
-            if take > 0:
-                fitted.append((kind, origin, take))
-        wants[row] = fitted
-    return {row: groups for row, groups in wants.items() if groups}
+    return wants

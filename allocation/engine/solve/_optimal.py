@@ -261,17 +261,21 @@ def make_batches(
     demand: IntArray | None = None,
     batch_arcs: int = _BATCH_ARCS,
     held: Held | None = None,
+    hubs: CapHubs | None = None,
 ) -> Batches:
     """Split the arcs into batches of whole part groups of like size.
 
     ``supply`` and ``demand`` override the sources' and orders' quantities (the incremental
     planner passes what is left after pinned allocations). ``held`` is the units orders and
     sources hold outside this solve (firmed or pinned): they count against fair-share caps.
+    ``hubs`` stand in for the policy's caps: capacities over sets of orders that a caller
+    builds itself (the churn penalty's copies of one order, :mod:`._churn_penalty`).
     """
     arcs = problem.arcs
     supply = problem.sources.quantity if supply is None else supply
     demand = problem.orders.quantity if demand is None else demand
-    levels = _ArcLevels.of(problem, _caps(problem, supply, held))
+    caps = hubs if hubs is not None else _caps(problem, supply, held)
+    levels = _ArcLevels.of(problem, caps)
     idx = np.arange(len(arcs))
     if len(idx) == 0:
         return Batches(problem, levels, supply, demand, [])
@@ -609,11 +613,13 @@ def solve_optimal(
     supply: IntArray | None = None,
     demand: IntArray | None = None,
     held: Held | None = None,
+    hubs: CapHubs | None = None,
 ) -> IntArray:
     """Units on every arc of ``problem`` in the lexicographically optimal plan (of
     ``supply`` and ``demand`` when given instead of the problem's quantities; ``held``, units
-    held outside the solve, count against fair-share caps)."""
-    batches = make_batches(problem, supply, demand, held=held)
+    held outside the solve, count against fair-share caps; ``hubs`` stand in for the
+    policy's caps, as for :func:`make_batches`)."""
+    batches = make_batches(problem, supply, demand, held=held, hubs=hubs)
     results = (runner or local_runner(1))(batches)
     flow = np.zeros(len(problem.arcs), dtype=np.int64)
     for (arc_index, _), result in zip(batches.chunks, results, strict=True):
