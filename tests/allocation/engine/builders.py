@@ -334,14 +334,21 @@ def ship_in_tables(tables: dict[str, pd.DataFrame], plan: Plan, order_id: str) -
             stock.loc[match, "on_hand"] -= qty
         elif src["kind_name"] == "inbound":
             inbound = tables["inbound"]
-            hit = np.flatnonzero(
+            hits = np.flatnonzero(
                 (
                     (inbound["part_number"] == src["part_number"])
                     & (inbound["depot_id"] == src["origin"])
                     & (pd.to_datetime(inbound["eta"]) == src["release_at"])
                 ).to_numpy()
-            )[0]
-            inbound.iloc[hit, inbound.columns.get_loc("quantity")] -= qty
+            )
+            # Receipts landing at one depot at one moment are one source: take the units
+            # from as many of their rows as it needs.
+            column = inbound.columns.get_loc("quantity")
+            for hit in hits.tolist():
+                take = min(qty, int(inbound.iloc[hit, column]))
+                inbound.iloc[hit, column] -= take
+                qty -= take
+            assert qty == 0, (order_id, src.to_dict())
             tables["inbound"] = inbound[inbound["quantity"] > 0].reset_index(drop=True)
         else:
             options = tables["supply_options"]
