@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         UnknownCountryError,
         UnknownIdError,
     )
+    from allocation.planner_overrides import clear_overrides, firm, forbid
     from allocation.reporting import report, reports
     from allocation.whatif import (
         PlanDiff,
@@ -138,6 +139,9 @@ _HOMES = {
     "TableError": "allocation.errors",
     "UnknownCountryError": "allocation.errors",
     "UnknownIdError": "allocation.errors",
+    "clear_overrides": "allocation.planner_overrides",
+    "firm": "allocation.planner_overrides",
+    "forbid": "allocation.planner_overrides",
     "report": "allocation.reporting",
     "reports": "allocation.reporting",
     "PlanDiff": "allocation.whatif",
@@ -201,11 +205,14 @@ __all__ = [
     "allocate",
     "audit",
     "classify_orders",
+    "clear_overrides",
     "compare_protection",
     "decide_entitlement",
     "default_rulebook",
     "diff",
     "entitle",
+    "firm",
+    "forbid",
     "generate_world",
     "is_currency",
     "load_entitlement_inputs",

@@ -25,6 +25,10 @@ PUBLIC = {
     "set_tier",
     "take_depot_offline",
     "WhatIf",
+    # planner overrides, as snapshot edits
+    "firm",
+    "forbid",
+    "clear_overrides",
     # use cases and their results
     "STRATEGIES",
     "Engine",
