@@ -19,10 +19,13 @@ unless it declines; everything else goes to the engine (:meth:`allocation.Engine
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
 from allocation import SourceBase
+from simulation.world.idle import IdleViews, View
 from simulation.world.setup import WorldSetup
 from simulation.world.solo import Commit, in_sequence, one_node, solo
 from simulation.world.state import OrderBook
@@ -67,10 +70,9 @@ class Decider:
         self.shortcuts = 0
         # The kinds of a view's open orders, per (groups, rank), with the groups' kind
         # revisions they were read at: they change far less often than they are asked for.
-        self._kind_sets: dict[tuple[tuple[int, ...], int], tuple[list[int], KindSet]] = {}
-        # Views that found nothing to take, with the stamp they were read at (_idle_stamp).
-        self._idle: dict[tuple[tuple[int, ...], int], tuple[int, ...]] = {}
-        self._stamped_parts: dict[tuple[int, ...], list[int]] = {}
+        self._kind_sets: dict[View, tuple[list[int], KindSet]] = {}
+        # Views that found nothing to take, passed over until what they read changes.
+        self._idle = IdleViews(supply, book, self.pre_empts)
 
     def queue_rank(self, row: int) -> int:
         """Where an order's promises queue: by rank with pre-emption, else by arrival only."""
@@ -110,20 +112,23 @@ class Decider:
         The book keeps its open orders per kind, so a view none of whose kinds could take
         a unit — a backlog waiting for supply, however long — is passed over without
         reading its rows, and of a view where only some kinds could, only their rows are
-        read, and put back in the view's order.
+        read, and put back in the view's order. A view that found nothing is not read
+        again until supply is freed where its kinds may take it, or its kinds change
+        (:class:`~simulation.world.idle.IdleViews`).
         """
         book = self.book
-        stamp = self._idle_stamp(groups, rank) if self.shortcut else None
-        if stamp is not None and self._idle.get((tuple(groups), rank)) == stamp:
+        view_key = (tuple(groups), rank)
+        if self.shortcut and self._idle.still_idle(view_key):
             self.shortcuts += 1
             return []
         views = self._kinds(groups, rank)
         rows: list[int] | None = None
+        idle_kinds: Collection[Kind] = ()
         if self.shortcut and _more_than_one(views):
             kinds = self._kind_set(groups, rank, views)
             usable = self._usable(kinds, rank, now)
             if not usable:
-                rows = []
+                rows, idle_kinds = [], kinds.kinds
             elif len(usable) < len(kinds.kinds):
                 rows = []
                 for view in views:
@@ -133,47 +138,13 @@ class Decider:
         if rows is None:
             rows = self._view(groups, rank)
             # One order alone that gets nothing, with partial fills, has no source at all.
-            idle = len(rows) == 1 and self.partial_fills
-        else:
-            idle = not rows
+            if len(rows) == 1 and self.partial_fills:
+                idle_kinds = (book.profile(rows[0]),)
         answer = self._answer(rows, rank, now)
-        if stamp is not None and idle and not answer:
-            self._idle[(tuple(groups), rank)] = stamp
+        if self.shortcut and idle_kinds and not answer:
+            # Nothing to take: the view is passed over until what it reads changes.
+            self._idle.remember(view_key, idle_kinds)
         return answer
-
-    def _idle_stamp(self, groups: list[int], rank: int) -> tuple[int, ...] | None:
-        """What a view's having nothing to take depends on: the kinds of its open orders
-        (:attr:`OrderBook.kind_revision`) and the changes that may have freed supply for its
-        parts (:attr:`WorldState.freed`). A view that found nothing usable finds nothing
-        while its stamp stays the same — a new order of a kind already there cannot take
-        what others of its kind could not — so a backlog waiting for supply is passed over
-        without being read. None where the answer also depends on the clock: groups with
-        supply options a class may buy (their capacity and terms change with the period and
-        the disruptions)."""
-        parts = self._stamped_parts.get(tuple(groups))
-        if parts is None:
-            found = sorted(
-                {
-                    q
-                    for g in groups
-                    for p in self.parts_of_group.get(g, ())
-                    for q in self.supply.usable[p]
-                }
-            )
-            options = self.supply.options.by_part
-            if any(self.supply.buys) and any(options.get(p) for p in found):
-                found = []
-            parts = self._stamped_parts[tuple(groups)] = found
-        if not parts:
-            return None
-        view = rank if self.pre_empts else -1
-        revisions, state = self.book.kind_revision, self.supply.state
-        freed = state.freed
-        return (
-            state.freed_everywhere,
-            *[revisions.get((g, view), 0) for g in groups],
-            *[freed[p] for p in parts],
-        )
 
     def _kinds(self, groups: list[int], rank: int) -> list[list[dict[Kind, dict[int, None]]]]:
         """Per group, its open rows by kind in the rank's view (every rank without

@@ -238,7 +238,7 @@ class WorldCore:
     def _released(self, row: int, part: int, depot: int, kind: str, units: int, why: str) -> None:
         """A promise is withdrawn: its units are the order's need again."""
         book = self.book
-        self.state.freed[part] += 1
+        self.state.mark_freed(part, depot)
         book.held[row] -= units
         book.need[row] += units
         book.mark(row)

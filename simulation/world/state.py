@@ -455,11 +455,13 @@ class WorldState:
         self.base_stock: list[list[int]] = base_stock.astype(np.int64).tolist()
         self.backups: list[list[int]] = [[0] * depots for _ in range(parts)]
         self.offline = [0] * depots
-        # Per part, a count of the changes that may have freed supply (a receipt on its way
-        # or landed, a promise withdrawn), and one for the whole world (a depot back online):
-        # what had nothing free keeps nothing free until one of them moves
-        # (:meth:`Supply.idle_stamp`). Changes that only take supply away do not count.
-        self.freed: list[int] = [0] * parts
+        # Per part and depot (at ``part * depots + depot``), a count of the changes that may
+        # have freed supply there (a receipt on its way or landed, a promise withdrawn, a
+        # backup given back), and one for the whole world (a depot back online): what had
+        # nothing free keeps nothing free until one of them moves (see
+        # :meth:`simulation.world.decide.Decider.decide_open`). Changes that only take
+        # supply away do not count.
+        self.freed: list[int] = [0] * (parts * depots)
         self.freed_everywhere = 0
         self.inbound: dict[int, DepotInbound] = {}
         self.inbound_depots: dict[int, dict[int, None]] = {}
@@ -472,6 +474,10 @@ class WorldState:
     def online(self, depot: int) -> bool:
         """Whether a depot can ship (no depot-offline window covers it now)."""
         return self.offline[depot] == 0
+
+    def mark_freed(self, part: int, depot: int) -> None:
+        """Supply of a part at a depot may have been freed (see :attr:`freed`)."""
+        self.freed[part * self.depots + depot] += 1
 
     def pipeline(self, part: int, depot: int) -> DepotInbound | None:
         """The receipts and promises of a part at a depot, if any were ever made."""
@@ -502,7 +508,7 @@ class WorldState:
         """Backup units are free shelf units again (which may free supply for waiting orders)."""
         self._drop_backup(part, depot, quantity)
         self.on_hand[part][depot] += quantity
-        self.freed[part] += 1
+        self.mark_freed(part, depot)
 
     def take_held(self, part: int, depot: int, quantity: int) -> None:
         """Backup units leave their shelf for the order that held them."""
@@ -539,7 +545,7 @@ class WorldState:
         inbound.add(planned, receipt.key, quantity, since)
         self.inbound_depots.setdefault(part, {})[depot] = None
         self.on_order[part][depot] += quantity
-        self.freed[part] += 1
+        self.freed[cell] += 1
         return receipt
 
     def replan(self, key: int, planned: float, since: float | None) -> None:
@@ -551,7 +557,7 @@ class WorldState:
         inbound.add(planned, key, receipt.quantity, since)
         receipt.planned_hours = planned
         receipt.since = since
-        self.freed[receipt.part] += 1
+        self.mark_freed(receipt.part, receipt.depot)
 
     def land(self, key: int) -> tuple[Receipt, DepotInbound]:
         """A receipt reaches its shelf; returns it and its depot's pipeline."""
@@ -561,7 +567,7 @@ class WorldState:
         self.on_order[receipt.part][receipt.depot] -= receipt.quantity
         self.on_hand[receipt.part][receipt.depot] += receipt.quantity
         self.entered += receipt.quantity
-        self.freed[receipt.part] += 1
+        self.mark_freed(receipt.part, receipt.depot)
         return receipt, inbound
 
     def position(self, part: int, depot: int) -> int:

@@ -30,6 +30,7 @@ last ``level`` units of a shelf; a parts-priority order sees both, the free ones
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -172,6 +173,8 @@ class Supply:
             for p in range(len(context.part_numbers))
         ]
         self._by_distance: dict[tuple[int, int], list[int]] = {}
+        self._distance_rank: dict[tuple[int, int], dict[int, int]] = {}
+        self._lane_keys: dict[int, tuple[list[int], list[int]]] = {}
         self._hashes: dict[str, int] = {}
         self._labels = {int(b): b.label for b in SourceBase}
         levels, depot_ids = policy.protection, setup.depot_ids
@@ -264,6 +267,23 @@ class Supply:
         )
 
     # -- what one order can use --------------------------------------------------------
+    def lane_keys(self, col: int) -> tuple[list[int], list[int]]:
+        """Per depot, its lane to country column ``col`` in ETA ticks and in cents (-1
+        where there is no lane, or no price): the same for every decision, so computed
+        once."""
+        found = self._lane_keys.get(col)
+        if found is None:
+            hours, cost = self.depot_hours[col], self.depot_cost[col]
+            ticks = [-1] * self.state.depots
+            cents = [-1] * self.state.depots
+            for d in range(self.state.depots):
+                if math.isfinite(hours[d]):
+                    ticks[d] = objective.tick(hours[d], self.resolution)
+                if math.isfinite(cost[d]):
+                    cents[d] = objective.cent(cost[d])
+            found = self._lane_keys[col] = (ticks, cents)
+        return found
+
     def depots_by_distance(self, klass: int, col: int) -> list[int]:
         """Depots whose shelf an order of this class and country may use, nearest first.
 
@@ -273,16 +293,10 @@ class Supply:
         key = (klass, col)
         found = self._by_distance.get(key)
         if found is None:
-            hours, cost = self.depot_hours[col], self.depot_cost[col]
+            hours = self.depot_hours[col]
+            ticks, cents = self.lane_keys(col)
             reachable = [d for d in range(self.state.depots) if hours[d] != np.inf]
-            found = sorted(
-                reachable,
-                key=lambda d: (
-                    objective.tick(hours[d], self.resolution),
-                    objective.cent(cost[d]),
-                    d,
-                ),
-            )
+            found = sorted(reachable, key=lambda d: (ticks[d], cents[d], d))
             self._by_distance[key] = found
         return found
 
@@ -448,16 +462,14 @@ class Supply:
             return self._tranches(part, home, klass, STOCK, hours[home], cost[home])
         found: list[Candidate] = []
         covered, limit = 0, None
+        ticks, cents = self.lane_keys(col)
         for d in self.depots_by_distance(klass, col):
             if not shelf[d] or state.offline[d]:
                 continue
             kind = STOCK if d == home else TRANSFER
             if not allowed[kind]:
                 continue
-            key = (
-                objective.tick(hours[d], self.resolution),
-                0 if targets else objective.cent(cost[d]),
-            )
+            key = (ticks[d], 0 if targets else cents[d])
             if limit is not None and key != limit:
                 break
             tranches = self._tranches(part, d, klass, kind, hours[d], cost[d])
@@ -502,10 +514,17 @@ class Supply:
         if not inbound_depots:
             return []
         if self.wide[klass]:
-            nearest = self.depots_by_distance(klass, col)
+            # The depots with receipts, in the order depots_by_distance gives them: a
+            # part has receipts at a few depots, and only those are read.
+            rank_of = self._distance_rank.get((klass, col))
+            if rank_of is None:
+                nearby = self.depots_by_distance(klass, col)
+                rank_of = self._distance_rank[(klass, col)] = {d: i for i, d in enumerate(nearby)}
+            nearest = sorted((d for d in inbound_depots if d in rank_of), key=rank_of.__getitem__)
         else:
             nearest = [home] if home >= 0 and allowed[INBOUND] else []
         hours, cost, resolution = self.depot_hours[col], self.depot_cost[col], self.resolution
+        transit_ticks = self.lane_keys(col)[0]
         etas = [(objective.tick(c.eta, resolution), c.units) for c in found]
         bound = _covering_tick(etas, units)
         by_depot: dict[int, list[Candidate]] = {}
@@ -515,7 +534,7 @@ class Supply:
             transit = hours[d]
             if transit == np.inf or state.offline[d]:
                 continue
-            if bound is not None and objective.tick(transit, resolution) > bound:
+            if bound is not None and transit_ticks[d] > bound:
                 break
             inbound = state.pipeline(part, d)
             if inbound is None or not inbound.units:
