@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +38,12 @@ ACCESS_FIELDS = "access"
 
 def escaped(raw: bytes) -> str:
     """Bytes of a request line as printable ASCII: others become ``\\xNN``."""
+    if _UNPRINTABLE.search(raw) is None:  # nearly every request: nothing to escape
+        return raw.decode("ascii")
     return "".join(chr(b) if 0x20 < b < 0x7F else f"\\x{b:02x}" for b in raw)
+
+
+_UNPRINTABLE = re.compile(rb"[^\x21-\x7e]")
 
 
 class JsonFormatter(logging.Formatter):

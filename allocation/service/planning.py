@@ -22,24 +22,25 @@ What stays put between loads is turned into the engine's terms once per process 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import events, ledger
 from allocation.adapters.store.ledger import Stamp
 from allocation.adapters.store.overrides import overrides_table
-from allocation.adapters.store.reconcile import supply_totals
 from allocation.adapters.store.statements import Raw, run_raw_many
+from allocation.adapters.store.supply import supply_units
 from allocation.domain.model import SourceBase, SourceKind
 from allocation.domain.overrides import Overrides
 from allocation.engine import Classes, Plan, rows_of
 from allocation.engine.explain import unfilled_reasons
-from allocation.engine.model import orders_from, problem_from, sources_from
+from allocation.engine.model import SourceColumns, orders_from, problem_from, sources_from
 from allocation.engine.solve import solve_strategy
 from allocation.service.cap_history import taken_earlier
 from allocation.service.group_rows import ORDER_COLUMNS, group_tables, open_orders
@@ -85,59 +86,91 @@ def _plan(
     return Plan(problem, solution.flow, "optimal", solution.excluded)
 
 
-def holdings_of(plan: Plan, now: datetime) -> dict[ledger.HoldingKey, ledger.Holding]:
+def holdings_of(
+    plan: Plan, now: datetime, orders: Collection[str] | None = None
+) -> dict[ledger.HoldingKey, ledger.Holding]:
     """What each order holds in a plan, per supply, in the ledger's terms.
 
     ETAs count from ``now``, whatever moment the plan was made at: a unit leaves stock now,
     a receipt when it lands (or now, if it has), a supply option after its lead time; the
     route's transit follows. Only the arcs with units are looked at: a busy part group has
     hundreds of orders and sources, and a write runs this once per group it touches.
+    ``orders``: only what these orders hold (an arrival's own holdings; every order's when
+    None).
     """
     problem = plan.problem
     arcs = problem.arcs
-    used = np.flatnonzero(plan.flow > 0)
+    given = plan.flow > 0
+    if orders is not None:
+        given &= np.isin(arcs.order, rows_of(problem.orders.order_id, orders))
+    used = np.flatnonzero(given)
     if len(used) == 0:
         return {}
     src = arcs.source[used]
     sources = problem.sources
-    base = sources.base[src]
     release_hours = sources.release_hours[src]
     lands = sources.release_at[src]
     moment = np.datetime64(now, "ns")
     # When each source can release a unit, counted from now (a landed receipt: now).
     start = moment + (release_hours * 3.6e12).astype("timedelta64[ns]")
-    receipt = base == SourceBase.RECEIPT
+    receipt = sources.base[src] == SourceBase.RECEIPT
     start[receipt] = np.maximum(lands[receipt], moment)
     transit = ((arcs.eta_hours[used] - release_hours) * 3.6e12).astype("timedelta64[ns]")
     etas = (start + transit).astype("datetime64[s]").tolist()
-    landing = lands.astype("datetime64[us]").tolist()
     order_ids = problem.orders.order_id[arcs.order[used]].tolist()
-    parts = sources.part_number[src].tolist()
-    origins = sources.origin[src].tolist()
-    kind_names = [k.value for k in SourceKind]
-    kinds = [kind_names[k] for k in arcs.kind[used].tolist()]
+    kinds = [_KIND_NAMES[k] for k in arcs.kind[used].tolist()]
     costs = np.round(arcs.money[used], 6).tolist()
+    # A busy group's units come from a few supplies: each supply's key is made once.
+    supplies = _supplies(sources, np.unique(src))
     result: dict[ledger.HoldingKey, ledger.Holding] = {}
-    for i, quantity in enumerate(plan.flow[used].tolist()):
-        b = int(base[i])
-        key = ledger.supply_key(
-            SourceBase(b).label, str(origins[i]), landing[i] if b == SourceBase.RECEIPT else None
+    for i, (s, quantity) in enumerate(zip(src.tolist(), plan.flow[used].tolist(), strict=True)):
+        part, origin, key = supplies[s]
+        order_id = str(order_ids[i])
+        at = (order_id, part, kinds[i], origin, key)
+        earlier = result.get(at)
+        units = int(quantity) if earlier is None else int(quantity) + earlier.quantity
+        result[at] = ledger.Holding(
+            order_id, part, kinds[i], origin, key, units, etas[i], float(costs[i])
         )
-        holding = ledger.Holding(
-            str(order_ids[i]),
-            str(parts[i]),
-            kinds[i],
-            str(origins[i]),
-            key,
-            int(quantity),
-            etas[i],
-            float(costs[i]),
-        )
-        earlier = result.get(holding.key)
-        if earlier is not None:
-            holding = replace(holding, quantity=holding.quantity + earlier.quantity)
-        result[holding.key] = holding
     return result
+
+
+_KIND_NAMES = [k.value for k in SourceKind]
+"""Source kinds by code: an arc's ``kind`` is a position in :class:`SourceKind`."""
+
+_BASE_LABELS = {int(b): b.label for b in SourceBase}
+
+_Supply = tuple[str, str, str]
+
+
+def _supplies(sources: SourceColumns, rows: npt.NDArray[np.int64]) -> dict[int, _Supply]:
+    """(part number, origin, supply key) of some sources, by source row."""
+    bases = sources.base[rows].tolist()
+    parts = sources.part_number[rows].tolist()
+    origins = sources.origin[rows].tolist()
+    landing = sources.release_at[rows].astype("datetime64[us]").tolist()
+    found: dict[int, _Supply] = {}
+    for i, s in enumerate(rows.tolist()):
+        b, origin = bases[i], str(origins[i])
+        lands = landing[i] if b == SourceBase.RECEIPT else None
+        found[s] = (str(parts[i]), origin, ledger.supply_key(_BASE_LABELS[b], origin, lands))
+    return found
+
+
+def _promised(plan: Plan) -> dict[tuple[str, str], int]:
+    """Units the plan promises of each supply, by (part number, supply key): what
+    :func:`holdings_of` gives, summed over orders, without making a holding of each."""
+    problem = plan.problem
+    used = np.flatnonzero(plan.flow > 0)
+    taken = np.zeros(len(problem.sources), dtype=np.int64)
+    np.add.at(taken, problem.arcs.source[used], plan.flow[used])
+    rows = np.flatnonzero(taken)
+    supplies = _supplies(problem.sources, rows)
+    promised: dict[tuple[str, str], int] = defaultdict(int)
+    for s, units in zip(rows.tolist(), taken[rows].tolist(), strict=True):
+        part, _, key = supplies[s]
+        promised[(part, key)] += units
+    return dict(promised)
 
 
 def replan_groups(
@@ -178,12 +211,11 @@ def replan_groups(
             _write_backorders(connection, stamp, plan, new, new)
             world.plans.brought_in_step(group_key)
             continue
-        target = holdings_of(plan, stamp.at)
-        if not _within_supply(connection, parts, target):
+        if not _within_supply(connection, parts, _promised(plan)):
             planner = world.plans.reload(connection, world, stamp)
             plan = planner.group_plan(parts[0])
-            target = holdings_of(plan, stamp.at)
-            assert _within_supply(connection, parts, target), group_key
+            assert _within_supply(connection, parts, _promised(plan)), group_key
+        target = holdings_of(plan, stamp.at)
         current = ledger.balances(connection, group_key)
         entries = ledger.delta_entries(current, target)
         ledger.record(connection, stamp, entries, current)
@@ -232,12 +264,13 @@ NOT_SHORT = Short(0, None, None)
 
 @dataclass(frozen=True)
 class _Arrived:
-    """One part group after orders arrived, as the planner plans it."""
+    """One part group after orders arrived, as the planner plans it; ``held``: what the new
+    orders hold in its plan (every order's holdings are made only when the ledger is read)."""
 
     stamp: Stamp
     parts: list[str]
     plan: Plan
-    target: dict[ledger.HoldingKey, ledger.Holding]
+    held: dict[ledger.HoldingKey, ledger.Holding]
     kept: bool
 
 
@@ -270,15 +303,14 @@ def plan_arrivals(
     for group_key, stamp in sorted(stamps.items()):
         parts = world.parts_of.get(group_key, [group_key])
         plan = planner.group_plan(parts[0])
-        target = holdings_of(plan, stamp.at)
+        held = holdings_of(plan, stamp.at, new)
         kept = world.plans.in_step(group_key) and _earlier_kept(before[group_key], plan)
-        groups.append(_Arrived(stamp, parts, plan, target, kept))
-        for h in target.values():
-            if h.order_id in new:
-                holdings[h.order_id].append(h)
+        groups.append(_Arrived(stamp, parts, plan, held, kept))
+        for h in held.values():
+            holdings[h.order_id].append(h)
         backorders.update(_backorders(plan, new))
-    for held in holdings.values():
-        held.sort(key=ledger.holding_order)
+    for mine in holdings.values():
+        mine.sort(key=ledger.holding_order)
     return Arrivals(groups, holdings, backorders)
 
 
@@ -289,24 +321,24 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
     new = set(arrivals.holdings)
     as_planned = True
     for arrived in arrivals.groups:
-        stamp, parts, plan, target = arrived.stamp, arrived.parts, arrived.plan, arrived.target
+        stamp, parts, plan = arrived.stamp, arrived.parts, arrived.plan
         if arrived.kept:
             # The ledger holds the plan from before, which kept every earlier order's units:
             # the new orders' allocations are all there is to write.
-            entries = [("allocate", h) for h in target.values() if h.order_id in new]
-            fits = not entries or _within_supply(connection, parts, target)
+            entries = [("allocate", h) for h in arrived.held.values()]
+            fits = not entries or _within_supply(connection, parts, _promised(plan))
             if fits:
                 ledger.record(connection, stamp, entries, current={})
                 _state_events(connection, stamp, plan, _arrived(arrivals, new))
                 world.plans.brought_in_step(stamp.group_key)
                 continue
-        reread = arrived.kept or not _within_supply(connection, parts, target)
+        reread = arrived.kept or not _within_supply(connection, parts, _promised(plan))
         if reread:
             planner = world.plans.reload(connection, world, stamp)
             plan = planner.group_plan(parts[0])
-            target = holdings_of(plan, stamp.at)
-            assert _within_supply(connection, parts, target), stamp.group_key
+            assert _within_supply(connection, parts, _promised(plan)), stamp.group_key
             as_planned = False
+        target = holdings_of(plan, stamp.at)
         current = ledger.balances(connection, stamp.group_key)
         entries = ledger.delta_entries(current, target)
         ledger.record(connection, stamp, entries, current)
@@ -348,14 +380,13 @@ def _backorders(plan: Plan, orders: set[str]) -> dict[str, Short]:
 
 
 def _within_supply(
-    connection: Connection, parts: list[str], target: Mapping[ledger.HoldingKey, ledger.Holding]
+    connection: Connection, parts: list[str], promised: Mapping[tuple[str, str], int]
 ) -> bool:
-    promised: dict[tuple[str, str], int] = defaultdict(int)
-    for h in target.values():
-        promised[(h.part_number, h.supply_key)] += h.quantity
+    """Whether the database's supplies of ``parts`` have the units promised of them
+    (:func:`_promised`)."""
     if not promised:
         return True
-    units = supply_totals(connection, parts)
+    units = supply_units(connection, parts)
     return all(q <= units.get(k, 0) for k, q in promised.items())
 
 

@@ -18,11 +18,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import events, schema
-from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
+from allocation.adapters.store.statements import (
+    Raw,
+    driver_moment,
+    pair,
+    pick,
+    read_moment,
+    run_raw,
+    run_raw_many,
+)
 
 __all__ = [
     "Holding",
@@ -106,9 +114,13 @@ def _holding(row: Any) -> Holding:
 
 
 def balances(connection: Connection, group_key: str) -> dict[HoldingKey, Holding]:
-    """What every order of a part group holds now."""
-    rows = connection.execute(_BALANCES, {"group_key": group_key})
-    return {h.key: h for h in map(_holding, rows)}
+    """What every order of a part group holds now (a write that moves units reads it)."""
+    rows = run_raw(connection, _BALANCES, (group_key,)).fetchall()
+    held = (
+        Holding(str(o), str(p), str(s), str(g), str(k), int(q), read_moment(eta), float(c))
+        for o, p, s, g, k, q, eta, c in rows
+    )
+    return {h.key: h for h in held}
 
 
 def held_by_orders(connection: Connection, order_ids: Iterable[str]) -> list[Holding]:
@@ -244,7 +256,10 @@ def _write_balances(
     run_raw_many(connection, _HOLD, inserts)
 
 
-_BALANCES = select(*_COLUMNS).where(_H.c.group_key == bindparam("group_key"))
+_BALANCES = Raw.of(
+    "SELECT order_id, part_number, source, origin, supply_key, quantity, eta, unit_cost "
+    "FROM holdings WHERE group_key = ?"
+)
 _HELD_BY = pair(
     lambda match: select(*_COLUMNS).where(match),
     _H.c.order_id,

@@ -22,7 +22,17 @@ from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["Raw", "among", "driver_moment", "pair", "pick", "run_raw", "run_raw_many"]
+__all__ = [
+    "Raw",
+    "among",
+    "driver_moment",
+    "pair",
+    "pick",
+    "placeholders",
+    "read_moment",
+    "run_raw",
+    "run_raw_many",
+]
 
 S = TypeVar("S")
 
@@ -81,6 +91,19 @@ def driver_moment(connection: Connection, moment: datetime | None) -> Any:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def read_moment(value: Any) -> datetime | None:
+    """A moment as a driver reads it back: SQLite's text parsed as SQLAlchemy parses it
+    (:meth:`datetime.fromisoformat`), PostgreSQL's datetime as it is."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, ?``: the placeholders of an ``IN`` list of ``count`` values (:class:`Raw`)."""
+    if count < 1:
+        raise ValueError(f"an IN list needs at least one value, got {count}")
+    return ", ".join("?" * count)
+
+
 def run_raw(connection: Connection, statement: Raw, params: Sequence[Any] = ()) -> Any:
     """Execute on the driver connection; the driver's cursor (``fetchall``, ``fetchone``,
     ``rowcount``)."""
@@ -89,7 +112,11 @@ def run_raw(connection: Connection, statement: Raw, params: Sequence[Any] = ()) 
 
 def run_raw_many(connection: Connection, statement: Raw, rows: Iterable[Sequence[Any]]) -> int:
     """Execute once per row of parameters (psycopg sends them all before reading a result);
-    the rows changed in all."""
+    the rows changed in all.
+
+    Most writes give one row: psycopg runs a lone row as a plain statement, without the
+    pipeline that ``executemany`` enters and leaves (about 40 µs of CPU each time).
+    """
     rows = [tuple(r) for r in rows]
     if not rows:
         return 0
@@ -97,5 +124,8 @@ def run_raw_many(connection: Connection, statement: Raw, rows: Iterable[Sequence
     if connection.dialect.name == "sqlite":
         return int(driver.executemany(statement.sqlite, rows).rowcount)
     with driver.cursor() as cursor:
-        cursor.executemany(statement.postgres, rows)
+        if len(rows) == 1:
+            cursor.execute(statement.postgres, rows[0])
+        else:
+            cursor.executemany(statement.postgres, rows)
         return int(cursor.rowcount)

@@ -1,4 +1,5 @@
-"""Changes to supply rows: stock on hand, scheduled receipts and supply options.
+"""Supply rows: stock on hand, scheduled receipts and supply options; what each supply has
+(:func:`supply_units`), and changes to them.
 
 Callers hold the part group's lock and pass its :class:`~.ledger.Stamp`. Every change to the
 units a supply has is appended to the supply journal in the same transaction, so the ledger's
@@ -8,6 +9,8 @@ leave a negative count raises :class:`NegativeStockError` and changes nothing.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
 from allocation.adapters.store.ledger import Stamp, supply_key
+from allocation.adapters.store.statements import Raw, placeholders, read_moment, run_raw
 from allocation.errors import InputError
 
 __all__ = [
@@ -26,11 +30,38 @@ __all__ = [
     "fail_purchase",
     "journal",
     "replace_options",
+    "supply_units",
 ]
 
 
 class NegativeStockError(InputError):
     """A change would leave fewer than zero units."""
+
+
+def supply_units(connection: Connection, part_numbers: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Units each supply of some parts has now, by (part_number, supply_key).
+
+    What :func:`~allocation.adapters.store.reconcile.supply_totals` finds for those parts,
+    in one statement for the driver: a write checks its part group's supply against its
+    plan on every order that gets units.
+    """
+    parts = sorted(set(part_numbers))
+    if not parts:
+        return {}
+    among = placeholders(len(parts))
+    statement = Raw.of(
+        f"SELECT 'stock', part_number, depot_id, NULL, on_hand FROM stock "
+        f"WHERE part_number IN ({among}) UNION ALL "
+        f"SELECT 'inbound', part_number, depot_id, eta, quantity FROM inbound "
+        f"WHERE part_number IN ({among}) UNION ALL "
+        f"SELECT source, part_number, supplier_id, NULL, capacity FROM supply_options "
+        f"WHERE part_number IN ({among})"
+    )
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for kind, part, origin, eta, units in run_raw(connection, statement, parts * 3).fetchall():
+        release = read_moment(eta) if kind == "inbound" else None
+        totals[(str(part), supply_key(str(kind), str(origin), release))] += int(units)
+    return dict(totals)
 
 
 def journal(

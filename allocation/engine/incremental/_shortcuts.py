@@ -111,8 +111,8 @@ def waits_behind_its_node(plan: Plan, problem: Problem) -> Plan | None:
     mates = np.flatnonzero((orders.node[:row] == orders.node[row]) & (due[:row] == due[row]))
     if len(mates) == 0:
         return None
-    node = np.r_[mates, row]
-    short = np.r_[orders.quantity[mates] > plan.filled[mates], True]
+    node = np.append(mates, row)
+    short = np.append(orders.quantity[mates] > plan.filled[mates], True)
     minutes = orders.created_at[node].astype("datetime64[m]").astype(np.int64)
     if not waits_behind(minutes, orders.order_id[node], short):
         return None
