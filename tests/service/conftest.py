@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,12 +40,32 @@ def db_url(store_kind: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database holding the tiny world (P-A: 2 units, P-B: 1 unit)."""
-    engine = make_engine(db_url)
+TINY_STOCK = {"P-A": 2, "P-B": 1}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and loaded with the tiny world once per run: every SQLite test
+    store starts as a copy of it (a copy is a thousandth of the migrations and the load)."""
+    path = tmp_path_factory.mktemp("template") / "tiny.db"
+    engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
-    load_into_store(engine, worlds.snapshot({"P-A": 2, "P-B": 1}))
+    load_into_store(engine, worlds.snapshot(TINY_STOCK))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(db_url: str, store_kind: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated database holding the tiny world (P-A: 2 units, P-B: 1 unit)."""
+    if store_kind == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
+        engine = make_engine(db_url)
+    else:
+        engine = make_engine(db_url)
+        migrate(engine)
+        load_into_store(engine, worlds.snapshot(TINY_STOCK))
     yield engine
     engine.dispose()
 

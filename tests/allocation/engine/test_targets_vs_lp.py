@@ -63,10 +63,10 @@ def test_every_level_with_targets_matches_a_sequential_lp(w: World) -> None:
     _assert_levels_match(w)
 
 
-@pytest.mark.property
+@pytest.mark.slow  # most draws are filtered out: the slow lane runs it, every example
 @settings(
     LP,
-    max_examples=examples(40),
+    max_examples=40,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(tight_target_worlds())
