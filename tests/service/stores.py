@@ -1,14 +1,17 @@
 """Fresh databases for tests: a SQLite file, or a schema of its own on the local PostgreSQL.
 
 PostgreSQL tests skip, saying why, when no server answers at 127.0.0.1:5432. Each store gets
-a schema named for the test run and a counter, so concurrent runs never meet.
+a schema named for the test run and a counter, so concurrent runs never meet. A store that
+starts loaded is instead a database of its own, copied from a template database that was
+migrated and loaded once (``CREATE DATABASE ... TEMPLATE``): a copy costs a fraction of the
+migrations and the load.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -51,6 +54,48 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(f"{PG_HOST} dbname={PG_DB}", autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _database_url(name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _admin(statement: str) -> None:
+    """Run one statement that may not run in a transaction (creating or dropping a database)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_HOST} dbname=postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+@contextmanager
+def postgres_template(fill: Callable[[str], None]) -> Iterator[str]:
+    """The name of a new database that ``fill`` (given its URL) prepared; dropped afterwards.
+
+    ``fill`` must close every connection it opened: PostgreSQL copies a template database only
+    while nobody is connected to it.
+    """
+    problem = postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    name = f"pp_{_RUN}_{uuid.uuid4().hex[:8]}_template"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        fill(_database_url(name))
+        yield name
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def postgres_copy(template: str) -> Iterator[str]:
+    """A URL of a new database copied from ``template``; dropped (connections and all) after."""
+    name = f"pp_{_RUN}_{uuid.uuid4().hex[:8]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _database_url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
