@@ -58,6 +58,7 @@ from numbers import Integral, Real
 import numpy as np
 import numpy.typing as npt
 
+from allocation.domain.rulebook import default_rulebook
 from allocation.errors import PolicyError
 
 __all__ = [
@@ -245,6 +246,24 @@ def period_start(period: str, moment: datetime) -> datetime:
     if period == "week":
         return day - timedelta(days=day.weekday())
     return day.replace(day=1)
+
+
+def party_of(by: str, customer: str, country: str) -> str:
+    """The party an order counts as under a cap by ``by``: its customer, its site country,
+    or the coverage region of that country (a country outside the coverage is its own).
+
+    Examples
+    --------
+    >>> party_of("customer", "C-ACME", "DE"), party_of("country", "C-ACME", "DE")
+    ('C-ACME', 'DE')
+    >>> party_of("region", "C-ACME", "DE")
+    'Europe, Middle East and Africa'
+    """
+    if by == "customer":
+        return customer
+    if by == "country":
+        return country
+    return default_rulebook().region_of(country) or country
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from allocation.adapters.store import schema
-from allocation.domain.fair_share import Cap, TakenEarlier, period_start
+from allocation.domain.fair_share import Cap, TakenEarlier, party_of, period_start
 from allocation.domain.policy import AllocationPolicy
-from allocation.domain.rulebook import default_rulebook
 
 __all__ = ["period_turned", "taken_earlier"]
 
@@ -72,12 +71,11 @@ def taken_earlier(
         query = query.where(o.c.part_number.in_(sorted(cap_of)))
     by_party: dict[tuple[str, str], int] = defaultdict(int)
     by_part: dict[str, int] = defaultdict(int)
-    regions: dict[str, str] = {}
     for asked, shipped, customer, country, closed, units in connection.execute(query):
         asked, shipped, country = str(asked), str(shipped), str(country)
         cap = cap_of.get(asked)
         if cap is not None and closed >= since[asked]:
-            by_party[(asked, _party(cap, str(customer), country, regions))] += int(units)
+            by_party[(asked, party_of(cap.by, str(customer), country))] += int(units)
         if shipped in cap_of and closed >= since[shipped]:
             by_part[shipped] += int(units)
     return TakenEarlier(by_party=dict(by_party), by_part=dict(by_part), since=since)
@@ -94,14 +92,3 @@ def period_turned(
         if cap is not None and taken.since.get(part) != period_start(cap.period, now):
             return True
     return False
-
-
-def _party(cap: Cap, customer: str, country: str, regions: dict[str, str]) -> str:
-    """The party of a shipped order under a cap, as the engine names it for an open one."""
-    if cap.by == "customer":
-        return customer
-    if cap.by == "country":
-        return country
-    if country not in regions:
-        regions[country] = default_rulebook().region_of(country) or country
-    return regions[country]

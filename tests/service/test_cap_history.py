@@ -101,8 +101,7 @@ def test_a_planner_reads_the_takings_again_once_the_period_turns() -> None:
 
 @pytest.mark.parametrize("by", ["customer", "country", "region"])
 def test_the_party_of_a_shipment_is_the_one_an_open_order_has(by: str) -> None:
-    from allocation.service.cap_history import _party
+    from allocation.domain.fair_share import party_of
 
-    regions: dict[str, str] = {}
     expected = {"customer": "C-PM", "country": "US", "region": "Americas"}[by]
-    assert _party(Cap(by, "P-A", units=1), "C-PM", "US", regions) == expected
+    assert party_of(Cap(by, "P-A", units=1).by, "C-PM", "US") == expected

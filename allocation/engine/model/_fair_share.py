@@ -26,8 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from allocation.domain.fair_share import Cap, largest_remainder
-from allocation.domain.rulebook import default_rulebook
+from allocation.domain.fair_share import Cap, largest_remainder, party_of
 from allocation.engine.model._context import Context
 from allocation.engine.model._orders import OrderColumns
 from allocation.engine.model._problem import Problem
@@ -317,8 +316,7 @@ def _parties(orders: OrderColumns, rows: IntArray, caps: list[Cap | None]) -> Te
     party[by == "country"] = orders.country[rows][by == "country"]
     region = by == "region"
     if region.any():
-        book = default_rulebook()
         countries = orders.country[rows][region]
-        names = {c: book.region_of(c) or c for c in set(countries.tolist())}
+        names = {c: party_of("region", "", c) for c in set(countries.tolist())}
         party[region] = np.array([names[c] for c in countries.tolist()], dtype=object)
     return party.astype(str).astype(object)
