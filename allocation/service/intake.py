@@ -18,6 +18,7 @@ from allocation.adapters.store.database import lock_groups
 from allocation.adapters.store.statements import Raw, driver_moment, pair, pick, run_raw_many
 from allocation.domain.entitlement import check_product_types
 from allocation.domain.model import OrderLine, Tier
+from allocation.engine.incremental import Decided
 from allocation.errors import InputError, UnknownProductTypeError
 from allocation.service.answers import new_order_answer, order_answers
 from allocation.service.entitled import decide, decided_columns
@@ -90,7 +91,11 @@ ORDER_ROW = (
 """The columns of an order's row, as a write inserts it."""
 
 
-def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, Any]:
+def _row(
+    world: World, order: OrderIn, now: datetime, client: str
+) -> tuple[dict[str, Any], Decided]:
+    """The order's row as a write inserts it, and its entitlement (which the planner takes
+    as decided here, rather than deciding it again)."""
     created = order.created_at or now
     line = OrderLine(
         order_id=order.order_id,
@@ -102,8 +107,9 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         warranty_valid=order.warranty_valid,
         ship_to_country=order.ship_to_country,
     )
-    decided = decided_columns(decide(world, line))
-    return {
+    decision = decide(world, line)
+    decided = decided_columns(decision)
+    row = {
         "order_id": line.order_id,
         "customer_id": line.customer_id,
         "part_number": line.part_number,
@@ -122,6 +128,7 @@ def _row(world: World, order: OrderIn, now: datetime, client: str) -> dict[str, 
         "backordered": False,
         "client_id": client,
     }
+    return row, Decided(decision.priority_class, Tier(decision.tier), decision.country)
 
 
 def _need_by(
@@ -177,10 +184,11 @@ def create_orders(
         _refuse_existing(connection, ids, batch)
     planner = world.plans.prepare(connection, world, stamps, now)
     before = {g: planner.group_plan(world.parts_of[g][0]) for g in stamps}
-    rows = [_row(world, order, now, client) for order in orders]
+    made = [_row(world, order, now, client) for order in orders]
+    rows = [row for row, _ in made]
     try:
-        for row in rows:
-            planner.add_order(row)
+        for row, decided in made:
+            planner.add_order(row, decided)
     except InputError:
         _refuse_existing(connection, ids, batch)  # an open order of that id: a 409
         raise

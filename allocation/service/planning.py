@@ -102,7 +102,7 @@ def holdings_of(
     arcs = problem.arcs
     given = plan.flow > 0
     if orders is not None:
-        given &= np.isin(arcs.order, rows_of(problem.orders.order_id, orders))
+        given &= _arcs_of(problem.orders.order_id, arcs.order, orders)
     used = np.flatnonzero(given)
     if len(used) == 0:
         return {}
@@ -133,6 +133,29 @@ def holdings_of(
             order_id, part, kinds[i], origin, key, units, etas[i], float(costs[i])
         )
     return result
+
+
+def _rows_named(ids: npt.NDArray[np.object_], wanted: Collection[str]) -> npt.NDArray[np.int64]:
+    """:func:`~allocation.engine.rows_of`, answered without a scan when ``wanted`` are the
+    last rows: an arrival's orders are appended to their group's problem, and a write asks
+    for its new orders several times. Order ids are unique in a problem, so the last rows
+    holding exactly ``wanted`` are all the rows that do."""
+    n, k = len(ids), len(wanted)
+    if 0 < k <= n and set(ids[n - k :].tolist()) == set(wanted):
+        return np.arange(n - k, n, dtype=np.int64)
+    return rows_of(ids, wanted)
+
+
+def _arcs_of(
+    ids: npt.NDArray[np.object_], arc_order: npt.NDArray[np.int64], wanted: Collection[str]
+) -> npt.NDArray[np.bool_]:
+    """Which arcs go to one of the ``wanted`` orders (``ids`` by row)."""
+    rows = _rows_named(ids, wanted)
+    if len(rows) and int(rows[0]) == len(ids) - len(rows) and int(rows[-1]) == len(ids) - 1:
+        tail: npt.NDArray[np.bool_] = arc_order >= rows[0]  # the last rows: no sort
+        return tail
+    among: npt.NDArray[np.bool_] = np.isin(arc_order, rows)
+    return among
 
 
 _KIND_NAMES = [k.value for k in SourceKind]
@@ -208,7 +231,7 @@ def replan_groups(
         plan = planner.group_plan(parts[0])
         earlier = None if before is None or reload else before.get(group_key)
         if earlier is not None and world.plans.in_step(group_key) and _nobody_moved(earlier, plan):
-            _write_backorders(connection, stamp, plan, new, new)
+            events.append(connection, stamp.at, _write_backorders(connection, plan, new, new))
             world.plans.brought_in_step(group_key)
             continue
         if not _within_supply(connection, parts, _promised(plan)):
@@ -218,11 +241,12 @@ def replan_groups(
         target = holdings_of(plan, stamp.at)
         current = ledger.balances(connection, group_key)
         entries = ledger.delta_entries(current, target)
-        ledger.record(connection, stamp, entries, current)
-        world.plans.brought_in_step(group_key)
         moved = {h.order_id for _, h in entries}
         changed.update(moved)
-        _write_backorders(connection, stamp, plan, moved | new, _reported(entries, new))
+        states = _write_backorders(connection, plan, moved | new, _reported(entries, new))
+        # The entries' events, then the orders' states: appended by one statement.
+        ledger.record(connection, stamp, entries, current, states=states)
+        world.plans.brought_in_step(group_key)
     return changed
 
 
@@ -328,8 +352,9 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
             entries = [("allocate", h) for h in arrived.held.values()]
             fits = not entries or _within_supply(connection, parts, _promised(plan))
             if fits:
-                ledger.record(connection, stamp, entries, current={})
-                _state_events(connection, stamp, plan, _arrived(arrivals, new))
+                # The entries' events, then the new orders' states: appended together.
+                states = _state_events(plan, _arrived(arrivals, new))
+                ledger.record(connection, stamp, entries, current={}, states=states)
                 world.plans.brought_in_step(stamp.group_key)
                 continue
         reread = arrived.kept or not _within_supply(connection, parts, _promised(plan))
@@ -341,14 +366,15 @@ def record_arrivals(connection: Connection, world: World, arrivals: Arrivals) ->
         target = holdings_of(plan, stamp.at)
         current = ledger.balances(connection, stamp.group_key)
         entries = ledger.delta_entries(current, target)
-        ledger.record(connection, stamp, entries, current)
-        world.plans.brought_in_step(stamp.group_key)
         moved = {h.order_id for _, h in entries}
         if reread:
-            _write_backorders(connection, stamp, plan, moved | new, _reported(entries, new))
+            states = _write_backorders(connection, plan, moved | new, _reported(entries, new))
         else:
-            _write_backorders(connection, stamp, plan, moved - new, _reported(entries, set()))
-            _state_events(connection, stamp, plan, _arrived(arrivals, new))
+            states = _write_backorders(connection, plan, moved - new, _reported(entries, set()))
+            states += _state_events(plan, _arrived(arrivals, new))
+        # The entries' events, then the orders' states: appended by one statement.
+        ledger.record(connection, stamp, entries, current, states=states)
+        world.plans.brought_in_step(stamp.group_key)
     return as_planned
 
 
@@ -361,7 +387,7 @@ def _backorders(plan: Plan, orders: set[str]) -> dict[str, Short]:
     ``orders``."""
     problem = plan.problem
     ids = problem.orders.order_id
-    mine = rows_of(ids, orders)
+    mine = _rows_named(ids, orders)
     if len(mine) == 0:
         return {}
     missing = problem.orders.quantity[mine] - plan.filled[mine]
@@ -399,30 +425,29 @@ def _reported(entries: list[tuple[str, ledger.Holding]], new: set[str]) -> set[s
     return {o for o, units in net.items() if units} | new
 
 
-def _state_events(
-    connection: Connection, stamp: Stamp, plan: Plan, shorts: Mapping[str, Short]
-) -> None:
+def _state_events(plan: Plan, shorts: Mapping[str, Short]) -> list[events.Change]:
     """``backordered`` (units short) or ``filled`` (units asked) events of the plan's orders
     among ``shorts``, by order id."""
     if not shorts:
-        return
+        return []
     orders = plan.problem.orders
     changes = []
-    for r in rows_of(orders.order_id, set(shorts)).tolist():
+    for r in _rows_named(orders.order_id, set(shorts)).tolist():
         order_id, part = str(orders.order_id[r]), str(orders.part_number[r])
         short = shorts[order_id].quantity
         if short > 0:
             changes.append(events.Change("backordered", order_id, part, short))
         else:
             changes.append(events.Change("filled", order_id, part, int(orders.quantity[r])))
-    events.append(connection, stamp.at, sorted(changes, key=lambda c: c.order_id))
+    return sorted(changes, key=lambda c: c.order_id)
 
 
 def _write_backorders(
-    connection: Connection, stamp: Stamp, plan: Plan, candidates: set[str], report: set[str]
-) -> None:
+    connection: Connection, plan: Plan, candidates: set[str], report: set[str]
+) -> list[events.Change]:
     """Backorder quantity, reason and root-cause code of the orders that may have changed;
-    the feed's state events of those among them in ``report`` (:func:`_state_events`).
+    returns the feed's state events of those among them in ``report`` (:func:`_state_events`),
+    for the caller to append with the write's other events (one statement for all).
 
     Every write keeps, for every open order, the backorder equal to what it asked for less
     what it holds; holdings change only through ledger entries, so the orders with entries in
@@ -433,7 +458,7 @@ def _write_backorders(
     shorts = _backorders(plan, candidates)
     rows = [(b.quantity, b.reason, b.code, b.quantity > 0, order) for order, b in shorts.items()]
     run_raw_many(connection, _BACKORDER, rows)
-    _state_events(connection, stamp, plan, {o: b for o, b in shorts.items() if o in report})
+    return _state_events(plan, {o: b for o, b in shorts.items() if o in report})
 
 
 # ``backorder_code`` keeps the last code once the backorder ends, and ``backordered`` stays

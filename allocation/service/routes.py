@@ -60,6 +60,7 @@ from allocation.service.models import (
     SupplyOptions,
     no_control_characters,
 )
+from allocation.service.order_route import OrderRoute
 from allocation.service.planning import plan_group
 from allocation.service.problems import (
     PROBLEM_JSON,
@@ -250,12 +251,6 @@ def _delta(line: ReceiptLine | AdjustmentLine) -> int:
     return line.quantity if isinstance(line, ReceiptLine) else line.delta
 
 
-@router.post(
-    "/orders",
-    status_code=201,
-    response_model=OrderAnswer | OrderBatchAnswer,
-    summary="Post one order line, or a batch under 'orders'",
-)
 async def post_orders(
     request: Request, body: OrderBody, client: Client, key: Key = None
 ) -> Response:
@@ -267,6 +262,19 @@ async def post_orders(
 
     work = PostOrders(tuple(orders), client, batch)
     return await _write(request, client, key, body.model_dump(mode="json"), work)
+
+
+# A plain post skips FastAPI's dependency solving (:class:`OrderRoute`); any other request
+# is parsed and answered by FastAPI as every route's is.
+router.add_api_route(
+    "/orders",
+    post_orders,
+    methods=["POST"],
+    status_code=201,
+    response_model=OrderAnswer | OrderBatchAnswer,
+    summary="Post one order line, or a batch under 'orders'",
+    route_class_override=OrderRoute,
+)
 
 
 async def _order_write(

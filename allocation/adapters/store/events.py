@@ -35,7 +35,17 @@ from sqlalchemy.engine import Connection
 
 from allocation.adapters.store.statements import Raw, driver_moment, run_raw, run_raw_many
 
-__all__ = ["KINDS", "PENDING", "Change", "Event", "append", "feed", "last_id", "seal"]
+__all__ = [
+    "KINDS",
+    "PENDING",
+    "Change",
+    "Event",
+    "append",
+    "drafts_insert",
+    "feed",
+    "last_id",
+    "seal",
+]
 
 KINDS = (
     "allocated",
@@ -116,6 +126,24 @@ def append(connection: Connection, at: datetime, changes: Iterable[Change]) -> i
     if connection.dialect.name != "sqlite":
         connection.info[PENDING] = True
     return len(rows)
+
+
+_DRAFT_ROW = "(-nextval('event_drafts'), %s, %s, %s, %s, %s, %s, %s)"
+
+
+def drafts_insert(
+    connection: Connection, at: datetime, changes: Iterable[Change]
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: one ``INSERT`` of the changes as draft events (what :func:`append`
+    writes, rows in the order given) and its parameters, for a caller that sends it with
+    other inserts as one statement; the transaction is marked to be sealed. ``changes``
+    must not be empty."""
+    rows = [(*change, at) for change in changes]
+    assert rows, "no events to insert"
+    assert connection.dialect.name != "sqlite", "drafts are PostgreSQL's"
+    connection.info[PENDING] = True
+    sql = f"INSERT INTO events (event_id, {_COLUMNS}) VALUES {', '.join([_DRAFT_ROW] * len(rows))}"
+    return sql, [value for row in rows for value in row]
 
 
 def seal(connection: Connection) -> None:

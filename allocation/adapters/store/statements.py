@@ -88,6 +88,9 @@ def driver_moment(connection: Connection, moment: datetime | None) -> Any:
     rows written here and through SQLAlchemy compare equal), the datetime on PostgreSQL."""
     if moment is None or connection.dialect.name != "sqlite":
         return moment
+    if type(moment) is datetime and moment.tzinfo is None and moment.year >= 1000:
+        # The same text, at a third of strftime's cost (a post writes several moments).
+        return moment.isoformat(" ", "microseconds")
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

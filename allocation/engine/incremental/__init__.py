@@ -6,8 +6,16 @@ plan a full re-plan would make; the no-solve shortcuts say when no solve is need
 
 from __future__ import annotations
 
+from allocation.engine.incremental._arrival import Decided
 from allocation.engine.incremental._groups import merge_plans, split_by_group
 from allocation.engine.incremental._marginal import marginal_values
 from allocation.engine.incremental._planner import Planner, canonical_orders
 
-__all__ = ["Planner", "canonical_orders", "marginal_values", "merge_plans", "split_by_group"]
+__all__ = [
+    "Decided",
+    "Planner",
+    "canonical_orders",
+    "marginal_values",
+    "merge_plans",
+    "split_by_group",
+]

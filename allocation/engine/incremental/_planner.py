@@ -43,6 +43,7 @@ from allocation.domain.model import Contract, Customer, OrderLine, PriorityClass
 from allocation.domain.policy import AllocationPolicy
 from allocation.domain.snapshot import Snapshot
 from allocation.engine._plan import Plan
+from allocation.engine.incremental._arrival import Decided, append_arcs, append_order
 from allocation.engine.incremental._groups import merge_plans, split_by_group
 from allocation.engine.incremental._holdings import consume, pinned_standard_units
 from allocation.engine.incremental._shortcuts import (
@@ -52,7 +53,6 @@ from allocation.engine.incremental._shortcuts import (
 )
 from allocation.engine.model import (
     TIERS,
-    Arcs,
     Classes,
     Context,
     Held,
@@ -205,22 +205,25 @@ class Planner:
         return list(self._order_group)
 
     # -- changes -----------------------------------------------------------------------
-    def add_order(self, order: Mapping[str, Any]) -> int:
+    def add_order(self, order: Mapping[str, Any], decided: Decided | None = None) -> int:
         """Add one order line (keys as the orders table's columns); re-plan its group.
+
+        ``decided``: the line's entitlement, when the caller decided it already (the
+        service, at intake); without it the entitlement engine decides it here.
 
         Returns the part group that changed. Raises :class:`InputError` for a duplicate
         order id, :class:`UnknownIdError` for an unknown part or customer.
         """
-        new = self._order_columns(order)
+        new = self._order_columns(order, decided)
         g = int(new.part_group[0])
         state = self._groups.get(g) or self._empty_group()
         old = state.plan.problem
-        orders = OrderColumns.concat([old.orders, new])
+        orders = append_order(old.orders, new)
         new_arcs = arcs_like(old.orders, old.arcs, new)
         if new_arcs is None:
             at = np.array([len(old.orders)], dtype=np.int64)
             new_arcs = build_arcs(orders, old.sources, self.context, at, only_allowed=True)
-        problem = Problem(orders, old.sources, Arcs.concat([old.arcs, new_arcs]), self.context)
+        problem = Problem(orders, old.sources, append_arcs(old.arcs, new_arcs), self.context)
         fast = None
         if str(new.order_id[0]) not in self.context.overrides.firming() and not _capped(
             self.context, new
@@ -446,8 +449,11 @@ class Planner:
         )
         return Plan(problem=problem, flow=flow, strategy="optimal")
 
-    def _order_columns(self, order: Mapping[str, Any]) -> OrderColumns:
-        """The columns of one new order, its class decided by the entitlement engine."""
+    def _order_columns(
+        self, order: Mapping[str, Any], decided: Decided | None = None
+    ) -> OrderColumns:
+        """The columns of one new order, its class decided by the entitlement engine (or
+        as ``decided`` says)."""
         order_id = str(order["order_id"])
         if order_id in self._order_group:
             raise InputError(f"order {order_id!r} already exists")
@@ -459,7 +465,9 @@ class Planner:
             raise UnknownIdError(f"order {order_id!r}: unknown customer {order['customer_id']!r}")
         ship_to = order.get("ship_to_country")
         ship_to = None if ship_to is None or pd.isna(ship_to) or ship_to == "" else str(ship_to)
-        created = pd.Timestamp(order["created_at"]).to_pydatetime()
+        created = _naive(order["created_at"])
+        if created is None:
+            created = pd.Timestamp(order["created_at"]).to_pydatetime()
         line = OrderLine(
             order_id=order_id,
             customer_id=customer.customer_id,
@@ -475,15 +483,17 @@ class Planner:
         )
         if line.quantity <= 0:
             raise InputError(f"order {order_id!r}: quantity must be positive, got {line.quantity}")
-        decision = decide_entitlement(
-            line,
-            customer,
-            self._contracts.get(customer.customer_id, []),
-            policy=self.entitlement_policy,
-        )
-        klass: PriorityClass = decision.priority_class
-        tier = Tier(decision.tier)
-        country = decision.country
+        if decided is None:
+            decision = decide_entitlement(
+                line,
+                customer,
+                self._contracts.get(customer.customer_id, []),
+                policy=self.entitlement_policy,
+            )
+            decided = Decided(decision.priority_class, Tier(decision.tier), decision.country)
+        klass: PriorityClass = decided.priority_class
+        tier = decided.tier
+        country = decided.country
         part_code = self.context.part_code[part]
         col = self.context.country_col(country)
         due = self._need_by(line, tier, country)
@@ -524,8 +534,21 @@ class Planner:
         return pd.Timestamp(line.created_at) + pd.Timedelta(round(hours * 3.6e12), unit="ns")
 
 
+def _naive(value: object) -> datetime | None:
+    """``value`` itself when it is a datetime without a zone (what the service passes, and
+    what :class:`pandas.Timestamp` would turn it back into); None for anything else."""
+    if type(value) is datetime and value.tzinfo is None:
+        return value
+    return None
+
+
 def _moment_or_none(value: object, order_id: str) -> datetime | None:
     """A ``need_by`` as given to :meth:`Planner.add_order`: blank is none."""
+    if value is None:
+        return None
+    naive = _naive(value)
+    if naive is not None:
+        return naive
     try:
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):

@@ -23,11 +23,13 @@ from allocation.engine._plan import Plan
 from allocation.engine.model import Problem
 from allocation.engine.objective import (
     eta_ticks,
+    fill_alone_lazy,
     late_levels,
     lone_ticks,
     money_cents,
     served_from_free,
     tie_break,
+    tie_break_one,
     tie_node,
     waits_behind,
 )
@@ -59,24 +61,65 @@ def serve_from_free_supply(plan: Plan, problem: Problem, first_new: int) -> Plan
     ticks = eta_ticks(arcs.eta_hours[mine], problem.policy.eta_resolution_hours)
     if not np.isnat(problem.orders.need_by[row]):
         ticks = _lone_ticks_of(problem, mine, ticks)
-    alone = served_from_free(
-        ticks,
-        money_cents(arcs.money[mine]),
-        tie_break(
-            tie_node(problem.orders.node[[row]], problem.orders.need_by[[row]])[
-                np.zeros(len(mine), dtype=np.int64)
-            ],
+    key = tie_node(problem.orders.node[[row]], problem.orders.need_by[[row]])
+    need = int(problem.orders.quantity[row])
+    if len(mine) <= _FEW:
+        alone = _served_from_free_few(
+            ticks,
+            money_cents(arcs.money[mine]),
+            int(key[0]),
             sources.tie_hash[src],
-        ),
-        total[src],
-        (total - used)[src],
-        int(problem.orders.quantity[row]),
-    )
+            total[src],
+            (total - used)[src],
+            need,
+        )
+    else:
+        alone = served_from_free(
+            ticks,
+            money_cents(arcs.money[mine]),
+            tie_break(key[np.zeros(len(mine), dtype=np.int64)], sources.tie_hash[src]),
+            total[src],
+            (total - used)[src],
+            need,
+        )
     if alone is None:
         return None
     flow = _padded(plan.flow, len(mine))
     flow[mine] = alone
     return Plan(problem=problem, flow=flow, strategy="optimal")
+
+
+_FEW = 32
+"""Up to this many sources, an arrival is ranked over Python's lists (:func:`fill_alone_lazy`)
+rather than arrays: a few sources, fixed costs of NumPy calls saved."""
+
+
+def _served_from_free_few(
+    ticks: IntArray,
+    cents: IntArray,
+    key: int,
+    tie_hash: IntArray,
+    units: IntArray,
+    free: IntArray,
+    need: int,
+) -> IntArray | None:
+    """:func:`~allocation.engine.objective.served_from_free` over a few sources: the same
+    takes (:func:`fill_alone_lazy` is :func:`fill_alone` over lists, and
+    :func:`tie_break_one` is :func:`tie_break` of one pair, bit for bit), the tie level
+    worked out only for sources equal on the levels above."""
+    hashes = tie_hash.tolist()
+    take = fill_alone_lazy(
+        ticks.tolist(),
+        cents.tolist(),
+        lambda i: tie_break_one(key, hashes[i]),
+        units.tolist(),
+        need,
+    )
+    if take is None or sum(take) < need:
+        return None
+    if any(t > f for t, f in zip(take, free.tolist(), strict=True)):
+        return None
+    return np.array(take, dtype=np.int64)
 
 
 def _lone_ticks_of(problem: Problem, mine: IntArray, ticks: IntArray) -> IntArray:
