@@ -220,6 +220,33 @@ class Recorder:
             )
         )
 
+    def order_created(
+        self,
+        time: float,
+        order_id: str,
+        part_number: str,
+        depot_id: str | None,
+        quantity: int,
+        info: tuple[str, str, str, str, str | None],
+    ) -> None:
+        """Append an ``order_created`` row: :meth:`emit` with the order's fields, ``info``
+        being (customer, country, class, tier, detail); positional, as one arrives on
+        every order."""
+        self._rows.append(
+            (
+                time,
+                "order_created",
+                order_id,
+                part_number,
+                depot_id,
+                None,
+                None,
+                quantity,
+                0.0,
+                *info,
+            )
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """The rows so far, with :data:`COLUMNS`, text columns as categories.
 
@@ -239,11 +266,7 @@ class Recorder:
             "money": column("money", np.float64),
         }
         for name in _TEXT:
-            values = column(name, object)
-            # A column with no text at all is given as a list, whose categories pandas
-            # types as it always has (an array of None would give them another dtype).
-            empty = all(value is None for value in values)
-            data[name] = pd.Categorical(values.tolist() if empty else values)
+            data[name] = _categorical(column(name, object))
         if self._due is None:
             return pd.DataFrame(data, columns=list(COLUMNS))
         due = np.full(count, np.nan)
@@ -251,3 +274,19 @@ class Recorder:
             due[np.fromiter(self._due, np.int64, len(self._due))] = list(self._due.values())
         data[TARGET_COLUMN] = due
         return pd.DataFrame(data, columns=[*COLUMNS, TARGET_COLUMN])
+
+
+def _categorical(values: npt.NDArray[np.object_]) -> pd.Categorical:
+    """``pd.Categorical(values)`` for a column of text or None, the same to the last bit:
+    its distinct values are found once (a hash pass), and only they are typed and sorted
+    into categories, where pandas would type and sort the whole column (most of building
+    a year's frame)."""
+    codes, distinct = pd.factorize(values)
+    if not len(distinct):
+        # A column with no text at all is given as a list, whose categories pandas types
+        # as it always has (an array of None would give them another dtype).
+        return pd.Categorical(values.tolist())
+    ranked = pd.Categorical(distinct)
+    return pd.Categorical.from_codes(
+        np.where(codes >= 0, ranked.codes[codes], -1), dtype=ranked.dtype
+    )

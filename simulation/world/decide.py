@@ -20,6 +20,7 @@ unless it declines; everything else goes to the engine (:meth:`allocation.Engine
 from __future__ import annotations
 
 from collections.abc import Collection
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -84,8 +85,13 @@ class Decider:
         book = self.book
         if not self.pre_empts:
             return 0 if done < 0 and any(g in book.open for g in groups) else None
-        ranks = [r for g in groups for r in book.open_ranked.get(g, ()) if r > done]
-        return min(ranks) if ranks else None
+        best: int | None = None
+        # Asked twice or more per event: a loop over a group's few ranks, no list made.
+        for g in groups:
+            for r in book.open_ranked.get(g, ()):
+                if r > done and (best is None or r < best):
+                    best = r
+        return best
 
     def decide(self, rows: list[int], rank: int, now: float) -> list[Commit]:
         """Commitments for some open orders of one rank's view, in their canonical order.
@@ -114,7 +120,8 @@ class Decider:
         reading its rows, and of a view where only some kinds could, only their rows are
         read, and put back in the view's order. A view that found nothing is not read
         again until supply is freed where its kinds may take it, or its kinds change
-        (:class:`~simulation.world.idle.IdleViews`).
+        (:class:`~simulation.world.idle.IdleViews`); when only its kinds changed, only the
+        kinds new to it are read.
         """
         book = self.book
         view_key = (tuple(groups), rank)
@@ -125,6 +132,16 @@ class Decider:
         rows: list[int] | None = None
         idle_kinds: Collection[Kind] = ()
         if self.shortcut and _more_than_one(views):
+            fresh = self._idle.new_kinds(view_key)
+            if fresh is not None:
+                # Only kinds new to the view can have something: the others had nothing,
+                # and nothing they read has been freed since.
+                usable = self._usable(KindSet.of(fresh), rank, now) if fresh else set()
+                if not usable:
+                    answer = self._answer([], rank, now)
+                    self._idle.extend(view_key, fresh)
+                    return answer
+                return self._answer(_rows_of(book, views, usable), rank, now)
             kinds = self._kind_set(groups, rank, views)
             usable = self._usable(kinds, rank, now)
             if not usable:
@@ -170,7 +187,7 @@ class Decider:
         cached = self._kind_sets.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        found = KindSet.of(k for view in views for kinds in view for k in kinds)
+        found = KindSet.of(chain.from_iterable(chain.from_iterable(views)))
         self._kind_sets[key] = (stamp, found)
         return found
 
@@ -365,6 +382,20 @@ class Decider:
             (opts.part[r], kind, opts.supplier[r]): r for r, kind in zip(rows, kinds, strict=True)
         }
         return table, keys
+
+
+def _rows_of(
+    book: OrderBook, views: list[list[dict[Kind, dict[int, None]]]], usable: set[Kind]
+) -> list[int]:
+    """The open rows of the usable kinds, group by group in the order the view keeps them
+    (their :attr:`~simulation.world.state.OrderBook.opened` numbers), read kind by kind
+    from the few usable ones rather than from every kind of the view."""
+    rows: list[int] = []
+    for view in views:
+        found = [r for kinds in view for key in usable if key in kinds for r in kinds[key]]
+        found.sort(key=book.opened.__getitem__)
+        rows += found
+    return rows
 
 
 def _more_than_one(views: list[list[dict[Kind, dict[int, None]]]]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import simpy
 
@@ -352,7 +353,7 @@ class WorldCore:
     # -- units moving ------------------------------------------------------------------
     def _send(self, row: int, part: int, units: int, delay: float, kind: str, origin: str) -> None:
         """Units leave for the customer (already counted in transit)."""
-        self._after(delay, lambda: self._deliver(row, part, units, kind, origin))
+        self._after(delay, partial(self._deliver, row, part, units, kind, origin))
 
     def _deliver(self, row: int, part: int, units: int, kind: str, origin: str) -> None:
         book, state = self.book, self.state
@@ -517,7 +518,7 @@ class WorldCore:
         once overdue when ``since`` gives the release of a random lead time), it lands at
         ``lands``."""
         receipt = self.state.expect(part, depot, units, planned, kind, since)
-        self._after(lands - self.env.now, lambda: self._land(receipt.key))
+        self._after(lands - self.env.now, partial(self._land, receipt.key))
 
     def _land(self, key: int) -> None:
         receipt, inbound = self.state.land(key)
@@ -616,18 +617,13 @@ class WorldCore:
     def _record_order(self, row: int) -> None:
         book, info = self.book, self.book.info[row]
         home = book.home[row]
-        self.recorder.emit(
+        self.recorder.order_created(
             book.created[row],
-            "order_created",
-            order_id=book.order_id[row],
-            part_number=self._names[book.part[row]],
-            depot_id=self._depots[home] if home >= 0 else None,
-            quantity=book.quantity[row],
-            customer_id=info[0],
-            country=info[1],
-            priority_class=info[2],
-            tier=info[3],
-            detail=info[4],
+            book.order_id[row],
+            self._names[book.part[row]],
+            self._depots[home] if home >= 0 else None,
+            book.quantity[row],
+            info,
         )
         if book.targets:
             due = book.need_by_ns[row]

@@ -33,6 +33,7 @@ from typing import Any
 
 import simpy
 
+from simulation.world.collector import collector_paused
 from simulation.world.flows import WorldCore
 from simulation.world.sampling import Streams
 
@@ -65,18 +66,20 @@ class ShortageWorld(WorldCore):
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:
-        """Start every process, run the clock to the end of the drain and check the state."""
+        """Start every process, run the clock to the end of the drain and check the state
+        (the cyclic garbage collector paused meanwhile: :mod:`.collector` says why)."""
         env = self.env
-        self._start()
-        env.process(self._arrive())
-        env.process(self._capacity_periods())
-        for process in self._disruptions():
-            env.process(process)
-        if self.periodic:
-            env.process(self._tick())
-        env.run(until=self.setup.end_hours)
-        self.recorder.emit(self.setup.end_hours, "end")
-        self.state.audit(self.book)
+        with collector_paused():
+            self._start()
+            env.process(self._arrive())
+            env.process(self._capacity_periods())
+            for process in self._disruptions():
+                env.process(process)
+            if self.periodic:
+                env.process(self._tick())
+            env.run(until=self.setup.end_hours)
+            self.recorder.emit(self.setup.end_hours, "end")
+            self.state.audit(self.book)
 
     def _start(self) -> None:
         """Time zero: the starting stock, the receipts due, every inventory position brought

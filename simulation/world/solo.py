@@ -27,7 +27,7 @@ and compares every record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,9 +38,9 @@ from simulation.world.supply import KIND_NAMES, Candidate, Supply
 __all__ = ["Commit", "commit_of", "fill_optimal", "in_sequence", "one_node", "solo"]
 
 
-@dataclass(frozen=True)
-class Commit:
-    """Units a decision gives an order from one source.
+class Commit(NamedTuple):
+    """Units a decision gives an order from one source (a named tuple: made on every
+    decision that gives units, and a tuple is made fastest).
 
     ``base`` is 0 shelf (ships now), 1 receipt (promised, ships when it lands), 2 expedite
     and 3 broker (bought now). ``depot`` is the depot of a shelf or receipt, ``option`` the
@@ -76,18 +76,20 @@ class Commit:
 
 def commit_of(row: int, candidate: Candidate, quantity: int) -> Commit:
     """The commitment of ``quantity`` units of a candidate source to an order."""
+    # Positionally, in the fields' order: (row, base, kind, part, depot, option, quantity,
+    # transit_hours, money, planned, protected).
     return Commit(
-        row=row,
-        base=candidate.base,
-        kind=KIND_NAMES[candidate.kind],
-        part=candidate.part,
-        depot=candidate.depot,
-        option=candidate.option,
-        quantity=quantity,
-        transit_hours=candidate.transit,
-        money=candidate.money,
-        planned=candidate.planned,
-        protected=candidate.protected,
+        row,
+        candidate.base,
+        KIND_NAMES[candidate.kind],
+        candidate.part,
+        candidate.depot,
+        candidate.option,
+        quantity,
+        candidate.transit,
+        candidate.money,
+        candidate.planned,
+        candidate.protected,
     )
 
 
@@ -154,8 +156,16 @@ def fill_optimal(
     over the candidates; None where only a solver's pick could say. A candidate's tie cost
     is computed only where its ticks and cents tie another's. With a ``need_by``, the
     ticks are the keys that put units late and hours late first (:meth:`Supply.lone_keys`)
-    and the tie-break keys the order by its node and target, as the engine does."""
-    keys = [supply.ticks_and_cents(c) for c in found]
+    and the tie-break keys the order by its node and target, as the engine does.
+
+    Mostly one source is best alone on (ticks, cents) and holds the whole need: the rule
+    then fills the need from it, and nothing else (its run of equal keys is itself, so
+    no tie is read and nothing is ambiguous) — answered here without the general rule."""
+    keys = supply.keys_of(found)
+    if due_ns is None:
+        best = min(range(len(found)), key=keys.__getitem__)
+        if 0 < need <= found[best].units and keys.count(keys[best]) == 1:
+            return [(best, need)]
     ticks = [k[0] for k in keys]
     node = agg_key
     if due_ns is not None:
@@ -170,7 +180,8 @@ def fill_optimal(
     )
     if take is None:
         return None
-    ranked = sorted(range(len(found)), key=lambda i: (keys[i], i))
+    # By (keys, position): a stable sort of the positions keeps equal keys in order.
+    ranked = sorted(range(len(found)), key=keys.__getitem__)
     return [(i, take[i]) for i in ranked if take[i] > 0]
 
 

@@ -98,6 +98,9 @@ class DepotInbound:
     queue: list[Promise] = field(default_factory=list)
     held: int = 0
     since: dict[int, float] = field(default_factory=dict)
+    # Units the queue holds per rank (what :meth:`held_through` sums, asked on every
+    # decision that reads the pipeline; the queue itself may be long).
+    _held_by_rank: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
     # At one moment: the receipts whose expected landing is known, sorted, how many of
     # ``receipts`` (in planned order) that covers, and their units.
     _seen: tuple[float, list[tuple[float, int, int]], int, int] | None = field(
@@ -151,22 +154,27 @@ class DepotInbound:
         """
         if not self.since:
             return self.receipts
-        if self._seen is None or self._seen[0] != now:
-            self._seen = (now, [], 0, 0)
-        _, seen, done, total = self._seen
-        receipts, since_of = self.receipts, self.since
+        cached = self._seen
+        if cached is None or cached[0] != now:
+            seen: list[tuple[float, int, int]] = []
+            done = total = 0
+        else:
+            _, seen, done, total = cached
+        receipts, since_of, insort = self.receipts, self.since, bisect.insort
+        # Unit ``need`` is among the receipts seen once ``total`` reaches ``limit`` (never
+        # without a ``need``: every receipt is read).
+        limit = math.inf if need is None else need
         # When unit ``need`` lands among the receipts seen, once they hold it; a receipt
         # seen later changes it only if it lands before it.
         unit_lands: float | None = None
-        while done < len(receipts):
-            planned, key, units = receipts[done]
+        for planned, key, units in receipts[done:] if done else receipts:
             # An expected landing is never before the planned one, so once a receipt is
             # planned more than ``margin`` past the landing of unit ``need``, none after it
             # can matter. One planned exactly there can: receipts landing together are read
             # in key order, and it may come first.
-            if need is not None and total >= need:
+            if total >= limit:
                 if unit_lands is None:
-                    unit_lands = _unit_time(seen, need)
+                    unit_lands = _unit_time(seen, limit)
                 if planned > unit_lands + margin:
                     break
             since = since_of.get(key)
@@ -174,7 +182,10 @@ class DepotInbound:
                 expected = since + estimate(planned - since, now - since)
                 if expected > planned:  # max(planned, expected), without the call
                     planned = expected
-            bisect.insort(seen, (planned, key, units))
+            if not seen or planned > seen[-1][0]:  # the usual case: it lands last so far
+                seen.append((planned, key, units))
+            else:
+                insort(seen, (planned, key, units))
             if unit_lands is not None and planned < unit_lands:
                 unit_lands = None
             done += 1
@@ -185,11 +196,16 @@ class DepotInbound:
     def held_through(self, rank: int) -> int:
         """Units promised to ranks up to ``rank`` (what an order of that rank cannot have)."""
         total = 0
-        for promise in self.queue:
-            if promise.rank > rank:
-                break
-            total += promise.units
+        for r, units in self._held_by_rank.items():  # a few ranks
+            if r <= rank:
+                total += units
         return total
+
+    def _hold(self, rank: int, units: int) -> None:
+        """The queue's promises of ``rank`` hold ``units`` more (fewer, if negative)."""
+        held = self._held_by_rank
+        held[rank] = held.get(rank, 0) + units
+        self.held += units
 
     def free_after(
         self,
@@ -230,7 +246,7 @@ class DepotInbound:
         while position and (queue[position - 1].rank, queue[position - 1].seq) > key:
             position -= 1
         queue.insert(position, promise)
-        self.held += promise.units
+        self._hold(promise.rank, promise.units)
 
     def trim(self) -> list[tuple[Promise, int]]:
         """Withdraw units promised beyond what is on its way, last promises first.
@@ -246,7 +262,7 @@ class DepotInbound:
             cut = min(tail.units, excess)
             trimmed.append((tail, cut))
             tail.units -= cut
-            self.held -= cut
+            self._hold(tail.rank, -cut)
             excess -= cut
             if tail.units == 0:
                 self.queue.pop()
@@ -260,7 +276,7 @@ class DepotInbound:
             take = min(head.units, units)
             served.append((head, take))
             head.units -= take
-            self.held -= take
+            self._hold(head.rank, -take)
             units -= take
             if head.units == 0:
                 self.queue.pop(0)
@@ -273,7 +289,8 @@ class DepotInbound:
         for promise in self.queue:
             (gone if promise.row == row else kept).append(promise)
         self.queue = kept
-        self.held -= sum(p.units for p in gone)
+        for promise in gone:
+            self._hold(promise.rank, -promise.units)
         return gone
 
 
@@ -300,7 +317,10 @@ class OrderBook:
     latest entry into the open sets, which puts rows gathered from several kinds back in
     the order ``open`` and ``open_ranked`` keep them. ``kind_revision`` counts, per group and
     rank (and per group, under rank -1), the kinds that came into or left its open sets:
-    what is known of the kinds of a group's open orders holds until it changes.
+    what is known of the kinds of a group's open orders holds until it changes;
+    ``kind_log`` lists, under the same keys, the kinds that came in, in the order they did
+    (a kind that left and came back is listed again): what came in since a moment is the
+    end of the list, read without reading the kinds that were there already.
     """
 
     columns: OrderColumns
@@ -331,6 +351,7 @@ class OrderBook:
     )
     opened: list[int] = field(default_factory=list)
     kind_revision: dict[tuple[int, int], int] = field(default_factory=dict)
+    kind_log: dict[tuple[int, int], list[tuple[int, int, int, int]]] = field(default_factory=dict)
     _entries: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -359,25 +380,50 @@ class OrderBook:
 
     def _new_kinds(self, group: int, rank: int) -> None:
         revision = self.kind_revision
-        for key in ((group, rank), (group, -1)):
-            revision[key] = revision.get(key, 0) + 1
+        key = (group, rank)
+        revision[key] = revision.get(key, 0) + 1
+        key = (group, -1)
+        revision[key] = revision.get(key, 0) + 1
 
     def mark(self, row: int) -> None:
-        """Keep the row in its group's open sets exactly when it needs units."""
+        """Keep the row in its group's open sets exactly when it needs units.
+
+        Called after every change to an order (hundreds of thousands of times a year), so
+        it reads each nested set once, and creates one only when it is missing."""
         group = self.group[row]
         rows = self.open.get(group)
         is_open = rows is not None and row in rows
         if self.need[row] > 0:
             if is_open:
                 return
-            rank, key = self.rank[row], self.profile(row)
-            self.open.setdefault(group, {})[row] = None
-            self.open_ranked.setdefault(group, {}).setdefault(rank, {})[row] = None
-            kinds = self.open_profiles.setdefault(group, {}).setdefault(rank, {})
+            rank, key = self.rank[row], self.profiles[row]
+            if rows is None:
+                rows = self.open[group] = {}
+            rows[row] = None
+            ranked = self.open_ranked.get(group)
+            if ranked is None:
+                ranked = self.open_ranked[group] = {}
+            of_rank = ranked.get(rank)
+            if of_rank is None:
+                of_rank = ranked[rank] = {}
+            of_rank[row] = None
+            profiles = self.open_profiles.get(group)
+            if profiles is None:
+                profiles = self.open_profiles[group] = {}
+            kinds = profiles.get(rank)
+            if kinds is None:
+                kinds = profiles[rank] = {}
             of_kind = kinds.get(key)
             if of_kind is None:
                 of_kind = kinds[key] = {}
                 self._new_kinds(group, rank)
+                log = self.kind_log
+                for view in ((group, rank), (group, -1)):
+                    logged = log.get(view)
+                    if logged is None:
+                        log[view] = [key]
+                    else:
+                        logged.append(key)
             of_kind[row] = None
             self.opened[row] = self._entries
             self._entries += 1
@@ -388,17 +434,19 @@ class OrderBook:
         del rows[row]
         if not rows:
             del self.open[group]
-        rank, key = self.rank[row], self.profile(row)
+        rank, key = self.rank[row], self.profiles[row]
         ranked = self.open_ranked[group]
-        del ranked[rank][row]
-        if not ranked[rank]:
+        of_rank = ranked[rank]
+        del of_rank[row]
+        if not of_rank:
             del ranked[rank]
             if not ranked:
                 del self.open_ranked[group]
         profiles = self.open_profiles[group]
         kinds = profiles[rank]
-        del kinds[key][row]
-        if not kinds[key]:
+        of_kind = kinds[key]
+        del of_kind[row]
+        if not of_kind:
             del kinds[key]
             self._new_kinds(group, rank)
             if not kinds:
@@ -462,6 +510,9 @@ class WorldState:
         # :meth:`simulation.world.decide.Decider.decide_open`). Changes that only take
         # supply away do not count.
         self.freed: list[int] = [0] * (parts * depots)
+        # The same counts summed over each part's depots: one count stands for a part's
+        # every cell, as the counts only grow (their sum stays put exactly when each does).
+        self.freed_parts: list[int] = [0] * parts
         self.freed_everywhere = 0
         self.inbound: dict[int, DepotInbound] = {}
         self.inbound_depots: dict[int, dict[int, None]] = {}
@@ -478,6 +529,7 @@ class WorldState:
     def mark_freed(self, part: int, depot: int) -> None:
         """Supply of a part at a depot may have been freed (see :attr:`freed`)."""
         self.freed[part * self.depots + depot] += 1
+        self.freed_parts[part] += 1
 
     def pipeline(self, part: int, depot: int) -> DepotInbound | None:
         """The receipts and promises of a part at a depot, if any were ever made."""
@@ -546,6 +598,7 @@ class WorldState:
         self.inbound_depots.setdefault(part, {})[depot] = None
         self.on_order[part][depot] += quantity
         self.freed[cell] += 1
+        self.freed_parts[part] += 1
         return receipt
 
     def replan(self, key: int, planned: float, since: float | None) -> None:
@@ -635,7 +688,7 @@ class WorldState:
                 raise ConservationError(f"order {book.order_id[row]}: more delivered than sent")
 
 
-def _unit_time(seen: list[tuple[float, int, int]], need: int) -> float:
+def _unit_time(seen: list[tuple[float, int, int]], need: float) -> float:
     """When unit number ``need`` lands, in a sorted list of (landing, key, units)."""
     count = 0
     for planned, _, units in seen:
